@@ -1,0 +1,139 @@
+import type { CosmosClient } from '@azure/cosmos';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type {
+  ClientRepository,
+  Clock,
+  HealthCheck,
+  IdGenerator,
+  IdempotencyStore,
+  OrderRepository,
+  UserRepository,
+} from '../shared/application/ports';
+import { CONTAINERS, type ContainerName } from '../shared/adapters/cosmos/containers';
+import { createTokenVerifier, type TokenVerifier } from '../shared/platform/auth/token-verifier';
+import { loadConfig, type Settings } from '../shared/platform/config';
+import type { HttpPlatform } from '../shared/platform/http/pipeline';
+import { createIdGenerator, systemClock } from '../shared/platform/ids';
+import { createLogger, type Logger } from '../shared/platform/logger';
+
+/**
+ * The composition root: the one place that turns validated settings into adapters and hands them
+ * to use cases. Everything is created on first use and then kept for the life of the process, so a
+ * cold start loads only the SDKs that the invoked function needs (the SDK modules are imported
+ * dynamically inside these factories).
+ */
+export interface Root {
+  readonly settings: Settings;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly http: HttpPlatform;
+  cosmos(): Promise<CosmosClient>;
+  blob(): Promise<BlobServiceClient>;
+  clients(): Promise<ClientRepository>;
+  users(): Promise<UserRepository>;
+  orders(): Promise<OrderRepository>;
+  idempotency(): Promise<IdempotencyStore>;
+  readonly healthChecks: readonly HealthCheck[];
+}
+
+/** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
+function lazy<T>(factory: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= factory().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}
+
+function lazySync<T>(factory: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= factory());
+}
+
+export function createRoot(settings: Settings): Root {
+  const logger = createLogger({ level: settings.LOG_LEVEL, fields: { app: 'algesta', env: settings.APP_ENV } });
+  const clock = systemClock;
+  const ids = createIdGenerator(clock);
+
+  const cosmos = lazy(async () => {
+    const { createCosmosClient } = await import('../shared/adapters/cosmos/client');
+    return createCosmosClient({ endpoint: settings.COSMOS__accountEndpoint, ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : {}) });
+  });
+  const container = async (name: ContainerName) => {
+    const def = CONTAINERS[name];
+    return (await cosmos()).database(def.database).container(def.id);
+  };
+  const blob = lazy(async () => {
+    const { createBlobServiceClient } = await import('../shared/adapters/blob/blob-service');
+    return createBlobServiceClient({
+      blobServiceUri: settings.STORAGE__blobServiceUri,
+      ...(settings.STORAGE_CONNECTION_STRING ? { connectionString: settings.STORAGE_CONNECTION_STRING } : {}),
+    });
+  });
+
+  const clients = lazy(async () => {
+    const { CosmosClientRepository } = await import('../shared/adapters/cosmos/client-repository');
+    return new CosmosClientRepository(await container('clients'));
+  });
+  const users = lazy(async () => {
+    const { CosmosUserRepository } = await import('../shared/adapters/cosmos/user-repository');
+    return new CosmosUserRepository(await container('users'));
+  });
+  const orders = lazy(async () => {
+    const { CosmosOrderRepository } = await import('../shared/adapters/cosmos/order-repository');
+    return new CosmosOrderRepository(await container('orders'));
+  });
+  const idempotency = lazy(async () => {
+    const { CosmosIdempotencyStore } = await import('../shared/adapters/cosmos/idempotency-store');
+    return new CosmosIdempotencyStore(await container('idempotency'));
+  });
+
+  const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
+  const http: HttpPlatform = {
+    logger,
+    corsOrigins: settings.CORS_ALLOWED_ORIGINS,
+    verifyToken: (header) => verifier().verify(header),
+    idempotency,
+    now: () => clock.now(),
+  };
+
+  const healthChecks: HealthCheck[] = [
+    { name: 'cosmos', check: async () => void (await (await container('orders')).read()) },
+    {
+      name: 'blob',
+      check: async () => {
+        const { pingBlob } = await import('../shared/adapters/blob/blob-service');
+        await pingBlob(await blob());
+      },
+    },
+    {
+      name: 'bus',
+      check: async () => {
+        // Locally the bus is the durable transport kept in the embedded Cosmos (see docs/local-host.md);
+        // with a namespace configured, a sender link is opened to prove reachability and rights.
+        if (!settings.SERVICEBUS__fullyQualifiedNamespace) return void (await (await container('leases')).read());
+        const { pingServiceBus } = await import('../shared/adapters/servicebus/ping');
+        await pingServiceBus(settings.SERVICEBUS__fullyQualifiedNamespace);
+      },
+    },
+  ];
+
+  return { settings, logger, clock, ids, http, cosmos, blob, clients, users, orders, idempotency, healthChecks };
+}
+
+let root: Root | undefined;
+
+/** The process's root, built from the validated settings on first use. */
+export function getRoot(): Root {
+  root ??= createRoot(loadConfig());
+  return root;
+}
+
+/** Tests replace the root (for example with in-memory adapters). */
+export function setRoot(replacement: Root | undefined): void {
+  root = replacement;
+}

@@ -1,0 +1,83 @@
+import { createClient, createSite, getClient, listSites } from '../../shared/application/clients/clients';
+import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { clientDeps } from './deps';
+import { registerEndpoint } from './register';
+import { clientIdParams, clientSchema, createClientBody, createSiteBody, listSitesQuery, pageOf, siteSchema } from './schemas';
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'clients-create',
+    method: 'POST',
+    route: 'v1/clients',
+    summary: 'Create a client company (admin, operator)',
+    tags: ['clients'],
+    auth: 'bearer',
+    body: createClientBody,
+    idempotent: true,
+    responses: { 201: { description: 'Created', schema: clientSchema } },
+    handler: async (ctx) => {
+      const client = await createClient(await clientDeps(), ctx, ctx.body);
+      return { status: 201, body: client.value, etag: client.etag, location: `/api/v1/clients/${client.value.id}` };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'clients-get',
+    method: 'GET',
+    route: 'v1/clients/{clientId}',
+    summary: 'Get a client',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: clientIdParams,
+    responses: { 200: { description: 'The client', schema: clientSchema } },
+    handler: async (ctx) => {
+      const client = await getClient(await clientDeps(), ctx, ctx.params.clientId);
+      return { status: 200, body: client.value, etag: client.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'sites-create',
+    method: 'POST',
+    route: 'v1/clients/{clientId}/sites',
+    summary: 'Add a site to a client (admin, operator)',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: clientIdParams,
+    body: createSiteBody,
+    idempotent: true,
+    responses: { 201: { description: 'Created', schema: siteSchema } },
+    handler: async (ctx) => {
+      const site = await createSite(await clientDeps(), ctx, ctx.params.clientId, ctx.body);
+      return {
+        status: 201,
+        body: site.value,
+        etag: site.etag,
+        location: `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`,
+      };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'sites-list',
+    method: 'GET',
+    route: 'v1/clients/{clientId}/sites',
+    summary: 'List a client’s sites',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: clientIdParams,
+    query: listSitesQuery,
+    responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema) } },
+    handler: async (ctx) => {
+      const { limit, continuationToken } = ctx.query;
+      const page = await listSites(await clientDeps(), ctx, ctx.params.clientId, { limit, ...(continuationToken ? { continuationToken } : {}) });
+      return { status: 200, body: page };
+    },
+  }),
+);

@@ -1,0 +1,22 @@
+import type { ClientDeps } from '../../shared/application/clients/clients';
+import type { OrderDeps } from '../../shared/application/orders/orders';
+import type { UserDeps } from '../../shared/application/users/users';
+import { getRoot } from '../composition-root';
+
+/** Use-case dependencies, assembled from the composition root's lazily built adapters. */
+export async function clientDeps(): Promise<ClientDeps> {
+  const root = getRoot();
+  return { clients: await root.clients(), clock: root.clock, ids: root.ids };
+}
+
+export async function userDeps(): Promise<UserDeps> {
+  const root = getRoot();
+  const [users, clients] = await Promise.all([root.users(), root.clients()]);
+  return { users, clients, clock: root.clock };
+}
+
+export async function orderDeps(): Promise<OrderDeps> {
+  const root = getRoot();
+  const [orders, clients] = await Promise.all([root.orders(), root.clients()]);
+  return { orders, clients, clock: root.clock, ids: root.ids };
+}

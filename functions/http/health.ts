@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { problemBody } from '../../shared/platform/http/problem';
+import { getRoot } from '../composition-root';
+import { registerEndpoint } from './register';
+
+const CHECK_TIMEOUT_MS = 3000;
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'health',
+    method: 'GET',
+    route: 'health',
+    summary: 'Liveness: the process answers',
+    tags: ['health'],
+    auth: 'anonymous',
+    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    handler: async () => ({ status: 200, body: { status: 'ok' } }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'health-ready',
+    method: 'GET',
+    route: 'health/ready',
+    summary: 'Readiness: Cosmos DB, Blob Storage and the bus are reachable',
+    tags: ['health'],
+    auth: 'anonymous',
+    errors: [503],
+    responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }) } },
+    handler: async (ctx) => {
+      const results = await Promise.all(
+        getRoot().healthChecks.map(async (c) => {
+          try {
+            await withTimeout(c.check(), CHECK_TIMEOUT_MS);
+            return [c.name, 'ok'] as const;
+          } catch (err) {
+            ctx.logger.warn('readiness check failed', { check: c.name, error: err });
+            return [c.name, 'failed'] as const;
+          }
+        }),
+      );
+      const checks = Object.fromEntries(results);
+      const failed = results.filter(([, r]) => r !== 'ok').map(([n]) => n);
+      if (failed.length === 0) return { status: 200, body: { status: 'ready', checks } };
+      return {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '10' },
+        body: problemBody('service-unavailable', {
+          detail: `not ready: ${failed.join(', ')} unreachable`,
+          correlationId: ctx.correlationId,
+          extensions: { checks },
+        }),
+      };
+    },
+  }),
+);
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { ROLES } from '../../shared/domain/access/principal';
+import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
+import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
+
+/**
+ * The API's request and response schemas: validation at runtime and the OpenAPI document both come
+ * from here. Request bodies are strict: an unknown field is a validation error, not silently dropped.
+ */
+const text = (min: number, max: number) => z.string().trim().min(min).max(max);
+const id = z.string().min(1).max(128).describe('resource id');
+
+const timeZone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not an IANA time zone');
+
+export const money = z.strictObject({
+  amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('minor units'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code').default('COP'),
+});
+
+export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 phone number, e.g. +573001234567');
+
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(25).describe('page size (1-100, default 25)'),
+  continuationToken: z.string().min(1).max(8192).optional().describe('from the previous page'),
+};
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), continuationToken: z.string().optional() });
+
+// ---- clients and sites --------------------------------------------------------------------------
+export const clientIdParams = z.object({ clientId: id });
+
+export const createClientBody = z.strictObject({
+  name: text(2, 200),
+  taxId: text(3, 32).optional(),
+  timeZone: timeZone.optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  asanaProjectId: text(1, 64).optional(),
+});
+
+export const clientSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  taxId: z.string().optional(),
+  timeZone: z.string(),
+  currency: z.string(),
+  asanaProjectId: z.string().optional(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+});
+
+export const createSiteBody = z.strictObject({
+  name: text(2, 200),
+  address: text(3, 300),
+  city: text(2, 100),
+  timeZone: timeZone.optional(),
+});
+
+export const siteSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  name: z.string(),
+  address: z.string(),
+  city: z.string(),
+  timeZone: z.string().optional(),
+  createdAt: z.string(),
+});
+
+export const listSitesQuery = z.object(pageQuery);
+
+// ---- users ---------------------------------------------------------------------------------------
+export const userIdParams = z.object({ userId: id });
+
+export const preferencesSchema = z.strictObject({
+  channels: z
+    .array(z.enum(CHANNELS))
+    .max(CHANNELS.length)
+    .refine((c) => new Set(c).size === c.length, 'channels must not repeat'),
+  locale: z.enum(LOCALES),
+});
+
+export const updateUserBody = z.strictObject({
+  role: z.enum(ROLES),
+  clientId: id.optional(),
+  providerId: id.optional(),
+  name: text(1, 200).optional(),
+  email: z.email().max(254).optional(),
+  phone: e164.optional(),
+  approvalLimit: money.optional(),
+});
+
+export const userSchema = z.object({
+  userId: z.string(),
+  role: z.enum(ROLES),
+  clientId: z.string().optional(),
+  providerId: z.string().optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  approvalLimit: z.object({ amount: z.number(), currency: z.string() }).optional(),
+  preferences: z.object({ channels: z.array(z.enum(CHANNELS)), locale: z.enum(LOCALES) }),
+  updatedAt: z.string(),
+});
+
+export const meSchema = userSchema.extend({ roles: z.array(z.enum(ROLES)), stored: z.boolean() });
+
+// ---- orders --------------------------------------------------------------------------------------
+export const orderIdParams = z.object({ orderId: id });
+
+const contact = z.strictObject({ name: text(1, 200), email: z.email().max(254).optional(), phone: e164.optional() });
+
+export const createOrderBody = z.strictObject({
+  clientId: id.optional().describe('required for staff; a client user’s own client by default'),
+  siteId: id,
+  assetCode: text(1, 64).optional(),
+  category: z.enum(SERVICE_CATEGORIES),
+  priority: z.enum(PRIORITIES),
+  title: text(3, 140),
+  description: text(1, 4000),
+  requester: contact.optional(),
+  channel: z.enum(['dashboard', 'api']).optional(),
+  externalRef: text(1, 64).optional().describe('ticket reference in the client’s own system'),
+});
+
+export const listOrdersQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  siteId: id.optional(),
+  providerId: id.optional(),
+  clientId: id.optional().describe('staff: one client’s orders'),
+  ...pageQuery,
+});
+
+export const orderSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  siteId: z.string(),
+  assetCode: z.string().optional(),
+  category: z.enum(SERVICE_CATEGORIES),
+  priority: z.enum(PRIORITIES),
+  title: z.string(),
+  description: z.string(),
+  requester: z.object({ userId: z.string(), name: z.string(), email: z.string().optional(), phone: z.string().optional() }),
+  channel: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  externalRef: z.string().optional(),
+  providerId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+});
+
+export const historyEntrySchema = z.object({
+  orderId: z.string(),
+  seq: z.number().int(),
+  at: z.string(),
+  by: z.object({ userId: z.string(), role: z.enum(ROLES) }),
+  action: z.string(),
+  from: z.enum(ORDER_STATUSES).nullable(),
+  to: z.enum(ORDER_STATUSES),
+  reason: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const historyQuery = z.object(pageQuery);

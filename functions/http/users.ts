@@ -1,0 +1,66 @@
+import { getMe, updatePreferences, updateUser } from '../../shared/application/users/users';
+import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { userDeps } from './deps';
+import { registerEndpoint } from './register';
+import { meSchema, preferencesSchema, updateUserBody, userIdParams, userSchema } from './schemas';
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'me-get',
+    method: 'GET',
+    route: 'v1/me',
+    summary: 'The caller’s profile and roles',
+    tags: ['users'],
+    auth: 'bearer',
+    responses: { 200: { description: 'The profile', schema: meSchema } },
+    handler: async (ctx) => {
+      const me = await getMe(await userDeps(), ctx);
+      return {
+        status: 200,
+        body: { ...me.profile, roles: [ctx.principal.role], stored: me.etag !== undefined },
+        ...(me.etag ? { etag: me.etag } : {}),
+      };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'me-preferences-put',
+    method: 'PUT',
+    route: 'v1/me/preferences',
+    summary: 'Choose notification channels and locale',
+    tags: ['users'],
+    auth: 'bearer',
+    body: preferencesSchema,
+    conditional: true,
+    responses: { 200: { description: 'The updated profile', schema: userSchema } },
+    handler: async (ctx) => {
+      const saved = await updatePreferences(await userDeps(), ctx, ctx.body, ctx.ifMatch);
+      return { status: 200, body: saved.value, etag: saved.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'users-put',
+    method: 'PUT',
+    route: 'v1/users/{userId}',
+    summary: 'Set a user’s role, scope, contact data and approval limit (admin, operator)',
+    tags: ['users'],
+    auth: 'bearer',
+    params: userIdParams,
+    body: updateUserBody,
+    conditional: true,
+    errors: [422],
+    responses: {
+      200: { description: 'Updated', schema: userSchema },
+      201: { description: 'Created', schema: userSchema },
+    },
+    handler: async (ctx) => {
+      const { profile, created } = await updateUser(await userDeps(), ctx, ctx.params.userId, ctx.body, ctx.ifMatch);
+      return { status: created ? 201 : 200, body: profile.value, etag: profile.etag };
+    },
+  }),
+);

@@ -1,0 +1,12 @@
+/**
+ * The one entry the Functions host loads (package.json `main`, through the bundle). Every function
+ * is registered by importing its module here: this is the only list of functions. The local host
+ * loads this same file.
+ */
+import './http/health';
+import './http/openapi';
+import './http/clients';
+import './http/users';
+import './http/orders';
+// Last: the catch-all answers only what nothing above matched.
+import './http/fallback';

@@ -1,0 +1,89 @@
+import type { Container } from '@azure/cosmos';
+import type { Client, Site } from '../shared/domain/clients/client';
+import type { UserProfile } from '../shared/domain/users/user';
+import type { Role } from '../shared/domain/access/principal';
+import { DEFAULT_PREFERENCES } from '../shared/domain/users/user';
+import type { ClientRepository, UserRepository } from '../shared/application/ports';
+import { ConflictError } from '../shared/application/errors';
+
+/**
+ * Demo data for a first start: one client with two sites, two approved providers and one user of
+ * each role. Fixed ids, so the printed tokens and the README's examples stay valid across restarts.
+ */
+export const DEMO = {
+  clientId: 'cli_00000000000000000000000001',
+  siteIds: ['sit_00000000000000000000000001', 'sit_00000000000000000000000002'],
+  providerIds: ['prv_00000000000000000000000001', 'prv_00000000000000000000000002'],
+  users: {
+    admin: 'usr-demo-admin',
+    operator: 'usr-demo-operator',
+    client: 'usr-demo-client',
+    provider: 'usr-demo-provider',
+  } satisfies Record<Role, string>,
+} as const;
+
+const at = '2026-01-01T00:00:00.000Z';
+
+export interface SeedTargets {
+  readonly clients: ClientRepository;
+  readonly users: UserRepository;
+  readonly providers: Container;
+}
+
+/** Returns false when the demo data was already there (a restart), true when it was written now. */
+export async function seedDemoData(t: SeedTargets): Promise<boolean> {
+  if (await t.clients.get(DEMO.clientId)) return false;
+  const client: Client = {
+    id: DEMO.clientId,
+    name: 'Comercial Andina S.A.S.',
+    taxId: '900123456-7',
+    timeZone: 'America/Bogota',
+    currency: 'COP',
+    createdAt: at,
+    createdBy: DEMO.users.admin,
+  };
+  const sites: Site[] = [
+    { id: DEMO.siteIds[0], clientId: DEMO.clientId, name: 'Sede Chapinero', address: 'Cra 13 # 60-12', city: 'Bogotá', createdAt: at },
+    { id: DEMO.siteIds[1], clientId: DEMO.clientId, name: 'Sede El Poblado', address: 'Cl 10 # 43A-30', city: 'Medellín', createdAt: at },
+  ];
+  const providers = [
+    { id: DEMO.providerIds[0], legalName: 'Refrigeración Total S.A.S.', taxId: '901234567-1', categories: ['hvac', 'electrical'], cities: ['Bogotá', 'Medellín'] },
+    { id: DEMO.providerIds[1], legalName: 'Plomería y Obras Ltda.', taxId: '800987654-3', categories: ['plumbing', 'civil'], cities: ['Bogotá'] },
+  ];
+  const profile = (userId: string, role: Role, extra: Partial<UserProfile> = {}): UserProfile => ({
+    userId,
+    role,
+    name: `Demo ${role}`,
+    email: `${role}@demo.algesta.local`,
+    preferences: DEFAULT_PREFERENCES,
+    updatedAt: at,
+    ...extra,
+  });
+
+  for (const s of sites) await ignoreConflict(t.clients.addSite(s));
+  for (const p of providers) {
+    await t.providers.items.upsert({ ...p, providerId: p.id, docType: 'provider', status: 'APPROVED', createdAt: at });
+  }
+  await t.users.put(profile(DEMO.users.admin, 'admin'));
+  await t.users.put(profile(DEMO.users.operator, 'operator'));
+  await t.users.put(
+    profile(DEMO.users.client, 'client', {
+      clientId: DEMO.clientId,
+      phone: '+573001112233',
+      approvalLimit: { amount: 5_000_000_00, currency: 'COP' },
+    }),
+  );
+  await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: '+573004445566' }));
+  // The client goes last: its presence is the marker that seeding finished.
+  await ignoreConflict(t.clients.create(client));
+  return true;
+}
+
+async function ignoreConflict<T>(p: Promise<T>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    // A previous start died half-way through seeding: what exists stays.
+    if (!(err instanceof ConflictError)) throw err;
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Role } from '../shared/domain/access/principal';
+import { createLogger, type Logger } from '../shared/platform/logger';
+import { loadConfig, redact, resetConfigForTests } from '../shared/platform/config';
+import { startAzurite, type AzuriteInstance } from './azurite';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from './cosmos/embedded-cosmos';
+import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer } from './dev-issuer';
+import { installFunctionsCore } from './functions-core';
+import { runAppStartHooks, startHttpHost } from './host/http-host';
+import { DEMO, seedDemoData } from './seed';
+
+export interface LocalStackOptions {
+  /** Where every local service keeps its data (default `.local`). */
+  readonly dataDir: string;
+  /** HTTP port of the API (7071 like the Functions host; 0 = any free port). */
+  readonly port: number;
+  readonly host?: string;
+  readonly logger?: Logger;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  /** A development token per role, for the demo users. */
+  readonly tokens: Readonly<Record<Role, string>>;
+  readonly seeded: boolean;
+  /** The embedded services this stack started (absent when a real endpoint was configured). */
+  readonly services: { readonly cosmos?: EmbeddedCosmos; readonly azurite?: AzuriteInstance };
+  close(): Promise<void>;
+}
+
+type Closer = () => Promise<void>;
+
+/**
+ * The embedded Azure stack behind `npm start` and the end-to-end tests: Cosmos (journaled), Azurite,
+ * the development token issuer, the app's own entry (`functions/index.ts`) and the HTTP host.
+ * A setting already present in the environment (or local.settings.json) wins: that adapter then
+ * talks to the real service and the embedded one is not started.
+ */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const logger = opts.logger ?? createLogger({ fields: { app: 'algesta-local' } });
+  const env = process.env;
+  const closers: Closer[] = [];
+  const services: { cosmos?: EmbeddedCosmos; azurite?: AzuriteInstance } = {};
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error('close failed', { error: err }));
+  };
+  try {
+    await mkdir(opts.dataDir, { recursive: true });
+    if (!env.APP_ENV) env.APP_ENV = 'local';
+
+    if (!env.COSMOS__accountEndpoint) {
+      const cosmos = await startEmbeddedCosmos({ dataDir: join(opts.dataDir, 'cosmos') });
+      closers.push(() => cosmos.close());
+      services.cosmos = cosmos;
+      env.COSMOS__accountEndpoint = cosmos.endpoint;
+      env.COSMOS_KEY = cosmos.key;
+      logger.info('embedded Cosmos DB started', { endpoint: cosmos.endpoint });
+    }
+    if (!env.STORAGE__blobServiceUri) {
+      const azurite = await startAzurite({ dataDir: join(opts.dataDir, 'azurite') });
+      closers.push(() => azurite.close());
+      services.azurite = azurite;
+      env.STORAGE__blobServiceUri = azurite.blobEndpoint;
+      env.STORAGE_CONNECTION_STRING = azurite.connectionString;
+      logger.info('Azurite started', { blob: azurite.blobEndpoint, queue: azurite.queueEndpoint });
+    }
+    const issuerDir = join(opts.dataDir, 'dev-issuer');
+    const issuer = await loadOrCreateDevIssuer(issuerDir);
+    if (!env.AUTH_MODE) {
+      env.AUTH_MODE = 'development';
+      env.AUTH_ISSUER = DEV_ISSUER;
+      env.AUTH_AUDIENCE = DEV_AUDIENCE;
+      env.AUTH_DEV_KEY_DIR = issuerDir;
+    }
+
+    resetConfigForTests();
+    const settings = loadConfig(env);
+    logger.info('configuration', redact(settings));
+
+    // The programming model must see our core API before the entry registers anything.
+    const core = installFunctionsCore();
+    await import('../functions/index');
+    const { getRoot } = await import('../functions/composition-root');
+    const root = getRoot();
+    const seeded = await provisionAndSeed(root, logger);
+
+    await runAppStartHooks({ core });
+    const http = await startHttpHost({
+      core,
+      registrations: core.registrations(),
+      port: opts.port,
+      host: opts.host ?? '127.0.0.1',
+      log: (line) => logger.debug(line),
+    });
+    closers.push(() => http.close());
+
+    const tokens = await mintDemoTokens(issuer, settings.AUTH_ISSUER, settings.AUTH_AUDIENCE);
+    return { url: http.url, port: http.port, tokens, seeded, services, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function provisionAndSeed(root: import('../functions/composition-root').Root, logger: Logger): Promise<boolean> {
+  const [{ ensureCosmosSchema }, { ensureBlobContainers }] = await Promise.all([
+    import('../shared/adapters/cosmos/provision'),
+    import('../shared/adapters/blob/blob-service'),
+  ]);
+  const cosmos = await root.cosmos();
+  await ensureCosmosSchema(cosmos);
+  await ensureBlobContainers(await root.blob());
+  const { CONTAINERS } = await import('../shared/adapters/cosmos/containers');
+  const providers = cosmos.database(CONTAINERS.providers.database).container(CONTAINERS.providers.id);
+  const seeded = await seedDemoData({ clients: await root.clients(), users: await root.users(), providers });
+  if (seeded) logger.info('demo data seeded', { clientId: DEMO.clientId });
+  return seeded;
+}
+
+async function mintDemoTokens(
+  issuer: Awaited<ReturnType<typeof loadOrCreateDevIssuer>>,
+  iss: string,
+  aud: string,
+): Promise<Record<Role, string>> {
+  const opts = { issuer: iss, audience: aud, expiresIn: '8h' };
+  return {
+    admin: await issuer.mint({ sub: DEMO.users.admin, role: 'admin', name: 'Demo admin' }, opts),
+    operator: await issuer.mint({ sub: DEMO.users.operator, role: 'operator', name: 'Demo operator' }, opts),
+    client: await issuer.mint({ sub: DEMO.users.client, role: 'client', clientId: DEMO.clientId, name: 'Demo client' }, opts),
+    provider: await issuer.mint(
+      { sub: DEMO.users.provider, role: 'provider', providerId: DEMO.providerIds[0], name: 'Demo provider' },
+      opts,
+    ),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Container } from '@azure/cosmos';
+import type { Client, Site } from '../../domain/clients/client';
+import type { ClientRepository, Page, PageRequest, Versioned } from '../../application/ports';
+import { fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
+import { queryPage } from './paging';
+
+/** Clients and their sites share the client's partition: a client's sites are one partition query. */
+export class CosmosClientRepository implements ClientRepository {
+  constructor(private readonly container: Container) {}
+
+  async create(client: Client): Promise<Versioned<Client>> {
+    return this.insert<Client>(toDoc('client', client.id, client, { clientId: client.id }), 'client', ['clientId']);
+  }
+
+  async get(clientId: string): Promise<Versioned<Client> | undefined> {
+    const doc = await readDoc(this.container, clientId, clientId);
+    return doc?.docType === 'client' ? fromDoc<Client>(doc, ['clientId']) : undefined;
+  }
+
+  async addSite(site: Site): Promise<Versioned<Site>> {
+    return this.insert<Site>(toDoc('site', site.id, site), 'site');
+  }
+
+  async getSite(clientId: string, siteId: string): Promise<Versioned<Site> | undefined> {
+    const doc = await readDoc(this.container, siteId, clientId);
+    return doc?.docType === 'site' ? fromDoc<Site>(doc) : undefined;
+  }
+
+  async listSites(clientId: string, page: PageRequest): Promise<Page<Site>> {
+    const result = await queryPage(
+      this.container,
+      {
+        query: 'SELECT * FROM c WHERE c.clientId = @clientId AND c.docType = "site" ORDER BY c.id ASC',
+        parameters: [{ name: '@clientId', value: clientId }],
+      },
+      page,
+      clientId,
+    );
+    return { ...result, items: result.items.map((d) => fromDoc<Site>(d).value) };
+  }
+
+  private async insert<T>(doc: StoredDoc, what: string, storageOnly: string[] = []): Promise<Versioned<T>> {
+    try {
+      const { resource } = await this.container.items.create<StoredDoc>(doc);
+      return fromDoc<T>(resource as StoredDoc, storageOnly);
+    } catch (err) {
+      return translateError(err, what);
+    }
+  }
+}

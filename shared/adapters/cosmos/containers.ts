@@ -1,0 +1,61 @@
+/**
+ * The one definition of every Cosmos DB database and container: partition keys, TTLs and indexing.
+ * The local host creates exactly these; `infra/` is checked against them; `docs/data-model.md`
+ * explains them. Adding a container means adding it here.
+ */
+export interface ContainerDefinition {
+  readonly database: string;
+  readonly id: string;
+  readonly partitionKey: `/${string}`;
+  /** Default TTL in seconds: -1 = on, per-document `ttl` decides; undefined = off. */
+  readonly defaultTtl?: number;
+  readonly indexing?: {
+    readonly excludedPaths?: readonly string[];
+    readonly compositeIndexes?: readonly (readonly { path: string; order: 'ascending' | 'descending' }[])[];
+  };
+}
+
+export const DATABASES = {
+  directory: 'directory',
+  orders: 'orders',
+  providers: 'providers',
+  notifications: 'notifications',
+  platform: 'platform',
+} as const;
+
+export const CONTAINERS = {
+  /** Client companies and their sites: one partition per client. */
+  clients: { database: DATABASES.directory, id: 'clients', partitionKey: '/clientId' },
+  /** User profiles: one partition per user (the token's subject). */
+  users: { database: DATABASES.directory, id: 'users', partitionKey: '/userId' },
+  /**
+   * Orders, their history entries and their outbox events: one partition per client, so an order
+   * and its events are written in one transactional batch and a client's list is single-partition.
+   * Relayed event documents carry a `ttl` and expire.
+   */
+  orders: {
+    database: DATABASES.orders,
+    id: 'orders',
+    partitionKey: '/clientId',
+    defaultTtl: -1,
+    indexing: {
+      excludedPaths: ['/description/?', '/data/*'],
+      compositeIndexes: [
+        [
+          { path: '/docType', order: 'ascending' },
+          { path: '/createdAt', order: 'descending' },
+        ],
+      ],
+    },
+  },
+  /** Providers (the Providers context grows this): one partition per provider. */
+  providers: { database: DATABASES.providers, id: 'providers', partitionKey: '/providerId' },
+  /** Idempotency records of create requests, expiring after 24 h. */
+  idempotency: { database: DATABASES.platform, id: 'idempotency', partitionKey: '/id', defaultTtl: 86_400 },
+  /** Change-feed leases (Functions host and the local relay). */
+  leases: { database: DATABASES.platform, id: 'leases', partitionKey: '/id' },
+} as const satisfies Record<string, ContainerDefinition>;
+
+export type ContainerName = keyof typeof CONTAINERS;
+
+export const BLOB_CONTAINERS = ['order-files', 'provider-documents'] as const;

@@ -1,0 +1,82 @@
+import { DEFAULT_TIME_ZONE, type Client, type Site } from '../../domain/clients/client';
+import { DEFAULT_CURRENCY } from '../../domain/shared/money';
+import { makeId } from '../../domain/shared/ids';
+import { requireClientScope, requireRole } from '../access';
+import type { CallContext } from '../context';
+import { NotFoundError } from '../errors';
+import type { ClientRepository, Clock, IdGenerator, Page, PageRequest, Versioned } from '../ports';
+
+export interface ClientDeps {
+  readonly clients: ClientRepository;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export interface CreateClientInput {
+  readonly name: string;
+  readonly taxId?: string;
+  readonly timeZone?: string;
+  readonly currency?: string;
+  readonly asanaProjectId?: string;
+}
+
+export async function createClient(deps: ClientDeps, call: CallContext, input: CreateClientInput): Promise<Versioned<Client>> {
+  requireRole(call.principal, ['admin', 'operator'], 'create clients');
+  const client: Client = {
+    id: makeId('client', deps.ids.ulid()),
+    name: input.name,
+    ...(input.taxId ? { taxId: input.taxId } : {}),
+    ...(input.asanaProjectId ? { asanaProjectId: input.asanaProjectId } : {}),
+    timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
+    currency: input.currency ?? DEFAULT_CURRENCY,
+    createdAt: deps.clock.now().toISOString(),
+    createdBy: call.principal.userId,
+  };
+  return deps.clients.create(client);
+}
+
+export async function getClient(deps: Pick<ClientDeps, 'clients'>, call: CallContext, clientId: string): Promise<Versioned<Client>> {
+  requireClientScope(call.principal, clientId);
+  const found = await deps.clients.get(clientId);
+  if (!found) throw new NotFoundError('client not found');
+  return found;
+}
+
+export interface CreateSiteInput {
+  readonly name: string;
+  readonly address: string;
+  readonly city: string;
+  readonly timeZone?: string;
+}
+
+export async function createSite(deps: ClientDeps, call: CallContext, clientId: string, input: CreateSiteInput): Promise<Versioned<Site>> {
+  requireClientScope(call.principal, clientId);
+  requireRole(call.principal, ['admin', 'operator'], 'create sites');
+  // The client must exist: a site never hangs off nothing.
+  if (!(await deps.clients.get(clientId))) throw new NotFoundError('client not found');
+  const site: Site = {
+    id: makeId('site', deps.ids.ulid()),
+    clientId,
+    name: input.name,
+    address: input.address,
+    city: input.city,
+    ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    createdAt: deps.clock.now().toISOString(),
+  };
+  return deps.clients.addSite(site);
+}
+
+export async function listSites(
+  deps: Pick<ClientDeps, 'clients'>,
+  call: CallContext,
+  clientId: string,
+  page: PageRequest,
+): Promise<Page<Site>> {
+  requireClientScope(call.principal, clientId);
+  const result = await deps.clients.listSites(clientId, page);
+  // Only an empty first page needs to tell "no sites yet" from "no such client".
+  if (result.items.length === 0 && !page.continuationToken && !(await deps.clients.get(clientId))) {
+    throw new NotFoundError('client not found');
+  }
+  return result;
+}

@@ -1,0 +1,32 @@
+import type { Principal } from '../domain/access/principal';
+import type { DomainEvent, EventDraft } from '../domain/shared/events';
+import { makeId } from '../domain/shared/ids';
+import type { Clock, IdGenerator } from './ports';
+
+/** What every use case knows about the call it serves. */
+export interface CallContext {
+  readonly principal: Principal;
+  readonly correlationId: string;
+  readonly traceparent?: string;
+}
+
+/** Turns the domain's event drafts into envelopes, stamped with id, time and the call's correlation. */
+export function toEvents(
+  drafts: readonly EventDraft[],
+  source: string,
+  call: CallContext,
+  deps: { clock: Clock; ids: IdGenerator },
+): DomainEvent[] {
+  const time = deps.clock.now().toISOString();
+  return drafts.map((d) => ({
+    id: makeId('event', deps.ids.ulid()),
+    type: d.type,
+    source,
+    subject: d.subject,
+    time,
+    dataVersion: d.dataVersion,
+    data: d.data,
+    correlationId: call.correlationId,
+    ...(call.traceparent ? { traceparent: call.traceparent } : {}),
+  }));
+}

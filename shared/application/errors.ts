@@ -1,0 +1,56 @@
+/**
+ * The failures a use case reports. The HTTP platform maps each to one problem type and status;
+ * use cases never speak HTTP.
+ */
+export abstract class ApplicationError extends Error {
+  abstract readonly kind: 'not-found' | 'forbidden' | 'conflict' | 'precondition-failed' | 'invalid' | 'unavailable';
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The resource does not exist, or is outside the caller's scope (indistinguishable on purpose). */
+export class NotFoundError extends ApplicationError {
+  readonly kind = 'not-found';
+}
+
+/** The caller is known but its role may not do this. */
+export class ForbiddenError extends ApplicationError {
+  readonly kind = 'forbidden';
+}
+
+/** The request conflicts with the current state (duplicate, illegal transition). */
+export class ConflictError extends ApplicationError {
+  readonly kind = 'conflict';
+}
+
+/** `If-Match` named another version than the current one (or a concurrent writer won). */
+export class PreconditionFailedError extends ApplicationError {
+  readonly kind = 'precondition-failed';
+}
+
+/** Well-formed input that a business rule refuses (for example an unknown site). */
+export class InvalidInputError extends ApplicationError {
+  readonly kind = 'invalid';
+  constructor(
+    message: string,
+    readonly fieldErrors: readonly { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A dependency (database, storage) is unavailable right now: the caller may retry later. */
+export class UnavailableError extends ApplicationError {
+  readonly kind = 'unavailable';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,136 @@
+import { isStaff } from '../../domain/access/principal';
+import { clientIdOfOrder, makeOrderId } from '../../domain/shared/ids';
+import {
+  mayCreateOrderFor,
+  submitOrder,
+  type Contact,
+  type Order,
+  type OrderChannel,
+  type OrderHistoryEntry,
+  type Priority,
+  type ServiceCategory,
+} from '../../domain/orders/order';
+import { canSeeOrder } from '../access';
+import { toEvents, type CallContext } from '../context';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
+import type { ClientRepository, Clock, IdGenerator, OrderFilters, OrderRepository, Page, PageRequest, Versioned } from '../ports';
+
+export const ORDERS_SOURCE = 'algesta/orders';
+
+export interface OrderDeps {
+  readonly orders: OrderRepository;
+  readonly clients: ClientRepository;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export interface CreateOrderInput {
+  /** Required for staff; a client user's own client otherwise. */
+  readonly clientId?: string;
+  readonly siteId: string;
+  readonly assetCode?: string;
+  readonly category: ServiceCategory;
+  readonly priority: Priority;
+  readonly title: string;
+  readonly description: string;
+  /** Staff creating on someone's behalf name the requester; otherwise the caller is the requester. */
+  readonly requester?: Contact;
+  readonly channel?: Exclude<OrderChannel, 'whatsapp'>;
+  readonly externalRef?: string;
+}
+
+function clientOf(call: CallContext, input: CreateOrderInput): string {
+  const p = call.principal;
+  if (p.role === 'client') {
+    // Naming another client is indistinguishable from naming one that does not exist.
+    if (input.clientId && input.clientId !== p.clientId) throw new NotFoundError('client not found');
+    return p.clientId as string;
+  }
+  if (!input.clientId) throw new InvalidInputError('clientId is required', [{ field: 'clientId', message: 'required for staff' }]);
+  return input.clientId;
+}
+
+/** `create`: reads the site (1 point read), writes order + history + `order.submitted` in one batch. */
+export async function createOrder(deps: OrderDeps, call: CallContext, input: CreateOrderInput): Promise<Versioned<Order>> {
+  if (call.principal.role === 'provider') throw new ForbiddenError('providers do not create orders');
+  const clientId = clientOf(call, input);
+  if (!mayCreateOrderFor(call.principal, clientId)) throw new NotFoundError('client not found');
+  const site = await deps.clients.getSite(clientId, input.siteId);
+  if (!site) throw new InvalidInputError('unknown site', [{ field: 'siteId', message: 'no such site for this client' }]);
+  const p = call.principal;
+  const requester = {
+    userId: p.userId,
+    name: input.requester?.name ?? p.name ?? p.userId,
+    ...((input.requester?.email ?? p.email) ? { email: input.requester?.email ?? p.email } : {}),
+    ...(input.requester?.phone ? { phone: input.requester.phone } : {}),
+  };
+  const decision = submitOrder(
+    {
+      id: makeOrderId(clientId, deps.ids.ulid()),
+      clientId,
+      siteId: site.value.id,
+      ...(input.assetCode ? { assetCode: input.assetCode } : {}),
+      category: input.category,
+      priority: input.priority,
+      title: input.title,
+      description: input.description,
+      requester,
+      channel: input.channel ?? (p.role === 'client' ? 'dashboard' : 'api'),
+      ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+    },
+    p,
+    deps.clock.now().toISOString(),
+  );
+  return deps.orders.create(decision.order, decision.history, toEvents(decision.events, ORDERS_SOURCE, call, deps));
+}
+
+/** One point read; an order outside the caller's scope is "not found". */
+export async function getOrder(deps: Pick<OrderDeps, 'orders'>, call: CallContext, orderId: string): Promise<Versioned<Order>> {
+  const clientId = clientIdOfOrder(orderId);
+  const p = call.principal;
+  // A client's scope is known from the id alone: no read for another client's order.
+  if (!clientId || (p.role === 'client' && p.clientId !== clientId)) throw new NotFoundError('order not found');
+  const found = await deps.orders.get(clientId, orderId);
+  if (!found || !canSeeOrder(p, found.value)) throw new NotFoundError('order not found');
+  return found;
+}
+
+export interface ListOrdersInput extends OrderFilters {
+  /** Staff only: restrict to one client (a single-partition query). */
+  readonly clientId?: string;
+}
+
+/**
+ * A client lists its own orders (one partition). Staff list one client's, or all (fan-out: the only
+ * cross-partition list). A provider lists the orders assigned to it.
+ */
+export async function listOrders(
+  deps: Pick<OrderDeps, 'orders'>,
+  call: CallContext,
+  input: ListOrdersInput,
+  page: PageRequest,
+): Promise<Page<Order>> {
+  const p = call.principal;
+  const { clientId, ...filters } = input;
+  if (p.role === 'client') {
+    if (clientId && clientId !== p.clientId) return { items: [] };
+    return deps.orders.listForClient(p.clientId as string, filters, page);
+  }
+  if (p.role === 'provider') {
+    if (filters.providerId && filters.providerId !== p.providerId) return { items: [] };
+    const own = { ...filters, providerId: p.providerId as string };
+    return clientId ? deps.orders.listForClient(clientId, own, page) : deps.orders.listAll(own, page);
+  }
+  if (!isStaff(p)) return { items: [] };
+  return clientId ? deps.orders.listForClient(clientId, filters, page) : deps.orders.listAll(filters, page);
+}
+
+export async function getOrderHistory(
+  deps: Pick<OrderDeps, 'orders'>,
+  call: CallContext,
+  orderId: string,
+  page: PageRequest,
+): Promise<Page<OrderHistoryEntry>> {
+  const order = await getOrder(deps, call, orderId);
+  return deps.orders.history(order.value.clientId, orderId, page);
+}

@@ -1,0 +1,100 @@
+import type { Client, Site } from '../domain/clients/client';
+import type { DomainEvent } from '../domain/shared/events';
+import type { Order, OrderHistoryEntry, OrderStatus, Priority } from '../domain/orders/order';
+import type { UserProfile } from '../domain/users/user';
+
+/** A stored resource with the version tag its next conditional write must name. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly etag: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  /** Opaque token from the previous page; an invalid one is an InvalidInputError. */
+  readonly continuationToken?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly continuationToken?: string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  /** A new ULID (26 chars, time-ordered). */
+  ulid(): string;
+  uuid(): string;
+}
+
+export interface ClientRepository {
+  /** Creates the client; ConflictError when the id exists. */
+  create(client: Client): Promise<Versioned<Client>>;
+  get(clientId: string): Promise<Versioned<Client> | undefined>;
+  addSite(site: Site): Promise<Versioned<Site>>;
+  getSite(clientId: string, siteId: string): Promise<Versioned<Site> | undefined>;
+  listSites(clientId: string, page: PageRequest): Promise<Page<Site>>;
+}
+
+export interface UserRepository {
+  get(userId: string): Promise<Versioned<UserProfile> | undefined>;
+  /**
+   * Creates or replaces the profile. With `ifMatch`, the write happens only if the stored version
+   * still has that tag (PreconditionFailedError otherwise); `ifMatch: null` means "must not exist".
+   */
+  put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>>;
+}
+
+export interface OrderFilters {
+  readonly status?: OrderStatus;
+  readonly priority?: Priority;
+  readonly siteId?: string;
+  readonly providerId?: string;
+}
+
+export interface OrderRepository {
+  /**
+   * Writes a new order, its history entries and its events in one transaction: all or nothing.
+   * ConflictError when the id exists.
+   */
+  create(order: Order, history: readonly OrderHistoryEntry[], events: readonly DomainEvent[]): Promise<Versioned<Order>>;
+  get(clientId: string, orderId: string): Promise<Versioned<Order> | undefined>;
+  /** One client's orders (single partition), newest first. */
+  listForClient(clientId: string, filters: OrderFilters, page: PageRequest): Promise<Page<Order>>;
+  /** Every client's orders (staff only: fans out across partitions), newest first. */
+  listAll(filters: OrderFilters, page: PageRequest): Promise<Page<Order>>;
+  history(clientId: string, orderId: string, page: PageRequest): Promise<Page<OrderHistoryEntry>>;
+}
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface IdempotencyRecord {
+  readonly key: string;
+  /** Hash of the request (method, path, body) the key was first used with. */
+  readonly fingerprint: string;
+  readonly state: 'pending' | 'completed';
+  readonly response?: StoredResponse;
+  readonly createdAt: string;
+}
+
+export interface IdempotencyStore {
+  /** Claims the key: true when this call created the pending record, false when one exists. */
+  claim(key: string, fingerprint: string, now: string): Promise<boolean>;
+  get(key: string): Promise<IdempotencyRecord | undefined>;
+  complete(key: string, response: StoredResponse): Promise<void>;
+  /** Releases a claim whose request failed, so that a retry can run it. */
+  release(key: string): Promise<void>;
+}
+
+/** A dependency the readiness probe checks. */
+export interface HealthCheck {
+  readonly name: string;
+  check(): Promise<void>;
+}

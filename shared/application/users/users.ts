@@ -1,0 +1,101 @@
+import type { Principal, Role } from '../../domain/access/principal';
+import type { Money } from '../../domain/shared/money';
+import { DEFAULT_PREFERENCES, scopeProblem, type Preferences, type UserProfile } from '../../domain/users/user';
+import { requireRole } from '../access';
+import type { CallContext } from '../context';
+import { ForbiddenError, InvalidInputError } from '../errors';
+import type { ClientRepository, Clock, UserRepository, Versioned } from '../ports';
+
+export interface UserDeps {
+  readonly users: UserRepository;
+  readonly clients: ClientRepository;
+  readonly clock: Clock;
+}
+
+/** The profile a token implies before the platform has stored one. */
+function profileFromToken(p: Principal, now: string): UserProfile {
+  return {
+    userId: p.userId,
+    role: p.role,
+    ...(p.clientId ? { clientId: p.clientId } : {}),
+    ...(p.providerId ? { providerId: p.providerId } : {}),
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.email ? { email: p.email } : {}),
+    preferences: DEFAULT_PREFERENCES,
+    updatedAt: now,
+  };
+}
+
+export interface Me {
+  readonly profile: UserProfile;
+  /** Empty when no profile is stored yet (the token's claims are shown). */
+  readonly etag?: string;
+}
+
+/** `GET /me`: the stored profile, or what the token says when none is stored yet. */
+export async function getMe(deps: Pick<UserDeps, 'users' | 'clock'>, call: CallContext): Promise<Me> {
+  const stored = await deps.users.get(call.principal.userId);
+  if (stored) return { profile: stored.value, etag: stored.etag };
+  return { profile: profileFromToken(call.principal, deps.clock.now().toISOString()) };
+}
+
+/** `PUT /me/preferences`: every user chooses its own channels and locale. */
+export async function updatePreferences(
+  deps: Pick<UserDeps, 'users' | 'clock'>,
+  call: CallContext,
+  preferences: Preferences,
+  ifMatch?: string,
+): Promise<Versioned<UserProfile>> {
+  const now = deps.clock.now().toISOString();
+  const stored = await deps.users.get(call.principal.userId);
+  const base = stored?.value ?? profileFromToken(call.principal, now);
+  // Without If-Match the write is still conditional on what was just read, so a concurrent update
+  // is never silently overwritten; with If-Match the client's version must be the current one.
+  const condition = ifMatch ?? (stored ? stored.etag : null);
+  return deps.users.put({ ...base, preferences, updatedAt: now }, condition);
+}
+
+export interface UpdateUserInput {
+  readonly role: Role;
+  readonly clientId?: string;
+  readonly providerId?: string;
+  readonly name?: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly approvalLimit?: Money;
+}
+
+/** `PUT /users/{userId}`: staff set a user's role, scope and contact data. Preferences are the user's. */
+export async function updateUser(
+  deps: UserDeps,
+  call: CallContext,
+  userId: string,
+  input: UpdateUserInput,
+  ifMatch?: string,
+): Promise<{ profile: Versioned<UserProfile>; created: boolean }> {
+  requireRole(call.principal, ['admin', 'operator'], 'manage users');
+  const stored = await deps.users.get(userId);
+  // Only administrators create or change administrators: an operator cannot escalate anyone.
+  if (call.principal.role !== 'admin' && (input.role === 'admin' || stored?.value.role === 'admin')) {
+    throw new ForbiddenError('only administrators manage administrators');
+  }
+  const problem = scopeProblem(input);
+  if (problem) throw new InvalidInputError(problem, [{ field: input.role === 'client' ? 'clientId' : 'role', message: problem }]);
+  if (input.clientId && !(await deps.clients.get(input.clientId))) {
+    throw new InvalidInputError('unknown client', [{ field: 'clientId', message: 'no such client' }]);
+  }
+  const profile: UserProfile = {
+    userId,
+    role: input.role,
+    ...(input.clientId ? { clientId: input.clientId } : {}),
+    ...(input.providerId ? { providerId: input.providerId } : {}),
+    ...(input.name ? { name: input.name } : {}),
+    ...(input.email ? { email: input.email } : {}),
+    ...(input.phone ? { phone: input.phone } : {}),
+    ...(input.approvalLimit ? { approvalLimit: input.approvalLimit } : {}),
+    preferences: stored?.value.preferences ?? DEFAULT_PREFERENCES,
+    updatedAt: deps.clock.now().toISOString(),
+  };
+  const saved = await deps.users.put(profile, ifMatch ?? (stored ? stored.etag : null));
+  return { profile: saved, created: !stored };
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the application reads, in one schema. Validated once per process (first call of
+ * `loadConfig`); a missing or invalid setting throws a `ConfigError` naming it, which stops start-up.
+ * Setting names follow the Functions convention for identity-based connections
+ * (`<CONNECTION>__accountEndpoint`, `__blobServiceUri`, `__fullyQualifiedNamespace`) so that the same
+ * name serves our SDK clients and the host's trigger bindings.
+ *
+ * The README's configuration table and `local.settings.example.json` list the same settings; a test
+ * keeps the three in step.
+ */
+const commaList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  );
+
+const url = z.url({ protocol: /^https?$/ });
+
+export const settingsSchema = z
+  .object({
+    APP_ENV: z.enum(['local', 'dev', 'staging', 'prod']),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+    COSMOS__accountEndpoint: url,
+    /** Only for the embedded server or the emulator; in Azure the managed identity is used. */
+    COSMOS_KEY: z.string().min(1).optional(),
+
+    STORAGE__blobServiceUri: url,
+    /** Only for Azurite; in Azure the managed identity is used. */
+    STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+
+    /** Service Bus namespace (identity-based). Absent: the embedded stack's local transport. */
+    SERVICEBUS__fullyQualifiedNamespace: z.string().min(1).optional(),
+
+    AUTH_MODE: z.enum(['entra', 'development']),
+    AUTH_ISSUER: z.string().min(1),
+    AUTH_AUDIENCE: z.string().min(1),
+    /** Entra ID: the tenant's JWKS URL. Development: unused (the key is read from AUTH_DEV_KEY_DIR). */
+    AUTH_JWKS_URI: url.optional(),
+    /** Development issuer only: folder holding the issuer's key pair. */
+    AUTH_DEV_KEY_DIR: z.string().min(1).optional(),
+
+    CORS_ALLOWED_ORIGINS: commaList,
+  })
+  .superRefine((s, ctx) => {
+    if (s.AUTH_MODE === 'entra' && !s.AUTH_JWKS_URI) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: 'required when AUTH_MODE=entra' });
+    }
+    if (s.AUTH_MODE === 'development') {
+      if (s.APP_ENV !== 'local') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTH_MODE'],
+          message: 'the development issuer is only allowed with APP_ENV=local (the embedded stack)',
+        });
+      }
+      if (!s.AUTH_DEV_KEY_DIR) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_DEV_KEY_DIR'], message: 'required when AUTH_MODE=development' });
+      }
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Settings that are secrets: never logged, never echoed in an error. */
+export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
+  'COSMOS_KEY',
+  'STORAGE_CONNECTION_STRING',
+]);
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: readonly { setting: string; message: string }[]) {
+    super(
+      'Invalid configuration: ' + issues.map((i) => `${i.setting}: ${i.message}`).join('; '),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  // Only the keys the schema knows are read: an unrelated variable never reaches an error message.
+  const known = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+  const input: Record<string, string | undefined> = {};
+  for (const key of known) {
+    const value = env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const result = settingsSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      setting: String(issue.path[0] ?? '(settings)'),
+      // zod's message never contains the received value for these checks, so secrets stay out.
+      message: issue.message,
+    })),
+  );
+}
+
+let cached: Settings | undefined;
+
+/** The process's settings, validated on first use and then reused. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Settings {
+  cached ??= parseSettings(env);
+  return cached;
+}
+
+/** Tests and the local host re-read settings after changing the environment. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}
+
+/** A copy that is safe to log. */
+export function redact(settings: Settings): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(settings).map(([k, v]) => [k, secretSettings.has(k as keyof Settings) && v ? '***' : v]),
+  );
+}

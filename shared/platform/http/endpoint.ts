@@ -1,0 +1,67 @@
+import type { z } from 'zod';
+import type { Principal } from '../../domain/access/principal';
+import type { Logger } from '../logger';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Everything a handler may use from the request, already authenticated and validated. */
+export interface EndpointContext<P, Q, B> {
+  readonly principal: Principal;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** The `If-Match` header value, when the client sent one. */
+  readonly ifMatch?: string;
+  readonly correlationId: string;
+  readonly traceparent?: string;
+  readonly logger: Logger;
+}
+
+export interface EndpointResult {
+  readonly status: number;
+  readonly body?: unknown;
+  /** Entity tag of the returned resource (sent as `ETag`). */
+  readonly etag?: string;
+  /** Path of a created resource, relative to the API root, e.g. `/api/v1/orders/ord_...`. */
+  readonly location?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface ResponseSpec {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+}
+
+/**
+ * One API operation: route, schemas and handler in one place. The same object registers the
+ * function, validates requests and documents the operation in the OpenAPI document.
+ */
+export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
+  /** Function name; unique. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** Route relative to the `api` prefix, with `{param}` placeholders: `v1/orders/{orderId}`. */
+  readonly route: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+  /** `anonymous` endpoints skip authentication (health, the OpenAPI document). */
+  readonly auth: 'bearer' | 'anonymous';
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /** Accepts `Idempotency-Key` (creates). */
+  readonly idempotent?: boolean;
+  /** Honours `If-Match` (updates). */
+  readonly conditional?: boolean;
+  /** Statuses the handler may answer with besides the success ones (documented as problems). */
+  readonly errors?: readonly number[];
+  readonly handler: (ctx: EndpointContext<P, Q, B>) => Promise<EndpointResult>;
+}
+
+/** Keeps the generic types of an endpoint literal while checking its shape. */
+export function defineEndpoint<P, Q, B>(endpoint: Endpoint<P, Q, B>): Endpoint<P, Q, B> {
+  return endpoint;
+}
+
+export type AnyEndpoint = Endpoint<any, any, any>;

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import type { Principal } from '../../domain/access/principal';
+import { ApplicationError, InvalidInputError, UnavailableError } from '../../application/errors';
+import type { IdempotencyStore, StoredResponse } from '../../application/ports';
+import { AuthenticationError, wwwAuthenticate } from '../auth/token-verifier';
+import type { Logger } from '../logger';
+import { corsHeaders } from './cors';
+import { correlationIdFrom, traceparentFrom } from './correlation';
+import type { AnyEndpoint, EndpointResult } from './endpoint';
+import { ifMatchTag, toHttpEtag } from './etag';
+import { problem, type FieldError, type ProblemType } from './problem';
+
+/** What the pipeline needs from the composition root. */
+export interface HttpPlatform {
+  readonly logger: Logger;
+  readonly corsOrigins: readonly string[];
+  verifyToken(authorization: string | null): Promise<Principal>;
+  idempotency(): Promise<IdempotencyStore>;
+  now(): Date;
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** A pending idempotency claim older than this belongs to a request that died; it may be retaken. */
+const STALE_CLAIM_MS = 60_000;
+
+class RequestProblem extends Error {
+  constructor(
+    readonly type: ProblemType,
+    readonly detail: string,
+    readonly errors: readonly FieldError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * Runs one API request: correlation, CORS, body limits, authentication, validation, idempotency,
+ * the handler, and the mapping of every failure to a problem response. Handlers only see valid
+ * input from an authenticated caller; nothing here knows a business rule.
+ */
+export async function handleHttp(
+  endpoint: AnyEndpoint,
+  request: HttpRequest,
+  context: Pick<InvocationContext, 'traceContext'> | undefined,
+  platform: HttpPlatform,
+): Promise<HttpResponseInit> {
+  const started = Date.now();
+  const correlationId = correlationIdFrom(request.headers.get('x-correlation-id'));
+  const traceparent = traceparentFrom(context?.traceContext?.traceParent, request.headers.get('traceparent'));
+  const logger = platform.logger.child({ correlationId, function: endpoint.name });
+  const common = { 'x-correlation-id': correlationId, ...corsHeaders(request.headers.get('origin'), platform.corsOrigins) };
+
+  let response: HttpResponseInit;
+  let principal: Principal | undefined;
+  try {
+    const rawBody = endpoint.body ? await readBody(request) : undefined;
+    principal = endpoint.auth === 'bearer' ? await authenticate(request, platform) : anonymous;
+    const input = validate(endpoint, request, rawBody);
+    const ifMatch = endpoint.conditional ? ifMatchTag(request.headers.get('if-match')) : undefined;
+    const run = async () =>
+      toResponse(
+        await endpoint.handler({
+          principal: principal as Principal,
+          ...input,
+          ...(ifMatch ? { ifMatch } : {}),
+          correlationId,
+          traceparent,
+          logger,
+        }),
+      );
+    const key = endpoint.idempotent ? idempotencyKey(request) : undefined;
+    response = key
+      ? await runIdempotently(platform, idempotencyId(principal, endpoint, key), fingerprintOf(request, rawBody), run)
+      : await run();
+  } catch (err) {
+    response = errorResponse(err, correlationId, logger);
+  }
+  response = { ...response, headers: { ...common, ...(response.headers as Record<string, string>) } };
+  logger.info('http request', {
+    method: request.method,
+    route: endpoint.route,
+    status: response.status,
+    durationMs: Date.now() - started,
+    userId: principal?.userId,
+  });
+  return response;
+}
+
+const anonymous: Principal = { userId: 'anonymous', role: 'client' };
+
+async function readBody(request: HttpRequest): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > MAX_BODY_BYTES) throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
+  return bytes;
+}
+
+async function authenticate(request: HttpRequest, platform: HttpPlatform): Promise<Principal> {
+  return platform.verifyToken(request.headers.get('authorization'));
+}
+
+function parseJson(request: HttpRequest, raw: Uint8Array): unknown {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (raw.byteLength === 0 && !type) return undefined;
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new RequestProblem('unsupported-media-type', 'send the body as application/json');
+  }
+  if (raw.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    throw new RequestProblem('malformed-json', 'the body is not valid JSON');
+  }
+}
+
+function validate(endpoint: AnyEndpoint, request: HttpRequest, rawBody: Uint8Array | undefined) {
+  const errors: FieldError[] = [];
+  const check = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
+    if (!schema) return undefined as T;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      errors.push({ pointer: '/' + [where, ...issue.path.map(String)].join('/'), detail: issue.message });
+    }
+    return undefined as T;
+  };
+  const params = check(endpoint.params, { ...request.params }, 'params');
+  const query = check(endpoint.query, Object.fromEntries(request.query.entries()), 'query');
+  const body = endpoint.body ? check(endpoint.body, parseJson(request, rawBody ?? new Uint8Array()), 'body') : undefined;
+  if (errors.length) throw new RequestProblem('validation-error', 'one or more fields are invalid', errors);
+  return { params, query, body };
+}
+
+function toResponse(result: EndpointResult): HttpResponseInit {
+  const headers: Record<string, string> = { ...result.headers };
+  if (result.etag) headers['etag'] = toHttpEtag(result.etag);
+  if (result.location) headers['location'] = result.location;
+  if (result.body === undefined) return { status: result.status, headers };
+  headers['content-type'] ??= 'application/json; charset=utf-8';
+  return { status: result.status, headers, body: JSON.stringify(result.body) };
+}
+
+// ---- idempotency ---------------------------------------------------------------------------
+
+function idempotencyKey(request: HttpRequest): string | undefined {
+  const key = request.headers.get('idempotency-key');
+  if (key === null) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new RequestProblem('validation-error', 'invalid Idempotency-Key', [
+      { pointer: '/headers/idempotency-key', detail: '1 to 255 visible ASCII characters' },
+    ]);
+  }
+  return key;
+}
+
+/** Keys are per caller and per operation: another user's identical key is another request. */
+function idempotencyId(principal: Principal, endpoint: AnyEndpoint, key: string): string {
+  return createHash('sha256').update(`${principal.userId}\n${endpoint.name}\n${key}`).digest('base64url');
+}
+
+function fingerprintOf(request: HttpRequest, rawBody: Uint8Array | undefined): string {
+  const url = new URL(request.url);
+  return createHash('sha256')
+    .update(`${request.method} ${url.pathname}\n`)
+    .update(rawBody ?? new Uint8Array())
+    .digest('base64url');
+}
+
+async function runIdempotently(
+  platform: HttpPlatform,
+  id: string,
+  fingerprint: string,
+  run: () => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  const store = await platform.idempotency();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await store.claim(id, fingerprint, platform.now().toISOString())) return runClaimed(store, id, run);
+    const record = await store.get(id);
+    if (!record) continue; // released or expired meanwhile: claim again
+    if (record.fingerprint !== fingerprint) {
+      throw new RequestProblem('idempotency-key-reused', 'this Idempotency-Key was used with a different request');
+    }
+    if (record.state === 'completed' && record.response) return replay(record.response);
+    if (platform.now().getTime() - Date.parse(record.createdAt) > STALE_CLAIM_MS) {
+      await store.release(id);
+      continue;
+    }
+    throw new RequestProblem('idempotency-in-progress', 'the first request with this key is still running', [], { 'retry-after': '1' });
+  }
+  throw new UnavailableError('could not claim the idempotency key', 1);
+}
+
+async function runClaimed(store: IdempotencyStore, id: string, run: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+  let response: HttpResponseInit;
+  try {
+    response = await run();
+  } catch (err) {
+    // The request had no effect that needs protecting: let a retry run it again.
+    await store.release(id).catch(() => undefined);
+    throw err;
+  }
+  const status = response.status ?? 200;
+  if (status >= 200 && status < 300) {
+    await store.complete(id, {
+      status,
+      headers: (response.headers ?? {}) as Record<string, string>,
+      body: typeof response.body === 'string' ? response.body : '',
+    });
+  } else {
+    await store.release(id);
+  }
+  return response;
+}
+
+function replay(stored: StoredResponse): HttpResponseInit {
+  return { status: stored.status, headers: { ...stored.headers, 'idempotent-replayed': 'true' }, body: stored.body };
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+const KIND_TO_PROBLEM: Record<ApplicationError['kind'], ProblemType> = {
+  'not-found': 'not-found',
+  forbidden: 'forbidden',
+  conflict: 'conflict',
+  'precondition-failed': 'precondition-failed',
+  invalid: 'unprocessable-entity',
+  unavailable: 'service-unavailable',
+};
+
+export function errorResponse(err: unknown, correlationId: string, logger: Logger): HttpResponseInit {
+  if (err instanceof RequestProblem) {
+    return problem(err.type, { detail: err.detail, errors: err.errors, correlationId, headers: err.headers });
+  }
+  if (err instanceof AuthenticationError) {
+    return problem('unauthorized', {
+      detail: err.description,
+      correlationId,
+      headers: { 'www-authenticate': wwwAuthenticate(err) },
+    });
+  }
+  if (err instanceof InvalidInputError && err.fieldErrors.some((f) => f.field === 'continuationToken')) {
+    return problem('validation-error', {
+      detail: err.message,
+      correlationId,
+      errors: err.fieldErrors.map((f) => ({ pointer: `/query/${f.field}`, detail: f.message })),
+    });
+  }
+  if (err instanceof ApplicationError) {
+    const headers: Record<string, string> = err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    const errors = err instanceof InvalidInputError ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message })) : [];
+    if (err instanceof UnavailableError) logger.warn('dependency unavailable', { error: err.message });
+    const kind: ApplicationError['kind'] = err.kind;
+    return problem(KIND_TO_PROBLEM[kind], { detail: err.message, errors, correlationId, headers, extensions: err.details });
+  }
+  logger.error('unhandled error', { error: err });
+  return problem('internal-error', { detail: 'an unexpected error occurred; quote the correlation id when reporting it', correlationId });
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { installFunctionsCore } from '../../local/functions-core';
+import { startHttpHost } from '../../local/host/http-host';
+
+/**
+ * The entry registers exactly these functions, through the v4 programming model, and the local host
+ * serves exactly the registered routes. Settings are valid but point nowhere: importing the entry
+ * must not touch any service (adapters are created lazily).
+ */
+const EXPECTED = [
+  ['health', 'GET', 'health'],
+  ['health-ready', 'GET', 'health/ready'],
+  ['openapi', 'GET', 'v1/openapi.json'],
+  ['clients-create', 'POST', 'v1/clients'],
+  ['clients-get', 'GET', 'v1/clients/{clientId}'],
+  ['sites-create', 'POST', 'v1/clients/{clientId}/sites'],
+  ['sites-list', 'GET', 'v1/clients/{clientId}/sites'],
+  ['me-get', 'GET', 'v1/me'],
+  ['me-preferences-put', 'PUT', 'v1/me/preferences'],
+  ['users-put', 'PUT', 'v1/users/{userId}'],
+  ['orders-create', 'POST', 'v1/orders'],
+  ['orders-list', 'GET', 'v1/orders'],
+  ['orders-get', 'GET', 'v1/orders/{orderId}'],
+  ['orders-history', 'GET', 'v1/orders/{orderId}/history'],
+] as const;
+
+describe('function registrations', () => {
+  it('the entry registers every function with its trigger, route, methods and auth level', async () => {
+    Object.assign(process.env, {
+      APP_ENV: 'local',
+      COSMOS__accountEndpoint: 'http://127.0.0.1:9',
+      STORAGE__blobServiceUri: 'http://127.0.0.1:9/devstoreaccount1',
+      AUTH_MODE: 'development',
+      AUTH_ISSUER: 'https://login.algesta.local/dev',
+      AUTH_AUDIENCE: 'api://algesta-local',
+      AUTH_DEV_KEY_DIR: '/nonexistent',
+    });
+    const core = installFunctionsCore();
+    await import('../../functions/index');
+    const regs = core.registrations();
+
+    const http = regs.filter((r) => r.trigger.type === 'httpTrigger');
+    expect(regs).toHaveLength(http.length); // no other trigger types yet
+    const table = http
+      .filter((r) => r.name !== 'fallback')
+      .map((r) => [r.name, (r.trigger.methods as string[]).join(','), r.trigger.route]);
+    expect(table).toEqual(EXPECTED.map(([n, m, r]) => [n, m, r]));
+    for (const r of http) expect(r.trigger.authLevel).toBe('anonymous');
+
+    const fallback = http.find((r) => r.name === 'fallback');
+    expect(fallback?.trigger.route).toBe('{*path}');
+    expect(fallback?.trigger.methods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']));
+
+    // Importing the entry did not load an SDK client: adapters come on first use.
+    const { getRoot } = await import('../../functions/composition-root');
+    expect(getRoot().settings.APP_ENV).toBe('local');
+
+    const host = await startHttpHost({ registrations: regs, port: 0 });
+    try {
+      expect(host.routes.map((r) => r.name).sort()).toEqual(http.map((r) => r.name).sort());
+      for (const r of host.routes) {
+        const reg = http.find((h) => h.name === r.name)!;
+        expect(r.route).toBe(reg.trigger.route);
+        expect([...r.methods].sort()).toEqual([...(reg.trigger.methods as string[])].sort());
+      }
+      // And it serves them: an anonymous route answers through the real pipeline.
+      const res = await fetch(`${host.url}/api/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    } finally {
+      await host.close();
+    }
+  });
+});

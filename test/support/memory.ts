@@ -1,0 +1,121 @@
+import type { Client, Site } from '../../shared/domain/clients/client';
+import type { DomainEvent } from '../../shared/domain/shared/events';
+import type { Order, OrderHistoryEntry } from '../../shared/domain/orders/order';
+import type { UserProfile } from '../../shared/domain/users/user';
+import { ConflictError, PreconditionFailedError } from '../../shared/application/errors';
+import type {
+  ClientRepository,
+  Clock,
+  IdGenerator,
+  OrderFilters,
+  OrderRepository,
+  Page,
+  PageRequest,
+  UserRepository,
+  Versioned,
+} from '../../shared/application/ports';
+
+/** In-memory ports for use-case specs: same contracts as the Cosmos adapters, no I/O. */
+let etagCounter = 0;
+const nextEtag = () => `"m${++etagCounter}"`;
+
+function paginate<T>(all: readonly T[], page: PageRequest): Page<T> {
+  const start = page.continuationToken ? Number(page.continuationToken) : 0;
+  const items = all.slice(start, start + page.limit);
+  const next = start + page.limit < all.length ? String(start + page.limit) : undefined;
+  return { items, ...(next ? { continuationToken: next } : {}) };
+}
+
+export class MemoryClients implements ClientRepository {
+  readonly clients = new Map<string, Versioned<Client>>();
+  readonly sites = new Map<string, Versioned<Site>>();
+  async create(client: Client) {
+    if (this.clients.has(client.id)) throw new ConflictError('client already exists');
+    const v = { value: client, etag: nextEtag() };
+    this.clients.set(client.id, v);
+    return v;
+  }
+  async get(id: string) {
+    return this.clients.get(id);
+  }
+  async addSite(site: Site) {
+    const v = { value: site, etag: nextEtag() };
+    this.sites.set(`${site.clientId}/${site.id}`, v);
+    return v;
+  }
+  async getSite(clientId: string, siteId: string) {
+    return this.sites.get(`${clientId}/${siteId}`);
+  }
+  async listSites(clientId: string, page: PageRequest) {
+    const all = [...this.sites.values()].map((s) => s.value).filter((s) => s.clientId === clientId);
+    return paginate(all, page);
+  }
+}
+
+export class MemoryUsers implements UserRepository {
+  readonly users = new Map<string, Versioned<UserProfile>>();
+  async get(id: string) {
+    return this.users.get(id);
+  }
+  async put(profile: UserProfile, ifMatch?: string | null) {
+    const current = this.users.get(profile.userId);
+    if (ifMatch === null && current) throw new PreconditionFailedError('exists');
+    if (typeof ifMatch === 'string' && current?.etag !== ifMatch) throw new PreconditionFailedError('changed');
+    const v = { value: profile, etag: nextEtag() };
+    this.users.set(profile.userId, v);
+    return v;
+  }
+}
+
+export class MemoryOrders implements OrderRepository {
+  readonly orders = new Map<string, Versioned<Order>>();
+  readonly historyEntries: OrderHistoryEntry[] = [];
+  readonly events: DomainEvent[] = [];
+  async create(order: Order, history: readonly OrderHistoryEntry[], events: readonly DomainEvent[]) {
+    if (this.orders.has(order.id)) throw new ConflictError('order already exists');
+    const v = { value: order, etag: nextEtag() };
+    this.orders.set(order.id, v);
+    this.historyEntries.push(...history);
+    this.events.push(...events);
+    return v;
+  }
+  async get(clientId: string, orderId: string) {
+    const o = this.orders.get(orderId);
+    return o && o.value.clientId === clientId ? o : undefined;
+  }
+  private filter(f: OrderFilters & { clientId?: string }) {
+    return [...this.orders.values()]
+      .map((o) => o.value)
+      .filter(
+        (o) =>
+          (!f.clientId || o.clientId === f.clientId) &&
+          (!f.status || o.status === f.status) &&
+          (!f.priority || o.priority === f.priority) &&
+          (!f.siteId || o.siteId === f.siteId) &&
+          (!f.providerId || o.providerId === f.providerId),
+      )
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+  async listForClient(clientId: string, filters: OrderFilters, page: PageRequest) {
+    return paginate(this.filter({ ...filters, clientId }), page);
+  }
+  async listAll(filters: OrderFilters, page: PageRequest) {
+    return paginate(this.filter(filters), page);
+  }
+  async history(clientId: string, orderId: string, page: PageRequest) {
+    return paginate(
+      this.historyEntries.filter((h) => h.orderId === orderId && this.orders.get(orderId)?.value.clientId === clientId),
+      page,
+    );
+  }
+}
+
+export const fixedClock = (iso = '2026-03-01T12:00:00.000Z'): Clock => ({ now: () => new Date(iso) });
+
+export function sequentialIds(): IdGenerator {
+  let n = 0;
+  return {
+    ulid: () => String(++n).padStart(26, '0'),
+    uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  };
+}

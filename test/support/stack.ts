@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../shared/platform/logger';
+import { startLocalStack, type LocalStack } from '../../local/stack';
+
+/**
+ * The whole local stack in this test process, on a free port and a fresh data folder. Each test
+ * file runs in its own process (vitest `forks`), so the environment it sets is its own.
+ */
+export async function startTestStack(env: Record<string, string> = {}): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
+  Object.assign(process.env, env);
+  const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger });
+  return {
+    ...stack,
+    dataDir,
+    dispose: async () => {
+      await stack.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** A small HTTP client for the tests: real requests over the loopback interface. */
+export function apiClient(baseUrl: string) {
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | Uint8Array | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(baseUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseSettings, redact, settingsSchema } from '../../shared/platform/config';
+
+const valid = {
+  APP_ENV: 'dev',
+  COSMOS__accountEndpoint: 'https://algesta-dev.documents.azure.com:443/',
+  STORAGE__blobServiceUri: 'https://algestadev.blob.core.windows.net',
+  AUTH_MODE: 'entra',
+  AUTH_ISSUER: 'https://login.microsoftonline.com/tenant/v2.0',
+  AUTH_AUDIENCE: 'api://algesta',
+  AUTH_JWKS_URI: 'https://login.microsoftonline.com/tenant/discovery/v2.0/keys',
+};
+
+describe('configuration', () => {
+  it('accepts a complete Azure configuration and applies defaults', () => {
+    const s = parseSettings(valid);
+    expect(s.LOG_LEVEL).toBe('info');
+    expect(s.CORS_ALLOWED_ORIGINS).toEqual([]);
+    expect(parseSettings({ ...valid, CORS_ALLOWED_ORIGINS: 'https://a.test, https://b.test' }).CORS_ALLOWED_ORIGINS).toEqual([
+      'https://a.test',
+      'https://b.test',
+    ]);
+  });
+
+  it('names the missing or invalid setting', () => {
+    const { COSMOS__accountEndpoint: _missing, ...rest } = valid;
+    expect(() => parseSettings(rest)).toThrow(/COSMOS__accountEndpoint/);
+    try {
+      parseSettings({ ...valid, APP_ENV: 'production', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues.map((i) => i.setting).sort()).toEqual(['APP_ENV', 'LOG_LEVEL']);
+    }
+  });
+
+  it('refuses the development issuer outside the embedded stack, and Entra without JWKS', () => {
+    expect(() => parseSettings({ ...valid, AUTH_MODE: 'development', AUTH_DEV_KEY_DIR: '/x' })).toThrow(/AUTH_MODE.*APP_ENV=local/);
+    const { AUTH_JWKS_URI: _j, ...noJwks } = valid;
+    expect(() => parseSettings(noJwks)).toThrow(/AUTH_JWKS_URI/);
+  });
+
+  it('never puts a secret value in an error or a log', () => {
+    const secret = 'AccountKey=super-secret-value';
+    try {
+      parseSettings({ ...valid, STORAGE_CONNECTION_STRING: secret, APP_ENV: 'nope' });
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain(secret);
+    }
+    const logged = JSON.stringify(redact(parseSettings({ ...valid, COSMOS_KEY: secret })));
+    expect(logged).not.toContain(secret);
+    expect(logged).toContain('***');
+  });
+
+  it('every setting is in local.settings.example.json and in the README table', () => {
+    const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
+    const readme = readFileSync('README.md', 'utf8');
+    for (const key of Object.keys(settingsSchema.shape)) {
+      expect(Object.keys(example.Values), key).toContain(key);
+      expect(readme, key).toContain(`\`${key}\``);
+    }
+  });
+});
