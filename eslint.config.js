@@ -55,7 +55,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/functions/**', '**/local/**'], message: 'shared/ must not depend on functions/ or local/.' }] },
+        {
+          patterns: [{ group: ['**/functions/**', '**/local/**'], message: 'shared/ must not depend on functions/ or local/.' }],
+        },
       ],
     },
   },

@@ -61,7 +61,10 @@ export function createRoot(settings: Settings): Root {
 
   const cosmos = lazy(async () => {
     const { createCosmosClient } = await import('../shared/adapters/cosmos/client');
-    return createCosmosClient({ endpoint: settings.COSMOS__accountEndpoint, ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : {}) });
+    return createCosmosClient({
+      endpoint: settings.COSMOS__accountEndpoint,
+      ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : {}),
+    });
   });
   const container = async (name: ContainerName) => {
     const def = CONTAINERS[name];

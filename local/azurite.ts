@@ -34,8 +34,7 @@ export interface AzuriteInstance {
 
 export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
 /** The public, well-known Azurite/emulator key (not a secret). */
-export const AZURITE_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 const require = createRequire(import.meta.url);
 
@@ -47,21 +46,17 @@ function loadAzurite() {
   // does that), and we call it with `false` below.
   process.env.APPLICATION_INSIGHTS_NO_DIAGNOSTIC_CHANNEL ??= '1';
   return {
-    BlobServer: (require('azurite/dist/src/blob/BlobServer') as typeof import('azurite/dist/src/blob/BlobServer'))
-      .default,
+    BlobServer: (require('azurite/dist/src/blob/BlobServer') as typeof import('azurite/dist/src/blob/BlobServer')).default,
     BlobConfiguration: (
       require('azurite/dist/src/blob/BlobConfiguration') as typeof import('azurite/dist/src/blob/BlobConfiguration')
     ).default,
-    QueueServer: (require('azurite/dist/src/queue/QueueServer') as typeof import('azurite/dist/src/queue/QueueServer'))
-      .default,
+    QueueServer: (require('azurite/dist/src/queue/QueueServer') as typeof import('azurite/dist/src/queue/QueueServer')).default,
     QueueConfiguration: (
       require('azurite/dist/src/queue/QueueConfiguration') as typeof import('azurite/dist/src/queue/QueueConfiguration')
     ).default,
-    AzuriteTelemetryClient: (
-      require('azurite/dist/src/common/Telemetry') as typeof import('azurite/dist/src/common/Telemetry')
-    ).AzuriteTelemetryClient,
-    configLogger: (require('azurite/dist/src/common/Logger') as typeof import('azurite/dist/src/common/Logger'))
-      .configLogger,
+    AzuriteTelemetryClient: (require('azurite/dist/src/common/Telemetry') as typeof import('azurite/dist/src/common/Telemetry'))
+      .AzuriteTelemetryClient,
+    configLogger: (require('azurite/dist/src/common/Logger') as typeof import('azurite/dist/src/common/Logger')).configLogger,
   };
 }
 

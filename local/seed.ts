@@ -43,12 +43,38 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
     createdBy: DEMO.users.admin,
   };
   const sites: Site[] = [
-    { id: DEMO.siteIds[0], clientId: DEMO.clientId, name: 'Sede Chapinero', address: 'Cra 13 # 60-12', city: 'Bogotá', createdAt: at },
-    { id: DEMO.siteIds[1], clientId: DEMO.clientId, name: 'Sede El Poblado', address: 'Cl 10 # 43A-30', city: 'Medellín', createdAt: at },
+    {
+      id: DEMO.siteIds[0],
+      clientId: DEMO.clientId,
+      name: 'Sede Chapinero',
+      address: 'Cra 13 # 60-12',
+      city: 'Bogotá',
+      createdAt: at,
+    },
+    {
+      id: DEMO.siteIds[1],
+      clientId: DEMO.clientId,
+      name: 'Sede El Poblado',
+      address: 'Cl 10 # 43A-30',
+      city: 'Medellín',
+      createdAt: at,
+    },
   ];
   const providers = [
-    { id: DEMO.providerIds[0], legalName: 'Refrigeración Total S.A.S.', taxId: '901234567-1', categories: ['hvac', 'electrical'], cities: ['Bogotá', 'Medellín'] },
-    { id: DEMO.providerIds[1], legalName: 'Plomería y Obras Ltda.', taxId: '800987654-3', categories: ['plumbing', 'civil'], cities: ['Bogotá'] },
+    {
+      id: DEMO.providerIds[0],
+      legalName: 'Refrigeración Total S.A.S.',
+      taxId: '901234567-1',
+      categories: ['hvac', 'electrical'],
+      cities: ['Bogotá', 'Medellín'],
+    },
+    {
+      id: DEMO.providerIds[1],
+      legalName: 'Plomería y Obras Ltda.',
+      taxId: '800987654-3',
+      categories: ['plumbing', 'civil'],
+      cities: ['Bogotá'],
+    },
   ];
   const profile = (userId: string, role: Role, extra: Partial<UserProfile> = {}): UserProfile => ({
     userId,

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../shared/platform/logger';
 import { loadConfig, redact, resetConfigForTests } from '../shared/platform/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './cosmos/embedded-cosmos';
+import { lockDataDir } from './data-lock';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer } from './dev-issuer';
 import { installFunctionsCore } from './functions-core';
 import { runAppStartHooks, startHttpHost } from './host/http-host';
@@ -48,6 +49,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   };
   try {
     await mkdir(opts.dataDir, { recursive: true });
+    closers.push(await lockDataDir(opts.dataDir));
     if (!env.APP_ENV) env.APP_ENV = 'local';
 
     if (!env.COSMOS__accountEndpoint) {

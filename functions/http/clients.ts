@@ -2,7 +2,16 @@ import { createClient, createSite, getClient, listSites } from '../../shared/app
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { clientDeps } from './deps';
 import { registerEndpoint } from './register';
-import { clientIdParams, clientSchema, createClientBody, createSiteBody, listSitesQuery, pageOf, siteSchema } from './schemas';
+import {
+  clientIdParams,
+  clientSchema,
+  createClientBody,
+  createSiteBody,
+  listSitesQuery,
+  pageOf,
+  pageRequest,
+  siteSchema,
+} from './schemas';
 
 registerEndpoint(
   defineEndpoint({
@@ -75,8 +84,7 @@ registerEndpoint(
     query: listSitesQuery,
     responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema) } },
     handler: async (ctx) => {
-      const { limit, continuationToken } = ctx.query;
-      const page = await listSites(await clientDeps(), ctx, ctx.params.clientId, { limit, ...(continuationToken ? { continuationToken } : {}) });
+      const page = await listSites(await clientDeps(), ctx, ctx.params.clientId, pageRequest(ctx.query));
       return { status: 200, body: page };
     },
   }),

@@ -28,7 +28,9 @@ registerEndpoint(
     tags: ['health'],
     auth: 'anonymous',
     errors: [503],
-    responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }) } },
+    responses: {
+      200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }) },
+    },
     handler: async (ctx) => {
       const results = await Promise.all(
         getRoot().healthChecks.map(async (c) => {

@@ -2,7 +2,16 @@ import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { orderDeps } from './deps';
 import { registerEndpoint } from './register';
-import { createOrderBody, historyEntrySchema, historyQuery, listOrdersQuery, orderIdParams, orderSchema, pageOf } from './schemas';
+import {
+  createOrderBody,
+  historyEntrySchema,
+  historyQuery,
+  listOrdersQuery,
+  orderIdParams,
+  orderSchema,
+  pageOf,
+  pageRequest,
+} from './schemas';
 
 registerEndpoint(
   defineEndpoint({
@@ -35,7 +44,7 @@ registerEndpoint(
     responses: { 200: { description: 'A page of orders', schema: pageOf(orderSchema) } },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
-      const page = await listOrders(await orderDeps(), ctx, filters, { limit, ...(continuationToken ? { continuationToken } : {}) });
+      const page = await listOrders(await orderDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
       return { status: 200, body: page };
     },
   }),
@@ -70,11 +79,7 @@ registerEndpoint(
     query: historyQuery,
     responses: { 200: { description: 'A page of history entries', schema: pageOf(historyEntrySchema) } },
     handler: async (ctx) => {
-      const { limit, continuationToken } = ctx.query;
-      const page = await getOrderHistory(await orderDeps(), ctx, ctx.params.orderId, {
-        limit,
-        ...(continuationToken ? { continuationToken } : {}),
-      });
+      const page = await getOrderHistory(await orderDeps(), ctx, ctx.params.orderId, pageRequest(ctx.query));
       return { status: 200, body: page };
     },
   }),

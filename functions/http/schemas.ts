@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PageRequest } from '../../shared/application/ports';
 import { ROLES } from '../../shared/domain/access/principal';
 import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
@@ -24,7 +25,10 @@ const timeZone = z
 
 export const money = z.strictObject({
   amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('minor units'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code').default('COP'),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'ISO 4217 code')
+    .default('COP'),
 });
 
 export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 phone number, e.g. +573001234567');
@@ -33,6 +37,11 @@ export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(25).describe('page size (1-100, default 25)'),
   continuationToken: z.string().min(1).max(8192).optional().describe('from the previous page'),
 };
+
+/** The page a validated `limit`/`continuationToken` query asks for. */
+export function pageRequest(q: { limit: number; continuationToken?: string | undefined }): PageRequest {
+  return { limit: q.limit, ...(q.continuationToken ? { continuationToken: q.continuationToken } : {}) };
+}
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), continuationToken: z.string().optional() });
@@ -44,7 +53,10 @@ export const createClientBody = z.strictObject({
   name: text(2, 200),
   taxId: text(3, 32).optional(),
   timeZone: timeZone.optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
   asanaProjectId: text(1, 64).optional(),
 });
 

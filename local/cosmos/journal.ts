@@ -95,7 +95,12 @@ export class Journal<C> {
     const snapshotLsn = await loadSnapshot(join(opts.dir, SNAPSHOT_FILE), opts.apply);
     const replay = await replayJournal(join(opts.dir, JOURNAL_FILE), snapshotLsn, opts.apply);
     const fh = await open(join(opts.dir, JOURNAL_FILE), 'a');
-    const report: RecoveryReport = { snapshotLsn, replayed: replay.replayed, tornBytes: replay.tornBytes, lastLsn: replay.lastLsn };
+    const report: RecoveryReport = {
+      snapshotLsn,
+      replayed: replay.replayed,
+      tornBytes: replay.tornBytes,
+      lastLsn: replay.lastLsn,
+    };
     const journal = new Journal(opts, fh, replay.lastLsn, report);
     try {
       // Start from a fresh snapshot and an empty journal: recovery cost stays bounded by the state
@@ -306,7 +311,8 @@ async function loadSnapshot<C>(path: string, apply: (change: C, lsn: number) => 
     if (line === '') continue;
     const record = JSON.parse(line) as { snapshot?: number; lsn?: number; c?: C; end?: boolean; count?: number };
     if (lsn === undefined) {
-      if (record.snapshot !== 1 || typeof record.lsn !== 'number') throw new Error(`${path}: not a snapshot (version ${record.snapshot})`);
+      if (record.snapshot !== 1 || typeof record.lsn !== 'number')
+        throw new Error(`${path}: not a snapshot (version ${record.snapshot})`);
       lsn = record.lsn;
     } else if (record.end) {
       complete = record.count === count;

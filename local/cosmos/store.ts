@@ -39,10 +39,24 @@ export const vercel = {
 export type Change =
   | { readonly t: 'db'; readonly v: Resource; readonly rc: number }
   | { readonly t: 'db-'; readonly db: string }
-  | { readonly t: 'coll'; readonly db: string; readonly v: Resource; readonly rc: number; readonly drc?: number; readonly urc?: number }
+  | {
+      readonly t: 'coll';
+      readonly db: string;
+      readonly v: Resource;
+      readonly rc: number;
+      readonly drc?: number;
+      readonly urc?: number;
+    }
   | { readonly t: 'coll-'; readonly db: string; readonly coll: string }
   | { readonly t: 'doc'; readonly db: string; readonly coll: string; readonly v: Resource; readonly rc: number }
-  | { readonly t: 'doc-'; readonly db: string; readonly coll: string; readonly id: string; readonly pk?: PartitionValue; readonly ttl?: true }
+  | {
+      readonly t: 'doc-';
+      readonly db: string;
+      readonly coll: string;
+      readonly id: string;
+      readonly pk?: PartitionValue;
+      readonly ttl?: true;
+    }
   | { readonly t: 'udf'; readonly db: string; readonly coll: string; readonly v: Resource; readonly rc: number }
   | { readonly t: 'udf-'; readonly db: string; readonly coll: string; readonly id: string };
 
@@ -155,9 +169,11 @@ export class CosmosStore {
         return this.putCollection(change.db, change.v, change);
       case 'coll-':
         return this.removeCollection(change.db, change.coll);
-      case 'doc':
-        this.putDocument(this.requireCollection(change.db, change.coll), change.v);
-        return raiseRidCount(this.requireCollection(change.db, change.coll).node.documents, change.rc);
+      case 'doc': {
+        const ref = this.requireCollection(change.db, change.coll);
+        this.putDocument(ref, change.v);
+        return raiseRidCount(ref.node.documents, change.rc);
+      }
       case 'doc-':
         return this.removeDocument(this.requireCollection(change.db, change.coll), change.id, change.pk);
       case 'udf':
@@ -178,9 +194,17 @@ export class CosmosStore {
         const v = coll.read();
         if (!v) continue;
         const ids = { db: dbData.id, coll: v.id };
-        yield { t: 'coll', db: dbData.id, v, rc: db.collections._ridCount, drc: coll.documents._ridCount, urc: coll.userDefinedFunctions._ridCount };
+        yield {
+          t: 'coll',
+          db: dbData.id,
+          v,
+          rc: db.collections._ridCount,
+          drc: coll.documents._ridCount,
+          urc: coll.userDefinedFunctions._ridCount,
+        };
         for (const doc of values(coll.documents)) yield { t: 'doc', ...ids, v: doc, rc: coll.documents._ridCount };
-        for (const udf of values(coll.userDefinedFunctions)) yield { t: 'udf', ...ids, v: udf, rc: coll.userDefinedFunctions._ridCount };
+        for (const udf of values(coll.userDefinedFunctions))
+          yield { t: 'udf', ...ids, v: udf, rc: coll.userDefinedFunctions._ridCount };
       }
     }
   }
@@ -199,7 +223,7 @@ export class CosmosStore {
     raiseRidCount(this.account.databases, rc);
   }
 
-  private removeDatabase(id: string): void {
+  removeDatabase(id: string): void {
     const db = this.database(id);
     if (!db) return;
     for (const coll of db.collections._data.values()) {
@@ -223,7 +247,7 @@ export class CosmosStore {
     this.reindexExpiry(ref);
   }
 
-  private removeCollection(dbId: string, collId: string): void {
+  removeCollection(dbId: string, collId: string): void {
     const ref = this.collection(dbId, collId);
     if (!ref) return;
     this.forgetCollection(ref.node.read()!._rid);

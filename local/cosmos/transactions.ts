@@ -64,6 +64,7 @@ export class Tx {
   // are never part of a batch, so they record the change but need no undo.
 
   databaseWritten(v: Resource, ridCount: number): void {
+    quoteEtag(v);
     this.changes.push({ t: 'db', v, rc: ridCount });
   }
 
@@ -72,7 +73,7 @@ export class Tx {
   }
 
   collectionWritten(ref: CollectionRef): void {
-    const v = ref.node.read()!;
+    const v = quoteEtag(ref.node.read()!);
     const rc = this.store.database(ref.db)!.collections._ridCount;
     this.changes.push({ t: 'coll', db: ref.db, v, rc });
     this.store.reindexExpiry(ref);
@@ -83,6 +84,7 @@ export class Tx {
   }
 
   udfWritten(ref: CollectionRef, v: Resource): void {
+    quoteEtag(v);
     this.changes.push({ t: 'udf', db: ref.db, coll: ref.coll, v, rc: ref.node.userDefinedFunctions._ridCount });
   }
 
@@ -99,10 +101,17 @@ export class Tx {
   private recordDocument(ref: CollectionRef, before: Resource | undefined, after: Resource | undefined): void {
     if (after) {
       // A fresh object made by the operation (vercel never edits stored documents in place).
+      quoteEtag(after);
       after._lsn = this.lsn;
       this.changes.push({ t: 'doc', db: ref.db, coll: ref.coll, v: after, rc: ref.node.documents._ridCount });
     } else if (before) {
-      this.changes.push({ t: 'doc-', db: ref.db, coll: ref.coll, id: before.id, ...definedPk(this.store.partitionOf(ref, before)) });
+      this.changes.push({
+        t: 'doc-',
+        db: ref.db,
+        coll: ref.coll,
+        id: before.id,
+        ...definedPk(this.store.partitionOf(ref, before)),
+      });
     }
     this.store.noteDocumentChanged(ref, before, after);
   }
@@ -114,6 +123,16 @@ export class Tx {
     if (current) this.store.removeDocument(ref, id, pk);
     if (before) this.store.putDocument(ref, before);
   }
+}
+
+/**
+ * Cosmos DB's `_etag` values carry their double quotes (`"\"0000…\""`), ready for an HTTP ETag
+ * header; vercel's are bare UUIDs. Callers (shared/platform/http/etag.ts) rely on the quotes.
+ * Applied to the freshly written resource, before it is answered or journaled.
+ */
+function quoteEtag(resource: Resource): Resource {
+  if (typeof resource._etag === 'string' && !resource._etag.startsWith('"')) resource._etag = `"${resource._etag}"`;
+  return resource;
 }
 
 function definedPk(pk: PartitionValue): { pk?: PartitionValue } {

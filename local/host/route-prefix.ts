@@ -18,4 +18,3 @@ export function readRoutePrefix(hostJsonPath = resolve('host.json'), warn: (mess
     return DEFAULT_ROUTE_PREFIX;
   }
 }
-

@@ -69,16 +69,11 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Settings that are secrets: never logged, never echoed in an error. */
-export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
-  'COSMOS_KEY',
-  'STORAGE_CONNECTION_STRING',
-]);
+export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>(['COSMOS_KEY', 'STORAGE_CONNECTION_STRING']);
 
 export class ConfigError extends Error {
   constructor(public readonly issues: readonly { setting: string; message: string }[]) {
-    super(
-      'Invalid configuration: ' + issues.map((i) => `${i.setting}: ${i.message}`).join('; '),
-    );
+    super('Invalid configuration: ' + issues.map((i) => `${i.setting}: ${i.message}`).join('; '));
     this.name = 'ConfigError';
   }
 }

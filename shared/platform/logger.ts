@@ -21,9 +21,7 @@ const defaultSink: LogSink = (line, level) => {
   else process.stdout.write(line + '\n');
 };
 
-export function createLogger(
-  opts: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {},
-): Logger {
+export function createLogger(opts: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {}): Logger {
   const min = order[opts.level ?? 'info'];
   const sink = opts.sink ?? defaultSink;
   const base = opts.fields ?? {};

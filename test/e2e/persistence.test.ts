@@ -18,7 +18,16 @@ let dataDir: string;
 async function startHost(dir: string): Promise<{ url: string; tokens: Record<string, string>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOCAL_DATA_DIR: dir, LOCAL_HTTP_PORT: '0', LOG_LEVEL: 'warn', APP_ENV: '', COSMOS__accountEndpoint: '', STORAGE__blobServiceUri: '', AUTH_MODE: '' },
+    env: {
+      ...process.env,
+      LOCAL_DATA_DIR: dir,
+      LOCAL_HTTP_PORT: '0',
+      LOG_LEVEL: 'warn',
+      APP_ENV: '',
+      COSMOS__accountEndpoint: '',
+      STORAGE__blobServiceUri: '',
+      AUTH_MODE: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -30,7 +39,9 @@ async function startHost(dir: string): Promise<{ url: string; tokens: Record<str
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /listening on (http:\/\/[^\s/]+)\/api/.exec(out)?.[1];
-      const tokens = Object.fromEntries([...out.matchAll(/^ {2}(admin|operator|client|provider)\s+(\S+)$/gm)].map((m) => [m[1], m[2]]));
+      const tokens = Object.fromEntries(
+        [...out.matchAll(/^ {2}(admin|operator|client|provider)\s+(\S+)$/gm)].map((m) => [m[1], m[2]]),
+      );
       if (url && Object.keys(tokens).length === 4) {
         clearTimeout(timer);
         resolvePromise({ url, tokens, child });
@@ -66,7 +77,13 @@ describe('persistence across SIGKILL', () => {
       Array.from({ length: 30 }, (_, i) =>
         api('POST', '/v1/orders', {
           token: first.tokens.client,
-          body: { siteId: DEMO.siteIds[i % 2], category: 'plumbing', priority: 'P3', title: `Kill test ${i}`, description: 'fuga' },
+          body: {
+            siteId: DEMO.siteIds[i % 2],
+            category: 'plumbing',
+            priority: 'P3',
+            title: `Kill test ${i}`,
+            description: 'fuga',
+          },
         }),
       ),
     );
@@ -74,7 +91,10 @@ describe('persistence across SIGKILL', () => {
       expect(r.status).toBe(201);
       created.push({ id: r.body.id, etag: r.headers.get('etag')! });
     }
-    const prefs = await api('PUT', '/v1/me/preferences', { token: first.tokens.operator, body: { channels: ['whatsapp'], locale: 'en' } });
+    const prefs = await api('PUT', '/v1/me/preferences', {
+      token: first.tokens.operator,
+      body: { channels: ['whatsapp'], locale: 'en' },
+    });
     expect(prefs.status).toBe(200);
     await kill(first.child);
 
@@ -93,5 +113,21 @@ describe('persistence across SIGKILL', () => {
     const history = await api2('GET', `/v1/orders/${created[0]!.id}/history`, { token: second.tokens.client });
     expect(history.body.items).toHaveLength(1);
     await kill(second.child);
+  });
+});
+
+describe('one stack per data folder', () => {
+  it('a second start on a folder in use fails with a clear message; a killed owner’s lock is taken over', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'algesta-lock-'));
+    try {
+      const first = await startHost(dir);
+      await expect(startHost(dir)).rejects.toThrow(/in use by process/);
+      await kill(first.child);
+      const again = await startHost(dir);
+      expect((await fetch(`${again.url}/api/health/ready`)).status).toBe(200);
+      await kill(again.child);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -64,9 +64,12 @@ describe('Azurite in-process with the Blob SDK', () => {
   });
 
   it('uploads and downloads a binary blob unchanged', async () => {
-    await client.getContainerClient(container).getBlockBlobClient(blobName).uploadData(content, {
-      blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
-    });
+    await client
+      .getContainerClient(container)
+      .getBlockBlobClient(blobName)
+      .uploadData(content, {
+        blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
+      });
     expect((await download(client, blobName)).equals(content)).toBe(true);
   });
 

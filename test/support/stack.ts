@@ -8,9 +8,11 @@ import { startLocalStack, type LocalStack } from '../../local/stack';
  * The whole local stack in this test process, on a free port and a fresh data folder. Each test
  * file runs in its own process (vitest `forks`), so the environment it sets is its own.
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
-  Object.assign(process.env, env);
+  Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
   const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger });
   return {
     ...stack,

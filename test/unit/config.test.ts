@@ -36,7 +36,9 @@ describe('configuration', () => {
   });
 
   it('refuses the development issuer outside the embedded stack, and Entra without JWKS', () => {
-    expect(() => parseSettings({ ...valid, AUTH_MODE: 'development', AUTH_DEV_KEY_DIR: '/x' })).toThrow(/AUTH_MODE.*APP_ENV=local/);
+    expect(() => parseSettings({ ...valid, AUTH_MODE: 'development', AUTH_DEV_KEY_DIR: '/x' })).toThrow(
+      /AUTH_MODE.*APP_ENV=local/,
+    );
     const { AUTH_JWKS_URI: _j, ...noJwks } = valid;
     expect(() => parseSettings(noJwks)).toThrow(/AUTH_JWKS_URI/);
   });

@@ -59,14 +59,21 @@ describe('HTTP pipeline', () => {
         throw new Error('database password is hunter2');
       },
     });
-    const res = await handleHttp(boom, request({ method: 'GET', headers: { 'x-correlation-id': 'c-500' } }), undefined, platform(lines));
+    const res = await handleHttp(
+      boom,
+      request({ method: 'GET', headers: { 'x-correlation-id': 'c-500' } }),
+      undefined,
+      platform(lines),
+    );
     expect(res.status).toBe(500);
     const body = JSON.parse(String(res.body));
     expect(body).toMatchObject({ type: 'https://api.algesta.co/problems/internal-error', status: 500, correlationId: 'c-500' });
     expect(String(res.body)).not.toContain('hunter2');
     expect(String(res.body)).not.toContain('at ');
     const logged = lines.map((l) => JSON.parse(l));
-    expect(logged.some((l) => l.level === 'error' && l.correlationId === 'c-500' && JSON.stringify(l).includes('hunter2'))).toBe(true);
+    expect(logged.some((l) => l.level === 'error' && l.correlationId === 'c-500' && JSON.stringify(l).includes('hunter2'))).toBe(
+      true,
+    );
     expect(logged.every((l) => l.correlationId === 'c-500')).toBe(true);
   });
 

@@ -255,6 +255,10 @@ describe('token verifier (development)', () => {
     expect(wwwAuthenticate(new AuthenticationError('invalid_request', 'say "hi"\\'))).toBe(
       `Bearer realm="algesta", error="invalid_request", error_description="say 'hi''"`,
     );
+    // No credentials at all: the bare challenge, without an error code (RFC 6750 §3.1).
+    expect(wwwAuthenticate(new AuthenticationError('invalid_request', 'missing Authorization header', true))).toBe(
+      'Bearer realm="algesta"',
+    );
   });
 });
 

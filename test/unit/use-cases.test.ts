@@ -33,11 +33,19 @@ describe('use cases with in-memory ports', () => {
 
   const clientUser = (clientId: string): Principal => ({ userId: `u-${clientId}`, role: 'client', clientId });
   const provider: Principal = { userId: 'pv', role: 'provider', providerId: 'prv_1' };
-  const orderInput = () => ({ siteId: siteA, category: 'hvac' as const, priority: 'P3' as const, title: 'Fix AC', description: 'broken' });
+  const orderInput = () => ({
+    siteId: siteA,
+    category: 'hvac' as const,
+    priority: 'P3' as const,
+    title: 'Fix AC',
+    description: 'broken',
+  });
 
   describe('clients', () => {
     it('only staff create clients', async () => {
-      await expect(createClient({ clients, clock, ids }, call(clientUser(clientA)), { name: 'X' })).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(createClient({ clients, clock, ids }, call(clientUser(clientA)), { name: 'X' })).rejects.toBeInstanceOf(
+        ForbiddenError,
+      );
       await expect(createClient({ clients, clock, ids }, call(provider), { name: 'X' })).rejects.toBeInstanceOf(ForbiddenError);
     });
 
@@ -51,7 +59,9 @@ describe('use cases with in-memory ports', () => {
       const page = await listSites({ clients }, call(clientUser(clientA)), clientA, { limit: 10 });
       expect(page.items.map((s) => s.id)).toEqual([siteA]);
       await expect(listSites({ clients }, call(operator), 'cli_missing', { limit: 10 })).rejects.toBeInstanceOf(NotFoundError);
-      await expect(listSites({ clients }, call(clientUser(clientB)), clientA, { limit: 10 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(listSites({ clients }, call(clientUser(clientB)), clientA, { limit: 10 })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
 
     it('a client user cannot add sites, even to its own client', async () => {
@@ -69,19 +79,30 @@ describe('use cases with in-memory ports', () => {
       expect(created.value).toMatchObject({ clientId: clientA, status: 'SUBMITTED', channel: 'dashboard' });
       expect(orders.historyEntries).toHaveLength(1);
       const h = await getOrderHistory(deps(), call(clientUser(clientA)), created.value.id, { limit: 5 });
-      expect(h.items.map((e) => e.to)).toEqual(["SUBMITTED"]);
+      expect(h.items.map((e) => e.to)).toEqual(['SUBMITTED']);
       expect(orders.events).toEqual([
-        expect.objectContaining({ type: 'order.submitted', subject: created.value.id, correlationId: 'corr-1', source: 'algesta/orders' }),
+        expect.objectContaining({
+          type: 'order.submitted',
+          subject: created.value.id,
+          correlationId: 'corr-1',
+          source: 'algesta/orders',
+        }),
       ]);
     });
 
     it('refuses an unknown site, another client, a provider, and staff without clientId', async () => {
-      await expect(createOrder(deps(), call(clientUser(clientA)), { ...orderInput(), siteId: 'sit_x' })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(createOrder(deps(), call(clientUser(clientA)), { ...orderInput(), clientId: clientB })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(createOrder(deps(), call(clientUser(clientA)), { ...orderInput(), siteId: 'sit_x' })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+      await expect(createOrder(deps(), call(clientUser(clientA)), { ...orderInput(), clientId: clientB })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       await expect(createOrder(deps(), call(provider), orderInput())).rejects.toBeInstanceOf(ForbiddenError);
       await expect(createOrder(deps(), call(operator), orderInput())).rejects.toBeInstanceOf(InvalidInputError);
       // The site of client A is not a site of client B.
-      await expect(createOrder(deps(), call(operator), { ...orderInput(), clientId: clientB })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(createOrder(deps(), call(operator), { ...orderInput(), clientId: clientB })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
       expect(orders.orders.size).toBe(0);
       expect(orders.events).toHaveLength(0);
     });
@@ -92,13 +113,17 @@ describe('use cases with in-memory ports', () => {
       await expect(getOrder(deps(), call(operator), order.id)).resolves.toBeTruthy();
       await expect(getOrder(deps(), call(clientUser(clientB)), order.id)).rejects.toBeInstanceOf(NotFoundError);
       await expect(getOrder(deps(), call(provider), order.id)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(getOrderHistory(deps(), call(clientUser(clientB)), order.id, { limit: 5 })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(getOrderHistory(deps(), call(clientUser(clientB)), order.id, { limit: 5 })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       await expect(getOrder(deps(), call(operator), 'ord_not_an_id')).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('lists: a client only its own, a provider only its assigned, staff everything', async () => {
       await createOrder(deps(), call(clientUser(clientA)), orderInput());
-      const siteB = (await createSite({ clients, clock, ids }, call(operator), clientB, { name: 'B1', address: 'y 2', city: 'Cali' })).value.id;
+      const siteB = (
+        await createSite({ clients, clock, ids }, call(operator), clientB, { name: 'B1', address: 'y 2', city: 'Cali' })
+      ).value.id;
       await createOrder(deps(), call(clientUser(clientB)), { ...orderInput(), siteId: siteB });
       const mine = await listOrders(deps(), call(clientUser(clientA)), {}, { limit: 10 });
       expect(mine.items.map((o) => o.clientId)).toEqual([clientA]);
@@ -129,14 +154,22 @@ describe('use cases with in-memory ports', () => {
     });
 
     it('staff manage users; only admins manage admins; scope must match role; client must exist', async () => {
-      const r = await updateUser(deps(), call(operator), 'u9', { role: 'client', clientId: clientA, approvalLimit: { amount: 100, currency: 'COP' } });
+      const r = await updateUser(deps(), call(operator), 'u9', {
+        role: 'client',
+        clientId: clientA,
+        approvalLimit: { amount: 100, currency: 'COP' },
+      });
       expect(r.created).toBe(true);
       await expect(updateUser(deps(), call(operator), 'u10', { role: 'admin' })).rejects.toBeInstanceOf(ForbiddenError);
       await expect(updateUser(deps(), call(admin), 'u10', { role: 'admin' })).resolves.toMatchObject({ created: true });
       await expect(updateUser(deps(), call(operator), 'u10', { role: 'operator' })).rejects.toBeInstanceOf(ForbiddenError);
       await expect(updateUser(deps(), call(operator), 'u11', { role: 'client' })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(updateUser(deps(), call(operator), 'u11', { role: 'client', clientId: 'cli_none' })).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(updateUser(deps(), call(clientUser(clientA)), 'u12', { role: 'client', clientId: clientA })).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(updateUser(deps(), call(operator), 'u11', { role: 'client', clientId: 'cli_none' })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+      await expect(
+        updateUser(deps(), call(clientUser(clientA)), 'u12', { role: 'client', clientId: clientA }),
+      ).rejects.toBeInstanceOf(ForbiddenError);
     });
 
     it('a user update keeps the user’s own preferences', async () => {

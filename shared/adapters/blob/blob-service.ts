@@ -17,10 +17,7 @@ export async function createBlobServiceClient(opts: {
 }
 
 /** Creates the missing containers, private (no anonymous access). */
-export async function ensureBlobContainers(
-  client: BlobServiceClient,
-  names: readonly string[] = BLOB_CONTAINERS,
-): Promise<void> {
+export async function ensureBlobContainers(client: BlobServiceClient, names: readonly string[] = BLOB_CONTAINERS): Promise<void> {
   for (const name of names) {
     await client.getContainerClient(name).createIfNotExists();
   }
@@ -35,8 +32,6 @@ export async function pingBlob(
   client: BlobServiceClient,
   { container = BLOB_CONTAINERS[0], timeoutMs = 2000 }: { container?: string; timeoutMs?: number } = {},
 ): Promise<void> {
-  const exists = await client
-    .getContainerClient(container)
-    .exists({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  const exists = await client.getContainerClient(container).exists({ abortSignal: AbortSignal.timeout(timeoutMs) });
   if (!exists) throw new Error(`Blob container '${container}' does not exist`);
 }

@@ -63,7 +63,11 @@ export class CosmosOrderRepository implements OrderRepository {
     return { ...result, items: result.items.map((d) => fromDoc<OrderHistoryEntry>(d, ['id', 'clientId']).value) };
   }
 
-  private async list(filters: OrderFilters & { clientId?: string }, page: PageRequest, partitionKey: string | undefined): Promise<Page<Order>> {
+  private async list(
+    filters: OrderFilters & { clientId?: string },
+    page: PageRequest,
+    partitionKey: string | undefined,
+  ): Promise<Page<Order>> {
     const clauses = ['c.docType = "order"'];
     const parameters: SqlParameter[] = [];
     const equal = (field: keyof typeof filters) => {

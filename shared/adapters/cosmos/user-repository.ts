@@ -8,7 +8,7 @@ export class CosmosUserRepository implements UserRepository {
 
   async get(userId: string): Promise<Versioned<UserProfile> | undefined> {
     const doc = await readDoc(this.container, userId, userId);
-    return doc ? fromDoc<UserProfile>(doc) : undefined;
+    return doc ? fromDoc<UserProfile>(doc, ['id']) : undefined;
   }
 
   async put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>> {
@@ -16,16 +16,16 @@ export class CosmosUserRepository implements UserRepository {
     try {
       if (ifMatch === null) {
         const { resource } = await this.container.items.create<StoredDoc>(doc);
-        return fromDoc<UserProfile>(resource as StoredDoc);
+        return fromDoc<UserProfile>(resource as StoredDoc, ['id']);
       }
       if (ifMatch === undefined) {
         const { resource } = await this.container.items.upsert<StoredDoc>(doc);
-        return fromDoc<UserProfile>(resource as StoredDoc);
+        return fromDoc<UserProfile>(resource as StoredDoc, ['id']);
       }
       const { resource } = await this.container
         .item(profile.userId, profile.userId)
         .replace<StoredDoc>(doc, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
-      return fromDoc<UserProfile>(resource as StoredDoc);
+      return fromDoc<UserProfile>(resource as StoredDoc, ['id']);
     } catch (err) {
       // "Must not exist" lost the race, or the named version is gone: both mean "changed meanwhile".
       const status = (err as { code?: number }).code;

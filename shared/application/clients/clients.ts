@@ -35,7 +35,11 @@ export async function createClient(deps: ClientDeps, call: CallContext, input: C
   return deps.clients.create(client);
 }
 
-export async function getClient(deps: Pick<ClientDeps, 'clients'>, call: CallContext, clientId: string): Promise<Versioned<Client>> {
+export async function getClient(
+  deps: Pick<ClientDeps, 'clients'>,
+  call: CallContext,
+  clientId: string,
+): Promise<Versioned<Client>> {
   requireClientScope(call.principal, clientId);
   const found = await deps.clients.get(clientId);
   if (!found) throw new NotFoundError('client not found');
@@ -49,7 +53,12 @@ export interface CreateSiteInput {
   readonly timeZone?: string;
 }
 
-export async function createSite(deps: ClientDeps, call: CallContext, clientId: string, input: CreateSiteInput): Promise<Versioned<Site>> {
+export async function createSite(
+  deps: ClientDeps,
+  call: CallContext,
+  clientId: string,
+  input: CreateSiteInput,
+): Promise<Versioned<Site>> {
   requireClientScope(call.principal, clientId);
   requireRole(call.principal, ['admin', 'operator'], 'create sites');
   // The client must exist: a site never hangs off nothing.

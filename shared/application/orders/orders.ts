@@ -4,11 +4,10 @@ import {
   mayCreateOrderFor,
   submitOrder,
   type Contact,
+  type NewOrder,
   type Order,
   type OrderChannel,
   type OrderHistoryEntry,
-  type Priority,
-  type ServiceCategory,
 } from '../../domain/orders/order';
 import { canSeeOrder } from '../access';
 import { toEvents, type CallContext } from '../context';
@@ -24,19 +23,15 @@ export interface OrderDeps {
   readonly ids: IdGenerator;
 }
 
-export interface CreateOrderInput {
+export interface CreateOrderInput extends Pick<
+  NewOrder,
+  'siteId' | 'assetCode' | 'category' | 'priority' | 'title' | 'description' | 'externalRef'
+> {
   /** Required for staff; a client user's own client otherwise. */
   readonly clientId?: string;
-  readonly siteId: string;
-  readonly assetCode?: string;
-  readonly category: ServiceCategory;
-  readonly priority: Priority;
-  readonly title: string;
-  readonly description: string;
   /** Staff creating on someone's behalf name the requester; otherwise the caller is the requester. */
   readonly requester?: Contact;
   readonly channel?: Exclude<OrderChannel, 'whatsapp'>;
-  readonly externalRef?: string;
 }
 
 function clientOf(call: CallContext, input: CreateOrderInput): string {
@@ -46,7 +41,8 @@ function clientOf(call: CallContext, input: CreateOrderInput): string {
     if (input.clientId && input.clientId !== p.clientId) throw new NotFoundError('client not found');
     return p.clientId as string;
   }
-  if (!input.clientId) throw new InvalidInputError('clientId is required', [{ field: 'clientId', message: 'required for staff' }]);
+  if (!input.clientId)
+    throw new InvalidInputError('clientId is required', [{ field: 'clientId', message: 'required for staff' }]);
   return input.clientId;
 }
 

@@ -1,5 +1,4 @@
-import type { Principal, Role } from '../../domain/access/principal';
-import type { Money } from '../../domain/shared/money';
+import type { Principal } from '../../domain/access/principal';
 import { DEFAULT_PREFERENCES, scopeProblem, type Preferences, type UserProfile } from '../../domain/users/user';
 import { requireRole } from '../access';
 import type { CallContext } from '../context';
@@ -55,15 +54,11 @@ export async function updatePreferences(
   return deps.users.put({ ...base, preferences, updatedAt: now }, condition);
 }
 
-export interface UpdateUserInput {
-  readonly role: Role;
-  readonly clientId?: string;
-  readonly providerId?: string;
-  readonly name?: string;
-  readonly email?: string;
-  readonly phone?: string;
-  readonly approvalLimit?: Money;
-}
+/** What staff set on a profile; preferences stay the user's own. */
+export type UpdateUserInput = Pick<
+  UserProfile,
+  'role' | 'clientId' | 'providerId' | 'name' | 'email' | 'phone' | 'approvalLimit'
+>;
 
 /** `PUT /users/{userId}`: staff set a user's role, scope and contact data. Preferences are the user's. */
 export async function updateUser(

@@ -20,16 +20,7 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const SERVICE_CATEGORIES = [
-  'electrical',
-  'plumbing',
-  'hvac',
-  'civil',
-  'locksmith',
-  'cleaning',
-  'it',
-  'other',
-] as const;
+export const SERVICE_CATEGORIES = ['electrical', 'plumbing', 'hvac', 'civil', 'locksmith', 'cleaning', 'it', 'other'] as const;
 export type ServiceCategory = (typeof SERVICE_CATEGORIES)[number];
 
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
@@ -90,19 +81,8 @@ export interface OrderSubmittedData {
   readonly channel: OrderChannel;
 }
 
-export interface NewOrder {
-  readonly id: string;
-  readonly clientId: string;
-  readonly siteId: string;
-  readonly assetCode?: string;
-  readonly category: ServiceCategory;
-  readonly priority: Priority;
-  readonly title: string;
-  readonly description: string;
-  readonly requester: Contact & { readonly userId: string };
-  readonly channel: OrderChannel;
-  readonly externalRef?: string;
-}
+/** What a creator decides; the rest of an order is set by the lifecycle. */
+export type NewOrder = Omit<Order, 'status' | 'createdAt' | 'updatedAt' | 'version' | 'providerId' | 'approvedAmount'>;
 
 export interface OrderDecision {
   readonly order: Order;
@@ -126,7 +106,15 @@ export function submitOrder(input: NewOrder, by: Principal, now: string): OrderD
   return {
     order,
     history: [
-      { orderId: order.id, seq: 1, at: now, by: { userId: by.userId, role: by.role }, action: 'create', from: null, to: 'SUBMITTED' },
+      {
+        orderId: order.id,
+        seq: 1,
+        at: now,
+        by: { userId: by.userId, role: by.role },
+        action: 'create',
+        from: null,
+        to: 'SUBMITTED',
+      },
     ],
     events: [{ type: 'order.submitted', subject: order.id, dataVersion: 1, data }],
   };

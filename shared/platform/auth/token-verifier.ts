@@ -23,6 +23,7 @@ export class AuthenticationError extends Error {
   constructor(
     readonly code: 'invalid_request' | 'invalid_token',
     readonly description: string,
+    readonly missingCredentials = false,
   ) {
     super(description);
     this.name = 'AuthenticationError';
@@ -71,6 +72,8 @@ export function createTokenVerifier(settings: TokenVerifierSettings, opts: { now
 
 /** The `WWW-Authenticate` value for a 401 (RFC 6750 §3). */
 export function wwwAuthenticate(err: AuthenticationError): string {
+  // RFC 6750 §3.1: a request with no credentials at all gets the challenge without an error code.
+  if (err.missingCredentials) return 'Bearer realm="algesta"';
   return `Bearer realm="algesta", error="${err.code}", error_description="${quotable(err.description)}"`;
 }
 
@@ -139,7 +142,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
 function bearerTokenFrom(header: string | null | undefined): string {
   if (!header || header.trim() === '') {
-    throw new AuthenticationError('invalid_request', 'missing Authorization header');
+    throw new AuthenticationError('invalid_request', 'missing Authorization header', true);
   }
   const match = BEARER.exec(header.trim());
   if (!match?.[1]) {

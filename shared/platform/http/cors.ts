@@ -14,7 +14,11 @@ export function corsHeaders(origin: string | null, allowed: readonly string[]): 
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
 }
 
-export function preflightHeaders(origin: string | null, allowed: readonly string[], methods: readonly string[]): Record<string, string> | undefined {
+export function preflightHeaders(
+  origin: string | null,
+  allowed: readonly string[],
+  methods: readonly string[],
+): Record<string, string> | undefined {
   if (!isAllowedOrigin(origin, allowed)) return undefined;
   return {
     'access-control-allow-origin': origin,

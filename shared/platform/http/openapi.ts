@@ -9,7 +9,11 @@ import { PROBLEM_BASE, PROBLEMS } from './problem';
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as JsonSchema;
   return rest;
 }
 
@@ -28,7 +32,10 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
 }
 
 const problemRef = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemRef } } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemRef } },
+});
 
 function errorStatuses(e: AnyEndpoint): number[] {
   const statuses = new Set<number>([500]);
@@ -57,7 +64,8 @@ const STATUS_TEXT: Record<number, string> = {
 
 function operation(e: AnyEndpoint): Record<string, unknown> {
   const headerParams: unknown[] = [];
-  if (e.idempotent) headerParams.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
+  if (e.idempotent)
+    headerParams.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
   if (e.conditional) headerParams.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } });
   const responses: Record<string, unknown> = {};
   for (const [status, spec] of Object.entries(e.responses)) {
@@ -86,7 +94,10 @@ export function openApiPath(route: string, routePrefix = 'api'): string {
   return `/${routePrefix}/${path}`;
 }
 
-export function buildOpenApiDocument(endpoints: readonly AnyEndpoint[], info: { title: string; version: string; serverUrl?: string }) {
+export function buildOpenApiDocument(
+  endpoints: readonly AnyEndpoint[],
+  info: { title: string; version: string; serverUrl?: string },
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of endpoints) {
     const path = openApiPath(e.route);

@@ -96,7 +96,8 @@ async function readBody(request: HttpRequest): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
   const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
+  if (bytes.byteLength > MAX_BODY_BYTES)
+    throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
   return bytes;
 }
 
@@ -190,7 +191,9 @@ async function runIdempotently(
       await store.release(id);
       continue;
     }
-    throw new RequestProblem('idempotency-in-progress', 'the first request with this key is still running', [], { 'retry-after': '1' });
+    throw new RequestProblem('idempotency-in-progress', 'the first request with this key is still running', [], {
+      'retry-after': '1',
+    });
   }
   throw new UnavailableError('could not claim the idempotency key', 1);
 }
@@ -251,12 +254,17 @@ export function errorResponse(err: unknown, correlationId: string, logger: Logge
     });
   }
   if (err instanceof ApplicationError) {
-    const headers: Record<string, string> = err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
-    const errors = err instanceof InvalidInputError ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message })) : [];
+    const headers: Record<string, string> =
+      err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    const errors =
+      err instanceof InvalidInputError ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message })) : [];
     if (err instanceof UnavailableError) logger.warn('dependency unavailable', { error: err.message });
     const kind: ApplicationError['kind'] = err.kind;
     return problem(KIND_TO_PROBLEM[kind], { detail: err.message, errors, correlationId, headers, extensions: err.details });
   }
   logger.error('unhandled error', { error: err });
-  return problem('internal-error', { detail: 'an unexpected error occurred; quote the correlation id when reporting it', correlationId });
+  return problem('internal-error', {
+    detail: 'an unexpected error occurred; quote the correlation id when reporting it',
+    correlationId,
+  });
 }
