@@ -9,6 +9,8 @@ export interface ContainerDefinition {
   readonly partitionKey: `/${string}`;
   /** Default TTL in seconds: -1 = on, per-document `ttl` decides; undefined = off. */
   readonly defaultTtl?: number;
+  /** Only the embedded stack has it (the local bus); Azure uses a managed service instead. */
+  readonly localOnly?: boolean;
   readonly indexing?: {
     readonly excludedPaths?: readonly string[];
     readonly compositeIndexes?: readonly (readonly { path: string; order: 'ascending' | 'descending' }[])[];
@@ -52,6 +54,12 @@ export const CONTAINERS = {
   providers: { database: DATABASES.providers, id: 'providers', partitionKey: '/providerId' },
   /** Idempotency records of create requests, expiring after 24 h. */
   idempotency: { database: DATABASES.platform, id: 'idempotency', partitionKey: '/id', defaultTtl: 86_400 },
+  /** Notification records: one partition per recipient, so "my notifications" is one partition. */
+  notifications: { database: DATABASES.notifications, id: 'notifications', partitionKey: '/recipientUserId', defaultTtl: -1 },
+  /** Consumer idempotency: one record per (consumer, event id), expiring after 7 days. */
+  processedEvents: { database: DATABASES.platform, id: 'processed-events', partitionKey: '/id', defaultTtl: 7 * 86_400 },
+  /** The local bus's messages (embedded stack only; Service Bus in Azure). */
+  bus: { database: DATABASES.platform, id: 'bus', partitionKey: '/subscription', defaultTtl: -1, localOnly: true },
   /** Change-feed leases (Functions host and the local relay). */
   leases: { database: DATABASES.platform, id: 'leases', partitionKey: '/id' },
 } as const satisfies Record<string, ContainerDefinition>;

@@ -1,2 +1,51 @@
-/** The topic every domain event is published to (the event spine builds the full topology here). */
+/**
+ * The Service Bus topology in one definition: the topic every domain event goes to, and one
+ * subscription per workflow with a SQL filter on the `type` application property. The local
+ * transport uses it as it is; `infra/` is checked against it.
+ */
 export const DOMAIN_EVENTS_TOPIC = 'domain-events';
+
+export interface SubscriptionDefinition {
+  readonly name: string;
+  /** Event types delivered to this subscription (the SQL filter is derived from it). */
+  readonly eventTypes: readonly string[];
+  readonly maxDeliveryCount: number;
+  readonly lockDurationSeconds: number;
+  readonly deadLetteringOnMessageExpiration: true;
+  /** Messages not consumed within this time expire (and are dead-lettered). */
+  readonly defaultMessageTimeToLiveSeconds: number;
+}
+
+export interface TopologyDefinition {
+  readonly topic: string;
+  readonly duplicateDetectionWindowSeconds: number;
+  readonly subscriptions: readonly SubscriptionDefinition[];
+}
+
+const common = {
+  maxDeliveryCount: 10,
+  lockDurationSeconds: 60,
+  deadLetteringOnMessageExpiration: true,
+  defaultMessageTimeToLiveSeconds: 14 * 24 * 3600,
+} as const;
+
+export const TOPOLOGY: TopologyDefinition = {
+  topic: DOMAIN_EVENTS_TOPIC,
+  duplicateDetectionWindowSeconds: 10 * 60,
+  subscriptions: [
+    { name: 'orders-workflow', eventTypes: ['order.submitted'], ...common },
+    { name: 'providers-workflow', eventTypes: [], ...common },
+    { name: 'notifications', eventTypes: ['order.submitted'], ...common },
+  ],
+};
+
+/** The subscription's rule as Service Bus SQL (what infra/ provisions). */
+export function sqlFilter(sub: SubscriptionDefinition): string {
+  if (sub.eventTypes.length === 0) return '1=0';
+  return `type IN (${sub.eventTypes.map((t) => `'${t.replace(/'/g, "''")}'`).join(', ')})`;
+}
+
+/** The subscriptions an event of this type goes to (the local transport's routing). */
+export function subscriptionsFor(eventType: string, topology: TopologyDefinition = TOPOLOGY): SubscriptionDefinition[] {
+  return topology.subscriptions.filter((s) => s.eventTypes.includes(eventType));
+}
