@@ -1,5 +1,9 @@
 import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ProcessedEvents } from '../shared/application/events/consumer';
+import type { Outbox } from '../shared/application/events/relay';
+import type { MessagePublisher } from '../shared/application/messaging';
+import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type {
   ClientRepository,
   Clock,
@@ -34,7 +38,21 @@ export interface Root {
   users(): Promise<UserRepository>;
   orders(): Promise<OrderRepository>;
   idempotency(): Promise<IdempotencyStore>;
+  notifications(): Promise<NotificationRepository>;
+  processedEvents(): Promise<ProcessedEvents>;
+  /** The outbox of a container that holds event documents. */
+  outbox(container: 'orders'): Promise<Outbox>;
+  publisher(): Promise<MessagePublisher>;
+  email(): Promise<EmailSender>;
   readonly healthChecks: readonly HealthCheck[];
+}
+
+/**
+ * Adapters a runtime supplies itself: the local host passes its durable local bus, because the
+ * Azure entry must not contain local code.
+ */
+export interface AdapterOverrides {
+  publisher?: (root: Root) => Promise<MessagePublisher>;
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
@@ -54,7 +72,7 @@ function lazySync<T>(factory: () => T): () => T {
   return () => (value ??= factory());
 }
 
-export function createRoot(settings: Settings): Root {
+export function createRoot(settings: Settings, overrides: AdapterOverrides = {}): Root {
   const logger = createLogger({ level: settings.LOG_LEVEL, fields: { app: 'algesta', env: settings.APP_ENV } });
   const clock = systemClock;
   const ids = createIdGenerator(clock);
@@ -95,6 +113,38 @@ export function createRoot(settings: Settings): Root {
     return new CosmosIdempotencyStore(await container('idempotency'));
   });
 
+  const notifications = lazy(async () => {
+    const { CosmosNotificationRepository } = await import('../shared/adapters/cosmos/notification-repository');
+    return new CosmosNotificationRepository(await container('notifications'));
+  });
+  const processedEvents = lazy(async () => {
+    const { CosmosProcessedEvents } = await import('../shared/adapters/cosmos/processed-events');
+    return new CosmosProcessedEvents(await container('processedEvents'));
+  });
+  const ordersOutbox = lazy(async () => {
+    const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
+    return new CosmosOutbox(await container('orders'), CONTAINERS.orders.partitionKey.slice(1));
+  });
+  const publisher = lazy(async (): Promise<MessagePublisher> => {
+    const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
+    if (namespace) {
+      const { ServiceBusPublisher, createServiceBusClient } = await import('../shared/adapters/servicebus/service-bus-publisher');
+      return new ServiceBusPublisher(() => createServiceBusClient(namespace));
+    }
+    if (overrides.publisher) return overrides.publisher(root);
+    throw new Error('no bus configured: set SERVICEBUS__fullyQualifiedNamespace (or run the local host)');
+  });
+  const email = lazy(async (): Promise<EmailSender> => {
+    if (settings.SANDBOX_DIR) {
+      const [{ SandboxMailer }, { join }] = await Promise.all([
+        import('../shared/adapters/email/sandbox-mailer'),
+        import('node:path'),
+      ]);
+      return new SandboxMailer(join(settings.SANDBOX_DIR, 'mailbox'));
+    }
+    throw new Error('no e-mail adapter configured: set SANDBOX_DIR (SendGrid arrives with the Notifications issue)');
+  });
+
   const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
   const http: HttpPlatform = {
     logger,
@@ -125,18 +175,39 @@ export function createRoot(settings: Settings): Root {
     },
   ];
 
-  return { settings, logger, clock, ids, http, cosmos, blob, clients, users, orders, idempotency, healthChecks };
-}
-
-let root: Root | undefined;
-
-/** The process's root, built from the validated settings on first use. */
-export function getRoot(): Root {
-  root ??= createRoot(loadConfig());
+  const root: Root = {
+    settings,
+    logger,
+    clock,
+    ids,
+    http,
+    cosmos,
+    blob,
+    clients,
+    users,
+    orders,
+    idempotency,
+    notifications,
+    processedEvents,
+    outbox: () => ordersOutbox(),
+    publisher,
+    email,
+    healthChecks,
+  };
   return root;
 }
 
-/** Tests replace the root (for example with in-memory adapters). */
-export function setRoot(replacement: Root | undefined): void {
-  root = replacement;
+let current: Root | undefined;
+let pendingOverrides: AdapterOverrides = {};
+
+/** The process's root, built from the validated settings on first use. */
+export function getRoot(): Root {
+  current ??= createRoot(loadConfig(), pendingOverrides);
+  return current;
+}
+
+/** A runtime (the local host) supplies adapters before the first request; the root is rebuilt. */
+export function provideAdapters(overrides: AdapterOverrides): void {
+  pendingOverrides = overrides;
+  current = undefined;
 }

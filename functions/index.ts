@@ -8,5 +8,11 @@ import './http/openapi';
 import './http/clients';
 import './http/users';
 import './http/orders';
+import './http/notifications';
+import './relay/orders-outbox';
+import './timers/outbox-sweep';
+import './workflows/orders';
+import './workflows/providers';
+import './workflows/notifications';
 // Last: the catch-all answers only what nothing above matched.
 import './http/fallback';

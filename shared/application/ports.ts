@@ -46,6 +46,8 @@ export interface UserRepository {
    * still has that tag (PreconditionFailedError otherwise); `ifMatch: null` means "must not exist".
    */
   put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>>;
+  /** Every user with this role (staff lists are small; this fans out across partitions). */
+  listByRole(role: UserProfile['role']): Promise<UserProfile[]>;
 }
 
 export interface OrderFilters {
@@ -97,4 +99,12 @@ export interface IdempotencyStore {
 export interface HealthCheck {
   readonly name: string;
   check(): Promise<void>;
+}
+
+/** What the application logs through; the platform's structured logger fits it. */
+export interface AppLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  child(fields: Record<string, unknown>): AppLogger;
 }

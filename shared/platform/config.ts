@@ -47,6 +47,9 @@ export const settingsSchema = z
     AUTH_DEV_KEY_DIR: z.string().min(1).optional(),
 
     CORS_ALLOWED_ORIGINS: commaList,
+
+    /** Partner sandboxes write here (e-mails as .eml under `mailbox/`); set on the embedded stack. */
+    SANDBOX_DIR: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_MODE === 'entra' && !s.AUTH_JWKS_URI) {

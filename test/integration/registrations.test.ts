@@ -22,7 +22,38 @@ const EXPECTED = [
   ['orders-list', 'GET', 'v1/orders'],
   ['orders-get', 'GET', 'v1/orders/{orderId}'],
   ['orders-history', 'GET', 'v1/orders/{orderId}/history'],
+  ['notifications-list', 'GET', 'v1/notifications'],
 ] as const;
+
+/** Non-HTTP triggers: name → trigger type and its key settings. */
+const EXPECTED_TRIGGERS = {
+  'orders-outbox-relay': {
+    type: 'cosmosDBTrigger',
+    connection: 'COSMOS',
+    databaseName: 'orders',
+    containerName: 'orders',
+    leaseContainerName: 'leases',
+  },
+  'outbox-sweep': { type: 'timerTrigger', schedule: '0 */2 * * * *' },
+  'orders-workflow-consumer': {
+    type: 'serviceBusTrigger',
+    connection: 'SERVICEBUS',
+    topicName: 'domain-events',
+    subscriptionName: 'orders-workflow',
+  },
+  'providers-workflow-consumer': {
+    type: 'serviceBusTrigger',
+    connection: 'SERVICEBUS',
+    topicName: 'domain-events',
+    subscriptionName: 'providers-workflow',
+  },
+  'notifications-consumer': {
+    type: 'serviceBusTrigger',
+    connection: 'SERVICEBUS',
+    topicName: 'domain-events',
+    subscriptionName: 'notifications',
+  },
+} as const;
 
 describe('function registrations', () => {
   it('the entry registers every function with its trigger, route, methods and auth level', async () => {
@@ -40,7 +71,9 @@ describe('function registrations', () => {
     const regs = core.registrations();
 
     const http = regs.filter((r) => r.trigger.type === 'httpTrigger');
-    expect(regs).toHaveLength(http.length); // no other trigger types yet
+    const others = Object.fromEntries(regs.filter((r) => r.trigger.type !== 'httpTrigger').map((r) => [r.name, r.trigger]));
+    expect(Object.keys(others).sort()).toEqual(Object.keys(EXPECTED_TRIGGERS).sort());
+    for (const [name, expected] of Object.entries(EXPECTED_TRIGGERS)) expect(others[name]).toMatchObject(expected);
     const table = http
       .filter((r) => r.name !== 'fallback')
       .map((r) => [r.name, (r.trigger.methods as string[]).join(','), r.trigger.route]);

@@ -11,6 +11,20 @@ export class CosmosUserRepository implements UserRepository {
     return doc ? fromDoc<UserProfile>(doc, ['id']) : undefined;
   }
 
+  async listByRole(role: UserProfile['role']): Promise<UserProfile[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<StoredDoc>({
+          query: 'SELECT * FROM c WHERE c.docType = "user" AND c.role = @role',
+          parameters: [{ name: '@role', value: role }],
+        })
+        .fetchAll();
+      return resources.map((d) => fromDoc<UserProfile>(d, ['id']).value);
+    } catch (err) {
+      return translateError(err, 'users');
+    }
+  }
+
   async put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>> {
     const doc = toDoc('user', profile.userId, profile);
     try {

@@ -33,7 +33,8 @@ export const TOPOLOGY: TopologyDefinition = {
   topic: DOMAIN_EVENTS_TOPIC,
   duplicateDetectionWindowSeconds: 10 * 60,
   subscriptions: [
-    { name: 'orders-workflow', eventTypes: ['order.submitted'], ...common },
+    // The Orders and Providers issues give these their event types (SLA clocks, invitations, ...).
+    { name: 'orders-workflow', eventTypes: [], ...common },
     { name: 'providers-workflow', eventTypes: [], ...common },
     { name: 'notifications', eventTypes: ['order.submitted'], ...common },
   ],

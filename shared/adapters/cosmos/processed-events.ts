@@ -1,0 +1,25 @@
+import type { Container } from '@azure/cosmos';
+import type { ProcessedEvents } from '../../application/events/consumer';
+import { readDoc, statusOf, translateError } from './documents';
+
+/** Consumer idempotency records, expiring by the container's TTL (7 days, beyond any redelivery). */
+export class CosmosProcessedEvents implements ProcessedEvents {
+  constructor(private readonly container: Container) {}
+
+  private id(consumer: string, eventId: string): string {
+    return `${consumer}:${eventId}`;
+  }
+
+  async has(consumer: string, eventId: string): Promise<boolean> {
+    const id = this.id(consumer, eventId);
+    return (await readDoc(this.container, id, id)) !== undefined;
+  }
+
+  async record(consumer: string, eventId: string, at: Date): Promise<void> {
+    try {
+      await this.container.items.create({ id: this.id(consumer, eventId), consumer, eventId, at: at.toISOString() });
+    } catch (err) {
+      if (statusOf(err) !== 409) translateError(err, 'processed event');
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { DomainEvent } from '../../domain/shared/events';
+import { messageFor, type MessagePublisher } from '../messaging';
+
+/** An outbox document as the relay sees it: where it is, and the event it carries. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly partitionKey: string;
+  readonly event: DomainEvent;
+}
+
+/** The outbox side of a container that holds event documents. */
+export interface Outbox {
+  /** Events not yet relayed, written before `olderThan` (the sweep's safety net). */
+  findUnrelayed(olderThan: Date, limit: number): Promise<OutboxEntry[]>;
+  /** Marks relayed events; they then expire by TTL. */
+  markRelayed(entries: readonly OutboxEntry[]): Promise<void>;
+}
+
+/** The outbox entries among changed documents (the change feed also carries orders, history, ...). */
+export function outboxEntriesIn(documents: readonly unknown[], partitionField: string): OutboxEntry[] {
+  const entries: OutboxEntry[] = [];
+  for (const doc of documents) {
+    const d = doc as Record<string, unknown>;
+    if (d.docType !== 'event' || d.relayed === true) continue;
+    entries.push({ id: String(d.id), partitionKey: String(d[partitionField]), event: d.envelope as DomainEvent });
+  }
+  return entries;
+}
+
+/**
+ * Publishes outbox entries and then marks them. Publishing first means a crash in between publishes
+ * again later — harmless, because the message id is the event id and the bus drops the duplicate.
+ */
+export async function relay(
+  entries: readonly OutboxEntry[],
+  deps: { publisher: MessagePublisher; outbox: Outbox },
+): Promise<number> {
+  if (entries.length === 0) return 0;
+  await deps.publisher.publish(entries.map((e) => messageFor(e.event)));
+  await deps.outbox.markRelayed(entries);
+  return entries.length;
+}
+
+/** The timer's sweep: anything the change-feed relay missed (it advances its lease even on failure). */
+export async function sweepOutbox(
+  deps: { publisher: MessagePublisher; outbox: Outbox; now: () => Date },
+  opts: { olderThanMs: number; batch: number },
+): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const entries = await deps.outbox.findUnrelayed(new Date(deps.now().getTime() - opts.olderThanMs), opts.batch);
+    total += await relay(entries, deps);
+    if (entries.length < opts.batch) return total;
+  }
+}
