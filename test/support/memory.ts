@@ -57,6 +57,9 @@ export class MemoryUsers implements UserRepository {
   async get(id: string) {
     return this.users.get(id);
   }
+  async listByRole(role: UserProfile['role']) {
+    return [...this.users.values()].map((u) => u.value).filter((u) => u.role === role);
+  }
   async put(profile: UserProfile, ifMatch?: string | null) {
     const current = this.users.get(profile.userId);
     if (ifMatch === null && current) throw new PreconditionFailedError('exists');
