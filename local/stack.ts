@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Role } from '../shared/domain/access/principal';
 import { createLogger, type Logger } from '../shared/platform/logger';
@@ -10,6 +10,9 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer } from './dev-issuer';
 import { installFunctionsCore } from './functions-core';
 import { runAppStartHooks, startHttpHost } from './host/http-host';
 import { DEMO, seedDemoData } from './seed';
+import type { LocalBus } from './bus/local-bus';
+import { RUNNING_STACK_FILE, type RunningStack } from './stack-file';
+import { createBus, startWorkflowRuntime } from './workflow-runtime';
 
 export interface LocalStackOptions {
   /** Where every local service keeps its data (default `.local`). */
@@ -27,7 +30,7 @@ export interface LocalStack {
   readonly tokens: Readonly<Record<Role, string>>;
   readonly seeded: boolean;
   /** The embedded services this stack started (absent when a real endpoint was configured). */
-  readonly services: { readonly cosmos?: EmbeddedCosmos; readonly azurite?: AzuriteInstance };
+  readonly services: { readonly cosmos?: EmbeddedCosmos; readonly azurite?: AzuriteInstance; readonly bus?: LocalBus };
   close(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const logger = opts.logger ?? createLogger({ fields: { app: 'algesta-local' } });
   const env = process.env;
   const closers: Closer[] = [];
-  const services: { cosmos?: EmbeddedCosmos; azurite?: AzuriteInstance } = {};
+  const services: { cosmos?: EmbeddedCosmos; azurite?: AzuriteInstance; bus?: LocalBus } = {};
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error('close failed', { error: err }));
   };
@@ -68,6 +71,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       env.STORAGE_CONNECTION_STRING = azurite.connectionString;
       logger.info('Azurite started', { blob: azurite.blobEndpoint, queue: azurite.queueEndpoint });
     }
+    if (!env.SANDBOX_DIR) env.SANDBOX_DIR = join(opts.dataDir, 'sandbox');
     const issuerDir = join(opts.dataDir, 'dev-issuer');
     const issuer = await loadOrCreateDevIssuer(issuerDir);
     if (!env.AUTH_MODE) {
@@ -84,9 +88,29 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // The programming model must see our core API before the entry registers anything.
     const core = installFunctionsCore();
     await import('../functions/index');
-    const { getRoot } = await import('../functions/composition-root');
+    const { getRoot, provideAdapters } = await import('../functions/composition-root');
+    // Without a Service Bus namespace the durable local bus carries the events; the root gets its
+    // publisher from here because the Azure entry contains no local code.
+    let bus: LocalBus | undefined;
+    const localBus = !settings.SERVICEBUS__fullyQualifiedNamespace;
+    if (localBus) {
+      provideAdapters({
+        publisher: async () => {
+          if (!bus) throw new Error('the local bus is not started yet');
+          return bus.publisher;
+        },
+      });
+    }
     const root = getRoot();
     const seeded = await provisionAndSeed(root, logger);
+    if (localBus) {
+      bus = await createBus(root, logger);
+      const runtime = await startWorkflowRuntime({ registrations: core.registrations(), root, bus, logger });
+      closers.push(() => runtime.close());
+      services.bus = bus;
+    } else {
+      logger.warn('SERVICEBUS__fullyQualifiedNamespace is set: workflows are not run by the local host (use func start)');
+    }
 
     await runAppStartHooks({ core });
     const http = await startHttpHost({
@@ -97,6 +121,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       log: (line) => logger.debug(line),
     });
     closers.push(() => http.close());
+
+    if (services.cosmos) {
+      // Lets `npm run dlq` work on this folder while the stack runs (it holds the folder's lock).
+      const file = join(opts.dataDir, RUNNING_STACK_FILE);
+      const running: RunningStack = { pid: process.pid, url: http.url, cosmosEndpoint: services.cosmos.endpoint };
+      await writeFile(file, JSON.stringify(running, null, 2));
+      closers.push(() => rm(file, { force: true }));
+    }
 
     const tokens = await mintDemoTokens(issuer, settings.AUTH_ISSUER, settings.AUTH_AUDIENCE);
     return { url: http.url, port: http.port, tokens, seeded, services, close: closeAll };

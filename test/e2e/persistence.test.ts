@@ -1,65 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { apiClient } from '../support/stack';
+import { children, kill, startHost } from '../support/host-process';
 
 /**
  * Durability through the real `npm start` entry: the local host runs as a child process, answers
  * writes, is killed with SIGKILL (no chance to flush anything), restarts on the same data folder,
  * and every answered write is read back.
  */
-const ROOT = resolve(__dirname, '../..');
-const children: ChildProcess[] = [];
 let dataDir: string;
-
-async function startHost(dir: string): Promise<{ url: string; tokens: Record<string, string>; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      LOCAL_DATA_DIR: dir,
-      LOCAL_HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
-      APP_ENV: '',
-      COSMOS__accountEndpoint: '',
-      STORAGE__blobServiceUri: '',
-      AUTH_MODE: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in time:\n${out}\n${err}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/[^\s/]+)\/api/.exec(out)?.[1];
-      const tokens = Object.fromEntries(
-        [...out.matchAll(/^ {2}(admin|operator|client|provider)\s+(\S+)$/gm)].map((m) => [m[1], m[2]]),
-      );
-      if (url && Object.keys(tokens).length === 4) {
-        clearTimeout(timer);
-        resolvePromise({ url, tokens, child });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    child.once('exit', () => r());
-    child.kill('SIGKILL');
-  });
-}
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -15,27 +15,10 @@ import type { Page } from '../../shared/application/ports';
 import { sqlFilter, subscriptionsFor, TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { toServiceBusMessage } from '../../shared/adapters/servicebus/service-bus-publisher';
 import { silentLogger } from '../../shared/platform/logger';
+import { submittedEvent } from '../support/events';
 import { MemoryUsers, fixedClock } from '../support/memory';
 
-const submitted = (id = 'evt_1'): DomainEvent => ({
-  id,
-  type: 'order.submitted',
-  source: 'algesta/orders',
-  subject: 'ord_1',
-  time: '2026-03-01T12:00:00.000Z',
-  dataVersion: 1,
-  correlationId: 'corr-9',
-  data: {
-    orderId: 'ord_1',
-    clientId: 'cli_1',
-    siteId: 'sit_1',
-    category: 'hvac',
-    priority: 'P1',
-    title: 'Fuga <b>grave</b>',
-    requesterUserId: 'u-client',
-    channel: 'dashboard',
-  },
-});
+const submitted = (id = 'evt_1'): DomainEvent => submittedEvent(id);
 
 describe('event registry', () => {
   it('accepts a registered event and refuses unknown, malformed or newer ones with a reason', () => {

@@ -65,6 +65,9 @@ export function parseEvent(body: unknown): TypedEvent<EventType> {
   if (e.data.dataVersion > def.version) throw new InvalidEventError('UnsupportedVersion', `${type} v${e.data.dataVersion}`);
   const data = def.data.safeParse(e.data.data);
   if (!data.success)
-    throw new InvalidEventError('InvalidEventData', data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new InvalidEventError(
+      'InvalidEventData',
+      `${type} v${e.data.dataVersion}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return { ...e.data, type, data: data.data } as TypedEvent<EventType>;
 }

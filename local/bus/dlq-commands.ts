@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
+import type { DeadLetter, LocalBus } from './local-bus';
+
+/** The `npm run dlq` commands, apart from the process around them (so tests can call them). */
+export const DLQ_USAGE =
+  'usage: npm run dlq -- list [--subscription <name>] [--json]\n' +
+  '       npm run dlq -- show <messageId> [--subscription <name>]\n' +
+  '       npm run dlq -- replay <messageId>|--all [--subscription <name>]\n' +
+  '       (all take --data-dir <folder>, default .local)';
+
+export class UsageError extends Error {}
+
+/** Runs one dlq command against a bus; returns what to print. */
+export async function runDlqCommand(argv: readonly string[], bus: LocalBus): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      subscription: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const [command, messageId] = positionals;
+  const names = TOPOLOGY.subscriptions.map((s) => s.name);
+  if (values.subscription && !names.includes(values.subscription)) {
+    throw new UsageError(`unknown subscription "${values.subscription}"; one of: ${names.join(', ')}`);
+  }
+  const subscriptions = values.subscription ? [values.subscription] : names;
+  const all = async () => {
+    const found: { subscription: string; message: DeadLetter }[] = [];
+    for (const s of subscriptions) for (const message of await bus.deadLetters(s)) found.push({ subscription: s, message });
+    return found;
+  };
+
+  switch (command) {
+    case 'list': {
+      const found = await all();
+      if (values.json)
+        return JSON.stringify(
+          found.map((f) => ({ subscription: f.subscription, ...f.message })),
+          null,
+          2,
+        );
+      if (found.length === 0) return `no dead-lettered messages in ${subscriptions.join(', ')}`;
+      return found
+        .map(
+          ({ subscription, message: m }) =>
+            `${subscription}  ${m.messageId}  ${String(m.applicationProperties.type ?? '?')}  deliveries=${m.deliveryCount}  ${m.reason}: ${m.description}`,
+        )
+        .join('\n');
+    }
+    case 'show': {
+      if (!messageId) throw new UsageError('show needs a messageId');
+      const found = (await all()).filter((f) => f.message.messageId === messageId);
+      if (found.length === 0) throw new UsageError(`no dead-lettered message ${messageId} in ${subscriptions.join(', ')}`);
+      return JSON.stringify(
+        found.map((f) => ({ subscription: f.subscription, ...f.message })),
+        null,
+        2,
+      );
+    }
+    case 'replay': {
+      if (!messageId && !values.all) throw new UsageError('replay needs a messageId or --all');
+      let count = 0;
+      for (const s of subscriptions) count += await bus.replay(s, values.all ? undefined : messageId);
+      if (count === 0) throw new UsageError(`nothing to replay${messageId ? ` for ${messageId}` : ''}`);
+      return `replayed ${count} message(s): back on their subscription with the delivery count reset`;
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * What a running local stack tells other local tools (`npm run dlq`) about itself: written to the
+ * data folder when it is up, removed when it stops. The data-folder lock says whether it is alive.
+ */
+export const RUNNING_STACK_FILE = 'running-stack.json';
+
+export interface RunningStack {
+  readonly pid: number;
+  readonly url: string;
+  readonly cosmosEndpoint: string;
+}

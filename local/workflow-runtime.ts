@@ -1,0 +1,47 @@
+import type { Root } from '../functions/composition-root';
+import { CONTAINERS } from '../shared/adapters/cosmos/containers';
+import type { Logger } from '../shared/platform/logger';
+import { createLocalBus, type LocalBus } from './bus/local-bus';
+import { bindServiceBusTriggers } from './bus/service-bus-trigger-runner';
+import type { Registration } from './functions-core';
+import { startCosmosTriggers } from './triggers/cosmos-trigger-runner';
+import { startTimers } from './triggers/timer-runner';
+
+export interface WorkflowRuntime {
+  readonly bus: LocalBus;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything behind the API, as the Functions host runs it in Azure: the change-feed relay
+ * (`cosmosDBTrigger`), the timers (`timerTrigger`) and the workflows (`serviceBusTrigger`) on the
+ * durable local bus. The registrations are the entry's own: no second list.
+ */
+export async function startWorkflowRuntime(opts: {
+  registrations: readonly Registration[];
+  root: Root;
+  bus: LocalBus;
+  logger: Logger;
+}): Promise<WorkflowRuntime> {
+  const { registrations, root, bus, logger } = opts;
+  const consumers = bindServiceBusTriggers(bus, registrations, logger);
+  bus.start();
+  const triggers = startCosmosTriggers({ registrations, client: await root.cosmos(), logger });
+  const timers = startTimers({ registrations, logger });
+  logger.info('workflow runtime started', { consumers, changeFeed: triggers.names, timers: timers.names });
+  return {
+    bus,
+    close: async () => {
+      await timers.stop();
+      await triggers.stop();
+      await bus.stop();
+    },
+  };
+}
+
+/** The local bus over the embedded Cosmos `bus` container. */
+export async function createBus(root: Root, logger: Logger): Promise<LocalBus> {
+  const def = CONTAINERS.bus;
+  const container = (await root.cosmos()).database(def.database).container(def.id);
+  return createLocalBus({ container, logger });
+}

@@ -1,0 +1,141 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../../local/seed';
+import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
+import { apiClient, startTestStack } from '../support/stack';
+
+/**
+ * The spine end to end on the local stack: POST /orders writes the order and its event in one
+ * batch; the change-feed relay publishes it to the local bus; the notifications workflow writes
+ * the records and sends the e-mails through the sandbox; GET /notifications lists them.
+ */
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let api: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(`${stack.url}/api`);
+});
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('order.submitted reaches the notifications workflow', () => {
+  it('notifies the requester and the operators once, by e-mail, with one correlation id throughout', async () => {
+    const created = await api('POST', '/v1/orders', {
+      token: stack.tokens.client,
+      headers: { 'x-correlation-id': 'corr-spine-1' },
+      body: {
+        siteId: DEMO.siteIds[0],
+        category: 'electrical',
+        priority: 'P1',
+        title: 'Sin energía en la sede',
+        description: 'Tablero principal',
+      },
+    });
+    expect(created.status).toBe(201);
+    const orderId: string = created.body.id;
+
+    const mine = await eventually(async () => {
+      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.client });
+      return r.body.items.find((n: { status: string }) => n.status === 'sent') ? r.body.items : undefined;
+    });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      eventType: 'order.submitted',
+      recipientUserId: DEMO.users.client,
+      channel: 'email',
+      status: 'sent',
+      locale: 'es-CO',
+    });
+    expect(mine[0].history.map((h: { status: string }) => h.status)).toEqual(['queued', 'sending', 'sent']);
+
+    // Staff see every recipient's record for the order: the requester and the operator.
+    const all = await eventually(async () => {
+      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
+      return r.body.items.length >= 2 && r.body.items.every((n: { status: string }) => n.status === 'sent')
+        ? r.body.items
+        : undefined;
+    });
+    expect(all.map((n: { recipientUserId: string }) => n.recipientUserId).sort()).toEqual(
+      [DEMO.users.client, DEMO.users.operator].sort(),
+    );
+    // A client asking for another recipient's notifications sees only its own.
+    const clientView = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.client });
+    expect(clientView.body.items.every((n: { recipientUserId: string }) => n.recipientUserId === DEMO.users.client)).toBe(true);
+
+    // The sandbox mailbox holds the e-mail.
+    const mailbox = join(stack.dataDir, 'sandbox', 'mailbox');
+    const eml = await readFile(join(mailbox, `${mine[0].id}.eml`), 'utf8');
+    expect(eml).toContain('To: ');
+    expect(eml).toContain(`X-Algesta-Notification-Id: ${mine[0].id}`);
+    expect((await readdir(mailbox)).filter((f) => f.endsWith('.eml')).length).toBeGreaterThanOrEqual(2);
+
+    // One correlation id from the request through the event to the notification records.
+    const { getRoot } = await import('../../functions/composition-root');
+    const cosmos = await getRoot().cosmos();
+    const orders = cosmos.database(CONTAINERS.orders.database).container(CONTAINERS.orders.id);
+    const { resources: events } = await orders.items
+      .query({
+        query: 'SELECT * FROM c WHERE c.docType = "event" AND c.envelope.subject = @id',
+        parameters: [{ name: '@id', value: orderId }],
+      })
+      .fetchAll();
+    expect(events).toHaveLength(1);
+    expect(events[0].envelope.correlationId).toBe('corr-spine-1');
+    expect(events[0].envelope.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
+    const relayed = await eventually(async () => {
+      const { resource } = await orders.item(events[0].id, DEMO.clientId).read();
+      return resource?.relayed === true ? resource : undefined;
+    });
+    expect(relayed.ttl).toBeGreaterThan(0);
+    const notifications = cosmos.database(CONTAINERS.notifications.database).container(CONTAINERS.notifications.id);
+    const { resources: records } = await notifications.items
+      .query({ query: 'SELECT * FROM c WHERE c.orderId = @id', parameters: [{ name: '@id', value: orderId }] })
+      .fetchAll();
+    expect(records.every((r) => r.correlationId === 'corr-spine-1')).toBe(true);
+  });
+
+  it('the same event published again has no second effect', async () => {
+    const created = await api('POST', '/v1/orders', {
+      token: stack.tokens.client,
+      body: { siteId: DEMO.siteIds[1], category: 'plumbing', priority: 'P3', title: 'Goteo en baño', description: 'Piso 2' },
+    });
+    const orderId: string = created.body.id;
+    await eventually(async () => {
+      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
+      return r.body.items.length >= 2 ? true : undefined;
+    });
+    const { getRoot } = await import('../../functions/composition-root');
+    const cosmos = await getRoot().cosmos();
+    const orders = cosmos.database(CONTAINERS.orders.database).container(CONTAINERS.orders.id);
+    const { resources: events } = await orders.items
+      .query({
+        query: 'SELECT * FROM c WHERE c.docType = "event" AND c.envelope.subject = @id',
+        parameters: [{ name: '@id', value: orderId }],
+      })
+      .fetchAll();
+    // Publish the event twice more, as a relay retry or the sweep would.
+    const { messageFor } = await import('../../shared/application/messaging');
+    const publisher = await getRoot().publisher();
+    await publisher.publish([messageFor(events[0].envelope)]);
+    await publisher.publish([messageFor(events[0].envelope)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
+    expect(r.body.items).toHaveLength(2);
+    expect(
+      r.body.items.every((n: { history: { status: string }[] }) => n.history.filter((h) => h.status === 'sent').length === 1),
+    ).toBe(true);
+  });
+});
