@@ -261,15 +261,14 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
         .fetchAll();
       const chosen = resources.filter((d) => !messageId || d.messageId === messageId);
       for (const d of chosen) {
-        await container
-          .item(d.id, sub)
-          .replace({
-            ...d,
-            state: 'active',
-            deliveryCount: 0,
-            visibleAt: now(),
-            expiresAt: now() + subscription(sub).defaultMessageTimeToLiveSeconds * 1000,
-          });
+        const message = container.item(d.id, sub);
+        await message.replace({
+          ...d,
+          state: 'active',
+          deliveryCount: 0,
+          visibleAt: now(),
+          expiresAt: now() + subscription(sub).defaultMessageTimeToLiveSeconds * 1000,
+        });
       }
       return chosen.length;
     },
