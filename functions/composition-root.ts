@@ -3,6 +3,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { Outbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
+import type { FileStore } from '../shared/application/files';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type {
   ClientRepository,
@@ -11,6 +12,7 @@ import type {
   IdGenerator,
   IdempotencyStore,
   OrderRepository,
+  ProviderRepository,
   UserRepository,
 } from '../shared/application/ports';
 import { CONTAINERS, type ContainerName } from '../shared/adapters/cosmos/containers';
@@ -37,15 +39,22 @@ export interface Root {
   clients(): Promise<ClientRepository>;
   users(): Promise<UserRepository>;
   orders(): Promise<OrderRepository>;
+  providers(): Promise<ProviderRepository>;
+  /** Blob Storage through short-lived, single-blob URLs. */
+  files(): Promise<FileStore>;
   idempotency(): Promise<IdempotencyStore>;
   notifications(): Promise<NotificationRepository>;
   processedEvents(): Promise<ProcessedEvents>;
   /** The outbox of a container that holds event documents. */
-  outbox(container: 'orders'): Promise<Outbox>;
+  outbox(container: OutboxContainer): Promise<Outbox>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
   readonly healthChecks: readonly HealthCheck[];
 }
+
+/** The containers whose aggregates write their events with them (transactional outbox). */
+export const OUTBOX_CONTAINERS = ['orders', 'providers'] as const satisfies readonly ContainerName[];
+export type OutboxContainer = (typeof OUTBOX_CONTAINERS)[number];
 
 /**
  * Adapters a runtime supplies itself: the local host passes its durable local bus, because the
@@ -108,6 +117,14 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     const { CosmosOrderRepository } = await import('../shared/adapters/cosmos/order-repository');
     return new CosmosOrderRepository(await container('orders'));
   });
+  const providers = lazy(async () => {
+    const { CosmosProviderRepository } = await import('../shared/adapters/cosmos/provider-repository');
+    return new CosmosProviderRepository(await container('providers'));
+  });
+  const files = lazy(async () => {
+    const { BlobFileStore } = await import('../shared/adapters/blob/blob-file-store');
+    return new BlobFileStore(await blob(), { now: () => clock.now() });
+  });
   const idempotency = lazy(async () => {
     const { CosmosIdempotencyStore } = await import('../shared/adapters/cosmos/idempotency-store');
     return new CosmosIdempotencyStore(await container('idempotency'));
@@ -121,10 +138,15 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     const { CosmosProcessedEvents } = await import('../shared/adapters/cosmos/processed-events');
     return new CosmosProcessedEvents(await container('processedEvents'));
   });
-  const ordersOutbox = lazy(async () => {
-    const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
-    return new CosmosOutbox(await container('orders'), CONTAINERS.orders.partitionKey.slice(1));
-  });
+  const outboxes = Object.fromEntries(
+    OUTBOX_CONTAINERS.map((name) => [
+      name,
+      lazy(async (): Promise<Outbox> => {
+        const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
+        return new CosmosOutbox(await container(name), CONTAINERS[name].partitionKey.slice(1));
+      }),
+    ]),
+  ) as Record<OutboxContainer, () => Promise<Outbox>>;
   const publisher = lazy(async (): Promise<MessagePublisher> => {
     const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
     if (namespace) {
@@ -186,10 +208,12 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     clients,
     users,
     orders,
+    providers,
+    files,
     idempotency,
     notifications,
     processedEvents,
-    outbox: () => ordersOutbox(),
+    outbox: (name) => outboxes[name](),
     publisher,
     email,
     healthChecks,

@@ -1,9 +1,12 @@
-import type { Container } from '@azure/cosmos';
 import type { Client, Site } from '../shared/domain/clients/client';
 import type { UserProfile } from '../shared/domain/users/user';
 import type { Role } from '../shared/domain/access/principal';
 import { DEFAULT_PREFERENCES } from '../shared/domain/users/user';
-import type { ClientRepository, UserRepository } from '../shared/application/ports';
+import type { ClientRepository, ProviderRepository, UserRepository } from '../shared/application/ports';
+import type { ServiceCategory } from '../shared/domain/orders/order';
+import { requiredDocumentTypes } from '../shared/domain/providers/documents';
+import type { Provider } from '../shared/domain/providers/provider';
+import { emptyScorecard } from '../shared/domain/providers/scorecard';
 import { ConflictError } from '../shared/application/errors';
 
 /**
@@ -27,7 +30,7 @@ const at = '2026-01-01T00:00:00.000Z';
 export interface SeedTargets {
   readonly clients: ClientRepository;
   readonly users: UserRepository;
-  readonly providers: Container;
+  readonly providers: ProviderRepository;
 }
 
 /** Returns false when the demo data was already there (a restart), true when it was written now. */
@@ -36,7 +39,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   const client: Client = {
     id: DEMO.clientId,
     name: 'Comercial Andina S.A.S.',
-    taxId: '900123456-7',
+    taxId: '900123456-8',
     timeZone: 'America/Bogota',
     currency: 'COP',
     createdAt: at,
@@ -61,20 +64,14 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
     },
   ];
   const providers = [
-    {
-      id: DEMO.providerIds[0],
-      legalName: 'Refrigeración Total S.A.S.',
-      taxId: '901234567-1',
-      categories: ['hvac', 'electrical'],
-      cities: ['Bogotá', 'Medellín'],
-    },
-    {
-      id: DEMO.providerIds[1],
-      legalName: 'Plomería y Obras Ltda.',
-      taxId: '800987654-3',
-      categories: ['plumbing', 'civil'],
-      cities: ['Bogotá'],
-    },
+    demoProvider(
+      DEMO.providerIds[0],
+      'Refrigeración Total S.A.S.',
+      '901234567-7',
+      ['hvac', 'electrical'],
+      ['Bogotá', 'Medellín'],
+    ),
+    demoProvider(DEMO.providerIds[1], 'Plomería y Obras Ltda.', '800987654-4', ['plumbing', 'civil'], ['Bogotá']),
   ];
   const profile = (userId: string, role: Role, extra: Partial<UserProfile> = {}): UserProfile => ({
     userId,
@@ -87,9 +84,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   });
 
   for (const s of sites) await ignoreConflict(t.clients.addSite(s));
-  for (const p of providers) {
-    await t.providers.items.upsert({ ...p, providerId: p.id, docType: 'provider', status: 'APPROVED', createdAt: at });
-  }
+  for (const p of providers) if (!(await t.providers.get(p.id))) await ignoreConflict(t.providers.create(p, [], []));
   await t.users.put(profile(DEMO.users.admin, 'admin'));
   await t.users.put(profile(DEMO.users.operator, 'operator'));
   await t.users.put(
@@ -112,4 +107,41 @@ async function ignoreConflict<T>(p: Promise<T>): Promise<void> {
     // A previous start died half-way through seeding: what exists stays.
     if (!(err instanceof ConflictError)) throw err;
   }
+}
+
+/**
+ * An approved demo provider whose required documents are approved and valid for years (their files
+ * are not in storage: download URLs of the demo documents answer 404).
+ */
+function demoProvider(id: string, legalName: string, nit: string, categories: ServiceCategory[], cities: string[]): Provider {
+  return {
+    id,
+    legalName,
+    nit,
+    contacts: { email: `contacto@${id.slice(-4)}.demo.algesta.local`, name: legalName },
+    categories,
+    cities,
+    status: 'APPROVED',
+    documents: requiredDocumentTypes(categories).map((type, i) => ({
+      id: `doc_${String(i + 1).padStart(26, '0')}`,
+      type,
+      status: 'APPROVED' as const,
+      fileName: `${type}.pdf`,
+      contentType: 'application/pdf',
+      size: 1024,
+      blobName: `providers/${id}/demo-${type}`,
+      ...(type === 'chamber-of-commerce' ? { issuedAt: '2025-12-15' } : {}),
+      ...(type === 'insurance-policy' || type === 'safety-certification' ? { expiresAt: '2030-12-31' } : {}),
+      requestedAt: at,
+      requestedBy: DEMO.users.admin,
+      uploadedAt: at,
+      reviewedAt: at,
+      reviewedBy: DEMO.users.operator,
+    })),
+    scorecard: emptyScorecard(),
+    createdAt: at,
+    createdBy: DEMO.users.admin,
+    updatedAt: at,
+    version: 1,
+  };
 }

@@ -146,9 +146,11 @@ async function provisionAndSeed(root: import('../functions/composition-root').Ro
   const cosmos = await root.cosmos();
   await ensureCosmosSchema(cosmos);
   await ensureBlobContainers(await root.blob());
-  const { CONTAINERS } = await import('../shared/adapters/cosmos/containers');
-  const providers = cosmos.database(CONTAINERS.providers.database).container(CONTAINERS.providers.id);
-  const seeded = await seedDemoData({ clients: await root.clients(), users: await root.users(), providers });
+  const seeded = await seedDemoData({
+    clients: await root.clients(),
+    users: await root.users(),
+    providers: await root.providers(),
+  });
   if (seeded) logger.info('demo data seeded', { clientId: DEMO.clientId });
   return seeded;
 }

@@ -1,5 +1,6 @@
 import type { ClientDeps } from '../../shared/application/clients/clients';
 import type { OrderDeps } from '../../shared/application/orders/orders';
+import type { ProviderDeps } from '../../shared/application/providers/providers';
 import type { UserDeps } from '../../shared/application/users/users';
 import { getRoot } from '../composition-root';
 
@@ -19,4 +20,10 @@ export async function orderDeps(): Promise<OrderDeps> {
   const root = getRoot();
   const [orders, clients] = await Promise.all([root.orders(), root.clients()]);
   return { orders, clients, clock: root.clock, ids: root.ids };
+}
+
+export async function providerDeps(): Promise<ProviderDeps> {
+  const root = getRoot();
+  const [providers, files] = await Promise.all([root.providers(), root.files()]);
+  return { providers, files, clock: root.clock, ids: root.ids };
 }

@@ -3,6 +3,8 @@ import type { PageRequest } from '../../shared/application/ports';
 import { ROLES } from '../../shared/domain/access/principal';
 import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
+import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
+import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
 
 /**
  * The API's request and response schemas: validation at runtime and the OpenAPI document both come
@@ -185,3 +187,116 @@ export const historyEntrySchema = z.object({
 });
 
 export const historyQuery = z.object(pageQuery);
+
+// ---- providers -----------------------------------------------------------------------------------
+export const providerIdParams = z.object({ providerId: id });
+export const providerDocumentParams = z.object({ providerId: id, documentId: id });
+export const providerActionParams = z.object({ providerId: id, action: z.enum(PROVIDER_ACTIONS) });
+const calendarDate = z.iso.date().describe('YYYY-MM-DD');
+
+export const registerProviderBody = z.strictObject({
+  legalName: text(2, 200),
+  nit: text(7, 20).describe('Colombian NIT with its check digit, e.g. 900123456-7'),
+  contacts: z.strictObject({ email: z.email().max(254), whatsapp: e164.optional(), name: text(1, 200).optional() }),
+  categories: z.array(z.enum(SERVICE_CATEGORIES)).min(1).max(SERVICE_CATEGORIES.length),
+  cities: z.array(text(2, 100)).min(1).max(50),
+});
+
+export const listProvidersQuery = z.object({
+  status: z.enum(PROVIDER_STATUSES).optional(),
+  category: z.enum(SERVICE_CATEGORIES).optional(),
+  city: text(2, 100).optional(),
+  ...pageQuery,
+});
+
+export const requestDocumentBody = z.strictObject({
+  type: z.enum(DOCUMENT_TYPES),
+  fileName: text(1, 200),
+  contentType: z.string().max(100).describe('application/pdf, image/jpeg, image/png, image/heic or image/webp'),
+  size: z.number().int().min(1).describe('bytes; at most 20 MB'),
+  issuedAt: calendarDate.optional().describe('chamber-of-commerce: issued within the last 90 days'),
+  expiresAt: calendarDate.optional().describe('insurance-policy and safety-certification: a future date'),
+});
+
+export const reviewDocumentBody = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  reason: text(3, 1000).optional().describe('required to reject'),
+});
+
+export const providerActionBody = z.strictObject({ reason: text(3, 1000).optional().describe('required to reject or suspend') });
+
+export const providerDocumentSchema = z.object({
+  id: z.string(),
+  type: z.enum(DOCUMENT_TYPES),
+  status: z.enum(DOCUMENT_STATUSES),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  blobName: z.string(),
+  issuedAt: z.string().optional(),
+  expiresAt: z.string().optional(),
+  requestedAt: z.string(),
+  requestedBy: z.string(),
+  uploadedAt: z.string().optional(),
+  reviewedAt: z.string().optional(),
+  reviewedBy: z.string().optional(),
+  rejectionReason: z.string().optional(),
+  uploadRejected: z.boolean().optional(),
+  remindersSent: z.array(z.number().int()).optional(),
+  downloadUrl: z.string().optional(),
+  downloadUrlExpiresAt: z.string().optional(),
+});
+
+export const scorecardSchema = z.object({
+  ordersCompleted: z.number().int(),
+  onSiteOnTimeRate: z.number().nullable(),
+  resolveOnTimeRate: z.number().nullable(),
+  averageRating: z.number().nullable(),
+  ratings: z.number().int(),
+  quotesSubmitted: z.number().int(),
+  quoteWinRate: z.number().nullable(),
+  reworkRate: z.number().nullable(),
+  score: z.number(),
+});
+
+export const providerSchema = z.object({
+  id: z.string(),
+  legalName: z.string(),
+  nit: z.string(),
+  contacts: z.object({ email: z.string(), whatsapp: z.string().optional(), name: z.string().optional() }),
+  categories: z.array(z.enum(SERVICE_CATEGORIES)),
+  cities: z.array(z.string()),
+  status: z.enum(PROVIDER_STATUSES),
+  suspension: z.object({ automatic: z.boolean(), reason: z.string(), at: z.string() }).optional(),
+  rejectionReason: z.string().optional(),
+  documents: z.array(providerDocumentSchema),
+  scorecard: scorecardSchema,
+  allowedActions: z.array(z.enum(PROVIDER_ACTIONS)),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+});
+
+export const uploadInstructionsSchema = z.object({
+  document: providerDocumentSchema,
+  upload: z.object({
+    url: z.string().describe('write-only, this one blob, 15 minutes'),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+});
+
+export const invitationSchema = z.object({
+  providerId: z.string(),
+  orderId: z.string(),
+  clientId: z.string(),
+  siteId: z.string(),
+  category: z.enum(SERVICE_CATEGORIES),
+  city: z.string(),
+  title: z.string(),
+  quoteDeadline: z.string(),
+  invitedAt: z.string(),
+  status: z.literal('OPEN'),
+});

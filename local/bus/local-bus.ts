@@ -214,6 +214,19 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
       });
   }
 
+  async function deadLettered(sub: string): Promise<MessageDoc[]> {
+    const { resources } = await container.items
+      .query<MessageDoc>(
+        {
+          query: 'SELECT * FROM c WHERE c.subscription = @s AND c.state = "deadlettered"',
+          parameters: [{ name: '@s', value: sub }],
+        },
+        { partitionKey: sub },
+      )
+      .fetchAll();
+    return resources;
+  }
+
   return {
     publisher,
     consume(sub, handler) {
@@ -230,16 +243,7 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
       await Promise.allSettled([...inFlight]);
     },
     async deadLetters(sub) {
-      const { resources } = await container.items
-        .query<MessageDoc>(
-          {
-            query: 'SELECT * FROM c WHERE c.subscription = @s AND c.state = "deadlettered"',
-            parameters: [{ name: '@s', value: sub }],
-          },
-          { partitionKey: sub },
-        )
-        .fetchAll();
-      return resources.map((d) => ({
+      return (await deadLettered(sub)).map((d) => ({
         messageId: d.messageId,
         reason: d.deadLetterReason ?? '',
         description: d.deadLetterDescription ?? '',
@@ -250,16 +254,7 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
       }));
     },
     async replay(sub, messageId) {
-      const { resources } = await container.items
-        .query<MessageDoc>(
-          {
-            query: 'SELECT * FROM c WHERE c.subscription = @s AND c.state = "deadlettered"',
-            parameters: [{ name: '@s', value: sub }],
-          },
-          { partitionKey: sub },
-        )
-        .fetchAll();
-      const chosen = resources.filter((d) => !messageId || d.messageId === messageId);
+      const chosen = (await deadLettered(sub)).filter((d) => !messageId || d.messageId === messageId);
       for (const d of chosen) {
         const message = container.item(d.id, sub);
         await message.replace({

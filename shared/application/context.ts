@@ -14,7 +14,7 @@ export interface CallContext {
 export function toEvents(
   drafts: readonly EventDraft[],
   source: string,
-  call: CallContext,
+  call: Pick<CallContext, 'correlationId' | 'traceparent'>,
   deps: { clock: Clock; ids: IdGenerator },
 ): DomainEvent[] {
   const time = deps.clock.now().toISOString();
@@ -28,5 +28,6 @@ export function toEvents(
     data: d.data,
     correlationId: call.correlationId,
     ...(call.traceparent ? { traceparent: call.traceparent } : {}),
+    ...(d.deliverAt ? { deliverAt: d.deliverAt } : {}),
   }));
 }

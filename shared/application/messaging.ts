@@ -31,7 +31,10 @@ export interface ReceivedMessage {
 }
 
 /** Builds the message for an event: the one place that says how an event travels. */
-export function messageFor(event: DomainEvent, scheduledEnqueueTime?: Date): OutgoingMessage {
+export function messageFor(
+  event: DomainEvent,
+  scheduledEnqueueTime: Date | undefined = event.deliverAt ? new Date(event.deliverAt) : undefined,
+): OutgoingMessage {
   return {
     messageId: event.id,
     body: event,

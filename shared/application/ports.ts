@@ -2,6 +2,8 @@ import type { Client, Site } from '../domain/clients/client';
 import type { DomainEvent } from '../domain/shared/events';
 import type { Order, OrderHistoryEntry, OrderStatus, Priority } from '../domain/orders/order';
 import type { UserProfile } from '../domain/users/user';
+import type { ServiceCategory } from '../domain/orders/order';
+import type { Provider, ProviderHistoryEntry, ProviderStatus } from '../domain/providers/provider';
 
 /** A stored resource with the version tag its next conditional write must name. */
 export interface Versioned<T> {
@@ -107,4 +109,58 @@ export interface AppLogger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): AppLogger;
+}
+
+export interface ProviderFilters {
+  readonly status?: ProviderStatus;
+  readonly category?: ServiceCategory;
+  /** Compared without case or accents. */
+  readonly city?: string;
+}
+
+/** An order a provider was invited to quote for (written by the providers workflow). */
+export interface Invitation {
+  readonly providerId: string;
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly siteId: string;
+  readonly category: ServiceCategory;
+  readonly city: string;
+  readonly title: string;
+  readonly quoteDeadline: string;
+  readonly invitedAt: string;
+  readonly status: 'OPEN';
+}
+
+export interface ProviderRepository {
+  /**
+   * Registers a provider: claims its NIT (ConflictError when another provider holds it), then writes
+   * the provider, its history and its events in one transaction. ConflictError when the id exists.
+   */
+  create(
+    provider: Provider,
+    history: readonly ProviderHistoryEntry[],
+    events: readonly DomainEvent[],
+  ): Promise<Versioned<Provider>>;
+  get(providerId: string): Promise<Versioned<Provider> | undefined>;
+  /**
+   * Writes a decision in one transaction: the provider (only if its stored version still has `etag`,
+   * PreconditionFailedError otherwise), its new history entries and its events.
+   */
+  save(
+    provider: Provider,
+    etag: string,
+    history: readonly ProviderHistoryEntry[],
+    events: readonly DomainEvent[],
+  ): Promise<Versioned<Provider>>;
+  /** Staff listing across providers (fans out), by legal name. */
+  list(filters: ProviderFilters, page: PageRequest): Promise<Page<Provider>>;
+  /** APPROVED providers covering a category and a city: the candidates eligibility then checks. */
+  findCandidates(category: ServiceCategory, city: string): Promise<Provider[]>;
+  /** Ids of APPROVED or SUSPENDED providers with an approved document expiring on or before `date`. */
+  findWithDocumentsExpiringBy(date: string): Promise<string[]>;
+  /** Records an invitation once (a second write of the same provider and order changes nothing). */
+  putInvitation(invitation: Invitation): Promise<void>;
+  /** A provider's invitations whose quote deadline is after `now`, soonest deadline first. */
+  listOpenInvitations(providerId: string, now: string, page: PageRequest): Promise<Page<Invitation>>;
 }

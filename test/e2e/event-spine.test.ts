@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
-import { apiClient, startTestStack } from '../support/stack';
+import { apiClient, eventually, startTestStack } from '../support/stack';
 
 /**
  * The spine end to end on the local stack: POST /orders writes the order and its event in one
@@ -20,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.dispose();
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('order.submitted reaches the notifications workflow', () => {
   it('notifies the requester and the operators once, by e-mail, with one correlation id throughout', async () => {

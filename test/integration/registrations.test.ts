@@ -23,6 +23,16 @@ const EXPECTED = [
   ['orders-get', 'GET', 'v1/orders/{orderId}'],
   ['orders-history', 'GET', 'v1/orders/{orderId}/history'],
   ['notifications-list', 'GET', 'v1/notifications'],
+  ['providers-create', 'POST', 'v1/providers'],
+  ['providers-list', 'GET', 'v1/providers'],
+  ['providers-get', 'GET', 'v1/providers/{providerId}'],
+  ['provider-documents-request', 'POST', 'v1/providers/{providerId}/documents'],
+  ['provider-documents-list', 'GET', 'v1/providers/{providerId}/documents'],
+  ['provider-documents-confirm', 'POST', 'v1/providers/{providerId}/documents/{documentId}/confirm'],
+  ['provider-documents-review', 'POST', 'v1/providers/{providerId}/documents/{documentId}/review'],
+  ['providers-action', 'POST', 'v1/providers/{providerId}/actions/{action}'],
+  ['providers-scorecard', 'GET', 'v1/providers/{providerId}/scorecard'],
+  ['providers-invitations', 'GET', 'v1/providers/{providerId}/invitations'],
 ] as const;
 
 /** Non-HTTP triggers: name → trigger type and its key settings. */
@@ -34,7 +44,16 @@ const EXPECTED_TRIGGERS = {
     containerName: 'orders',
     leaseContainerName: 'leases',
   },
+  'providers-outbox-relay': {
+    type: 'cosmosDBTrigger',
+    connection: 'COSMOS',
+    databaseName: 'providers',
+    containerName: 'providers',
+    leaseContainerName: 'leases',
+    leaseContainerPrefix: 'providers-outbox-',
+  },
   'outbox-sweep': { type: 'timerTrigger', schedule: '0 */2 * * * *' },
+  'compliance-watch': { type: 'timerTrigger', schedule: '0 0 11 * * *' },
   'orders-workflow-consumer': {
     type: 'serviceBusTrigger',
     connection: 'SERVICEBUS',

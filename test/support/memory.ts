@@ -8,12 +8,19 @@ import type {
   Clock,
   IdGenerator,
   OrderFilters,
+  Invitation,
   OrderRepository,
   Page,
   PageRequest,
+  ProviderFilters,
+  ProviderRepository,
   UserRepository,
   Versioned,
 } from '../../shared/application/ports';
+import type { FileArea, FileStore } from '../../shared/application/files';
+import type { ServiceCategory } from '../../shared/domain/orders/order';
+import { normalizeCity } from '../../shared/domain/providers/eligibility';
+import type { Provider, ProviderHistoryEntry } from '../../shared/domain/providers/provider';
 
 /** In-memory ports for use-case specs: same contracts as the Cosmos adapters, no I/O. */
 let etagCounter = 0;
@@ -121,4 +128,87 @@ export function sequentialIds(): IdGenerator {
     ulid: () => String(++n).padStart(26, '0'),
     uuid: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
   };
+}
+
+export class MemoryProviders implements ProviderRepository {
+  readonly providers = new Map<string, Versioned<Provider>>();
+  readonly historyEntries: ProviderHistoryEntry[] = [];
+  readonly events: DomainEvent[] = [];
+  readonly invitations = new Map<string, Invitation>();
+  async create(p: Provider, history: readonly ProviderHistoryEntry[], events: readonly DomainEvent[]) {
+    if (this.providers.has(p.id)) throw new ConflictError('provider already exists');
+    if ([...this.providers.values()].some((x) => x.value.nit === p.nit))
+      throw new ConflictError('a provider with this NIT is already registered');
+    return this.write(p, history, events);
+  }
+  async get(id: string) {
+    return this.providers.get(id);
+  }
+  async save(p: Provider, etag: string, history: readonly ProviderHistoryEntry[], events: readonly DomainEvent[]) {
+    if (this.providers.get(p.id)?.etag !== etag) throw new PreconditionFailedError('provider was changed by someone else');
+    return this.write(p, history, events);
+  }
+  private write(p: Provider, history: readonly ProviderHistoryEntry[], events: readonly DomainEvent[]) {
+    const v = { value: p, etag: nextEtag() };
+    this.providers.set(p.id, v);
+    this.historyEntries.push(...history);
+    this.events.push(...events);
+    return v;
+  }
+  private all() {
+    return [...this.providers.values()].map((p) => p.value);
+  }
+  async list(f: ProviderFilters, page: PageRequest) {
+    const city = f.city && normalizeCity(f.city);
+    const items = this.all().filter(
+      (p) =>
+        (!f.status || p.status === f.status) &&
+        (!f.category || p.categories.includes(f.category)) &&
+        (!city || p.cities.some((c) => normalizeCity(c) === city)),
+    );
+    return paginate(items, page);
+  }
+  async findCandidates(category: ServiceCategory, city: string) {
+    return (await this.list({ status: 'APPROVED', category, city }, { limit: 1000 })).items as Provider[];
+  }
+  async findWithDocumentsExpiringBy(date: string) {
+    return this.all()
+      .filter(
+        (p) =>
+          (p.status === 'APPROVED' || p.status === 'SUSPENDED') &&
+          p.documents.some((d) => d.status === 'APPROVED' && d.expiresAt && d.expiresAt <= date),
+      )
+      .map((p) => p.id);
+  }
+  async putInvitation(inv: Invitation) {
+    const key = `${inv.providerId}/${inv.orderId}`;
+    if (!this.invitations.has(key)) this.invitations.set(key, inv);
+  }
+  async listOpenInvitations(providerId: string, now: string, page: PageRequest) {
+    const items = [...this.invitations.values()]
+      .filter((i) => i.providerId === providerId && i.quoteDeadline > now)
+      .sort((a, b) => a.quoteDeadline.localeCompare(b.quoteDeadline));
+    return paginate(items, page);
+  }
+}
+
+/** Files in memory: what a browser PUT would have stored, by area and blob name. */
+export class MemoryFiles implements FileStore {
+  readonly blobs = new Map<string, { bytes: Uint8Array; contentType?: string }>();
+  async uploadUrl(area: FileArea, blobName: string, expiresAt: Date) {
+    return `memory://${area}/${blobName}?perm=cw&se=${expiresAt.toISOString()}`;
+  }
+  async downloadUrl(area: FileArea, blobName: string, expiresAt: Date) {
+    return `memory://${area}/${blobName}?perm=r&se=${expiresAt.toISOString()}`;
+  }
+  put(area: FileArea, blobName: string, bytes: Uint8Array, contentType?: string) {
+    this.blobs.set(`${area}/${blobName}`, { bytes, ...(contentType ? { contentType } : {}) });
+  }
+  async inspect(area: FileArea, blobName: string) {
+    const b = this.blobs.get(`${area}/${blobName}`);
+    return b && { size: b.bytes.length, head: b.bytes.slice(0, 64), ...(b.contentType ? { contentType: b.contentType } : {}) };
+  }
+  async delete(area: FileArea, blobName: string) {
+    this.blobs.delete(`${area}/${blobName}`);
+  }
 }

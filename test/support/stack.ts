@@ -57,3 +57,14 @@ export function apiClient(baseUrl: string) {
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   };
 }
+
+/** Polls until the probe returns a value (workflows run asynchronously behind the API). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

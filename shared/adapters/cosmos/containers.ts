@@ -50,8 +50,11 @@ export const CONTAINERS = {
       ],
     },
   },
-  /** Providers (the Providers context grows this): one partition per provider. */
-  providers: { database: DATABASES.providers, id: 'providers', partitionKey: '/providerId' },
+  /**
+   * Providers: one partition per provider holding the provider (documents and scorecard embedded),
+   * its history, its outbox events and its invitations; plus `nit~<nit>` claims, one partition each.
+   */
+  providers: { database: DATABASES.providers, id: 'providers', partitionKey: '/providerId', defaultTtl: -1 },
   /** Idempotency records of create requests, expiring after 24 h. */
   idempotency: { database: DATABASES.platform, id: 'idempotency', partitionKey: '/id', defaultTtl: 86_400 },
   /** Notification records: one partition per recipient, so "my notifications" is one partition. */

@@ -3,6 +3,7 @@ import type { DomainEvent } from '../../domain/shared/events';
 import type { Order, OrderHistoryEntry } from '../../domain/orders/order';
 import type { OrderFilters, OrderRepository, Page, PageRequest, Versioned } from '../../application/ports';
 import { assertBatchCommitted, fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
+import { eventDoc } from './outbox';
 import { queryPage } from './paging';
 
 /**
@@ -19,7 +20,7 @@ export class CosmosOrderRepository implements OrderRepository {
     const operations: OperationInput[] = [
       create(toDoc('order', order.id, order)),
       ...history.map((h) => create(historyDoc(order.clientId, h))),
-      ...events.map((e) => create(eventDoc(order.clientId, e))),
+      ...events.map((e) => create(eventDoc('clientId', order.clientId, e))),
     ];
     let results;
     try {
@@ -90,9 +91,4 @@ export class CosmosOrderRepository implements OrderRepository {
 function historyDoc(clientId: string, h: OrderHistoryEntry): StoredDoc {
   // The sequence number makes the id unique within the order and orders the entries.
   return toDoc('history', `${h.orderId}~h~${String(h.seq).padStart(6, '0')}`, h, { clientId });
-}
-
-/** An outbox document: the event envelope plus relay bookkeeping. */
-export function eventDoc(partitionValue: string, e: DomainEvent, partitionField = 'clientId'): StoredDoc {
-  return toDoc('event', e.id, { envelope: e, eventType: e.type, relayed: false }, { [partitionField]: partitionValue });
 }

@@ -1,7 +1,7 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
 import type { DomainEvent } from '../../domain/shared/events';
 import type { Outbox, OutboxEntry } from '../../application/events/relay';
-import { statusOf, translateError, type StoredDoc } from './documents';
+import { statusOf, toDoc, translateError, type StoredDoc } from './documents';
 
 /** Relayed event documents stay this long (for inspection), then Cosmos deletes them. */
 export const RELAYED_EVENT_TTL_SECONDS = 24 * 3600;
@@ -47,4 +47,9 @@ export class CosmosOutbox implements Outbox {
       }),
     );
   }
+}
+
+/** An outbox document: the event envelope plus relay bookkeeping, in the aggregate's partition. */
+export function eventDoc(partitionField: string, partitionValue: string, e: DomainEvent): StoredDoc {
+  return toDoc('event', e.id, { envelope: e, eventType: e.type, relayed: false }, { [partitionField]: partitionValue });
 }

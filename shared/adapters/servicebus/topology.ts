@@ -35,7 +35,19 @@ export const TOPOLOGY: TopologyDefinition = {
   subscriptions: [
     // The Orders and Providers issues give these their event types (SLA clocks, invitations, ...).
     { name: 'orders-workflow', eventTypes: [], ...common },
-    { name: 'providers-workflow', eventTypes: [], ...common },
+    {
+      name: 'providers-workflow',
+      eventTypes: [
+        'provider.compliance-check-due',
+        'order.quotes-requested',
+        'order.quote-submitted',
+        'order.quote-selected',
+        'order.work-completed',
+        'order.rated',
+        'order.rework-requested',
+      ],
+      ...common,
+    },
     { name: 'notifications', eventTypes: ['order.submitted'], ...common },
   ],
 };

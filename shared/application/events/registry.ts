@@ -1,12 +1,24 @@
 import { z } from 'zod';
 import { ORDER_CHANNELS, PRIORITIES, SERVICE_CATEGORIES } from '../../domain/orders/order';
 import type { DomainEvent } from '../../domain/shared/events';
+import { DOCUMENT_TYPES } from '../../domain/providers/documents';
+import { PROVIDER_STATUSES, REMINDER_DAYS } from '../../domain/providers/provider';
 
 /**
  * Every event type, its data schema and its version, in one place. Producers are typed by the
  * domain; consumers parse what arrives from the bus against this registry, so an unknown or
  * malformed event is refused with a reason instead of being half-handled.
  */
+const orderProviderData = z.object({ orderId: z.string(), clientId: z.string(), providerId: z.string() });
+const providerTransitionData = z.object({
+  providerId: z.string(),
+  action: z.string(),
+  from: z.enum(PROVIDER_STATUSES),
+  to: z.enum(PROVIDER_STATUSES),
+  automatic: z.boolean(),
+  reason: z.string().optional(),
+});
+
 export const EVENT_REGISTRY = {
   'order.submitted': {
     version: 1,
@@ -19,6 +31,81 @@ export const EVENT_REGISTRY = {
       title: z.string(),
       requesterUserId: z.string(),
       channel: z.enum(ORDER_CHANNELS),
+    }),
+  },
+  // ---- order events the providers workflow consumes (produced by the order lifecycle) ----
+  'order.quotes-requested': {
+    version: 1,
+    data: z.object({
+      orderId: z.string(),
+      clientId: z.string(),
+      siteId: z.string(),
+      category: z.enum(SERVICE_CATEGORIES),
+      city: z.string(),
+      title: z.string(),
+      providerIds: z.array(z.string()).min(1),
+      quoteDeadline: z.iso.datetime(),
+    }),
+  },
+  'order.quote-submitted': { version: 1, data: orderProviderData },
+  'order.quote-selected': { version: 1, data: orderProviderData },
+  'order.work-completed': {
+    version: 1,
+    data: orderProviderData.extend({ onSiteOnTime: z.boolean(), resolvedOnTime: z.boolean() }),
+  },
+  'order.rated': { version: 1, data: orderProviderData.extend({ score: z.number().int().min(1).max(5) }) },
+  'order.rework-requested': { version: 1, data: orderProviderData },
+
+  // ---- providers ----
+  'provider.registered': {
+    version: 1,
+    data: z.object({
+      providerId: z.string(),
+      legalName: z.string(),
+      nit: z.string(),
+      categories: z.array(z.enum(SERVICE_CATEGORIES)),
+      cities: z.array(z.string()),
+    }),
+  },
+  'provider.under-review': { version: 1, data: providerTransitionData },
+  'provider.documents-incomplete': { version: 1, data: providerTransitionData },
+  'provider.approved': { version: 1, data: providerTransitionData },
+  'provider.rejected': { version: 1, data: providerTransitionData },
+  'provider.suspended': { version: 1, data: providerTransitionData },
+  'provider.reinstated': { version: 1, data: providerTransitionData },
+  'provider.document-submitted': {
+    version: 1,
+    data: z.object({ providerId: z.string(), documentId: z.string(), documentType: z.enum(DOCUMENT_TYPES) }),
+  },
+  'provider.document-reviewed': {
+    version: 1,
+    data: z.object({
+      providerId: z.string(),
+      documentId: z.string(),
+      documentType: z.enum(DOCUMENT_TYPES),
+      decision: z.enum(['approve', 'reject']),
+      reason: z.string().optional(),
+    }),
+  },
+  'provider.document-expiring': {
+    version: 1,
+    data: z.object({
+      providerId: z.string(),
+      documentId: z.string(),
+      documentType: z.enum(DOCUMENT_TYPES),
+      expiresAt: z.iso.date(),
+      daysLeft: z.number().int().min(0),
+      reminder: z.union(REMINDER_DAYS.map((d) => z.literal(d))),
+    }),
+  },
+  /** A scheduled wake-up of the compliance watch (reminder dates and the day after an expiry). */
+  'provider.compliance-check-due': {
+    version: 1,
+    data: z.object({
+      providerId: z.string(),
+      documentId: z.string(),
+      documentType: z.enum(DOCUMENT_TYPES),
+      expiresAt: z.iso.date(),
     }),
   },
 } as const;
@@ -37,6 +124,7 @@ const envelope = z.object({
   data: z.unknown(),
   correlationId: z.string().min(1),
   traceparent: z.string().optional(),
+  deliverAt: z.iso.datetime().optional(),
 });
 
 /** Why a message cannot be handled: it goes to the dead-letter queue with this reason. */

@@ -15,6 +15,8 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly correlationId: string;
   /** W3C trace context of the operation that emitted the event. */
   readonly traceparent?: string;
+  /** Deliver no earlier than this (a deadline or reminder): the relay schedules the message. */
+  readonly deliverAt?: string;
 }
 
 /** What the domain decides; the application adds id, time and correlation when it records the event. */
@@ -23,4 +25,6 @@ export interface EventDraft<TType extends string = string, TData = unknown> {
   readonly subject: string;
   readonly dataVersion: number;
   readonly data: TData;
+  /** Deliver no earlier than this instant (ISO-8601): deadlines and reminders. */
+  readonly deliverAt?: string;
 }

@@ -1,0 +1,225 @@
+import {
+  confirmUpload,
+  getProvider,
+  getScorecard,
+  listDocuments,
+  listInvitations,
+  listProviders,
+  performProviderAction,
+  presentProvider,
+  registerProvider,
+  requestDocumentUpload,
+  reviewDocument,
+} from '../../shared/application/providers/providers';
+import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { providerDeps } from './deps';
+import { registerEndpoint } from './register';
+import {
+  invitationSchema,
+  listProvidersQuery,
+  pageOf,
+  pageQuery,
+  pageRequest,
+  providerActionBody,
+  providerActionParams,
+  providerDocumentParams,
+  providerDocumentSchema,
+  providerIdParams,
+  providerSchema,
+  registerProviderBody,
+  requestDocumentBody,
+  reviewDocumentBody,
+  scorecardSchema,
+  uploadInstructionsSchema,
+} from './schemas';
+import { z } from 'zod';
+
+const tags = ['providers'];
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-create',
+    method: 'POST',
+    route: 'v1/providers',
+    summary: 'Register a provider (staff; or a provider user for its own company)',
+    tags,
+    auth: 'bearer',
+    body: registerProviderBody,
+    idempotent: true,
+    errors: [409, 422],
+    responses: { 201: { description: 'Registered, status PENDING_DOCUMENTS', schema: providerSchema } },
+    handler: async (ctx) => {
+      const p = await registerProvider(await providerDeps(), ctx, ctx.body);
+      return { status: 201, body: presentProvider(p.value), etag: p.etag, location: `/api/v1/providers/${p.value.id}` };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-list',
+    method: 'GET',
+    route: 'v1/providers',
+    summary: 'List providers (staff: all, filtered; a provider user: its own)',
+    tags,
+    auth: 'bearer',
+    query: listProvidersQuery,
+    responses: { 200: { description: 'A page of providers, by legal name', schema: pageOf(providerSchema) } },
+    handler: async (ctx) => {
+      const { limit, continuationToken, ...filters } = ctx.query;
+      const page = await listProviders(await providerDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
+      return { status: 200, body: { ...page, items: page.items.map(presentProvider) } };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-get',
+    method: 'GET',
+    route: 'v1/providers/{providerId}',
+    summary: 'Get a provider',
+    tags,
+    auth: 'bearer',
+    params: providerIdParams,
+    responses: { 200: { description: 'The provider', schema: providerSchema } },
+    handler: async (ctx) => {
+      const p = await getProvider(await providerDeps(), ctx, ctx.params.providerId);
+      return { status: 200, body: presentProvider(p.value), etag: p.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'provider-documents-request',
+    method: 'POST',
+    route: 'v1/providers/{providerId}/documents',
+    summary: 'Announce a document and get a write-only upload URL (15 minutes) for its file',
+    tags,
+    auth: 'bearer',
+    params: providerIdParams,
+    body: requestDocumentBody,
+    errors: [409, 422],
+    responses: { 201: { description: 'Upload with a PUT to the URL, then confirm', schema: uploadInstructionsSchema } },
+    handler: async (ctx) => {
+      const r = await requestDocumentUpload(await providerDeps(), ctx, ctx.params.providerId, ctx.body);
+      return { status: 201, body: { document: r.document, upload: r.upload }, etag: r.provider.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'provider-documents-list',
+    method: 'GET',
+    route: 'v1/providers/{providerId}/documents',
+    summary: 'The provider’s documents, with read-only download URLs (10 minutes)',
+    tags,
+    auth: 'bearer',
+    params: providerIdParams,
+    responses: { 200: { description: 'The documents', schema: z.object({ items: z.array(providerDocumentSchema) }) } },
+    handler: async (ctx) => ({
+      status: 200,
+      body: { items: await listDocuments(await providerDeps(), ctx, ctx.params.providerId) },
+    }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'provider-documents-confirm',
+    method: 'POST',
+    route: 'v1/providers/{providerId}/documents/{documentId}/confirm',
+    summary: 'Confirm an upload: the stored file’s real type and size are checked',
+    tags,
+    auth: 'bearer',
+    params: providerDocumentParams,
+    errors: [409, 422],
+    responses: { 200: { description: 'The provider, the document pending review', schema: providerSchema } },
+    handler: async (ctx) => {
+      const p = await confirmUpload(await providerDeps(), ctx, ctx.params.providerId, ctx.params.documentId);
+      return { status: 200, body: presentProvider(p.value), etag: p.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'provider-documents-review',
+    method: 'POST',
+    route: 'v1/providers/{providerId}/documents/{documentId}/review',
+    summary: 'Approve or reject a document (staff)',
+    tags,
+    auth: 'bearer',
+    params: providerDocumentParams,
+    body: reviewDocumentBody,
+    conditional: true,
+    errors: [409, 412, 422],
+    responses: { 200: { description: 'The provider after the review', schema: providerSchema } },
+    handler: async (ctx) => {
+      const p = await reviewDocument(
+        await providerDeps(),
+        ctx,
+        ctx.params.providerId,
+        ctx.params.documentId,
+        ctx.body,
+        ctx.ifMatch,
+      );
+      return { status: 200, body: presentProvider(p.value), etag: p.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-action',
+    method: 'POST',
+    route: 'v1/providers/{providerId}/actions/{action}',
+    summary: 'approve, reject, suspend or reinstate a provider (staff)',
+    tags,
+    auth: 'bearer',
+    params: providerActionParams,
+    body: providerActionBody,
+    conditional: true,
+    errors: [409, 412, 422],
+    responses: { 200: { description: 'The provider after the action', schema: providerSchema } },
+    handler: async (ctx) => {
+      const { providerId, action } = ctx.params;
+      const p = await performProviderAction(await providerDeps(), ctx, providerId, action, ctx.body.reason, ctx.ifMatch);
+      return { status: 200, body: presentProvider(p.value), etag: p.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-scorecard',
+    method: 'GET',
+    route: 'v1/providers/{providerId}/scorecard',
+    summary: 'The provider’s scorecard',
+    tags,
+    auth: 'bearer',
+    params: providerIdParams,
+    responses: { 200: { description: 'The scorecard', schema: scorecardSchema } },
+    handler: async (ctx) => ({ status: 200, body: await getScorecard(await providerDeps(), ctx, ctx.params.providerId) }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'providers-invitations',
+    method: 'GET',
+    route: 'v1/providers/{providerId}/invitations',
+    summary: 'The provider’s open invitations to quote, soonest deadline first',
+    tags,
+    auth: 'bearer',
+    params: providerIdParams,
+    query: z.object(pageQuery),
+    responses: { 200: { description: 'A page of invitations', schema: pageOf(invitationSchema) } },
+    handler: async (ctx) => {
+      const page = await listInvitations(await providerDeps(), ctx, ctx.params.providerId, pageRequest(ctx.query));
+      return { status: 200, body: page };
+    },
+  }),
+);

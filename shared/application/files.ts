@@ -1,0 +1,31 @@
+/**
+ * Files as the application sees them (DESIGN 4.3): browsers upload and download straight to and
+ * from Blob Storage with short-lived URLs scoped to one blob; the API only hands out those URLs and
+ * checks what arrived. Azure: user-delegation SAS through the managed identity. Locally: Azurite
+ * with its account key.
+ */
+export type FileArea = 'order-files' | 'provider-documents';
+
+/** What was actually stored under a blob name. */
+export interface UploadedFile {
+  readonly size: number;
+  /** The Content-Type the uploader declared (x-ms-blob-content-type), if any. */
+  readonly contentType?: string;
+  /** The first bytes of the content (up to 64): enough to recognise the real file type. */
+  readonly head: Uint8Array;
+}
+
+export interface FileStore {
+  /**
+   * A URL that allows exactly one thing until `expiresAt`: creating this one blob with a single
+   * `PUT` (`x-ms-blob-type: BlockBlob`). It cannot overwrite it once created, read, list, delete, or
+   * touch any other blob.
+   */
+  uploadUrl(area: FileArea, blobName: string, expiresAt: Date): Promise<string>;
+  /** A URL that allows only reading this one blob until `expiresAt`. */
+  downloadUrl(area: FileArea, blobName: string, expiresAt: Date): Promise<string>;
+  /** The stored blob's size, declared type and first bytes; undefined when nothing was uploaded. */
+  inspect(area: FileArea, blobName: string): Promise<UploadedFile | undefined>;
+  /** Deletes the blob if it exists. */
+  delete(area: FileArea, blobName: string): Promise<void>;
+}
