@@ -113,7 +113,13 @@ async function ignoreConflict<T>(p: Promise<T>): Promise<void> {
  * An approved demo provider whose required documents are approved and valid for years (their files
  * are not in storage: download URLs of the demo documents answer 404).
  */
-function demoProvider(id: string, legalName: string, nit: string, categories: ServiceCategory[], cities: string[]): Provider {
+export function demoProvider(
+  id: string,
+  legalName: string,
+  nit: string,
+  categories: ServiceCategory[],
+  cities: string[],
+): Provider {
   return {
     id,
     legalName,

@@ -1,5 +1,6 @@
 import type { ClientDeps } from '../../shared/application/clients/clients';
 import type { OrderDeps } from '../../shared/application/orders/orders';
+import type { LifecycleDeps } from '../../shared/application/orders/lifecycle';
 import type { ProviderDeps } from '../../shared/application/providers/providers';
 import type { UserDeps } from '../../shared/application/users/users';
 import { getRoot } from '../composition-root';
@@ -26,4 +27,10 @@ export async function providerDeps(): Promise<ProviderDeps> {
   const root = getRoot();
   const [providers, files] = await Promise.all([root.providers(), root.files()]);
   return { providers, files, clock: root.clock, ids: root.ids };
+}
+
+export async function lifecycleDeps(): Promise<LifecycleDeps> {
+  const root = getRoot();
+  const [orders, clients, providers, users] = await Promise.all([root.orders(), root.clients(), root.providers(), root.users()]);
+  return { orders, clients, providers, users, clock: root.clock, ids: root.ids };
 }

@@ -1,14 +1,22 @@
+import { z } from 'zod';
+import { NotFoundError } from '../../shared/application/errors';
+import { listQuotes, performOrderAction, submitQuote } from '../../shared/application/orders/lifecycle';
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
+import { API_ACTIONS, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
-import { orderDeps } from './deps';
+import { lifecycleDeps, orderDeps } from './deps';
 import { registerEndpoint } from './register';
 import {
   createOrderBody,
   historyEntrySchema,
   historyQuery,
   listOrdersQuery,
+  ORDER_ACTION_BODIES,
+  orderActionParams,
   orderIdParams,
   orderSchema,
+  quoteSchema,
+  submitQuoteBody,
   pageOf,
   pageRequest,
 } from './schemas';
@@ -84,3 +92,72 @@ registerEndpoint(
     },
   }),
 );
+
+const actionBodies = Object.values(ORDER_ACTION_BODIES) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]];
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'orders-action',
+    method: 'POST',
+    route: 'v1/orders/{orderId}/actions/{action}',
+    summary: `Move an order: ${API_ACTIONS.join(', ')} (DESIGN 2.1; each action has its own body)`,
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderActionParams,
+    body: z.union(actionBodies),
+    bodyFor: (params: { action: string }) => (isApiAction(params.action) ? ORDER_ACTION_BODIES[params.action] : z.unknown()),
+    conditional: true,
+    errors: [403, 409, 412, 422],
+    responses: { 200: { description: 'The order after the action', schema: orderSchema } },
+    handler: async (ctx) => {
+      const { orderId, action } = ctx.params;
+      if (!isApiAction(action)) throw new NotFoundError(`unknown action "${action}"; one of ${API_ACTIONS.join(', ')}`);
+      const order = await performOrderAction(
+        await lifecycleDeps(),
+        ctx,
+        orderId,
+        action,
+        (ctx.body ?? {}) as Record<string, unknown>,
+        ctx.ifMatch,
+      );
+      return { status: 200, body: order.value, etag: order.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'quotes-submit',
+    method: 'POST',
+    route: 'v1/orders/{orderId}/quotes',
+    summary: 'Submit (or replace, until the deadline) the caller’s quote — invited providers',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderIdParams,
+    body: submitQuoteBody,
+    errors: [403, 409, 422],
+    responses: { 201: { description: 'The quote', schema: quoteSchema } },
+    handler: async (ctx) => {
+      const quote = await submitQuote(await lifecycleDeps(), ctx, ctx.params.orderId, ctx.body);
+      return { status: 201, body: quote };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'quotes-list',
+    method: 'GET',
+    route: 'v1/orders/{orderId}/quotes',
+    summary: 'The order’s quotes: a provider its own, staff all, the client all once the round is closed',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderIdParams,
+    responses: { 200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }) } },
+    handler: async (ctx) => ({ status: 200, body: { items: await listQuotes(await lifecycleDeps(), ctx, ctx.params.orderId) } }),
+  }),
+);
+
+function isApiAction(action: string): action is ApiAction {
+  return (API_ACTIONS as readonly string[]).includes(action);
+}

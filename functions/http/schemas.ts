@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PageRequest } from '../../shared/application/ports';
 import { ROLES } from '../../shared/domain/access/principal';
 import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
+import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
@@ -169,6 +170,26 @@ export const orderSchema = z.object({
   status: z.enum(ORDER_STATUSES),
   externalRef: z.string().optional(),
   providerId: z.string().optional(),
+  invitedProviderIds: z.array(z.string()).optional(),
+  quoteDeadline: z.string().optional(),
+  visitDate: z.string().optional(),
+  selectedQuoteId: z.string().optional(),
+  approvedAmount: z.object({ amount: z.number().int(), currency: z.string() }).optional().describe('the NTE'),
+  contract: z.object({ requestedAt: z.string(), signedAt: z.string().optional(), envelopeId: z.string().optional() }).optional(),
+  visitAt: z.string().optional(),
+  hold: z.object({ reason: z.string(), since: z.string() }).optional(),
+  completion: z.object({ report: z.string(), attachmentIds: z.array(z.string()), at: z.string() }).optional(),
+  rating: z.object({ score: z.number().int(), comment: z.string().optional(), at: z.string() }).optional(),
+  invoice: z
+    .object({
+      invoiceNumber: z.string(),
+      amount: z.object({ amount: z.number().int(), currency: z.string() }),
+      attachmentId: z.string().optional(),
+      at: z.string(),
+    })
+    .optional(),
+  reworkCount: z.number().int().optional(),
+  closedReason: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),
@@ -178,7 +199,7 @@ export const historyEntrySchema = z.object({
   orderId: z.string(),
   seq: z.number().int(),
   at: z.string(),
-  by: z.object({ userId: z.string(), role: z.enum(ROLES) }),
+  by: z.object({ userId: z.string(), role: z.enum([...ROLES, 'system']) }),
   action: z.string(),
   from: z.enum(ORDER_STATUSES).nullable(),
   to: z.enum(ORDER_STATUSES),
@@ -299,4 +320,64 @@ export const invitationSchema = z.object({
   quoteDeadline: z.string(),
   invitedAt: z.string(),
   status: z.literal('OPEN'),
+});
+
+// ---- order lifecycle ----------------------------------------------------------------------------
+const reasonBody = z.strictObject({ reason: text(3, 1000) });
+const noBody = z
+  .strictObject({})
+  .optional()
+  .transform((b) => b ?? {});
+const instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
+
+/** One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1). */
+export const ORDER_ACTION_BODIES = {
+  triage: z
+    .strictObject({ category: z.enum(SERVICE_CATEGORIES).optional(), priority: z.enum(PRIORITIES).optional() })
+    .optional()
+    .transform((b) => b ?? {}),
+  reject: reasonBody,
+  'request-quotes': z.strictObject({
+    quoteDeadline: instant.describe('when the round closes; eligible providers are invited'),
+    visitDate: calendarDate.optional().describe('intended visit: documents must be valid then (default: the deadline’s date)'),
+  }),
+  'select-quote': z.strictObject({ quoteId: id }),
+  approve: noBody,
+  'reject-quote': reasonBody,
+  assign: z.strictObject({ providerId: id, amount: money }),
+  schedule: z.strictObject({ visitAt: instant }),
+  'check-in': noBody,
+  hold: reasonBody,
+  resume: reasonBody,
+  complete: z.strictObject({ report: text(3, 4000), attachmentIds: z.array(id).min(1).max(50) }),
+  verify: noBody,
+  'request-rework': reasonBody,
+  rate: z.strictObject({ score: z.number().int().min(1).max(5), comment: text(1, 1000).optional() }),
+  invoice: z.strictObject({ invoiceNumber: text(1, 64), amount: money, attachmentId: id.optional() }),
+  close: noBody,
+  cancel: reasonBody,
+} satisfies Record<ApiAction, z.ZodType>;
+
+export const orderActionParams = z.object({ orderId: id, action: z.string().min(1).max(40) });
+
+export const submitQuoteBody = z.strictObject({
+  amount: money,
+  leadTimeDays: z.number().int().min(0).max(365),
+  validUntil: calendarDate,
+  notes: text(1, 2000).optional(),
+  attachmentId: id.optional(),
+});
+
+export const quoteSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  clientId: z.string(),
+  providerId: z.string(),
+  amount: z.object({ amount: z.number().int(), currency: z.string() }),
+  leadTimeDays: z.number().int(),
+  validUntil: z.string(),
+  notes: z.string().optional(),
+  attachmentId: z.string().optional(),
+  submittedAt: z.string(),
+  submittedBy: z.string(),
 });

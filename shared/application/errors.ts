@@ -3,7 +3,8 @@
  * use cases never speak HTTP.
  */
 export abstract class ApplicationError extends Error {
-  abstract readonly kind: 'not-found' | 'forbidden' | 'conflict' | 'precondition-failed' | 'invalid' | 'unavailable';
+  abstract readonly kind:
+    'not-found' | 'forbidden' | 'approval-limit' | 'conflict' | 'precondition-failed' | 'invalid' | 'unavailable';
   constructor(
     message: string,
     readonly details?: Record<string, unknown>,
@@ -21,6 +22,11 @@ export class NotFoundError extends ApplicationError {
 /** The caller is known but its role may not do this. */
 export class ForbiddenError extends ApplicationError {
   readonly kind = 'forbidden';
+}
+
+/** A client user's approval limit does not cover the amount: an operator can approve instead. */
+export class ApprovalLimitError extends ApplicationError {
+  readonly kind = 'approval-limit';
 }
 
 /** The request conflicts with the current state (duplicate, illegal transition). */

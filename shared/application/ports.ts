@@ -1,6 +1,7 @@
 import type { Client, Site } from '../domain/clients/client';
 import type { DomainEvent } from '../domain/shared/events';
 import type { Order, OrderHistoryEntry, OrderStatus, Priority } from '../domain/orders/order';
+import type { Quote } from '../domain/orders/lifecycle';
 import type { UserProfile } from '../domain/users/user';
 import type { ServiceCategory } from '../domain/orders/order';
 import type { Provider, ProviderHistoryEntry, ProviderStatus } from '../domain/providers/provider';
@@ -71,6 +72,20 @@ export interface OrderRepository {
   /** Every client's orders (staff only: fans out across partitions), newest first. */
   listAll(filters: OrderFilters, page: PageRequest): Promise<Page<Order>>;
   history(clientId: string, orderId: string, page: PageRequest): Promise<Page<OrderHistoryEntry>>;
+  /**
+   * Writes a decision in one transaction: the order (only if its stored version still has `etag`,
+   * PreconditionFailedError otherwise), its history entries, its events and any quote it records.
+   */
+  save(
+    order: Order,
+    etag: string,
+    history: readonly OrderHistoryEntry[],
+    events: readonly DomainEvent[],
+    quotes?: readonly Quote[],
+  ): Promise<Versioned<Order>>;
+  getQuote(clientId: string, quoteId: string): Promise<Quote | undefined>;
+  /** An order's quotes (at most one per invited provider), oldest first. */
+  listQuotes(clientId: string, orderId: string): Promise<Quote[]>;
 }
 
 export interface StoredResponse {

@@ -1,6 +1,7 @@
 import type { Client, Site } from '../../shared/domain/clients/client';
 import type { DomainEvent } from '../../shared/domain/shared/events';
 import type { Order, OrderHistoryEntry } from '../../shared/domain/orders/order';
+import type { Quote } from '../../shared/domain/orders/lifecycle';
 import type { UserProfile } from '../../shared/domain/users/user';
 import { ConflictError, PreconditionFailedError } from '../../shared/application/errors';
 import type {
@@ -88,6 +89,31 @@ export class MemoryOrders implements OrderRepository {
     this.historyEntries.push(...history);
     this.events.push(...events);
     return v;
+  }
+  readonly quotes = new Map<string, Quote>();
+  async save(
+    order: Order,
+    etag: string,
+    history: readonly OrderHistoryEntry[],
+    events: readonly DomainEvent[],
+    quotes: readonly Quote[] = [],
+  ) {
+    if (this.orders.get(order.id)?.etag !== etag) throw new PreconditionFailedError('order was changed by someone else');
+    const v = { value: order, etag: nextEtag() };
+    this.orders.set(order.id, v);
+    this.historyEntries.push(...history);
+    this.events.push(...events);
+    for (const q of quotes) this.quotes.set(q.id, q);
+    return v;
+  }
+  async getQuote(clientId: string, quoteId: string) {
+    const q = this.quotes.get(quoteId);
+    return q && q.clientId === clientId ? q : undefined;
+  }
+  async listQuotes(clientId: string, orderId: string) {
+    return [...this.quotes.values()]
+      .filter((q) => q.clientId === clientId && q.orderId === orderId)
+      .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
   }
   async get(clientId: string, orderId: string) {
     const o = this.orders.get(orderId);

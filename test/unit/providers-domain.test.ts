@@ -222,7 +222,7 @@ describe('provider status machine', () => {
         } else {
           const err = rule(act);
           expect(err.kind).toBe('illegal-transition');
-          expect(err.details).toEqual({ status, allowedActions: allowedActions(status) });
+          expect(err.details).toEqual({ currentState: status, allowedActions: allowedActions(status) });
         }
       }
     }

@@ -1,6 +1,7 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
 import type { DomainEvent } from '../../domain/shared/events';
 import type { Order, OrderHistoryEntry } from '../../domain/orders/order';
+import type { Quote } from '../../domain/orders/lifecycle';
 import type { OrderFilters, OrderRepository, Page, PageRequest, Versioned } from '../../application/ports';
 import { assertBatchCommitted, fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
 import { eventDoc } from './outbox';
@@ -32,6 +33,56 @@ export class CosmosOrderRepository implements OrderRepository {
     assertBatchCommitted(results, 'order');
     const created = results?.[0]?.resourceBody as StoredDoc | undefined;
     return created ? fromDoc<Order>(created) : { value: order, etag: results?.[0]?.eTag ?? '' };
+  }
+
+  async save(
+    order: Order,
+    etag: string,
+    history: readonly OrderHistoryEntry[],
+    events: readonly DomainEvent[],
+    quotes: readonly Quote[] = [],
+  ): Promise<Versioned<Order>> {
+    const create = (doc: StoredDoc): OperationInput => ({ operationType: 'Create', resourceBody: doc as JSONObject });
+    const operations: OperationInput[] = [
+      { operationType: 'Replace', id: order.id, resourceBody: toDoc('order', order.id, order) as JSONObject, ifMatch: etag },
+      ...quotes.map((q): OperationInput => ({ operationType: 'Upsert', resourceBody: toDoc('quote', q.id, q) as JSONObject })),
+      ...history.map((h) => create(historyDoc(order.clientId, h))),
+      ...events.map((e) => create(eventDoc('clientId', order.clientId, e))),
+    ];
+    let results;
+    try {
+      results = (await this.container.items.batch(operations, order.clientId)).result;
+    } catch (err) {
+      return translateError(err, 'order');
+    }
+    assertBatchCommitted(results, 'order');
+    return fromDoc<Order>(results?.[0]?.resourceBody as StoredDoc);
+  }
+
+  async getQuote(clientId: string, quoteId: string): Promise<Quote | undefined> {
+    const doc = await readDoc(this.container, quoteId, clientId);
+    return doc?.docType === 'quote' ? fromDoc<Quote>(doc).value : undefined;
+  }
+
+  async listQuotes(clientId: string, orderId: string): Promise<Quote[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<StoredDoc>(
+          {
+            query:
+              'SELECT * FROM c WHERE c.clientId = @clientId AND c.docType = "quote" AND c.orderId = @orderId ORDER BY c.submittedAt ASC',
+            parameters: [
+              { name: '@clientId', value: clientId },
+              { name: '@orderId', value: orderId },
+            ],
+          },
+          { partitionKey: clientId },
+        )
+        .fetchAll();
+      return resources.map((d) => fromDoc<Quote>(d).value);
+    } catch (err) {
+      return translateError(err, 'quotes');
+    }
   }
 
   async get(clientId: string, orderId: string): Promise<Versioned<Order> | undefined> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_CHANNELS, PRIORITIES, SERVICE_CATEGORIES } from '../../domain/orders/order';
+import { ORDER_CHANNELS, ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../domain/orders/order';
 import type { DomainEvent } from '../../domain/shared/events';
 import { DOCUMENT_TYPES } from '../../domain/providers/documents';
 import { PROVIDER_STATUSES, REMINDER_DAYS } from '../../domain/providers/provider';
@@ -32,6 +32,23 @@ export const EVENT_REGISTRY = {
       requesterUserId: z.string(),
       channel: z.enum(ORDER_CHANNELS),
     }),
+  },
+  'order.status-changed': {
+    version: 1,
+    data: z.object({
+      orderId: z.string(),
+      clientId: z.string(),
+      action: z.string(),
+      from: z.enum(ORDER_STATUSES),
+      to: z.enum(ORDER_STATUSES),
+      reason: z.string().optional(),
+      providerId: z.string().optional(),
+    }),
+  },
+  /** The contract gate: the Integrations issue turns it into a DocuSign envelope. */
+  'order.contract-requested': {
+    version: 1,
+    data: orderProviderData.extend({ amount: z.object({ amount: z.number().int(), currency: z.string() }).optional() }),
   },
   // ---- order events the providers workflow consumes (produced by the order lifecycle) ----
   'order.quotes-requested': {

@@ -1,6 +1,6 @@
 import type { Principal } from '../access/principal';
 import type { EventDraft } from '../shared/events';
-import type { Money } from '../shared/money';
+import type { OrderLifecycle } from './lifecycle';
 
 export const ORDER_STATUSES = [
   'SUBMITTED',
@@ -35,7 +35,8 @@ export interface Contact {
   readonly phone?: string;
 }
 
-export interface Order {
+/** An order: what was asked for, plus what its lifecycle has filled in so far (lifecycle.ts). */
+export interface Order extends OrderLifecycle {
   readonly id: string;
   readonly clientId: string;
   readonly siteId: string;
@@ -49,8 +50,6 @@ export interface Order {
   readonly status: OrderStatus;
   /** Reference in the client's own ticket system (Qsystems), when it has one. */
   readonly externalRef?: string;
-  readonly providerId?: string;
-  readonly approvedAmount?: Money;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Increases by one with every change: consumers use it as an idempotency guard. */
@@ -62,7 +61,7 @@ export interface OrderHistoryEntry {
   /** Position in the order's history, 1 for the creation. */
   readonly seq: number;
   readonly at: string;
-  readonly by: { readonly userId: string; readonly role: Principal['role'] };
+  readonly by: { readonly userId: string; readonly role: Principal['role'] | 'system' };
   readonly action: string;
   readonly from: OrderStatus | null;
   readonly to: OrderStatus;
@@ -82,7 +81,7 @@ export interface OrderSubmittedData {
 }
 
 /** What a creator decides; the rest of an order is set by the lifecycle. */
-export type NewOrder = Omit<Order, 'status' | 'createdAt' | 'updatedAt' | 'version' | 'providerId' | 'approvedAmount'>;
+export type NewOrder = Omit<Order, 'status' | 'createdAt' | 'updatedAt' | 'version' | keyof OrderLifecycle>;
 
 export interface OrderDecision {
   readonly order: Order;

@@ -214,7 +214,7 @@ function transition(
   const t = PROVIDER_TRANSITIONS[move];
   if (!t.from.includes(p.status) || !t.roles.includes(by.role)) {
     throw new ProviderRuleError('illegal-transition', `cannot ${move} a provider that is ${p.status}`, {
-      status: p.status,
+      currentState: p.status,
       allowedActions: allowedActions(p.status),
     });
   }
@@ -348,7 +348,7 @@ export function requestDocumentUpload(
   today: string,
 ): ProviderDecision {
   if (p.status === 'REJECTED')
-    throw new ProviderRuleError('illegal-transition', 'a rejected provider takes no documents', { status: p.status });
+    throw new ProviderRuleError('illegal-transition', 'a rejected provider takes no documents', { currentState: p.status });
   const problems = documentFactProblems(req.type, req, today);
   if (problems.length) throw new ProviderRuleError('invalid-document', `the ${req.type} is not acceptable`, {}, problems);
   const doc: ProviderDocument = { ...req, status: 'AWAITING_UPLOAD', requestedAt: now, requestedBy: by.userId };
@@ -514,7 +514,7 @@ export function actOnProvider(
     const invalid = invalidDocumentTypes(p, today);
     if (invalid.length) {
       throw new ProviderRuleError('guard', `every required document must be approved and valid: ${invalid.join(', ')}`, {
-        status: p.status,
+        currentState: p.status,
         documentTypes: invalid,
       });
     }

@@ -49,6 +49,11 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly params?: z.ZodType<P>;
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
+  /**
+   * The body schema chosen by the (valid) path parameters, for one route that takes several shapes
+   * (`/actions/{action}`). `body` then documents the union of them in the OpenAPI document.
+   */
+  readonly bodyFor?: (params: P) => z.ZodType<B>;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Accepts `Idempotency-Key` (creates). */
   readonly idempotent?: boolean;

@@ -132,7 +132,8 @@ function validate(endpoint: AnyEndpoint, request: HttpRequest, rawBody: Uint8Arr
   };
   const params = check(endpoint.params, { ...request.params }, 'params');
   const query = check(endpoint.query, Object.fromEntries(request.query.entries()), 'query');
-  const body = endpoint.body ? check(endpoint.body, parseJson(request, rawBody ?? new Uint8Array()), 'body') : undefined;
+  const bodySchema = endpoint.bodyFor && !errors.length ? endpoint.bodyFor(params) : endpoint.body;
+  const body = bodySchema ? check(bodySchema, parseJson(request, rawBody ?? new Uint8Array()), 'body') : undefined;
   if (errors.length) throw new RequestProblem('validation-error', 'one or more fields are invalid', errors);
   return { params, query, body };
 }
@@ -229,6 +230,7 @@ function replay(stored: StoredResponse): HttpResponseInit {
 const KIND_TO_PROBLEM: Record<ApplicationError['kind'], ProblemType> = {
   'not-found': 'not-found',
   forbidden: 'forbidden',
+  'approval-limit': 'approval-limit-exceeded',
   conflict: 'conflict',
   'precondition-failed': 'precondition-failed',
   invalid: 'unprocessable-entity',

@@ -15,6 +15,7 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },
+  'approval-limit-exceeded': { status: 403, title: 'The amount exceeds your approval limit' },
   conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with another request' },

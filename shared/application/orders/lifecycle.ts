@@ -1,0 +1,263 @@
+import { isStaff } from '../../domain/access/principal';
+import {
+  decide,
+  OrderRuleError,
+  type ActionInputs,
+  type Actor,
+  type ApiAction,
+  type LifecycleDecision,
+  type Quote,
+} from '../../domain/orders/lifecycle';
+import type { Order } from '../../domain/orders/order';
+import type { Money } from '../../domain/shared/money';
+import { colombiaDate } from '../../domain/providers/documents';
+import { toEvents, type CallContext } from '../context';
+import {
+  ApprovalLimitError,
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../errors';
+import { findEligibleProviders } from '../providers/providers';
+import type {
+  ClientRepository,
+  Clock,
+  IdGenerator,
+  OrderRepository,
+  ProviderRepository,
+  UserRepository,
+  Versioned,
+} from '../ports';
+import { getOrder, ORDERS_SOURCE } from './orders';
+
+/**
+ * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
+ * guard needs (eligible providers, the selected quote, the caller's approval limit), decide with
+ * the domain table, and write order + history + events (+ quote) in one conditional batch.
+ */
+export interface LifecycleDeps {
+  readonly orders: OrderRepository;
+  readonly clients: ClientRepository;
+  readonly providers: ProviderRepository;
+  readonly users: UserRepository;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export type SystemCall = Pick<CallContext, 'correlationId' | 'traceparent'>;
+
+/** The body each API action takes (after the HTTP schema): the application fills in the rest. */
+export interface ActionBodies {
+  triage: ActionInputs['triage'];
+  reject: ActionInputs['reject'];
+  'request-quotes': { quoteDeadline: string; visitDate?: string };
+  'select-quote': { quoteId: string };
+  approve: Record<string, never>;
+  'reject-quote': ActionInputs['reject-quote'];
+  assign: ActionInputs['assign'];
+  schedule: ActionInputs['schedule'];
+  'check-in': Record<string, never>;
+  hold: ActionInputs['hold'];
+  resume: ActionInputs['resume'];
+  complete: ActionInputs['complete'];
+  verify: Record<string, never>;
+  'request-rework': ActionInputs['request-rework'];
+  rate: ActionInputs['rate'];
+  invoice: ActionInputs['invoice'];
+  close: Record<string, never>;
+  cancel: ActionInputs['cancel'];
+}
+
+/** The domain's refusals in the application's terms. */
+function translate(err: unknown): never {
+  if (!(err instanceof OrderRuleError)) throw err;
+  switch (err.kind) {
+    case 'illegal':
+      throw new ConflictError(err.message, err.details);
+    case 'forbidden':
+      throw new ForbiddenError(err.message);
+    case 'approval-limit':
+      throw new ApprovalLimitError(err.message, err.details);
+    case 'guard':
+      if (err.fieldErrors.length) throw new InvalidInputError(err.message, err.fieldErrors);
+      throw new ConflictError(err.message, err.details);
+  }
+}
+
+function decideOrThrow(make: () => LifecycleDecision): LifecycleDecision {
+  try {
+    return make();
+  } catch (err) {
+    return translate(err);
+  }
+}
+
+async function write(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  current: Versioned<Order>,
+  decision: LifecycleDecision,
+  ifMatch?: string,
+  quotes: readonly Quote[] = [],
+): Promise<Versioned<Order>> {
+  if (ifMatch && ifMatch !== current.etag) throw new PreconditionFailedError('the order has changed; read it again');
+  return deps.orders.save(
+    decision.order,
+    current.etag,
+    decision.history,
+    toEvents(decision.events, ORDERS_SOURCE, call, deps),
+    quotes,
+  );
+}
+
+/** What the domain needs for an action, beyond the caller's body. */
+async function inputFor(
+  deps: LifecycleDeps,
+  call: CallContext,
+  order: Order,
+  action: ApiAction,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  switch (action) {
+    case 'request-quotes': {
+      const b = body as ActionBodies['request-quotes'];
+      const site = await deps.clients.getSite(order.clientId, order.siteId);
+      if (!site) throw new ConflictError('the order’s site no longer exists');
+      const visitDate = b.visitDate ?? colombiaDate(new Date(b.quoteDeadline));
+      const eligible = await findEligibleProviders(deps, { category: order.category, city: site.value.city, visitDate });
+      return { ...b, visitDate, city: site.value.city, providerIds: eligible.map((p) => p.id) };
+    }
+    case 'select-quote': {
+      const quote = await deps.orders.getQuote(order.clientId, String(body.quoteId));
+      if (!quote || quote.orderId !== order.id)
+        throw new InvalidInputError('no such quote on this order', [{ field: 'quoteId', message: 'unknown quote' }]);
+      return { quoteId: quote.id, quote };
+    }
+    case 'approve': {
+      if (call.principal.role !== 'client') return {};
+      const profile = await deps.users.get(call.principal.userId);
+      return profile?.value.approvalLimit ? { approvalLimit: profile.value.approvalLimit } : {};
+    }
+    case 'assign': {
+      const b = body as ActionBodies['assign'];
+      const provider = await deps.providers.get(b.providerId);
+      if (!provider || provider.value.status !== 'APPROVED')
+        throw new InvalidInputError('the provider is not approved', [
+          { field: 'providerId', message: 'must be an APPROVED provider' },
+        ]);
+      return b;
+    }
+    default:
+      return body;
+  }
+}
+
+/** `POST /orders/{id}/actions/{action}`. */
+export async function performOrderAction(
+  deps: LifecycleDeps,
+  call: CallContext,
+  orderId: string,
+  action: ApiAction,
+  body: Record<string, unknown>,
+  ifMatch?: string,
+): Promise<Versioned<Order>> {
+  const current = await getOrder(deps, call, orderId);
+  const input = await inputFor(deps, call, current.value, action, body);
+  const decision = decideOrThrow(() =>
+    decide(current.value, action, call.principal as Actor, input as ActionInputs[typeof action], deps.clock.now().toISOString()),
+  );
+  return write(deps, call, current, decision, ifMatch);
+}
+
+export interface QuoteInput {
+  readonly amount: Money;
+  readonly leadTimeDays: number;
+  readonly validUntil: string;
+  readonly notes?: string;
+  readonly attachmentId?: string;
+}
+
+/** `POST /orders/{id}/quotes`: an invited provider's quote, one per provider, replaceable until the deadline. */
+export async function submitQuote(deps: LifecycleDeps, call: CallContext, orderId: string, input: QuoteInput): Promise<Quote> {
+  const p = call.principal;
+  if (p.role !== 'provider') {
+    // Staff and clients see the order but do not quote; a provider not invited does not see it at all.
+    await getOrder(deps, call, orderId);
+    throw new ForbiddenError('only invited providers submit quotes');
+  }
+  const current = await getOrder(deps, call, orderId);
+  const now = deps.clock.now().toISOString();
+  const quote: Quote = {
+    id: `${orderId}~q~${p.providerId}`,
+    orderId,
+    clientId: current.value.clientId,
+    providerId: p.providerId as string,
+    amount: input.amount,
+    leadTimeDays: input.leadTimeDays,
+    validUntil: input.validUntil,
+    ...(input.notes ? { notes: input.notes } : {}),
+    ...(input.attachmentId ? { attachmentId: input.attachmentId } : {}),
+    submittedAt: now,
+    submittedBy: p.userId,
+  };
+  const decision = decideOrThrow(() => decide(current.value, 'submit-quote', p as Actor, { quote }, now));
+  await write(deps, call, current, decision, undefined, [quote]);
+  return quote;
+}
+
+/**
+ * `GET /orders/{id}/quotes`: a provider sees its own; staff all; the client all once the round is
+ * closed (the deadline passed or the order moved on), none before — quotes stay sealed while providers
+ * may still compete.
+ */
+export async function listQuotes(deps: LifecycleDeps, call: CallContext, orderId: string): Promise<Quote[]> {
+  const order = (await getOrder(deps, call, orderId)).value;
+  const all = await deps.orders.listQuotes(order.clientId, orderId);
+  const p = call.principal;
+  if (isStaff(p)) return all;
+  if (p.role === 'provider') return all.filter((q) => q.providerId === p.providerId);
+  const closed =
+    order.status !== 'QUOTING' ||
+    (order.quoteDeadline !== undefined && Date.parse(order.quoteDeadline) <= deps.clock.now().getTime());
+  return closed ? all : [];
+}
+
+/** The contract gate's exits, commanded by the DocuSign webhook (Integrations) — or tests until then. */
+export async function contractSigned(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  envelopeId?: string,
+): Promise<Versioned<Order>> {
+  return systemAction(deps, call, clientId, orderId, (o, now) =>
+    decide(o, 'contract-signed', { userId: 'system', role: 'system' }, envelopeId ? { envelopeId } : {}, now),
+  );
+}
+
+export async function contractDeclined(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  reason: string,
+): Promise<Versioned<Order>> {
+  return systemAction(deps, call, clientId, orderId, (o, now) =>
+    decide(o, 'contract-declined', { userId: 'system', role: 'system' }, { reason }, now),
+  );
+}
+
+async function systemAction(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  make: (o: Order, now: string) => LifecycleDecision,
+): Promise<Versioned<Order>> {
+  const current = await deps.orders.get(clientId, orderId);
+  if (!current) throw new NotFoundError('order not found');
+  const decision = decideOrThrow(() => make(current.value, deps.clock.now().toISOString()));
+  return write(deps, call, current, decision);
+}
