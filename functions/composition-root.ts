@@ -4,6 +4,7 @@ import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { Outbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
+import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type {
   ClientRepository,
@@ -40,6 +41,7 @@ export interface Root {
   users(): Promise<UserRepository>;
   orders(): Promise<OrderRepository>;
   providers(): Promise<ProviderRepository>;
+  attachments(): Promise<AttachmentRepository>;
   /** Blob Storage through short-lived, single-blob URLs. */
   files(): Promise<FileStore>;
   idempotency(): Promise<IdempotencyStore>;
@@ -120,6 +122,10 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
   const providers = lazy(async () => {
     const { CosmosProviderRepository } = await import('../shared/adapters/cosmos/provider-repository');
     return new CosmosProviderRepository(await container('providers'));
+  });
+  const attachments = lazy(async () => {
+    const { CosmosAttachmentRepository } = await import('../shared/adapters/cosmos/attachment-repository');
+    return new CosmosAttachmentRepository(await container('orders'));
   });
   const files = lazy(async () => {
     const { BlobFileStore } = await import('../shared/adapters/blob/blob-file-store');
@@ -209,6 +215,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     users,
     orders,
     providers,
+    attachments,
     files,
     idempotency,
     notifications,

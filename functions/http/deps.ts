@@ -1,6 +1,7 @@
 import type { ClientDeps } from '../../shared/application/clients/clients';
 import type { OrderDeps } from '../../shared/application/orders/orders';
 import type { LifecycleDeps } from '../../shared/application/orders/lifecycle';
+import type { AttachmentDeps } from '../../shared/application/orders/attachments';
 import type { ProviderDeps } from '../../shared/application/providers/providers';
 import type { UserDeps } from '../../shared/application/users/users';
 import { getRoot } from '../composition-root';
@@ -31,6 +32,18 @@ export async function providerDeps(): Promise<ProviderDeps> {
 
 export async function lifecycleDeps(): Promise<LifecycleDeps> {
   const root = getRoot();
-  const [orders, clients, providers, users] = await Promise.all([root.orders(), root.clients(), root.providers(), root.users()]);
-  return { orders, clients, providers, users, clock: root.clock, ids: root.ids };
+  const [orders, clients, providers, users, attachments] = await Promise.all([
+    root.orders(),
+    root.clients(),
+    root.providers(),
+    root.users(),
+    root.attachments(),
+  ]);
+  return { orders, clients, providers, users, attachments, clock: root.clock, ids: root.ids };
+}
+
+export async function attachmentDeps(): Promise<AttachmentDeps> {
+  const root = getRoot();
+  const [orders, attachments, files] = await Promise.all([root.orders(), root.attachments(), root.files()]);
+  return { orders, attachments, files, clock: root.clock, ids: root.ids };
 }

@@ -4,10 +4,15 @@ import { listQuotes, performOrderAction, submitQuote } from '../../shared/applic
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
 import { API_ACTIONS, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
-import { lifecycleDeps, orderDeps } from './deps';
+import { confirmAttachment, listAttachments, requestAttachmentUpload } from '../../shared/application/orders/attachments';
+import { attachmentDeps, lifecycleDeps, orderDeps } from './deps';
 import { registerEndpoint } from './register';
 import {
+  attachmentParams,
+  attachmentSchema,
+  attachmentUploadSchema,
   createOrderBody,
+  requestAttachmentBody,
   historyEntrySchema,
   historyQuery,
   listOrdersQuery,
@@ -155,6 +160,60 @@ registerEndpoint(
     params: orderIdParams,
     responses: { 200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }) } },
     handler: async (ctx) => ({ status: 200, body: { items: await listQuotes(await lifecycleDeps(), ctx, ctx.params.orderId) } }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'attachments-request',
+    method: 'POST',
+    route: 'v1/orders/{orderId}/attachments',
+    summary: 'Announce an attachment (photo, evidence, invoice) and get a create-only upload URL (15 minutes)',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderIdParams,
+    body: requestAttachmentBody,
+    errors: [422],
+    responses: { 201: { description: 'The attachment, awaiting its upload', schema: attachmentUploadSchema } },
+    handler: async (ctx) => {
+      const r = await requestAttachmentUpload(await attachmentDeps(), ctx, ctx.params.orderId, ctx.body);
+      return { status: 201, body: r, location: `/api/v1/orders/${ctx.params.orderId}/attachments/${r.attachment.id}` };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'attachments-list',
+    method: 'GET',
+    route: 'v1/orders/{orderId}/attachments',
+    summary: 'The order’s attachments, stored ones with read-only download URLs (10 minutes)',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderIdParams,
+    responses: { 200: { description: 'The attachments', schema: z.object({ items: z.array(attachmentSchema) }) } },
+    handler: async (ctx) => ({
+      status: 200,
+      body: { items: await listAttachments(await attachmentDeps(), ctx, ctx.params.orderId) },
+    }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'attachments-confirm',
+    method: 'POST',
+    route: 'v1/orders/{orderId}/attachments/{attachmentId}/confirm',
+    summary: 'Confirm an upload: the stored file’s real type and size must match what was announced',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: attachmentParams,
+    errors: [409, 422],
+    responses: { 200: { description: 'The stored attachment', schema: attachmentSchema } },
+    handler: async (ctx) => ({
+      status: 200,
+      body: await confirmAttachment(await attachmentDeps(), ctx, ctx.params.orderId, ctx.params.attachmentId),
+    }),
   }),
 );
 

@@ -5,6 +5,7 @@ import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/dom
 import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
+import { ATTACHMENT_KINDS } from '../../shared/domain/orders/attachment';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
 
 /**
@@ -299,15 +300,44 @@ export const providerSchema = z.object({
   version: z.number().int(),
 });
 
-export const uploadInstructionsSchema = z.object({
-  document: providerDocumentSchema,
-  upload: z.object({
-    url: z.string().describe('write-only, this one blob, 15 minutes'),
-    method: z.literal('PUT'),
-    headers: z.record(z.string(), z.string()),
-    expiresAt: z.string(),
-  }),
+/** How to upload one file straight to Blob Storage (provider documents and order attachments alike). */
+const uploadSchema = z.object({
+  url: z.string().describe('create-only, this one blob, 15 minutes'),
+  method: z.literal('PUT'),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
 });
+
+export const uploadInstructionsSchema = z.object({ document: providerDocumentSchema, upload: uploadSchema });
+
+export const attachmentParams = z.object({ orderId: id, attachmentId: id });
+
+export const requestAttachmentBody = z.strictObject({
+  kind: z.enum(ATTACHMENT_KINDS).describe('photo and evidence back `complete`; invoice backs `invoice`'),
+  fileName: text(1, 200),
+  contentType: z.string().max(100).describe('application/pdf, image/jpeg, image/png, image/heic or image/webp'),
+  size: z.number().int().min(1).describe('bytes; at most 20 MB'),
+});
+
+export const attachmentSchema = z.object({
+  id: z.string(),
+  orderId: z.string(),
+  clientId: z.string(),
+  kind: z.enum(ATTACHMENT_KINDS),
+  fileName: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  blobName: z.string(),
+  status: z.enum(['AWAITING_UPLOAD', 'STORED', 'REJECTED']),
+  rejectionReason: z.string().optional(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  confirmedAt: z.string().optional(),
+  downloadUrl: z.string().optional().describe('read-only, 10 minutes; present once stored'),
+  downloadUrlExpiresAt: z.string().optional(),
+});
+
+export const attachmentUploadSchema = z.object({ attachment: attachmentSchema, upload: uploadSchema });
 
 export const invitationSchema = z.object({
   providerId: z.string(),

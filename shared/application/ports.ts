@@ -147,6 +147,14 @@ export interface Invitation {
   readonly status: 'OPEN';
 }
 
+/** Invoice numbers are unique per provider (`invoiceNumber` is normalized: `normalizeInvoiceNumber`). */
+export interface InvoiceNumberClaim {
+  readonly providerId: string;
+  readonly invoiceNumber: string;
+  readonly orderId: string;
+  readonly clientId: string;
+}
+
 export interface ProviderRepository {
   /**
    * Registers a provider: claims its NIT (ConflictError when another provider holds it), then writes
@@ -174,6 +182,13 @@ export interface ProviderRepository {
   findCandidates(category: ServiceCategory, city: string): Promise<Provider[]>;
   /** Ids of APPROVED or SUSPENDED providers with an approved document expiring on or before `date`. */
   findWithDocumentsExpiringBy(date: string): Promise<string[]>;
+  /**
+   * Claims a provider's invoice number for an order, create-only: answers the claim that holds the
+   * number afterwards — this one, or another order's (the caller decides whether that one is stale).
+   */
+  claimInvoiceNumber(claim: InvoiceNumberClaim): Promise<InvoiceNumberClaim>;
+  /** Drops the claim on `invoiceNumber` if `orderId` holds it (another order's claim is left alone). */
+  releaseInvoiceNumber(providerId: string, invoiceNumber: string, orderId: string): Promise<void>;
   /** Records an invitation once (a second write of the same provider and order changes nothing). */
   putInvitation(invitation: Invitation): Promise<void>;
   /** A provider's invitations whose quote deadline is after `now`, soonest deadline first. */

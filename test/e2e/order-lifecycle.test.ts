@@ -1,7 +1,9 @@
+import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
 import { apiClient, startTestStack } from '../support/stack';
+import { pdf, PNG, putFile } from '../support/files';
 
 /**
  * The order lifecycle over HTTP on the local host: submission to CLOSED with quotes, approval, the
@@ -37,6 +39,49 @@ async function act(orderId: string, action: string, token: string, body?: unknow
   const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
   if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
   return r;
+}
+
+/** Announces, uploads (to Azurite, through the SAS URL) and confirms a file; returns its id. */
+async function attach(orderId: string, token: string, bytes = PNG, contentType = 'image/png', kind = 'photo'): Promise<string> {
+  const r = await api('POST', `/v1/orders/${orderId}/attachments`, {
+    token,
+    body: { kind, fileName: `file.${contentType.split('/')[1]}`, contentType, size: bytes.length },
+  });
+  expect(r.status).toBe(201);
+  expect(await putFile(r.body.upload, bytes)).toBe(201);
+  const confirmed = await api('POST', `/v1/orders/${orderId}/attachments/${r.body.attachment.id}/confirm`, { token });
+  expect(confirmed.status).toBe(200);
+  expect(confirmed.body.status).toBe('STORED');
+  return r.body.attachment.id;
+}
+
+function orderFiles() {
+  const azurite = stack.services.azurite;
+  if (!azurite) throw new Error('the test stack should run its own Azurite');
+  return BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('order-files');
+}
+
+/** A token for a user of another client (the demo seeds one client). */
+async function strangerToken(): Promise<string> {
+  const { loadOrCreateDevIssuer } = await import('../../local/dev-issuer');
+  const { join } = await import('node:path');
+  const issuer = await loadOrCreateDevIssuer(join(stack.dataDir, 'dev-issuer'));
+  return issuer.mint(
+    { sub: 'u-stranger', role: 'client', clientId: 'cli_00000000000000000000000009', name: 'X' },
+    { issuer: process.env.AUTH_ISSUER!, audience: process.env.AUTH_AUDIENCE!, expiresIn: '1h' },
+  );
+}
+
+/** Direct assignment to the first demo provider, contract signed, visit, check-in, completion, verification. */
+async function toVerified(orderId: string, amount = 800_000_00): Promise<void> {
+  await act(orderId, 'triage', t.operator, { priority: 'P3' });
+  await act(orderId, 'assign', t.operator, { providerId: DEMO.providerIds[0], amount: { amount, currency: 'COP' } });
+  const { lifecycleDeps } = await import('../../functions/http/deps');
+  await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId, `env-${orderId}`);
+  await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) });
+  await act(orderId, 'check-in', t.provider);
+  await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [await attach(orderId, t.provider)] });
+  await act(orderId, 'verify', t.client);
 }
 
 async function toAwaitingApproval(orderId: string, amount: number) {
@@ -89,10 +134,8 @@ describe('order lifecycle over HTTP', () => {
         await act(orderId, 'hold', t.provider, { reason: 'Esperando repuesto' });
         await act(orderId, 'resume', t.operator, { reason: 'Llegó el repuesto' });
       }
-      const completed = await act(orderId, 'complete', t.provider, {
-        report: 'Compresor cambiado',
-        attachmentIds: ['att_photo_1'],
-      });
+      const photo = await attach(orderId, t.provider);
+      const completed = await act(orderId, 'complete', t.provider, { report: 'Compresor cambiado', attachmentIds: [photo] });
       expect(completed.body.status).toBe('WORK_COMPLETED');
       if (round === 0) await act(orderId, 'request-rework', t.client, { reason: 'Sigue sin enfriar' });
     }
@@ -195,13 +238,7 @@ describe('order lifecycle over HTTP', () => {
     expect(after.headers.get('etag')).toBe(current.headers.get('etag'));
     expect(after.body.status).toBe('SUBMITTED');
     // Another client's user does not see the order at all.
-    const { loadOrCreateDevIssuer } = await import('../../local/dev-issuer');
-    const { join } = await import('node:path');
-    const issuer = await loadOrCreateDevIssuer(join(stack.dataDir, 'dev-issuer'));
-    const stranger = await issuer.mint(
-      { sub: 'u-stranger', role: 'client', clientId: 'cli_00000000000000000000000009', name: 'X' },
-      { issuer: process.env.AUTH_ISSUER!, audience: process.env.AUTH_AUDIENCE!, expiresIn: '1h' },
-    );
+    const stranger = await strangerToken();
     await act(orderId, 'cancel', stranger, { reason: 'no es mío' }, 404);
   });
 
@@ -218,5 +255,107 @@ describe('order lifecycle over HTTP', () => {
     expect(history.body.items).toHaveLength(2);
     const winner = a.status === 200 ? 'TRIAGED' : 'REJECTED';
     expect((await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.status).toBe(winner);
+  });
+});
+
+describe('attachments and invoices', () => {
+  it('announce, upload through the SAS URL, confirm, list with download URLs; evidence must be stored photos of the order', async () => {
+    const orderId = await newOrder('Evidencias');
+    const other = await newOrder('Otra orden');
+    // Types and sizes outside the rules are refused before any URL is handed out.
+    const zip = await api('POST', `/v1/orders/${orderId}/attachments`, {
+      token: t.client,
+      body: { kind: 'photo', fileName: 'x.zip', contentType: 'application/zip', size: 10 },
+    });
+    expect(zip.status).toBe(422);
+    const huge = await api('POST', `/v1/orders/${orderId}/attachments`, {
+      token: t.client,
+      body: { kind: 'photo', fileName: 'x.png', contentType: 'image/png', size: 20 * 1024 * 1024 + 1 },
+    });
+    expect(huge.status).toBe(422);
+    // A PNG declared as a PDF: rejected on confirm, the blob deleted.
+    const lying = await api('POST', `/v1/orders/${orderId}/attachments`, {
+      token: t.client,
+      body: { kind: 'evidence', fileName: 'x.pdf', contentType: 'application/pdf', size: PNG.length },
+    });
+    expect(await putFile(lying.body.upload, PNG)).toBe(201);
+    const refused = await api('POST', `/v1/orders/${orderId}/attachments/${lying.body.attachment.id}/confirm`, {
+      token: t.client,
+    });
+    expect(refused.status).toBe(422);
+    expect(await orderFiles().getBlobClient(lying.body.attachment.blobName).exists()).toBe(false);
+
+    const photo = await attach(orderId, t.client);
+    const report = await attach(orderId, t.client, pdf('informe'), 'application/pdf', 'evidence');
+    const listed = await api('GET', `/v1/orders/${orderId}/attachments`, { token: t.operator });
+    const byId = Object.fromEntries(listed.body.items.map((a: { id: string }) => [a.id, a]));
+    expect(byId[lying.body.attachment.id]).toMatchObject({ status: 'REJECTED' });
+    expect(byId[lying.body.attachment.id].downloadUrl).toBeUndefined();
+    const download = await fetch(byId[photo].downloadUrl);
+    expect(Buffer.from(await download.arrayBuffer()).equals(PNG)).toBe(true);
+    // Read-only: the download URL cannot overwrite the file.
+    expect(
+      (await fetch(byId[photo].downloadUrl, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: pdf('x') }))
+        .status,
+    ).toBe(403);
+
+    // Another client's user sees none of it.
+    const stranger = await strangerToken();
+    expect((await api('GET', `/v1/orders/${orderId}/attachments`, { token: stranger })).status).toBe(404);
+    const sneaky = await api('POST', `/v1/orders/${orderId}/attachments`, {
+      token: stranger,
+      body: { kind: 'photo', fileName: 'x.png', contentType: 'image/png', size: PNG.length },
+    });
+    expect(sneaky.status).toBe(404);
+
+    // Evidence for `complete`: stored attachments of this order, with a photo among them.
+    const otherPhoto = await attach(other, t.client);
+    await act(orderId, 'triage', t.operator);
+    await act(orderId, 'assign', t.operator, {
+      providerId: DEMO.providerIds[0],
+      amount: { amount: 500_000_00, currency: 'COP' },
+    });
+    const { lifecycleDeps } = await import('../../functions/http/deps');
+    await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId);
+    await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) });
+    await act(orderId, 'check-in', t.provider);
+    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [otherPhoto] }, 422);
+    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [lying.body.attachment.id, photo] }, 422);
+    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [report] }, 422);
+    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.status).toBe('IN_PROGRESS');
+    const done = await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [report, photo] });
+    expect(done.body).toMatchObject({ status: 'WORK_COMPLETED', completion: { attachmentIds: [report, photo] } });
+  });
+
+  it('invoice numbers are unique per provider, however they are spelled; an invoice file must be stored on the order', async () => {
+    const first = await newOrder('Factura 1');
+    const second = await newOrder('Factura 2');
+    await toVerified(first);
+    await toVerified(second);
+    const number = `FV-${Date.now()}`;
+    await act(first, 'invoice', t.provider, { invoiceNumber: number, amount: { amount: 800_000_00, currency: 'COP' } });
+    const duplicate = await act(
+      second,
+      'invoice',
+      t.provider,
+      { invoiceNumber: ` ${number.toLowerCase()} `, amount: { amount: 700_000_00, currency: 'COP' } },
+      409,
+    );
+    expect(duplicate.body.detail).toMatch(/already used/);
+    expect((await api('GET', `/v1/orders/${second}`, { token: t.operator })).body.status).toBe('VERIFIED');
+    await act(
+      second,
+      'invoice',
+      t.provider,
+      { invoiceNumber: `${number}-B`, amount: { amount: 700_000_00, currency: 'COP' }, attachmentId: 'att_missing' },
+      422,
+    );
+    const file = await attach(second, t.provider, pdf('factura'), 'application/pdf', 'invoice');
+    const invoiced = await act(second, 'invoice', t.provider, {
+      invoiceNumber: `${number}-B`,
+      amount: { amount: 700_000_00, currency: 'COP' },
+      attachmentId: file,
+    });
+    expect(invoiced.body.invoice).toMatchObject({ invoiceNumber: `${number}-B`.toUpperCase(), attachmentId: file });
   });
 });

@@ -6,6 +6,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer, type DevIssuer } from 
 import { DEMO } from '../../local/seed';
 import { ulid } from '../../shared/platform/ids';
 import { apiClient, startTestStack, type ApiResponse } from '../support/stack';
+import { pdf, PNG, putFile } from '../support/files';
 
 /**
  * The Providers API over real HTTP on the local stack (embedded Cosmos, Azurite, dev tokens):
@@ -88,13 +89,6 @@ function datesFor(type: string): Record<string, string> {
   return {};
 }
 
-/** A minimal but real PDF, different per label so downloads can be told apart. */
-const pdf = (label: string) =>
-  Buffer.from(`%PDF-1.4\n% ${label}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`);
-const PNG = Buffer.from([
-  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1,
-]);
-
 let nameSeq = 0;
 function providerBody(extra: Record<string, unknown> = {}) {
   return {
@@ -152,13 +146,6 @@ function requestUpload(providerId: string, token: string | undefined, body: Reco
 
 function documentRequest(type: string, bytes: Buffer, extra: Record<string, unknown> = {}) {
   return { type, fileName: `${type}.pdf`, contentType: 'application/pdf', size: bytes.length, ...datesFor(type), ...extra };
-}
-
-/** PUTs the bytes to the SAS URL the API handed out, with the headers it said to send. */
-async function putFile(upload: { url: string; method: string; headers: Record<string, string> }, bytes: Buffer) {
-  const res = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
-  await res.arrayBuffer();
-  return res.status;
 }
 
 /** Announces a document and uploads its file (not confirmed); returns the document. */

@@ -10,6 +10,7 @@ import type {
   IdGenerator,
   OrderFilters,
   Invitation,
+  InvoiceNumberClaim,
   OrderRepository,
   Page,
   PageRequest,
@@ -19,6 +20,7 @@ import type {
   Versioned,
 } from '../../shared/application/ports';
 import type { FileArea, FileStore } from '../../shared/application/files';
+import type { Attachment, AttachmentRepository } from '../../shared/application/orders/attachments';
 import type { ServiceCategory } from '../../shared/domain/orders/order';
 import { normalizeCity } from '../../shared/domain/providers/eligibility';
 import type { Provider, ProviderHistoryEntry } from '../../shared/domain/providers/provider';
@@ -161,6 +163,18 @@ export class MemoryProviders implements ProviderRepository {
   readonly historyEntries: ProviderHistoryEntry[] = [];
   readonly events: DomainEvent[] = [];
   readonly invitations = new Map<string, Invitation>();
+  readonly invoiceClaims = new Map<string, InvoiceNumberClaim>();
+  async claimInvoiceNumber(claim: InvoiceNumberClaim) {
+    const key = `${claim.providerId}~${claim.invoiceNumber}`;
+    const held = this.invoiceClaims.get(key);
+    if (held) return held;
+    this.invoiceClaims.set(key, claim);
+    return claim;
+  }
+  async releaseInvoiceNumber(providerId: string, invoiceNumber: string, orderId: string) {
+    const key = `${providerId}~${invoiceNumber}`;
+    if (this.invoiceClaims.get(key)?.orderId === orderId) this.invoiceClaims.delete(key);
+  }
   async create(p: Provider, history: readonly ProviderHistoryEntry[], events: readonly DomainEvent[]) {
     if (this.providers.has(p.id)) throw new ConflictError('provider already exists');
     if ([...this.providers.values()].some((x) => x.value.nit === p.nit))
@@ -236,5 +250,19 @@ export class MemoryFiles implements FileStore {
   }
   async delete(area: FileArea, blobName: string) {
     this.blobs.delete(`${area}/${blobName}`);
+  }
+}
+
+export class MemoryAttachments implements AttachmentRepository {
+  readonly items = new Map<string, Attachment>();
+  async put(a: Attachment) {
+    this.items.set(`${a.orderId}/${a.id}`, a);
+  }
+  async get(clientId: string, orderId: string, id: string) {
+    const a = this.items.get(`${orderId}/${id}`);
+    return a && a.clientId === clientId ? a : undefined;
+  }
+  async list(clientId: string, orderId: string) {
+    return [...this.items.values()].filter((a) => a.clientId === clientId && a.orderId === orderId);
   }
 }

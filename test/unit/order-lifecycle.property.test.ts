@@ -14,7 +14,7 @@ import {
   type LifecycleDeps,
 } from '../../shared/application/orders/lifecycle';
 import { createOrder } from '../../shared/application/orders/orders';
-import { MemoryClients, MemoryOrders, MemoryProviders, MemoryUsers, sequentialIds } from '../support/memory';
+import { MemoryAttachments, MemoryClients, MemoryOrders, MemoryProviders, MemoryUsers, sequentialIds } from '../support/memory';
 
 /**
  * Random sequences of actions by random callers, through the application service (the layer the
@@ -57,7 +57,7 @@ function body(action: OrderAction, pick: number, now: Date, quoteIds: string[]):
     case 'schedule':
       return { visitAt: pick % 5 === 0 ? new Date(now.getTime() - 1000).toISOString() : future };
     case 'complete':
-      return { report: 'done', attachmentIds: pick % 4 === 0 ? [] : ['att_1'] };
+      return { report: 'done', attachmentIds: pick % 4 === 0 ? ['att_unknown'] : ['att_1'] };
     case 'rate':
       return { score: 1 + (pick % 5) };
     case 'invoice':
@@ -103,7 +103,8 @@ async function world() {
   });
   await users.put(profile('u-cli', 1_000_000_000));
   await users.put(profile('u-cli-low', 1));
-  const deps: LifecycleDeps = { orders, clients, providers, users, clock: { now: () => now }, ids: sequentialIds() };
+  const attachments = new MemoryAttachments();
+  const deps: LifecycleDeps = { orders, clients, providers, users, attachments, clock: { now: () => now }, ids: sequentialIds() };
   const created = await createOrder(
     deps,
     { principal: ACTORS.client as Principal, correlationId: 'c' },
@@ -115,6 +116,20 @@ async function world() {
       description: 'broken',
     },
   );
+  // A confirmed photo on the order: the evidence `complete` names (an unknown id is refused).
+  await attachments.put({
+    id: 'att_1',
+    orderId: created.value.id,
+    clientId: CLIENT,
+    kind: 'photo',
+    fileName: 'p.jpg',
+    contentType: 'image/jpeg',
+    size: 10,
+    blobName: 'b',
+    status: 'STORED',
+    createdAt: now.toISOString(),
+    createdBy: 'u-p1',
+  });
   return {
     deps,
     orders,

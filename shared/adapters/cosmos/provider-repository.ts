@@ -4,7 +4,15 @@ import type { Provider, ProviderHistoryEntry } from '../../domain/providers/prov
 import type { ServiceCategory } from '../../domain/orders/order';
 import type { DomainEvent } from '../../domain/shared/events';
 import { ConflictError } from '../../application/errors';
-import type { Invitation, Page, PageRequest, ProviderFilters, ProviderRepository, Versioned } from '../../application/ports';
+import type {
+  Invitation,
+  InvoiceNumberClaim,
+  Page,
+  PageRequest,
+  ProviderFilters,
+  ProviderRepository,
+  Versioned,
+} from '../../application/ports';
 import { assertBatchCommitted, fromDoc, readDoc, statusOf, toDoc, translateError, type StoredDoc } from './documents';
 import { eventDoc } from './outbox';
 import { queryPage } from './paging';
@@ -161,6 +169,36 @@ export class CosmosProviderRepository implements ProviderRepository {
     }
   }
 
+  async claimInvoiceNumber(claim: InvoiceNumberClaim): Promise<InvoiceNumberClaim> {
+    const id = invoiceClaimId(claim.invoiceNumber);
+    try {
+      await this.container.items.create({ id, docType: 'invoice-number', ...claim });
+      return claim;
+    } catch (err) {
+      if (statusOf(err) !== 409) translateError(err, 'invoice number');
+    }
+    const held = await readDoc(this.container, id, claim.providerId);
+    if (!held) return this.claimInvoiceNumber(claim); // released between the two calls
+    return {
+      providerId: claim.providerId,
+      invoiceNumber: String(held.invoiceNumber),
+      orderId: String(held.orderId),
+      clientId: String(held.clientId),
+    };
+  }
+
+  async releaseInvoiceNumber(providerId: string, invoiceNumber: string, orderId: string): Promise<void> {
+    const id = invoiceClaimId(invoiceNumber);
+    const held = await readDoc(this.container, id, providerId);
+    if (!held || held.orderId !== orderId) return;
+    try {
+      await this.container.item(id, providerId).delete({ accessCondition: { type: 'IfMatch', condition: String(held._etag) } });
+    } catch (err) {
+      // Already gone, or taken over meanwhile: either way this order no longer holds it.
+      if (statusOf(err) !== 404 && statusOf(err) !== 412) translateError(err, 'invoice number');
+    }
+  }
+
   /**
    * Claims a NIT for a provider. A claim whose provider was never written (its batch failed after
    * the claim) is taken over, so a failed registration does not block the NIT forever.
@@ -188,4 +226,9 @@ export class CosmosProviderRepository implements ProviderRepository {
     }
     throw new ConflictError('a provider with this NIT is already registered', { field: 'nit' });
   }
+}
+
+/** Cosmos ids may not contain `/ \\ ? #`, which invoice numbers often do: the number is URI-encoded. */
+function invoiceClaimId(invoiceNumber: string): string {
+  return `inv~${encodeURIComponent(invoiceNumber)}`;
 }

@@ -27,9 +27,12 @@ import type {
   IdGenerator,
   OrderRepository,
   ProviderRepository,
+  InvoiceNumberClaim,
   UserRepository,
   Versioned,
 } from '../ports';
+import { requireEvidence, requireStoredAttachment, type AttachmentRepository } from './attachments';
+import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { getOrder, ORDERS_SOURCE } from './orders';
 
 /**
@@ -42,6 +45,7 @@ export interface LifecycleDeps {
   readonly clients: ClientRepository;
   readonly providers: ProviderRepository;
   readonly users: UserRepository;
+  readonly attachments: AttachmentRepository;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -149,6 +153,18 @@ async function inputFor(
         ]);
       return b;
     }
+    case 'complete': {
+      const b = body as ActionBodies['complete'];
+      // The state rule first (a 409 says more than an evidence error when the order is not in progress).
+      if (order.status === 'IN_PROGRESS') await requireEvidence(deps, order.clientId, order.id, b.attachmentIds);
+      return b;
+    }
+    case 'invoice': {
+      const b = body as ActionBodies['invoice'];
+      if (order.status === 'VERIFIED' && b.attachmentId)
+        await requireStoredAttachment(deps, order.clientId, order.id, b.attachmentId);
+      return { ...b, invoiceNumber: normalizeInvoiceNumber(b.invoiceNumber) };
+    }
     default:
       return body;
   }
@@ -168,7 +184,39 @@ export async function performOrderAction(
   const decision = decideOrThrow(() =>
     decide(current.value, action, call.principal as Actor, input as ActionInputs[typeof action], deps.clock.now().toISOString()),
   );
-  return write(deps, call, current, decision, ifMatch);
+  if (action !== 'invoice' || !decision.order.invoice) return write(deps, call, current, decision, ifMatch);
+  // The invoice number is claimed before the order is written and released if the write fails, so
+  // a number is held only by an order that really carries it (a crash in between is handled by the
+  // takeover in claimInvoiceNumber).
+  const claim = await claimInvoiceNumber(deps, decision.order, decision.order.invoice.invoiceNumber);
+  try {
+    return await write(deps, call, current, decision, ifMatch);
+  } catch (err) {
+    await deps.providers.releaseInvoiceNumber(claim.providerId, claim.invoiceNumber, claim.orderId);
+    throw err;
+  }
+}
+
+/**
+ * Invoice numbers are unique per provider. A number held by another order that does not carry it
+ * (its write failed after the claim) is taken over; one held by an order that does is a 409.
+ */
+async function claimInvoiceNumber(deps: LifecycleDeps, order: Order, invoiceNumber: string): Promise<InvoiceNumberClaim> {
+  const providerId = order.providerId;
+  if (!providerId) throw new ConflictError('the order has no assigned provider');
+  const claim = { providerId, invoiceNumber, orderId: order.id, clientId: order.clientId };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const holder = await deps.providers.claimInvoiceNumber(claim);
+    if (holder.orderId === order.id) return claim;
+    const other = await deps.orders.get(holder.clientId, holder.orderId);
+    const carried = other?.value.invoice && normalizeInvoiceNumber(other.value.invoice.invoiceNumber) === invoiceNumber;
+    if (carried)
+      throw new ConflictError(`invoice number ${invoiceNumber} is already used by this provider`, {
+        field: 'invoiceNumber',
+      });
+    await deps.providers.releaseInvoiceNumber(providerId, invoiceNumber, holder.orderId);
+  }
+  throw new ConflictError(`invoice number ${invoiceNumber} is being claimed by another order; try again`);
 }
 
 export interface QuoteInput {

@@ -5,7 +5,15 @@
  */
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 
-export const ID_PREFIX = { client: 'cli', site: 'sit', order: 'ord', provider: 'prv', event: 'evt', document: 'doc' } as const;
+export const ID_PREFIX = {
+  client: 'cli',
+  site: 'sit',
+  order: 'ord',
+  provider: 'prv',
+  event: 'evt',
+  document: 'doc',
+  attachment: 'att',
+} as const;
 export type IdKind = keyof typeof ID_PREFIX;
 
 const simpleId = (prefix: string) => new RegExp(`^${prefix}_${ULID}$`);
