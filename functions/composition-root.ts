@@ -4,6 +4,7 @@ import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { Outbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
+import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type {
@@ -51,6 +52,8 @@ export interface Root {
   outbox(container: OutboxContainer): Promise<Outbox>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
+  /** The client's assets system (the sandbox until the Integrations issue adds the HTTP adapter). */
+  assets(): Promise<AssetRegistry>;
   readonly healthChecks: readonly HealthCheck[];
 }
 
@@ -173,6 +176,14 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     throw new Error('no e-mail adapter configured: set SANDBOX_DIR (SendGrid arrives with the Notifications issue)');
   });
 
+  const assets = lazy(async (): Promise<AssetRegistry> => {
+    const [{ SandboxAssets }, { SANDBOX_ASSETS }] = await Promise.all([
+      import('../shared/adapters/assets/sandbox-assets'),
+      import('../shared/adapters/assets/sandbox-catalogue'),
+    ]);
+    return new SandboxAssets(SANDBOX_ASSETS);
+  });
+
   const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
   const http: HttpPlatform = {
     logger,
@@ -223,6 +234,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     outbox: (name) => outboxes[name](),
     publisher,
     email,
+    assets,
     healthChecks,
   };
   return root;

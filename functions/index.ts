@@ -13,6 +13,7 @@ import './http/providers';
 import './relay/outbox';
 import './timers/outbox-sweep';
 import './timers/compliance-watch';
+import './timers/sla-watch';
 import './workflows/orders';
 import './workflows/providers';
 import './workflows/notifications';

@@ -2,6 +2,8 @@ import type { ClientDeps } from '../../shared/application/clients/clients';
 import type { OrderDeps } from '../../shared/application/orders/orders';
 import type { LifecycleDeps } from '../../shared/application/orders/lifecycle';
 import type { AttachmentDeps } from '../../shared/application/orders/attachments';
+import type { OrdersWorkflowDeps } from '../../shared/application/orders/orders-workflow';
+import type { SlaWatchDeps } from '../../shared/application/orders/sla-watch';
 import type { ProviderDeps } from '../../shared/application/providers/providers';
 import type { UserDeps } from '../../shared/application/users/users';
 import { getRoot } from '../composition-root';
@@ -46,4 +48,15 @@ export async function attachmentDeps(): Promise<AttachmentDeps> {
   const root = getRoot();
   const [orders, attachments, files] = await Promise.all([root.orders(), root.attachments(), root.files()]);
   return { orders, attachments, files, clock: root.clock, ids: root.ids };
+}
+
+export async function ordersWorkflowDeps(): Promise<OrdersWorkflowDeps> {
+  const root = getRoot();
+  const [orders, assets] = await Promise.all([root.orders(), root.assets()]);
+  return { orders, assets, clock: root.clock };
+}
+
+export async function slaWatchDeps(): Promise<SlaWatchDeps> {
+  const root = getRoot();
+  return { orders: await root.orders(), clock: root.clock, ids: root.ids };
 }

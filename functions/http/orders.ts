@@ -57,7 +57,7 @@ registerEndpoint(
     responses: { 200: { description: 'A page of orders', schema: pageOf(orderSchema) } },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
-      const page = await listOrders(await orderDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
+      const page = await listOrders(await lifecycleDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
       return { status: 200, body: page };
     },
   }),

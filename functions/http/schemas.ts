@@ -5,6 +5,7 @@ import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/dom
 import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
+import { SLA_STATUSES } from '../../shared/domain/orders/sla';
 import { ATTACHMENT_KINDS } from '../../shared/domain/orders/attachment';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
 
@@ -51,6 +52,30 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), continuationToken: z.string().optional() });
 
 // ---- clients and sites --------------------------------------------------------------------------
+const slaTarget = z.union([
+  z.strictObject({
+    minutes: z
+      .number()
+      .positive()
+      .max(365 * 24 * 60),
+  }),
+  z.strictObject({ businessDays: z.number().int().min(1).max(60) }),
+  z.strictObject({ scheduledDate: z.literal(true), plusBusinessDays: z.number().int().min(0).max(60).optional() }),
+]);
+const slaClocks = z.strictObject({
+  acknowledge: slaTarget.optional(),
+  onSite: slaTarget.optional(),
+  resolve: slaTarget.optional(),
+});
+const slaPolicyOverride = z.strictObject({
+  P1: slaClocks.optional(),
+  P2: slaClocks.optional(),
+  P3: slaClocks.optional(),
+  P4: slaClocks.optional(),
+});
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+const businessHours = z.strictObject({ start: hhmm, end: hhmm });
+
 export const clientIdParams = z.object({ clientId: id });
 
 export const createClientBody = z.strictObject({
@@ -62,6 +87,8 @@ export const createClientBody = z.strictObject({
     .regex(/^[A-Z]{3}$/)
     .optional(),
   asanaProjectId: text(1, 64).optional(),
+  slaPolicy: slaPolicyOverride.optional().describe('overrides of the default SLA table, per priority and clock (DESIGN 2.1)'),
+  businessHours: businessHours.optional().describe('for business-day clocks; default 08:00–18:00'),
 });
 
 export const clientSchema = z.object({
@@ -71,6 +98,8 @@ export const clientSchema = z.object({
   timeZone: z.string(),
   currency: z.string(),
   asanaProjectId: z.string().optional(),
+  slaPolicy: slaPolicyOverride.optional(),
+  businessHours: businessHours.optional(),
   createdAt: z.string(),
   createdBy: z.string(),
 });
@@ -152,10 +181,31 @@ export const listOrdersQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
   priority: z.enum(PRIORITIES).optional(),
   siteId: id.optional(),
-  providerId: id.optional(),
+  providerId: id.optional().describe('orders assigned to this provider'),
+  slaState: z.enum(SLA_STATUSES).optional().describe('the SLA status when last checked'),
   clientId: id.optional().describe('staff: one client’s orders'),
   ...pageQuery,
 });
+
+const slaClockSchema = z.object({
+  startedAt: z.string(),
+  dueAt: z.string().optional().describe('absent while unknown (P4 before the visit is scheduled)'),
+  pausedMs: z.number(),
+  pausedSince: z.string().optional(),
+  stoppedAt: z.string().optional(),
+  atRiskRaised: z.boolean(),
+  breachedRaised: z.boolean(),
+});
+const slaStateSchema = z
+  .object({
+    priority: z.enum(PRIORITIES),
+    startedAt: z.string(),
+    visitAt: z.string().optional(),
+    targets: z.record(z.string(), z.unknown()),
+    clocks: z.object({ acknowledge: slaClockSchema, onSite: slaClockSchema, resolve: slaClockSchema }),
+    priorityChangedAt: z.string().optional(),
+  })
+  .describe('the SLA clocks (DESIGN 2.1): due times, pauses, events raised');
 
 export const orderSchema = z.object({
   id: z.string(),
@@ -191,6 +241,16 @@ export const orderSchema = z.object({
     .optional(),
   reworkCount: z.number().int().optional(),
   closedReason: z.string().optional(),
+  quoteRoundClosedAt: z.string().optional(),
+  asset: z.object({ code: z.string(), name: z.string(), model: z.string().optional() }).optional(),
+  assetTriage: z
+    .object({ reason: z.string(), at: z.string() })
+    .optional()
+    .describe('the asset code is unknown to the assets system'),
+  maintenanceRecordedAt: z.string().optional(),
+  sla: slaStateSchema.optional(),
+  slaStatus: z.enum(SLA_STATUSES).optional(),
+  slaNextCheckAt: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

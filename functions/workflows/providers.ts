@@ -1,6 +1,7 @@
 import type { EventHandlers } from '../../shared/application/events/consumer';
 import { checkProviderCompliance, recordInvitations, recordOrderOutcome } from '../../shared/application/providers/providers';
-import { providerDeps } from '../http/deps';
+import { refreshProviderOrderViews } from '../../shared/application/orders/provider-views';
+import { lifecycleDeps, providerDeps } from '../http/deps';
 import { registerWorkflow } from './register';
 
 /**
@@ -8,14 +9,21 @@ import { registerWorkflow } from './register';
  * `order.quotes-requested`, and the scorecard kept from order events.
  */
 registerWorkflow('providers-workflow', async (): Promise<EventHandlers> => {
-  const d = await providerDeps();
+  const [d, views] = await Promise.all([providerDeps(), lifecycleDeps()]);
   const call = (e: { correlationId: string; traceparent?: string }) => ({
     correlationId: e.correlationId,
     ...(e.traceparent ? { traceparent: e.traceparent } : {}),
   });
   return {
     'provider.compliance-check-due': (e) => checkProviderCompliance(d, call(e), e.data.providerId),
-    'order.quotes-requested': (e) => recordInvitations(d, e.data),
+    'order.quotes-requested': async (e) => {
+      await recordInvitations(d, e.data);
+      await refreshProviderOrderViews(views, e.data.clientId, e.data.orderId);
+    },
+    // The providers' order listing follows every change of an order they are invited to or assigned.
+    'order.status-changed': (e) => refreshProviderOrderViews(views, e.data.clientId, e.data.orderId).then(() => undefined),
+    'order.sla-at-risk': (e) => refreshProviderOrderViews(views, e.data.clientId, e.data.orderId).then(() => undefined),
+    'order.sla-breached': (e) => refreshProviderOrderViews(views, e.data.clientId, e.data.orderId).then(() => undefined),
     'order.quote-submitted': (e) => recordOrderOutcome(d, call(e), e.data.providerId, e.id, { kind: 'quote-submitted' }),
     'order.quote-selected': (e) => recordOrderOutcome(d, call(e), e.data.providerId, e.id, { kind: 'quote-won' }),
     'order.work-completed': (e) =>

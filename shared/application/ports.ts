@@ -1,4 +1,5 @@
 import type { Client, Site } from '../domain/clients/client';
+import type { SlaStatus } from '../domain/orders/sla';
 import type { DomainEvent } from '../domain/shared/events';
 import type { Order, OrderHistoryEntry, OrderStatus, Priority } from '../domain/orders/order';
 import type { Quote } from '../domain/orders/lifecycle';
@@ -58,6 +59,8 @@ export interface OrderFilters {
   readonly priority?: Priority;
   readonly siteId?: string;
   readonly providerId?: string;
+  /** The SLA status stored when the clocks were last settled (`at-risk` and `breached` for operators). */
+  readonly slaState?: SlaStatus;
 }
 
 export interface OrderRepository {
@@ -72,6 +75,8 @@ export interface OrderRepository {
   /** Every client's orders (staff only: fans out across partitions), newest first. */
   listAll(filters: OrderFilters, page: PageRequest): Promise<Page<Order>>;
   history(clientId: string, orderId: string, page: PageRequest): Promise<Page<OrderHistoryEntry>>;
+  /** The SLA watch's safety net: orders whose next SLA check is due by `by` (fans out), oldest first. */
+  findSlaChecksDue(by: string, limit: number): Promise<{ clientId: string; orderId: string; checkAt: string }[]>;
   /**
    * Writes a decision in one transaction: the order (only if its stored version still has `etag`,
    * PreconditionFailedError otherwise), its history entries, its events and any quote it records.
@@ -147,6 +152,13 @@ export interface Invitation {
   readonly status: 'OPEN';
 }
 
+export interface ProviderOrderView {
+  readonly providerId: string;
+  /** `assigned` once the order is the provider's; `invited` while (or after) it was only invited. */
+  readonly relation: 'invited' | 'assigned';
+  readonly order: Order;
+}
+
 /** Invoice numbers are unique per provider (`invoiceNumber` is normalized: `normalizeInvoiceNumber`). */
 export interface InvoiceNumberClaim {
   readonly providerId: string;
@@ -189,6 +201,13 @@ export interface ProviderRepository {
   claimInvoiceNumber(claim: InvoiceNumberClaim): Promise<InvoiceNumberClaim>;
   /** Drops the claim on `invoiceNumber` if `orderId` holds it (another order's claim is left alone). */
   releaseInvoiceNumber(providerId: string, invoiceNumber: string, orderId: string): Promise<void>;
+  /**
+   * The provider's view of an order it was invited to or assigned (a materialized view kept from
+   * order events, in the provider's partition). A view older than the stored one is ignored.
+   */
+  putOrderView(view: ProviderOrderView): Promise<void>;
+  /** The orders a provider was invited to or assigned, newest first (one partition). */
+  listOrderViews(providerId: string, filters: OrderFilters & { clientId?: string }, page: PageRequest): Promise<Page<Order>>;
   /** Records an invitation once (a second write of the same provider and order changes nothing). */
   putInvitation(invitation: Invitation): Promise<void>;
   /** A provider's invitations whose quote deadline is after `now`, soonest deadline first. */

@@ -60,6 +60,7 @@ const EXPECTED_TRIGGERS = {
   },
   'outbox-sweep': { type: 'timerTrigger', schedule: '0 */2 * * * *' },
   'compliance-watch': { type: 'timerTrigger', schedule: '0 0 11 * * *' },
+  'sla-watch': { type: 'timerTrigger', schedule: '0 */5 * * * *' },
   'orders-workflow-consumer': {
     type: 'serviceBusTrigger',
     connection: 'SERVICEBUS',

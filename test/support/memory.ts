@@ -11,6 +11,7 @@ import type {
   OrderFilters,
   Invitation,
   InvoiceNumberClaim,
+  ProviderOrderView,
   OrderRepository,
   Page,
   PageRequest,
@@ -130,7 +131,8 @@ export class MemoryOrders implements OrderRepository {
           (!f.status || o.status === f.status) &&
           (!f.priority || o.priority === f.priority) &&
           (!f.siteId || o.siteId === f.siteId) &&
-          (!f.providerId || o.providerId === f.providerId),
+          (!f.providerId || o.providerId === f.providerId) &&
+          (!f.slaState || o.slaStatus === f.slaState),
       )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
@@ -145,6 +147,14 @@ export class MemoryOrders implements OrderRepository {
       this.historyEntries.filter((h) => h.orderId === orderId && this.orders.get(orderId)?.value.clientId === clientId),
       page,
     );
+  }
+  async findSlaChecksDue(by: string, limit: number) {
+    return [...this.orders.values()]
+      .map((o) => o.value)
+      .filter((o) => o.slaNextCheckAt !== undefined && o.slaNextCheckAt <= by)
+      .sort((a, b) => (a.slaNextCheckAt as string).localeCompare(b.slaNextCheckAt as string))
+      .slice(0, limit)
+      .map((o) => ({ clientId: o.clientId, orderId: o.id, checkAt: o.slaNextCheckAt as string }));
   }
 }
 
@@ -164,6 +174,29 @@ export class MemoryProviders implements ProviderRepository {
   readonly events: DomainEvent[] = [];
   readonly invitations = new Map<string, Invitation>();
   readonly invoiceClaims = new Map<string, InvoiceNumberClaim>();
+  readonly orderViews = new Map<string, ProviderOrderView>();
+  async putOrderView(view: ProviderOrderView) {
+    const key = `${view.providerId}~${view.order.id}`;
+    const held = this.orderViews.get(key);
+    if (held && held.order.version > view.order.version) return;
+    this.orderViews.set(key, view);
+  }
+  async listOrderViews(providerId: string, f: OrderFilters & { clientId?: string }, page: PageRequest) {
+    const items = [...this.orderViews.values()]
+      .filter(
+        (v) =>
+          v.providerId === providerId &&
+          (!f.clientId || v.order.clientId === f.clientId) &&
+          (!f.status || v.order.status === f.status) &&
+          (!f.priority || v.order.priority === f.priority) &&
+          (!f.siteId || v.order.siteId === f.siteId) &&
+          (!f.slaState || v.order.slaStatus === f.slaState) &&
+          (!f.providerId || (f.providerId === providerId && v.relation === 'assigned')),
+      )
+      .map((v) => v.order)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return paginate(items, page);
+  }
   async claimInvoiceNumber(claim: InvoiceNumberClaim) {
     const key = `${claim.providerId}~${claim.invoiceNumber}`;
     const held = this.invoiceClaims.get(key);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clientIdOfOrder, isId, makeId, makeOrderId } from '../../shared/domain/shared/ids';
 import { covers, isValidMoney } from '../../shared/domain/shared/money';
 import { mayCreateOrderFor, submitOrder } from '../../shared/domain/orders/order';
+import { DEFAULT_SLA_CONTEXT } from '../../shared/domain/orders/sla-lifecycle';
 import { scopeProblem } from '../../shared/domain/users/user';
 import { ulid } from '../../shared/platform/ids';
 
@@ -57,15 +58,25 @@ describe('orders', () => {
     channel: 'dashboard' as const,
   };
 
-  it('a new order is SUBMITTED with one history entry and one order.submitted event', () => {
-    const d = submitOrder(input, client, '2026-03-01T00:00:00.000Z');
+  it('a new order is SUBMITTED with one history entry, order.submitted, its SLA clocks and their first check', () => {
+    const d = submitOrder(input, client, '2026-03-01T00:00:00.000Z', DEFAULT_SLA_CONTEXT);
     expect(d.order.status).toBe('SUBMITTED');
     expect(d.order.version).toBe(1);
     expect(d.history).toEqual([
       expect.objectContaining({ seq: 1, action: 'create', from: null, to: 'SUBMITTED', by: { userId: 'u1', role: 'client' } }),
     ]);
-    expect(d.events).toHaveLength(1);
+    expect(d.events).toHaveLength(2);
     expect(d.events[0]).toMatchObject({ type: 'order.submitted', subject: 'ord_1', data: { clientId: 'cli_A', priority: 'P2' } });
+    // P2: acknowledge in 2 h, on site in 8 h, resolve in 48 h; the first mark is 75 % of 2 h.
+    expect(d.order.sla?.clocks.acknowledge.dueAt).toBe('2026-03-01T02:00:00.000Z');
+    expect(d.order.sla?.clocks.onSite.dueAt).toBe('2026-03-01T08:00:00.000Z');
+    expect(d.order.sla?.clocks.resolve.dueAt).toBe('2026-03-03T00:00:00.000Z');
+    expect(d.order).toMatchObject({ slaStatus: 'on-track', slaNextCheckAt: '2026-03-01T01:30:00.000Z' });
+    expect(d.events[1]).toMatchObject({
+      type: 'order.sla-check-due',
+      deliverAt: '2026-03-01T01:30:00.000Z',
+      data: { orderId: 'ord_1', clientId: 'cli_A', checkAt: '2026-03-01T01:30:00.000Z' },
+    });
   });
 
   it('only the client itself and staff create orders for a client', () => {

@@ -32,7 +32,9 @@ describe('event registry', () => {
 
 describe('topology', () => {
   it('routes by type with SQL filters derived from the same list', () => {
-    expect(subscriptionsFor('order.submitted').map((s) => s.name)).toEqual(['notifications']);
+    expect(subscriptionsFor('order.submitted').map((s) => s.name)).toEqual(['orders-workflow', 'notifications']);
+    expect(subscriptionsFor('order.sla-check-due').map((s) => s.name)).toEqual(['orders-workflow']);
+    expect(subscriptionsFor('order.unknown-type')).toEqual([]);
     const notifications = TOPOLOGY.subscriptions.find((s) => s.name === 'notifications')!;
     expect(sqlFilter(notifications)).toBe("type IN ('order.submitted')");
     expect(sqlFilter({ ...notifications, eventTypes: [] })).toBe('1=0');

@@ -8,6 +8,7 @@ import { DEFAULT_PREFERENCES } from '../../shared/domain/users/user';
 import { ApplicationError } from '../../shared/application/errors';
 import {
   contractDeclined,
+  closeQuoteRound,
   contractSigned,
   performOrderAction,
   submitQuote,
@@ -192,7 +193,11 @@ describe('order lifecycle, property-based', () => {
           const call = actor === 'system' ? { correlationId: 'c' } : { principal: actor, correlationId: 'c' };
           let accepted = true;
           try {
-            if (action === 'contract-signed' || action === 'contract-declined') {
+            if (action === 'close-quote-round') {
+              if (actor !== 'system') throw new RangeError('skip');
+              // Nothing to close (another round's message, or not quoting) is a no-op, not a refusal.
+              if (!(await closeQuoteRound(w.deps, call, CLIENT, w.orderId))) throw new RangeError('skip');
+            } else if (action === 'contract-signed' || action === 'contract-declined') {
               if (actor !== 'system') throw new RangeError('skip');
               await (action === 'contract-signed'
                 ? contractSigned(w.deps, call, CLIENT, w.orderId)

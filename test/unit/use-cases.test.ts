@@ -4,7 +4,8 @@ import { createClient, createSite, getClient, listSites } from '../../shared/app
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
 import { getMe, updatePreferences, updateUser } from '../../shared/application/users/users';
 import { ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../../shared/application/errors';
-import { MemoryClients, MemoryOrders, MemoryUsers, fixedClock, sequentialIds } from '../support/memory';
+import { MemoryClients, MemoryOrders, MemoryProviders, MemoryUsers, fixedClock, sequentialIds } from '../support/memory';
+import { refreshProviderOrderViews } from '../../shared/application/orders/provider-views';
 
 const call = (principal: Principal) => ({ principal, correlationId: 'corr-1' });
 const admin: Principal = { userId: 'adm', role: 'admin' };
@@ -72,7 +73,8 @@ describe('use cases with in-memory ports', () => {
   });
 
   describe('orders', () => {
-    const deps = () => ({ orders, clients, clock, ids });
+    const providers = new MemoryProviders();
+    const deps = () => ({ orders, clients, providers, clock, ids });
 
     it('a client creates an order for its own client: order, history and event recorded together', async () => {
       const created = await createOrder(deps(), call(clientUser(clientA)), orderInput());
@@ -87,6 +89,8 @@ describe('use cases with in-memory ports', () => {
           correlationId: 'corr-1',
           source: 'algesta/orders',
         }),
+        // The SLA clocks start with the order; their first check is scheduled in the same batch.
+        expect.objectContaining({ type: 'order.sla-check-due', deliverAt: created.value.slaNextCheckAt }),
       ]);
     });
 
@@ -119,8 +123,8 @@ describe('use cases with in-memory ports', () => {
       await expect(getOrder(deps(), call(operator), 'ord_not_an_id')).rejects.toBeInstanceOf(NotFoundError);
     });
 
-    it('lists: a client only its own, a provider only its assigned, staff everything', async () => {
-      await createOrder(deps(), call(clientUser(clientA)), orderInput());
+    it('lists: a client only its own, a provider only the orders in its view, staff everything', async () => {
+      const first = await createOrder(deps(), call(clientUser(clientA)), orderInput());
       const siteB = (
         await createSite({ clients, clock, ids }, call(operator), clientB, { name: 'B1', address: 'y 2', city: 'Cali' })
       ).value.id;
@@ -130,6 +134,15 @@ describe('use cases with in-memory ports', () => {
       const sneaky = await listOrders(deps(), call(clientUser(clientA)), { clientId: clientB }, { limit: 10 });
       expect(sneaky.items).toEqual([]);
       expect((await listOrders(deps(), call(provider), {}, { limit: 10 })).items).toEqual([]);
+      // Invited: the view (kept from order events) shows it to that provider only.
+      await orders.save({ ...first.value, invitedProviderIds: [provider.providerId as string] }, first.etag, [], []);
+      expect(await refreshProviderOrderViews(deps(), clientA, first.value.id)).toBe(1);
+      const invited = await listOrders(deps(), call(provider), {}, { limit: 10 });
+      expect(invited.items.map((o) => o.id)).toEqual([first.value.id]);
+      expect(
+        (await listOrders(deps(), call(provider), { providerId: provider.providerId as string }, { limit: 10 })).items,
+      ).toEqual([]);
+      expect((await listOrders(deps(), call({ ...provider, providerId: 'prv_other' }), {}, { limit: 10 })).items).toEqual([]);
       expect((await listOrders(deps(), call(operator), {}, { limit: 10 })).items).toHaveLength(2);
       expect((await listOrders(deps(), call(operator), { clientId: clientB }, { limit: 10 })).items).toHaveLength(1);
     });

@@ -115,6 +115,27 @@ export class CosmosOrderRepository implements OrderRepository {
     return { ...result, items: result.items.map((d) => fromDoc<OrderHistoryEntry>(d, ['id', 'clientId']).value) };
   }
 
+  async findSlaChecksDue(by: string, limit: number): Promise<{ clientId: string; orderId: string; checkAt: string }[]> {
+    try {
+      const { resources } = await this.container.items
+        .query<{ id: string; clientId: string; slaNextCheckAt: string }>(
+          {
+            query:
+              'SELECT TOP @limit c.id, c.clientId, c.slaNextCheckAt FROM c WHERE c.docType = "order" AND c.slaNextCheckAt <= @by ORDER BY c.slaNextCheckAt ASC',
+            parameters: [
+              { name: '@by', value: by },
+              { name: '@limit', value: limit },
+            ],
+          },
+          { maxItemCount: limit },
+        )
+        .fetchAll();
+      return resources.map((r) => ({ clientId: r.clientId, orderId: r.id, checkAt: r.slaNextCheckAt }));
+    } catch (err) {
+      return translateError(err, 'orders');
+    }
+  }
+
   private async list(
     filters: OrderFilters & { clientId?: string },
     page: PageRequest,
@@ -129,6 +150,10 @@ export class CosmosOrderRepository implements OrderRepository {
       parameters.push({ name: `@${field}`, value });
     };
     (['clientId', 'status', 'priority', 'siteId', 'providerId'] as const).forEach(equal);
+    if (filters.slaState) {
+      clauses.push('c.slaStatus = @slaState');
+      parameters.push({ name: '@slaState', value: filters.slaState });
+    }
     const result = await queryPage(
       this.container,
       { query: `SELECT * FROM c WHERE ${clauses.join(' AND ')} ORDER BY c.createdAt DESC`, parameters },

@@ -1,15 +1,17 @@
 import type { Container, JSONObject, OperationInput, SqlParameter } from '@azure/cosmos';
 import { normalizeCity } from '../../domain/providers/eligibility';
 import type { Provider, ProviderHistoryEntry } from '../../domain/providers/provider';
-import type { ServiceCategory } from '../../domain/orders/order';
+import type { Order, ServiceCategory } from '../../domain/orders/order';
 import type { DomainEvent } from '../../domain/shared/events';
 import { ConflictError } from '../../application/errors';
 import type {
   Invitation,
   InvoiceNumberClaim,
+  OrderFilters,
   Page,
   PageRequest,
   ProviderFilters,
+  ProviderOrderView,
   ProviderRepository,
   Versioned,
 } from '../../application/ports';
@@ -145,6 +147,71 @@ export class CosmosProviderRepository implements ProviderRepository {
     return { ...result, items: result.items.map((d) => fromDoc<Invitation>(d, ['id']).value) };
   }
 
+  async putOrderView(view: ProviderOrderView): Promise<void> {
+    const id = `po~${view.order.id}`;
+    const doc = {
+      id,
+      docType: 'provider-order',
+      providerId: view.providerId,
+      relation: view.relation,
+      // The filterable fields at the top level; the order as the provider's listing shows it.
+      clientId: view.order.clientId,
+      siteId: view.order.siteId,
+      status: view.order.status,
+      priority: view.order.priority,
+      slaStatus: view.order.slaStatus ?? null,
+      createdAt: view.order.createdAt,
+      version: view.order.version,
+      updatedAt: view.order.updatedAt,
+      order: view.order,
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = await readDoc(this.container, id, view.providerId);
+      // A refresh that read an older order than the one already shown changes nothing.
+      if (existing && (Number(existing.version) > view.order.version || String(existing.updatedAt) > view.order.updatedAt))
+        return;
+      try {
+        if (existing) {
+          await this.container
+            .item(id, view.providerId)
+            .replace(doc, { accessCondition: { type: 'IfMatch', condition: String(existing._etag) } });
+        } else {
+          await this.container.items.create(doc);
+        }
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 412 && statusOf(err) !== 409) translateError(err, 'provider order view');
+      }
+    }
+  }
+
+  async listOrderViews(
+    providerId: string,
+    filters: OrderFilters & { clientId?: string },
+    page: PageRequest,
+  ): Promise<Page<Order>> {
+    const clauses = ['c.providerId = @providerId', 'c.docType = "provider-order"'];
+    const parameters: SqlParameter[] = [{ name: '@providerId', value: providerId }];
+    const equal = (field: string, value: string | undefined, column = field) => {
+      if (value === undefined) return;
+      clauses.push(`c.${column} = @${field}`);
+      parameters.push({ name: `@${field}`, value });
+    };
+    equal('clientId', filters.clientId);
+    equal('status', filters.status);
+    equal('priority', filters.priority);
+    equal('siteId', filters.siteId);
+    equal('slaState', filters.slaState, 'slaStatus');
+    if (filters.providerId !== undefined) clauses.push(filters.providerId === providerId ? 'c.relation = "assigned"' : 'false');
+    const result = await queryPage(
+      this.container,
+      { query: `SELECT * FROM c WHERE ${clauses.join(' AND ')} ORDER BY c.createdAt DESC`, parameters },
+      page,
+      providerId,
+    );
+    return { ...result, items: result.items.map((d) => d.order as Order) };
+  }
+
   private extras(providerId: string, history: readonly ProviderHistoryEntry[], events: readonly DomainEvent[]): OperationInput[] {
     return [...history.map((h) => create(historyDoc(h))), ...events.map((e) => create(eventDoc('providerId', providerId, e)))];
   }
@@ -230,5 +297,5 @@ export class CosmosProviderRepository implements ProviderRepository {
 
 /** Cosmos ids may not contain `/ \\ ? #`, which invoice numbers often do: the number is URI-encoded. */
 function invoiceClaimId(invoiceNumber: string): string {
-  return `inv~${encodeURIComponent(invoiceNumber)}`;
+  return `invoice~${encodeURIComponent(invoiceNumber)}`;
 }

@@ -33,8 +33,11 @@ export const TOPOLOGY: TopologyDefinition = {
   topic: DOMAIN_EVENTS_TOPIC,
   duplicateDetectionWindowSeconds: 10 * 60,
   subscriptions: [
-    // The Orders and Providers issues give these their event types (SLA clocks, invitations, ...).
-    { name: 'orders-workflow', eventTypes: [], ...common },
+    {
+      name: 'orders-workflow',
+      eventTypes: ['order.submitted', 'order.quote-deadline-reached', 'order.sla-check-due', 'order.status-changed'],
+      ...common,
+    },
     {
       name: 'providers-workflow',
       eventTypes: [
@@ -45,6 +48,9 @@ export const TOPOLOGY: TopologyDefinition = {
         'order.work-completed',
         'order.rated',
         'order.rework-requested',
+        'order.status-changed',
+        'order.sla-at-risk',
+        'order.sla-breached',
       ],
       ...common,
     },

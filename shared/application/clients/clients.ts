@@ -3,7 +3,9 @@ import { DEFAULT_CURRENCY } from '../../domain/shared/money';
 import { makeId } from '../../domain/shared/ids';
 import { requireClientScope, requireRole } from '../access';
 import type { CallContext } from '../context';
-import { NotFoundError } from '../errors';
+import { InvalidInputError, NotFoundError } from '../errors';
+import { SlaPolicyError, type SlaPolicyOverride } from '../../domain/orders/sla';
+import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import type { ClientRepository, Clock, IdGenerator, Page, PageRequest, Versioned } from '../ports';
 
 export interface ClientDeps {
@@ -18,6 +20,8 @@ export interface CreateClientInput {
   readonly timeZone?: string;
   readonly currency?: string;
   readonly asanaProjectId?: string;
+  readonly slaPolicy?: SlaPolicyOverride;
+  readonly businessHours?: { readonly start: string; readonly end: string };
 }
 
 export async function createClient(deps: ClientDeps, call: CallContext, input: CreateClientInput): Promise<Versioned<Client>> {
@@ -27,12 +31,26 @@ export async function createClient(deps: ClientDeps, call: CallContext, input: C
     name: input.name,
     ...(input.taxId ? { taxId: input.taxId } : {}),
     ...(input.asanaProjectId ? { asanaProjectId: input.asanaProjectId } : {}),
+    ...(input.slaPolicy ? { slaPolicy: input.slaPolicy } : {}),
+    ...(input.businessHours ? { businessHours: input.businessHours } : {}),
     timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
     currency: input.currency ?? DEFAULT_CURRENCY,
     createdAt: deps.clock.now().toISOString(),
     createdBy: call.principal.userId,
   };
+  checkSlaTerms(client);
   return deps.clients.create(client);
+}
+
+/** A client's SLA policy and business hours must make a valid SLA context (422 otherwise). */
+function checkSlaTerms(client: Client): void {
+  try {
+    slaContextOf(client);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const field = err instanceof SlaPolicyError ? `slaPolicy.${err.field}` : 'businessHours';
+    throw new InvalidInputError('the SLA terms are not valid', [{ field, message: err.message }]);
+  }
 }
 
 export async function getClient(

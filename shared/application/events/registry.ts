@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ORDER_CHANNELS, ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../domain/orders/order';
 import type { DomainEvent } from '../../domain/shared/events';
+import { SLA_CLOCKS } from '../../domain/orders/sla';
 import { DOCUMENT_TYPES } from '../../domain/providers/documents';
 import { PROVIDER_STATUSES, REMINDER_DAYS } from '../../domain/providers/provider';
 
@@ -17,6 +18,15 @@ const providerTransitionData = z.object({
   to: z.enum(PROVIDER_STATUSES),
   automatic: z.boolean(),
   reason: z.string().optional(),
+});
+
+const slaEventData = z.object({
+  orderId: z.string(),
+  clientId: z.string(),
+  priority: z.enum(PRIORITIES),
+  clock: z.enum(SLA_CLOCKS),
+  dueAt: z.iso.datetime(),
+  providerId: z.string().optional(),
 });
 
 export const EVENT_REGISTRY = {
@@ -50,6 +60,22 @@ export const EVENT_REGISTRY = {
     version: 1,
     data: orderProviderData.extend({ amount: z.object({ amount: z.number().int(), currency: z.string() }).optional() }),
   },
+  /** Scheduled at `request-quotes` for the deadline: closes the round. */
+  'order.quote-deadline-reached': {
+    version: 1,
+    data: z.object({ orderId: z.string(), clientId: z.string(), quoteDeadline: z.iso.datetime() }),
+  },
+  'order.quote-round-closed': {
+    version: 1,
+    data: z.object({ orderId: z.string(), clientId: z.string(), quoteCount: z.number().int().min(0) }),
+  },
+  /** A scheduled wake-up of the SLA watch: evaluate the order's clocks at `checkAt`. */
+  'order.sla-check-due': {
+    version: 1,
+    data: z.object({ orderId: z.string(), clientId: z.string(), checkAt: z.iso.datetime() }),
+  },
+  'order.sla-at-risk': { version: 1, data: slaEventData },
+  'order.sla-breached': { version: 1, data: slaEventData },
   // ---- order events the providers workflow consumes (produced by the order lifecycle) ----
   'order.quotes-requested': {
     version: 1,

@@ -33,6 +33,7 @@ import type {
 } from '../ports';
 import { requireEvidence, requireStoredAttachment, type AttachmentRepository } from './attachments';
 import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
+import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
 
 /**
@@ -170,6 +171,12 @@ async function inputFor(
   }
 }
 
+/** The client's SLA terms (one point read), for the actions whose clocks depend on them. */
+export async function slaContextFor(deps: Pick<LifecycleDeps, 'clients'>, clientId: string): Promise<SlaContext> {
+  const client = await deps.clients.get(clientId);
+  return client ? slaContextOf(client.value) : DEFAULT_SLA_CONTEXT;
+}
+
 /** `POST /orders/{id}/actions/{action}`. */
 export async function performOrderAction(
   deps: LifecycleDeps,
@@ -180,9 +187,19 @@ export async function performOrderAction(
   ifMatch?: string,
 ): Promise<Versioned<Order>> {
   const current = await getOrder(deps, call, orderId);
-  const input = await inputFor(deps, call, current.value, action, body);
+  const [input, sla] = await Promise.all([
+    inputFor(deps, call, current.value, action, body),
+    SLA_CONTEXT_ACTIONS.includes(action) ? slaContextFor(deps, current.value.clientId) : undefined,
+  ]);
   const decision = decideOrThrow(() =>
-    decide(current.value, action, call.principal as Actor, input as ActionInputs[typeof action], deps.clock.now().toISOString()),
+    decide(
+      current.value,
+      action,
+      call.principal as Actor,
+      input as ActionInputs[typeof action],
+      deps.clock.now().toISOString(),
+      sla,
+    ),
   );
   if (action !== 'invoice' || !decision.order.invoice) return write(deps, call, current, decision, ifMatch);
   // The invoice number is claimed before the order is written and released if the write fails, so
@@ -268,8 +285,39 @@ export async function listQuotes(deps: LifecycleDeps, call: CallContext, orderId
   if (p.role === 'provider') return all.filter((q) => q.providerId === p.providerId);
   const closed =
     order.status !== 'QUOTING' ||
+    order.quoteRoundClosedAt !== undefined ||
     (order.quoteDeadline !== undefined && Date.parse(order.quoteDeadline) <= deps.clock.now().getTime());
   return closed ? all : [];
+}
+
+/**
+ * The quote round closes at its deadline: the scheduled `order.quote-deadline-reached` message
+ * calls this. A message of an earlier round, or for an order that moved on or was already closed,
+ * changes nothing (answers undefined); one delivered before the deadline is refused (and retried).
+ */
+export async function closeQuoteRound(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  quoteDeadline?: string,
+): Promise<Versioned<Order> | undefined> {
+  const current = await deps.orders.get(clientId, orderId);
+  if (!current) throw new NotFoundError('order not found');
+  const o = current.value;
+  if (o.status !== 'QUOTING' || o.quoteRoundClosedAt || (quoteDeadline !== undefined && o.quoteDeadline !== quoteDeadline))
+    return undefined;
+  const quotes = await deps.orders.listQuotes(clientId, orderId);
+  const decision = decideOrThrow(() =>
+    decide(
+      o,
+      'close-quote-round',
+      { userId: 'system', role: 'system' },
+      { quoteCount: quotes.length },
+      deps.clock.now().toISOString(),
+    ),
+  );
+  return write(deps, call, current, decision);
 }
 
 /** The contract gate's exits, commanded by the DocuSign webhook (Integrations) — or tests until then. */

@@ -9,10 +9,21 @@ import {
   type OrderChannel,
   type OrderHistoryEntry,
 } from '../../domain/orders/order';
+import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import { canSeeOrder } from '../access';
 import { toEvents, type CallContext } from '../context';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
-import type { ClientRepository, Clock, IdGenerator, OrderFilters, OrderRepository, Page, PageRequest, Versioned } from '../ports';
+import type {
+  ClientRepository,
+  Clock,
+  IdGenerator,
+  OrderFilters,
+  OrderRepository,
+  Page,
+  PageRequest,
+  ProviderRepository,
+  Versioned,
+} from '../ports';
 
 export const ORDERS_SOURCE = 'algesta/orders';
 
@@ -46,13 +57,14 @@ function clientOf(call: CallContext, input: CreateOrderInput): string {
   return input.clientId;
 }
 
-/** `create`: reads the site (1 point read), writes order + history + `order.submitted` in one batch. */
+/** `create`: reads the site and the client (its SLA terms; 2 point reads), writes order + history + `order.submitted` in one batch. */
 export async function createOrder(deps: OrderDeps, call: CallContext, input: CreateOrderInput): Promise<Versioned<Order>> {
   if (call.principal.role === 'provider') throw new ForbiddenError('providers do not create orders');
   const clientId = clientOf(call, input);
   if (!mayCreateOrderFor(call.principal, clientId)) throw new NotFoundError('client not found');
-  const site = await deps.clients.getSite(clientId, input.siteId);
-  if (!site) throw new InvalidInputError('unknown site', [{ field: 'siteId', message: 'no such site for this client' }]);
+  const [site, client] = await Promise.all([deps.clients.getSite(clientId, input.siteId), deps.clients.get(clientId)]);
+  if (!site || !client)
+    throw new InvalidInputError('unknown site', [{ field: 'siteId', message: 'no such site for this client' }]);
   const p = call.principal;
   const requester = {
     userId: p.userId,
@@ -76,6 +88,7 @@ export async function createOrder(deps: OrderDeps, call: CallContext, input: Cre
     },
     p,
     deps.clock.now().toISOString(),
+    slaContextOf(client.value),
   );
   return deps.orders.create(decision.order, decision.history, toEvents(decision.events, ORDERS_SOURCE, call, deps));
 }
@@ -97,11 +110,12 @@ export interface ListOrdersInput extends OrderFilters {
 }
 
 /**
- * A client lists its own orders (one partition). Staff list one client's, or all (fan-out: the only
- * cross-partition list). A provider lists the orders assigned to it.
+ * A client lists its own orders (one partition). A provider lists the orders it was invited to or
+ * assigned, from its materialized view (one partition). Staff list one client's (one partition), or
+ * all (fan-out: the only cross-partition list).
  */
 export async function listOrders(
-  deps: Pick<OrderDeps, 'orders'>,
+  deps: { orders: OrderRepository; providers: Pick<ProviderRepository, 'listOrderViews'> },
   call: CallContext,
   input: ListOrdersInput,
   page: PageRequest,
@@ -113,9 +127,7 @@ export async function listOrders(
     return deps.orders.listForClient(p.clientId as string, filters, page);
   }
   if (p.role === 'provider') {
-    if (filters.providerId && filters.providerId !== p.providerId) return { items: [] };
-    const own = { ...filters, providerId: p.providerId as string };
-    return clientId ? deps.orders.listForClient(clientId, own, page) : deps.orders.listAll(own, page);
+    return deps.providers.listOrderViews(p.providerId as string, { ...filters, ...(clientId ? { clientId } : {}) }, page);
   }
   if (!isStaff(p)) return { items: [] };
   return clientId ? deps.orders.listForClient(clientId, filters, page) : deps.orders.listAll(filters, page);

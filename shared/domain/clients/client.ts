@@ -1,4 +1,5 @@
 import type { Money } from '../shared/money';
+import type { SlaPolicyOverride } from '../orders/sla';
 
 /** A client company: the tenant boundary for orders. */
 export interface Client {
@@ -10,6 +11,10 @@ export interface Client {
   readonly currency: string;
   /** Asana project that mirrors this client's orders (Integrations). */
   readonly asanaProjectId?: string;
+  /** Overrides of the default SLA table (DESIGN 2.1), per priority and clock. */
+  readonly slaPolicy?: SlaPolicyOverride;
+  /** Business hours for business-day clocks, local `HH:MM`; default 08:00–18:00. */
+  readonly businessHours?: { readonly start: string; readonly end: string };
   readonly createdAt: string;
   readonly createdBy: string;
 }

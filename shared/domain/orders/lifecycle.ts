@@ -2,6 +2,7 @@ import type { Principal, Role } from '../access/principal';
 import type { EventDraft } from '../shared/events';
 import { covers, type Money } from '../shared/money';
 import type { Order, OrderHistoryEntry, OrderStatus, Priority, ServiceCategory } from './order';
+import { moveClocks, punctuality, settleSla, type OrderSla, type SlaContext } from './sla-lifecycle';
 
 /**
  * The order lifecycle (DESIGN 2.1) as one pure table: from which states an action is legal, for
@@ -13,6 +14,7 @@ export const ORDER_ACTIONS = [
   'reject',
   'request-quotes',
   'submit-quote',
+  'close-quote-round',
   'select-quote',
   'approve',
   'reject-quote',
@@ -34,9 +36,11 @@ export const ORDER_ACTIONS = [
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
 /** Actions the API exposes at `/actions/{action}`; the rest come from other routes or the system. */
-export const API_ACTIONS = ORDER_ACTIONS.filter(
-  (a) => a !== 'submit-quote' && a !== 'contract-signed' && a !== 'contract-declined',
-) as Exclude<OrderAction, 'submit-quote' | 'contract-signed' | 'contract-declined'>[];
+const NOT_API = ['submit-quote', 'close-quote-round', 'contract-signed', 'contract-declined'] as const;
+export const API_ACTIONS = ORDER_ACTIONS.filter((a) => !(NOT_API as readonly string[]).includes(a)) as Exclude<
+  OrderAction,
+  (typeof NOT_API)[number]
+>[];
 export type ApiAction = (typeof API_ACTIONS)[number];
 
 export type Actor = Pick<Principal, 'userId' | 'role' | 'clientId' | 'providerId'> | { userId: 'system'; role: 'system' };
@@ -48,6 +52,7 @@ export interface ActionInputs {
   reject: { reason: string };
   'request-quotes': { quoteDeadline: string; providerIds: readonly string[]; city: string; visitDate?: string };
   'submit-quote': { quote: Quote };
+  'close-quote-round': { quoteCount: number };
   'select-quote': { quoteId: string; quote: Quote };
   approve: { approvalLimit?: Money };
   'reject-quote': { reason: string };
@@ -82,9 +87,11 @@ export interface Quote {
 }
 
 /** The lifecycle's own fields on an order (all optional: they fill in as the order moves). */
-export interface OrderLifecycle {
+export interface OrderLifecycle extends OrderSla {
   readonly invitedProviderIds?: readonly string[];
   readonly quoteDeadline?: string;
+  /** Set when the round closed at its deadline: no more quotes; the client may see them. */
+  readonly quoteRoundClosedAt?: string;
   readonly visitDate?: string;
   readonly selectedQuoteId?: string;
   /** The approved not-to-exceed amount. */
@@ -207,6 +214,37 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
             quoteDeadline: input.quoteDeadline,
           },
         },
+        {
+          // Closes the round at the deadline (see close-quote-round).
+          type: 'order.quote-deadline-reached',
+          subject: order.id,
+          dataVersion: 1,
+          data: { orderId: order.id, clientId: order.clientId, quoteDeadline: input.quoteDeadline },
+          deliverAt: input.quoteDeadline,
+        },
+      ],
+    }),
+  },
+  'close-quote-round': {
+    from: ['QUOTING'],
+    to: 'same',
+    roles: ['system'],
+    guard: ({ order, now }) =>
+      order.quoteRoundClosedAt
+        ? guard('the quote round is already closed', { quoteRoundClosedAt: order.quoteRoundClosedAt })
+        : order.quoteDeadline && later(order.quoteDeadline, now)
+          ? guard('the quote deadline has not been reached', { quoteDeadline: order.quoteDeadline })
+          : undefined,
+    effect: ({ order, input, now }) => ({
+      patch: { quoteRoundClosedAt: now },
+      details: { quoteCount: input.quoteCount },
+      events: [
+        {
+          type: 'order.quote-round-closed',
+          subject: order.id,
+          dataVersion: 1,
+          data: { orderId: order.id, clientId: order.clientId, quoteCount: input.quoteCount },
+        },
       ],
     }),
   },
@@ -217,8 +255,8 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     guard: ({ order, by, now }) =>
       by.role === 'provider' && !(order.invitedProviderIds ?? []).includes(by.providerId ?? '')
         ? new OrderRuleError('forbidden', 'only invited providers quote')
-        : order.quoteDeadline && !later(order.quoteDeadline, now)
-          ? guard('the quote deadline has passed', { quoteDeadline: order.quoteDeadline })
+        : (order.quoteDeadline && !later(order.quoteDeadline, now)) || order.quoteRoundClosedAt
+          ? guard('the quote deadline has passed', { quoteDeadline: order.quoteDeadline ?? null })
           : undefined,
     effect: ({ order, input }) => ({
       patch: {},
@@ -361,14 +399,8 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
           type: 'order.work-completed',
           subject: order.id,
           dataVersion: 1,
-          // Punctuality comes from the SLA clocks once they are kept on the order.
-          data: {
-            orderId: order.id,
-            clientId: order.clientId,
-            providerId: order.providerId ?? '',
-            onSiteOnTime: true,
-            resolvedOnTime: true,
-          },
+          // `decide` fills in onSiteOnTime and resolvedOnTime from the stopped clocks.
+          data: { orderId: order.id, clientId: order.clientId, providerId: order.providerId ?? '' },
         },
       ],
     }),
@@ -503,6 +535,7 @@ export function decide<A extends OrderAction>(
   by: Actor,
   input: ActionInputs[A],
   now: string,
+  slaContext?: SlaContext,
 ): LifecycleDecision {
   const rule = ORDER_RULES[action] as Rule<A>;
   if (!rule.from.includes(order.status)) {
@@ -521,7 +554,19 @@ export function decide<A extends OrderAction>(
   const effect = rule.effect?.(ctx) ?? { patch: {} };
   const to = rule.to === 'same' ? order.status : rule.to;
   const version = order.version + 1;
-  const next = applyPatch(order, { ...effect.patch, status: to, updatedAt: now, version });
+  let next = applyPatch(order, { ...effect.patch, status: to, updatedAt: now, version });
+  let effectEvents = effect.events ?? [];
+  if (next.sla) {
+    // The clocks move with the order (DESIGN 2.1): stopped, paused, resumed, rescheduled, settled.
+    const moved = moveClocks(next.sla, action, order, next, now, slaContext);
+    const settled = settleSla({ ...next, sla: moved }, now);
+    next = applyPatch(next, settled.patch);
+    effectEvents = [...effectEvents, ...settled.events];
+  }
+  const onTime = punctuality(next.sla, now);
+  effectEvents = effectEvents.map((e) =>
+    e.type === 'order.work-completed' ? { ...e, data: { ...(e.data as object), ...onTime } } : e,
+  );
   const entry: OrderHistoryEntry = {
     orderId: order.id,
     seq: version,
@@ -547,5 +592,5 @@ export function decide<A extends OrderAction>(
       ...(next.providerId ? { providerId: next.providerId } : {}),
     },
   };
-  return { order: next, history: [entry], events: [transitionEvent, ...(effect.events ?? [])] };
+  return { order: next, history: [entry], events: [transitionEvent, ...effectEvents] };
 }

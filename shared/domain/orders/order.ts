@@ -1,6 +1,7 @@
 import type { Principal } from '../access/principal';
 import type { EventDraft } from '../shared/events';
 import type { OrderLifecycle } from './lifecycle';
+import { openSla, type SlaContext } from './sla-lifecycle';
 
 export const ORDER_STATUSES = [
   'SUBMITTED',
@@ -41,6 +42,12 @@ export interface Order extends OrderLifecycle {
   readonly clientId: string;
   readonly siteId: string;
   readonly assetCode?: string;
+  /** What the assets system knows of `assetCode` (set by the orders workflow). */
+  readonly asset?: { readonly code: string; readonly name: string; readonly model?: string };
+  /** Set instead of `asset` when the assets system does not know the code: an operator looks at it. */
+  readonly assetTriage?: { readonly reason: string; readonly at: string };
+  /** When the maintenance record of a closed order was posted to the assets system. */
+  readonly maintenanceRecordedAt?: string;
   readonly category: ServiceCategory;
   readonly priority: Priority;
   readonly title: string;
@@ -81,7 +88,10 @@ export interface OrderSubmittedData {
 }
 
 /** What a creator decides; the rest of an order is set by the lifecycle. */
-export type NewOrder = Omit<Order, 'status' | 'createdAt' | 'updatedAt' | 'version' | keyof OrderLifecycle>;
+export type NewOrder = Omit<
+  Order,
+  'status' | 'createdAt' | 'updatedAt' | 'version' | 'asset' | 'assetTriage' | 'maintenanceRecordedAt' | keyof OrderLifecycle
+>;
 
 export interface OrderDecision {
   readonly order: Order;
@@ -90,8 +100,11 @@ export interface OrderDecision {
 }
 
 /** `create` in the state table: a new order starts SUBMITTED, with its first history entry and event. */
-export function submitOrder(input: NewOrder, by: Principal, now: string): OrderDecision {
-  const order: Order = { ...input, status: 'SUBMITTED', createdAt: now, updatedAt: now, version: 1 };
+export function submitOrder(input: NewOrder, by: Principal, now: string, sla: SlaContext): OrderDecision {
+  const submitted: Order = { ...input, status: 'SUBMITTED', createdAt: now, updatedAt: now, version: 1 };
+  // Every clock starts at submission (DESIGN 2.1); the first SLA check is scheduled with it.
+  const clocks = openSla(submitted, now, sla);
+  const order: Order = { ...submitted, ...clocks.patch };
   const data: OrderSubmittedData = {
     orderId: order.id,
     clientId: order.clientId,
@@ -115,7 +128,7 @@ export function submitOrder(input: NewOrder, by: Principal, now: string): OrderD
         to: 'SUBMITTED',
       },
     ],
-    events: [{ type: 'order.submitted', subject: order.id, dataVersion: 1, data }],
+    events: [{ type: 'order.submitted', subject: order.id, dataVersion: 1, data }, ...clocks.events],
   };
 }
 

@@ -145,7 +145,8 @@ export interface SlaEvent {
   readonly dueAt: string;
 }
 
-export type SlaStatus = 'on-track' | 'at-risk' | 'breached' | 'met';
+export const SLA_STATUSES = ['on-track', 'at-risk', 'breached', 'met'] as const;
+export type SlaStatus = (typeof SLA_STATUSES)[number];
 
 const MINUTE_MS = 60_000;
 

@@ -1,0 +1,18 @@
+import { app } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import { sweepSla } from '../../shared/application/orders/sla-watch';
+import { slaWatchDeps } from '../http/deps';
+import { getRoot } from '../composition-root';
+
+/**
+ * The SLA watch's safety net, every five minutes: orders whose next SLA check is overdue (its
+ * scheduled `order.sla-check-due` message was lost or is stuck) are checked here. Both paths are
+ * idempotent; an event is raised at most once per clock.
+ */
+app.timer('sla-watch', {
+  schedule: '0 */5 * * * *',
+  handler: async () => {
+    const checked = await sweepSla(await slaWatchDeps(), { correlationId: `sla-watch-${randomUUID()}` });
+    if (checked) getRoot().logger.info('sla watch swept overdue checks', { ordersChecked: checked });
+  },
+});

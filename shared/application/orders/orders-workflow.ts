@@ -1,0 +1,72 @@
+import type { Order } from '../../domain/orders/order';
+import type { AssetRegistry } from '../assets';
+import { PreconditionFailedError } from '../errors';
+import type { Clock, OrderRepository, Versioned } from '../ports';
+
+/**
+ * The orders workflow's partner steps (DESIGN 2.1, 3): the asset of a submitted order is validated
+ * and enriched through the assets system, and a closed order's maintenance record is posted to it.
+ * Both are idempotent (what was done is written on the order), so a redelivered event does nothing
+ * twice; neither is a lifecycle transition, so neither adds a history entry or a version.
+ */
+export interface OrdersWorkflowDeps {
+  readonly orders: OrderRepository;
+  readonly assets: AssetRegistry;
+  readonly clock: Clock;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/** Reads the order, applies `change` (undefined: nothing to do) and writes it, retrying a lost race. */
+async function amend(
+  deps: OrdersWorkflowDeps,
+  clientId: string,
+  orderId: string,
+  change: (o: Order) => Promise<Partial<Order> | undefined>,
+): Promise<Versioned<Order> | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.orders.get(clientId, orderId);
+    if (!current) return undefined;
+    const patch = await change(current.value);
+    if (!patch) return current;
+    try {
+      return await deps.orders.save({ ...current.value, ...patch }, current.etag, [], []);
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError) || attempt >= MAX_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * `order.submitted`: looks the order's asset code up at its client and site. A known asset is
+ * recorded on the order; an unknown one is flagged for the operators' triage, never a failure.
+ */
+export function enrichOrderAsset(deps: OrdersWorkflowDeps, clientId: string, orderId: string) {
+  return amend(deps, clientId, orderId, async (o) => {
+    if (!o.assetCode || o.asset || o.assetTriage) return undefined;
+    const found = await deps.assets.find(o.clientId, o.siteId, o.assetCode);
+    if (found) return { asset: { code: found.code, name: found.name, ...(found.model ? { model: found.model } : {}) } };
+    const reason = `the assets system does not know asset ${o.assetCode} at this site`;
+    return { assetTriage: { reason, at: deps.clock.now().toISOString() } };
+  });
+}
+
+/** `order.status-changed` to CLOSED: posts the maintenance record of a validated asset, once. */
+export function recordOrderMaintenance(deps: OrdersWorkflowDeps, clientId: string, orderId: string) {
+  return amend(deps, clientId, orderId, async (o) => {
+    if (o.status !== 'CLOSED' || !o.asset || o.maintenanceRecordedAt) return undefined;
+    const closedAt = o.updatedAt;
+    await deps.assets.recordMaintenance({
+      orderId: o.id,
+      clientId: o.clientId,
+      siteId: o.siteId,
+      assetCode: o.asset.code,
+      category: o.category,
+      ...(o.providerId ? { providerId: o.providerId } : {}),
+      summary: o.completion?.report ?? o.title,
+      ...(o.completion ? { completedAt: o.completion.at } : {}),
+      closedAt,
+    });
+    return { maintenanceRecordedAt: deps.clock.now().toISOString() };
+  });
+}
