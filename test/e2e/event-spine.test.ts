@@ -82,9 +82,12 @@ describe('order.submitted reaches the notifications workflow', () => {
         parameters: [{ name: '@id', value: orderId }],
       })
       .fetchAll();
-    expect(events).toHaveLength(1);
-    expect(events[0].envelope.correlationId).toBe('corr-spine-1');
-    expect(events[0].envelope.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
+    // order.submitted and the first SLA check, written in the order's batch.
+    expect(events.map((e) => e.envelope.type).sort()).toEqual(['order.sla-check-due', 'order.submitted']);
+    for (const e of events) {
+      expect(e.envelope.correlationId).toBe('corr-spine-1');
+      expect(e.envelope.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
+    }
     const relayed = await eventually(async () => {
       const { resource } = await orders.item(events[0].id, DEMO.clientId).read();
       return resource?.relayed === true ? resource : undefined;

@@ -41,7 +41,9 @@ export const CONTAINERS = {
     partitionKey: '/clientId',
     defaultTtl: -1,
     indexing: {
-      excludedPaths: ['/description/?', '/data/*'],
+      // Never filtered on: free text, event payloads, and the SLA clocks (filters use `slaStatus`
+      // and `slaNextCheckAt`, which stay indexed).
+      excludedPaths: ['/description/?', '/data/*', '/sla/*'],
       compositeIndexes: [
         [
           { path: '/docType', order: 'ascending' },
@@ -52,9 +54,17 @@ export const CONTAINERS = {
   },
   /**
    * Providers: one partition per provider holding the provider (documents and scorecard embedded),
-   * its history, its outbox events and its invitations; plus `nit~<nit>` claims, one partition each.
+   * its history, its outbox events, its invitations, its invoice-number claims and its order view;
+   * plus `nit~<nit>` claims, one partition each.
    */
-  providers: { database: DATABASES.providers, id: 'providers', partitionKey: '/providerId', defaultTtl: -1 },
+  providers: {
+    database: DATABASES.providers,
+    id: 'providers',
+    partitionKey: '/providerId',
+    defaultTtl: -1,
+    // The order view's copy of the order is shown, never filtered on (its filters are top-level fields).
+    indexing: { excludedPaths: ['/order/*'] },
+  },
   /** Idempotency records of create requests, expiring after 24 h. */
   idempotency: { database: DATABASES.platform, id: 'idempotency', partitionKey: '/id', defaultTtl: 86_400 },
   /** Notification records: one partition per recipient, so "my notifications" is one partition. */
