@@ -90,12 +90,32 @@ describe('orders workflow on the local host', () => {
   it('the quote round closes at its deadline by a scheduled message; later quotes are refused', async () => {
     const id = await newOrder();
     await act(id, 'triage', t.operator);
-    await act(id, 'request-quotes', t.operator, { quoteDeadline: inSeconds(3) });
+    await act(id, 'request-quotes', t.operator, { quoteDeadline: inSeconds(4) });
+    const quoteBody = {
+      amount: { amount: 500_000_00, currency: 'COP' },
+      leadTimeDays: 1,
+      validUntil: inSeconds(86_400 * 30).slice(0, 10),
+    };
+    // A quote may name its attachment (the detailed quote): it must be stored on this order.
+    const unknownFile = await api('POST', `/v1/orders/${id}/quotes`, {
+      token: t.provider,
+      body: { ...quoteBody, attachmentId: 'att_nope' },
+    });
+    expect(unknownFile.status).toBe(422);
+    const file = await api('POST', `/v1/orders/${id}/attachments`, {
+      token: t.provider,
+      body: { kind: 'other', fileName: 'cotizacion.png', contentType: 'image/png', size: PNG.length },
+    });
+    expect(await putFile(file.body.upload, PNG)).toBe(201);
+    expect(
+      (await api('POST', `/v1/orders/${id}/attachments/${file.body.attachment.id}/confirm`, { token: t.provider })).status,
+    ).toBe(200);
     const quote = await api('POST', `/v1/orders/${id}/quotes`, {
       token: t.provider,
-      body: { amount: { amount: 500_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inSeconds(86_400 * 30).slice(0, 10) },
+      body: { ...quoteBody, attachmentId: file.body.attachment.id },
     });
     expect(quote.status).toBe(201);
+    expect(quote.body.attachmentId).toBe(file.body.attachment.id);
     const closed = await eventually(async () => {
       const o = await order(id);
       return o.quoteRoundClosedAt ? o : undefined;

@@ -253,6 +253,7 @@ export async function submitQuote(deps: LifecycleDeps, call: CallContext, orderI
     throw new ForbiddenError('only invited providers submit quotes');
   }
   const current = await getOrder(deps, call, orderId);
+  if (input.attachmentId) await requireStoredAttachment(deps, current.value.clientId, orderId, input.attachmentId);
   const now = deps.clock.now().toISOString();
   const quote: Quote = {
     id: `${orderId}~q~${p.providerId}`,
