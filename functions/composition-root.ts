@@ -7,6 +7,7 @@ import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
+import type { WhatsAppSender } from '../shared/application/notifications/channels';
 import type {
   ClientRepository,
   Clock,
@@ -52,6 +53,7 @@ export interface Root {
   outbox(container: OutboxContainer): Promise<Outbox>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
+  whatsapp(): Promise<WhatsAppSender>;
   /** The client's assets system (the sandbox until the Integrations issue adds the HTTP adapter). */
   assets(): Promise<AssetRegistry>;
   readonly healthChecks: readonly HealthCheck[];
@@ -166,6 +168,14 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     throw new Error('no bus configured: set SERVICEBUS__fullyQualifiedNamespace (or run the local host)');
   });
   const email = lazy(async (): Promise<EmailSender> => {
+    if (settings.SENDGRID_API_KEY) {
+      const { SendGridMailer } = await import('../shared/adapters/email/sendgrid-mailer');
+      return new SendGridMailer({
+        apiKey: settings.SENDGRID_API_KEY,
+        from: { email: settings.SENDGRID_FROM_EMAIL, name: settings.SENDGRID_FROM_NAME },
+        ...(settings.SENDGRID_API_BASE_URL ? { baseUrl: settings.SENDGRID_API_BASE_URL } : {}),
+      });
+    }
     if (settings.SANDBOX_DIR) {
       const [{ SandboxMailer }, { join }] = await Promise.all([
         import('../shared/adapters/email/sandbox-mailer'),
@@ -173,9 +183,11 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
       ]);
       return new SandboxMailer(join(settings.SANDBOX_DIR, 'mailbox'));
     }
-    throw new Error('no e-mail adapter configured: set SANDBOX_DIR (SendGrid arrives with the Notifications issue)');
+    throw new Error('no e-mail adapter configured: set SENDGRID_API_KEY (or SANDBOX_DIR on the embedded stack)');
   });
-
+  const whatsapp = lazy(async (): Promise<WhatsAppSender> => {
+    throw new Error('no WhatsApp adapter configured');
+  });
   const assets = lazy(async (): Promise<AssetRegistry> => {
     const [{ SandboxAssets }, { SANDBOX_ASSETS }] = await Promise.all([
       import('../shared/adapters/assets/sandbox-assets'),
@@ -234,6 +246,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     outbox: (name) => outboxes[name](),
     publisher,
     email,
+    whatsapp,
     assets,
     healthChecks,
   };

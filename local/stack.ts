@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { loadOrCreateSendGridWebhookKey } from './webhook-keys';
 import { join } from 'node:path';
 import type { Role } from '../shared/domain/access/principal';
 import { createLogger, type Logger } from '../shared/platform/logger';
@@ -72,6 +73,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       logger.info('Azurite started', { blob: azurite.blobEndpoint, queue: azurite.queueEndpoint });
     }
     if (!env.SANDBOX_DIR) env.SANDBOX_DIR = join(opts.dataDir, 'sandbox');
+    if (!env.SENDGRID_WEBHOOK_PUBLIC_KEY) {
+      env.SENDGRID_WEBHOOK_PUBLIC_KEY = (await loadOrCreateSendGridWebhookKey(join(opts.dataDir, 'sendgrid-webhook'))).publicKey;
+    }
     const issuerDir = join(opts.dataDir, 'dev-issuer');
     const issuer = await loadOrCreateDevIssuer(issuerDir);
     if (!env.AUTH_MODE) {

@@ -51,7 +51,9 @@ export interface UserRepository {
    */
   put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>>;
   /** Every user with this role (staff lists are small; this fans out across partitions). */
-  listByRole(role: UserProfile['role']): Promise<UserProfile[]>;
+  listByRole(role: UserProfile['role'], scope?: { clientId?: string; providerId?: string }): Promise<UserProfile[]>;
+  /** The user whose WhatsApp number this is (E.164), if any (fans out; phones are few per user). */
+  findByPhone(phone: string): Promise<UserProfile | undefined>;
 }
 
 export interface OrderFilters {

@@ -50,6 +50,15 @@ export const settingsSchema = z
 
     /** Partner sandboxes write here (e-mails as .eml under `mailbox/`); set on the embedded stack. */
     SANDBOX_DIR: z.string().min(1).optional(),
+
+    /** SendGrid (docs/notifications.md). Without an API key, e-mail goes to the sandbox mailbox. */
+    SENDGRID_API_KEY: z.string().min(1).optional(),
+    /** Another host with SendGrid's API (EU residency, a test fake). */
+    SENDGRID_API_BASE_URL: url.optional(),
+    SENDGRID_FROM_EMAIL: z.email().default('no-reply@algesta.co'),
+    SENDGRID_FROM_NAME: z.string().min(1).default('Algesta'),
+    /** The Event Webhook's verification key (base64 of the ECDSA public key, from SendGrid's settings). */
+    SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.AUTH_MODE === 'entra' && !s.AUTH_JWKS_URI) {
@@ -72,7 +81,11 @@ export const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 /** Settings that are secrets: never logged, never echoed in an error. */
-export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>(['COSMOS_KEY', 'STORAGE_CONNECTION_STRING']);
+export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
+  'COSMOS_KEY',
+  'STORAGE_CONNECTION_STRING',
+  'SENDGRID_API_KEY',
+]);
 
 export class ConfigError extends Error {
   constructor(public readonly issues: readonly { setting: string; message: string }[]) {

@@ -39,6 +39,7 @@ const EXPECTED = [
   ['providers-action', 'POST', 'v1/providers/{providerId}/actions/{action}'],
   ['providers-scorecard', 'GET', 'v1/providers/{providerId}/scorecard'],
   ['providers-invitations', 'GET', 'v1/providers/{providerId}/invitations'],
+  ['webhooks-sendgrid', 'POST', 'webhooks/sendgrid'],
 ] as const;
 
 /** Non-HTTP triggers: name → trigger type and its key settings. */

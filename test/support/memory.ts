@@ -68,8 +68,18 @@ export class MemoryUsers implements UserRepository {
   async get(id: string) {
     return this.users.get(id);
   }
-  async listByRole(role: UserProfile['role']) {
-    return [...this.users.values()].map((u) => u.value).filter((u) => u.role === role);
+  async listByRole(role: UserProfile['role'], scope: { clientId?: string; providerId?: string } = {}) {
+    return [...this.users.values()]
+      .map((u) => u.value)
+      .filter(
+        (u) =>
+          u.role === role &&
+          (!scope.clientId || u.clientId === scope.clientId) &&
+          (!scope.providerId || u.providerId === scope.providerId),
+      );
+  }
+  async findByPhone(phone: string) {
+    return [...this.users.values()].map((u) => u.value).find((u) => u.phone === phone);
   }
   async put(profile: UserProfile, ifMatch?: string | null) {
     const current = this.users.get(profile.userId);

@@ -11,14 +11,29 @@ export class CosmosUserRepository implements UserRepository {
     return doc ? fromDoc<UserProfile>(doc, ['id']) : undefined;
   }
 
-  async listByRole(role: UserProfile['role']): Promise<UserProfile[]> {
+  async listByRole(role: UserProfile['role'], scope: { clientId?: string; providerId?: string } = {}): Promise<UserProfile[]> {
+    const clauses = ['c.docType = "user"', 'c.role = @role'];
+    const parameters: { name: string; value: string }[] = [{ name: '@role', value: role }];
+    if (scope.clientId) {
+      clauses.push('c.clientId = @clientId');
+      parameters.push({ name: '@clientId', value: scope.clientId });
+    }
+    if (scope.providerId) {
+      clauses.push('c.providerId = @providerId');
+      parameters.push({ name: '@providerId', value: scope.providerId });
+    }
+    return this.query(`SELECT * FROM c WHERE ${clauses.join(' AND ')}`, parameters);
+  }
+
+  async findByPhone(phone: string): Promise<UserProfile | undefined> {
+    return (
+      await this.query('SELECT * FROM c WHERE c.docType = "user" AND c.phone = @phone', [{ name: '@phone', value: phone }])
+    )[0];
+  }
+
+  private async query(query: string, parameters: { name: string; value: string }[]): Promise<UserProfile[]> {
     try {
-      const { resources } = await this.container.items
-        .query<StoredDoc>({
-          query: 'SELECT * FROM c WHERE c.docType = "user" AND c.role = @role',
-          parameters: [{ name: '@role', value: role }],
-        })
-        .fetchAll();
+      const { resources } = await this.container.items.query<StoredDoc>({ query, parameters }).fetchAll();
       return resources.map((d) => fromDoc<UserProfile>(d, ['id']).value);
     } catch (err) {
       return translateError(err, 'users');

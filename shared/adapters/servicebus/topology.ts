@@ -1,3 +1,5 @@
+import { NOTIFIED_EVENT_TYPES } from '../../domain/notifications/rules';
+
 /**
  * The Service Bus topology in one definition: the topic every domain event goes to, and one
  * subscription per workflow with a SQL filter on the `type` application property. The local
@@ -54,7 +56,7 @@ export const TOPOLOGY: TopologyDefinition = {
       ],
       ...common,
     },
-    { name: 'notifications', eventTypes: ['order.submitted'], ...common },
+    { name: 'notifications', eventTypes: NOTIFIED_EVENT_TYPES, ...common },
   ],
 };
 

@@ -1,12 +1,24 @@
 import { isStaff } from '../../domain/access/principal';
-import { isSettled, notificationId, withStatus, type Notification } from '../../domain/notifications/notification';
-import { TEMPLATES, type RenderedEmail } from '../../domain/notifications/templates';
-import { DEFAULT_PREFERENCES, type UserProfile } from '../../domain/users/user';
+import {
+  isSettled,
+  notificationId,
+  withStatus,
+  type Notification,
+  type NotificationStatus,
+} from '../../domain/notifications/notification';
+import { rulesFor, type Audience } from '../../domain/notifications/rules';
+import { renderEmail, renderWhatsApp, type MessageVars, type TemplateName } from '../../domain/notifications/templates';
+import type { Order } from '../../domain/orders/order';
+import type { Provider } from '../../domain/providers/provider';
+import type { DomainEvent } from '../../domain/shared/events';
+import { DEFAULT_PREFERENCES, type Channel, type Locale } from '../../domain/users/user';
 import type { CallContext } from '../context';
 import type { ConsumerContext } from '../events/consumer';
-import type { TypedEvent } from '../events/registry';
 import { PreconditionFailedError } from '../errors';
-import type { Clock, Page, PageRequest, UserRepository, Versioned } from '../ports';
+import type { Clock, OrderRepository, Page, PageRequest, ProviderRepository, UserRepository, Versioned } from '../ports';
+import { PermanentDeliveryError, type EmailSender, type OutgoingEmail, type WhatsAppSender } from './channels';
+
+export type { EmailSender, OutgoingEmail };
 
 export interface NotificationRepository {
   /** Creates the record; undefined when a record with this id exists already. */
@@ -19,89 +31,212 @@ export interface NotificationRepository {
   listByOrder(orderId: string, page: PageRequest): Promise<Page<Notification>>;
 }
 
-export interface OutgoingEmail extends RenderedEmail {
-  readonly notificationId: string;
-  readonly to: string;
-  readonly toName?: string;
-}
-
-export interface EmailSender {
-  send(email: OutgoingEmail): Promise<void>;
-}
-
 export interface NotificationDeps {
   readonly notifications: NotificationRepository;
   readonly users: UserRepository;
+  readonly orders: Pick<OrderRepository, 'get'>;
+  readonly providers: Pick<ProviderRepository, 'get'>;
   readonly email: EmailSender;
+  readonly whatsapp: WhatsAppSender;
   readonly clock: Clock;
 }
 
-/** The channels this slice delivers on; WhatsApp joins with the Notifications issue. */
-const DELIVERABLE_CHANNELS = ['email'] as const;
-
-/**
- * `order.submitted` → the requester and every operator (DESIGN 2.3). One record per (event,
- * recipient, channel), sent at most once however often the event is delivered.
- */
-export async function notifyOrderSubmitted(
-  deps: NotificationDeps,
-  event: TypedEvent<'order.submitted'>,
-  ctx: ConsumerContext,
-): Promise<void> {
-  const requester = await deps.users.get(event.data.requesterUserId);
-  const operators = await deps.users.listByRole('operator');
-  const recipients = new Map<string, { profile: UserProfile; forRequester: boolean }>();
-  for (const op of operators) recipients.set(op.userId, { profile: op, forRequester: false });
-  // A requester without a stored profile is told nothing: we have no address for them.
-  if (requester) recipients.set(requester.value.userId, { profile: requester.value, forRequester: true });
-  for (const { profile, forRequester } of recipients.values()) {
-    const prefs = profile.preferences ?? DEFAULT_PREFERENCES;
-    for (const channel of prefs.channels.filter((c) => (DELIVERABLE_CHANNELS as readonly string[]).includes(c))) {
-      const rendered = TEMPLATES['order-submitted'](
-        {
-          recipientName: profile.name ?? profile.userId,
-          orderId: event.data.orderId,
-          title: event.data.title,
-          priority: event.data.priority,
-          forRequester,
-        },
-        prefs.locale,
-      );
-      await deliverOnce(deps, ctx, {
-        record: {
-          id: notificationId(event.id, channel, profile.userId),
-          eventId: event.id,
-          eventType: event.type,
-          recipientUserId: profile.userId,
-          channel,
-          locale: prefs.locale,
-          template: 'order-submitted',
-          subject: rendered.subject,
-          orderId: event.data.orderId,
-          clientId: event.data.clientId,
-          correlationId: event.correlationId,
-        },
-        email: profile.email ? { ...rendered, to: profile.email, ...(profile.name ? { toName: profile.name } : {}) } : undefined,
-      });
-    }
-  }
+/** Someone a message goes to: a user profile, or a provider company's contacts when it has no users. */
+interface Recipient {
+  readonly id: string;
+  readonly name: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly channels: readonly Channel[];
+  readonly locale: Locale;
 }
 
-type NewRecord = Omit<Notification, 'status' | 'history' | 'createdAt' | 'updatedAt'>;
+/** What the event is about, read once per event. */
+interface Facts {
+  readonly order?: Order;
+  readonly provider?: Provider;
+}
 
 /**
- * queued → sending → sent. The "sending" claim is a conditional write, so of two deliveries of one
- * event only one sends. A record found in "sending" belonged to a run that died mid-send: its
- * outcome is unknown and it is marked failed rather than sent twice (at most once).
+ * Notifies everyone an event concerns (the rules table, DESIGN 2.3) on the channels they chose, in
+ * their language: one record per (event, recipient, channel), sent at most once however often the
+ * event is delivered. An event no rule mentions is ignored.
+ */
+export async function notifyEvent(deps: NotificationDeps, event: DomainEvent, ctx: ConsumerContext): Promise<void> {
+  const rules = rulesFor(event.type, event.data);
+  if (rules.length === 0) return;
+  const facts = await factsOf(deps, event);
+  const reached = new Set<string>();
+  const failures: unknown[] = [];
+  for (const rule of rules) {
+    for (const recipient of await recipients(deps, rule.to, event, facts)) {
+      // One message per person and event: the first (most specific) rule that reaches them.
+      if (reached.has(recipient.id)) continue;
+      reached.add(recipient.id);
+      const vars = messageVars(event, facts, recipient);
+      for (const channel of recipient.channels) {
+        // A partner's hiccup for one message does not hold back the others; the bus retries the
+        // event for the ones that failed (those sent are settled and not sent again).
+        await deliverOnce(deps, ctx, event, recipient, channel, rule.template, vars).catch((err: unknown) => failures.push(err));
+      }
+    }
+  }
+  if (failures.length) throw failures[0];
+}
+
+async function factsOf(deps: NotificationDeps, event: DomainEvent): Promise<Facts> {
+  const data = event.data as { orderId?: string; clientId?: string; providerId?: string };
+  const [order, provider] = await Promise.all([
+    data.orderId && data.clientId ? deps.orders.get(data.clientId, data.orderId) : undefined,
+    data.providerId && event.type.startsWith('provider.') ? deps.providers.get(data.providerId) : undefined,
+  ]);
+  return { ...(order ? { order: order.value } : {}), ...(provider ? { provider: provider.value } : {}) };
+}
+
+function fromProfile(p: Awaited<ReturnType<UserRepository['listByRole']>>[number]): Recipient {
+  const prefs = p.preferences ?? DEFAULT_PREFERENCES;
+  return {
+    id: p.userId,
+    name: p.name ?? p.userId,
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.phone ? { phone: p.phone } : {}),
+    channels: prefs.channels,
+    locale: prefs.locale,
+  };
+}
+
+/** A provider's users; a provider without users is reached at its registered contacts. */
+async function providerRecipients(deps: NotificationDeps, providerId: string, known?: Provider): Promise<Recipient[]> {
+  const users = await deps.users.listByRole('provider', { providerId });
+  if (users.length) return users.map(fromProfile);
+  const provider = known ?? (await deps.providers.get(providerId))?.value;
+  if (!provider) return [];
+  const phone = provider.contacts.whatsapp;
+  return [
+    {
+      id: `provider:${provider.id}`,
+      name: provider.contacts.name ?? provider.legalName,
+      email: provider.contacts.email,
+      ...(phone ? { phone } : {}),
+      channels: phone ? ['email', 'whatsapp'] : ['email'],
+      locale: 'es-CO',
+    },
+  ];
+}
+
+async function recipients(
+  deps: NotificationDeps,
+  audiences: readonly Audience[],
+  event: DomainEvent,
+  facts: Facts,
+): Promise<Recipient[]> {
+  const data = event.data as { providerIds?: string[]; providerId?: string };
+  const order = facts.order;
+  const all: Recipient[] = [];
+  for (const audience of audiences) {
+    switch (audience) {
+      case 'requester': {
+        const profile = order ? await deps.users.get(order.requester.userId) : undefined;
+        // A requester without a stored profile is told nothing: we have no address for them.
+        if (profile) all.push(fromProfile(profile.value));
+        break;
+      }
+      case 'client-approvers':
+        if (order)
+          all.push(
+            ...(await deps.users.listByRole('client', { clientId: order.clientId }))
+              .filter((u) => u.approvalLimit)
+              .map(fromProfile),
+          );
+        break;
+      case 'operators':
+        all.push(...(await deps.users.listByRole('operator')).map(fromProfile));
+        break;
+      case 'invited-providers':
+        for (const id of data.providerIds ?? []) all.push(...(await providerRecipients(deps, id)));
+        break;
+      case 'assigned-provider':
+        if (order?.providerId) all.push(...(await providerRecipients(deps, order.providerId)));
+        break;
+      case 'event-provider':
+        if (data.providerId) all.push(...(await providerRecipients(deps, data.providerId, facts.provider)));
+        break;
+    }
+  }
+  return all;
+}
+
+const formatMoney = (m: { amount: number; currency: string } | undefined, locale: Locale) =>
+  m ? new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amount / 100) : '';
+
+const formatInstant = (iso: string | undefined, locale: Locale) =>
+  iso
+    ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Bogota' }).format(
+        new Date(iso),
+      )
+    : '';
+
+const CLOCK_NAMES: Record<Locale, Record<string, string>> = {
+  'es-CO': { acknowledge: 'atención', onSite: 'llegada a sitio', resolve: 'solución' },
+  en: { acknowledge: 'acknowledge', onSite: 'on site', resolve: 'resolve' },
+};
+
+function messageVars(event: DomainEvent, facts: Facts, to: Recipient): MessageVars {
+  const d = event.data as Record<string, unknown>;
+  const o = facts.order;
+  const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+  const decision =
+    d.decision === 'approve' ? (to.locale === 'en' ? 'approved' : 'aprobado') : to.locale === 'en' ? 'rejected' : 'rechazado';
+  return {
+    recipientName: to.name,
+    orderId: str(d.orderId ?? o?.id),
+    title: str(o?.title ?? d.title),
+    priority: str(o?.priority ?? d.priority),
+    reason: str(d.reason),
+    amount: formatMoney(o?.invoice?.amount ?? o?.approvedAmount, to.locale),
+    visitAt: formatInstant(o?.visitAt, to.locale),
+    quoteDeadline: formatInstant(str(d.quoteDeadline) || o?.quoteDeadline, to.locale),
+    clock: CLOCK_NAMES[to.locale][str(d.clock)] ?? str(d.clock),
+    dueAt: formatInstant(str(d.dueAt) || undefined, to.locale),
+    providerName: facts.provider?.legalName ?? str(d.providerId),
+    documentType: str(d.documentType),
+    expiresAt: str(d.expiresAt),
+    daysLeft: str(d.daysLeft),
+    decision,
+  };
+}
+
+/**
+ * queued → sending → sent (→ delivered / bounced, from the partners' webhooks). The "sending" claim
+ * is a conditional write, so of two deliveries of one event only one sends. A record found in
+ * "sending" belonged to a run that died mid-send: its outcome is unknown and it is marked failed
+ * rather than sent twice (at most once). A partner's permanent refusal is `failed` with its reason;
+ * a transient failure puts the record back to `queued` and rethrows, so the bus retries.
  */
 async function deliverOnce(
   deps: NotificationDeps,
   ctx: ConsumerContext,
-  item: { record: NewRecord; email: Omit<OutgoingEmail, 'notificationId'> | undefined },
+  event: DomainEvent,
+  to: Recipient,
+  channel: Channel,
+  template: TemplateName,
+  vars: MessageVars,
 ): Promise<void> {
   const now = () => deps.clock.now().toISOString();
+  const email = channel === 'email' ? renderEmail(template, vars, to.locale) : undefined;
+  const d = event.data as { orderId?: string; clientId?: string };
   const fresh: Notification = {
-    ...item.record,
+    id: notificationId(event.id, channel, to.id),
+    eventId: event.id,
+    eventType: event.type,
+    recipientUserId: to.id,
+    channel,
+    locale: to.locale,
+    template,
+    subject: email?.subject ?? renderEmail(template, vars, to.locale).subject,
+    ...(d.orderId ? { orderId: d.orderId } : {}),
+    ...(d.clientId ? { clientId: d.clientId } : {}),
+    correlationId: event.correlationId,
     status: 'queued',
     history: [{ status: 'queued', at: now() }],
     createdAt: now(),
@@ -109,39 +244,85 @@ async function deliverOnce(
   };
   let current = (await deps.notifications.create(fresh)) ?? (await deps.notifications.get(fresh.recipientUserId, fresh.id));
   if (!current || isSettled(current.value)) return;
-  if (current.value.status === 'sending') {
-    await deps.notifications.replace(
-      withStatus(current.value, 'failed', now(), 'interrupted while sending; not resent'),
-      current.etag,
+  const settle = (status: NotificationStatus, detail?: string) =>
+    deps.notifications.replace(
+      withStatus((current as Versioned<Notification>).value, status, now(), detail),
+      (current as Versioned<Notification>).etag,
     );
+  if (current.value.status === 'sending') {
+    await settle('failed', 'interrupted while sending; not resent');
     return;
   }
-  if (!item.email) {
-    await deps.notifications.replace(withStatus(current.value, 'failed', now(), 'recipient has no e-mail address'), current.etag);
+  const address = channel === 'email' ? to.email : to.phone;
+  if (!address) {
+    await settle('failed', channel === 'email' ? 'recipient has no e-mail address' : 'recipient has no WhatsApp number');
     return;
   }
   try {
-    current = await deps.notifications.replace(withStatus(current.value, 'sending', now()), current.etag);
+    current = await settle('sending');
   } catch (err) {
     if (err instanceof PreconditionFailedError) return; // another delivery claimed it
     throw err;
   }
   try {
-    await deps.email.send({ ...item.email, notificationId: fresh.id });
+    if (email) {
+      await deps.email.send({ ...email, notificationId: fresh.id, recipientUserId: to.id, to: address, toName: to.name });
+    } else {
+      await deps.whatsapp.send({ notificationId: fresh.id, to: address, template: renderWhatsApp(template, vars, to.locale) });
+    }
   } catch (err) {
+    if (err instanceof PermanentDeliveryError) {
+      await settle('failed', err.reason);
+      ctx.logger.warn('notification refused by the partner', { notificationId: fresh.id, channel, reason: err.reason });
+      return;
+    }
     // Not sent: back to queued so the bus's retry sends it.
-    await deps.notifications.replace(
-      withStatus(current.value, 'queued', now(), `send failed: ${(err as Error).message}`),
-      current.etag,
-    );
+    await settle('queued', `send failed: ${(err as Error).message}`);
     throw err;
   }
-  await deps.notifications.replace(withStatus(current.value, 'sent', now()), current.etag);
-  ctx.logger.info('notification sent', {
-    notificationId: fresh.id,
-    channel: fresh.channel,
-    recipientUserId: fresh.recipientUserId,
-  });
+  await settle('sent');
+  ctx.logger.info('notification sent', { notificationId: fresh.id, channel, recipientUserId: fresh.recipientUserId });
+}
+
+/** What a partner's delivery webhook reports about one message. */
+export interface DeliveryReport {
+  readonly notificationId: string;
+  readonly recipientUserId: string;
+  readonly status: Extract<NotificationStatus, 'delivered' | 'bounced' | 'failed'>;
+  readonly at: string;
+  readonly detail?: string;
+  /** The partner's id of this report: a replayed report has no second effect. */
+  readonly reportId: string;
+}
+
+/** Final statuses a later report may not overwrite (a delivered message does not bounce later). */
+const FINAL: readonly NotificationStatus[] = ['delivered', 'bounced', 'failed'];
+
+/**
+ * Records a delivery report. Unknown notifications are ignored (answer false); a report already
+ * seen, or one for a message already in a final state, changes nothing.
+ */
+export async function recordDeliveryReport(
+  deps: Pick<NotificationDeps, 'notifications'>,
+  report: DeliveryReport,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await deps.notifications.get(report.recipientUserId, report.notificationId);
+    if (!current) return false;
+    const n = current.value;
+    if ((n.deliveryReports ?? []).includes(report.reportId) || FINAL.includes(n.status)) return true;
+    const next = {
+      ...withStatus(n, report.status, report.at, report.detail),
+      deliveryReports: [...(n.deliveryReports ?? []), report.reportId].slice(-20),
+    };
+    try {
+      await deps.notifications.replace(next, current.etag);
+      return true;
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+  }
+  return true;
 }
 
 /** `GET /notifications`: the caller's own; staff may ask for every notification of an order. */

@@ -29,6 +29,8 @@ export interface Notification {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly correlationId: string;
+  /** Ids of the partner delivery reports applied (SendGrid `sg_event_id`, Jelou status ids). */
+  readonly deliveryReports?: readonly string[];
 }
 
 /** Deterministic: a redelivered event finds the record its first delivery made. */

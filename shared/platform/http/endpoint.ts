@@ -15,6 +15,8 @@ export interface EndpointContext<P, Q, B> {
   readonly correlationId: string;
   readonly traceparent?: string;
   readonly logger: Logger;
+  /** The body exactly as received (signature endpoints: what the signature covers). */
+  readonly rawBody?: Uint8Array;
 }
 
 export interface EndpointResult {
@@ -44,8 +46,15 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly route: string;
   readonly summary: string;
   readonly tags: readonly string[];
-  /** `anonymous` endpoints skip authentication (health, the OpenAPI document). */
-  readonly auth: 'bearer' | 'anonymous';
+  /**
+   * `anonymous` endpoints skip authentication (health, the OpenAPI document); `signature` endpoints
+   * are partner webhooks, authenticated by `verifySignature` over the raw body instead of a token.
+   */
+  readonly auth: 'bearer' | 'anonymous' | 'signature';
+  /** Signature endpoints: false → 401 and nothing else runs (no parsing, no handler). */
+  readonly verifySignature?: (rawBody: Uint8Array, headers: { get(name: string): string | null }) => Promise<boolean> | boolean;
+  /** A tighter body limit than the API's default (webhooks). */
+  readonly maxBodyBytes?: number;
   readonly params?: z.ZodType<P>;
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;

@@ -41,6 +41,7 @@ function errorStatuses(e: AnyEndpoint): number[] {
   const statuses = new Set<number>([500]);
   if (e.params || e.query || e.body) statuses.add(400);
   if (e.auth === 'bearer') [401, 403, 404, 503].forEach((s) => statuses.add(s));
+  if (e.auth === 'signature') [401, 413].forEach((s) => statuses.add(s));
   if (e.body) [413, 415].forEach((s) => statuses.add(s));
   if (e.conditional) statuses.add(412);
   if (e.idempotent) [409, 422].forEach((s) => statuses.add(s));

@@ -57,8 +57,10 @@ export async function handleHttp(
   let response: HttpResponseInit;
   let principal: Principal | undefined;
   try {
-    const rawBody = endpoint.body ? await readBody(request) : undefined;
-    principal = endpoint.auth === 'bearer' ? await authenticate(request, platform) : anonymous;
+    const signed = endpoint.auth === 'signature';
+    const rawBody = endpoint.body || signed ? await readBody(request, endpoint.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
+    if (signed) await verifySignature(endpoint, request, rawBody as Uint8Array);
+    principal = endpoint.auth === 'bearer' ? await authenticate(request, platform) : signed ? partner(endpoint) : anonymous;
     const input = validate(endpoint, request, rawBody);
     const ifMatch = endpoint.conditional ? ifMatchTag(request.headers.get('if-match')) : undefined;
     const run = async () =>
@@ -70,6 +72,7 @@ export async function handleHttp(
           correlationId,
           traceparent,
           logger,
+          ...(signed ? { rawBody } : {}),
         }),
       );
     const key = endpoint.idempotent ? idempotencyKey(request) : undefined;
@@ -92,12 +95,19 @@ export async function handleHttp(
 
 const anonymous: Principal = { userId: 'anonymous', role: 'client' };
 
-async function readBody(request: HttpRequest): Promise<Uint8Array> {
+/** A partner webhook's caller: no user, no tenant; the handler acts as the system. */
+const partner = (endpoint: AnyEndpoint): Principal => ({ userId: `webhook:${endpoint.name}`, role: 'client' });
+
+async function verifySignature(endpoint: AnyEndpoint, request: HttpRequest, rawBody: Uint8Array): Promise<void> {
+  const valid = endpoint.verifySignature ? await endpoint.verifySignature(rawBody, request.headers) : false;
+  if (!valid) throw new AuthenticationError('invalid_request', 'the request signature is missing or does not match');
+}
+
+async function readBody(request: HttpRequest, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
+  if (declared > limit) throw new RequestProblem('payload-too-large', `the body may not exceed ${limit} bytes`);
   const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES)
-    throw new RequestProblem('payload-too-large', `the body may not exceed ${MAX_BODY_BYTES} bytes`);
+  if (bytes.byteLength > limit) throw new RequestProblem('payload-too-large', `the body may not exceed ${limit} bytes`);
   return bytes;
 }
 
