@@ -10,7 +10,7 @@ import './http/users';
 import './http/orders';
 import './http/notifications';
 import './http/providers';
-import './http/webhooks';
+import './webhooks/sendgrid';
 import './relay/outbox';
 import './timers/outbox-sweep';
 import './timers/compliance-watch';

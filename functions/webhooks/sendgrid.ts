@@ -3,7 +3,7 @@ import { recordDeliveryReport } from '../../shared/application/notifications/not
 import { deliveryReportsOf, sendGridEvents, verifySendGridSignature } from '../../shared/adapters/email/sendgrid-webhook';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
-import { registerEndpoint } from './register';
+import { registerEndpoint } from '../http/register';
 
 const tags = ['webhooks'];
 
