@@ -6,7 +6,7 @@ import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
 import { SLA_STATUSES } from '../../shared/domain/orders/sla';
-import { ATTACHMENT_KINDS } from '../../shared/domain/orders/attachment';
+import { ATTACHMENT_KINDS, type AttachmentKind } from '../../shared/domain/orders/attachment';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
 
 /**
@@ -373,7 +373,9 @@ export const uploadInstructionsSchema = z.object({ document: providerDocumentSch
 export const attachmentParams = z.object({ orderId: id, attachmentId: id });
 
 export const requestAttachmentBody = z.strictObject({
-  kind: z.enum(ATTACHMENT_KINDS).describe('photo and evidence back `complete`; invoice backs `invoice`'),
+  kind: z
+    .enum(ATTACHMENT_KINDS.filter((k) => k !== 'contract') as [AttachmentKind, ...AttachmentKind[]])
+    .describe('photo and evidence back `complete`; invoice backs `invoice` (contracts are stored by the platform)'),
   fileName: text(1, 200),
   contentType: z.string().max(100).describe('application/pdf, image/jpeg, image/png, image/heic or image/webp'),
   size: z.number().int().min(1).describe('bytes; at most 20 MB'),

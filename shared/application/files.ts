@@ -28,4 +28,10 @@ export interface FileStore {
   inspect(area: FileArea, blobName: string): Promise<UploadedFile | undefined>;
   /** Deletes the blob if it exists. */
   delete(area: FileArea, blobName: string): Promise<void>;
+  /**
+   * Writes a file the platform itself obtained (a signed contract from DocuSign, a photo fetched from
+   * WhatsApp), replacing any blob of that name. Users never write through this: they upload with
+   * `uploadUrl`.
+   */
+  save(area: FileArea, blobName: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }

@@ -193,6 +193,16 @@ describe('BlobFileStore against Azurite (account-key SAS)', () => {
     await expect(store.delete(AREA, name)).resolves.toBeUndefined();
   });
 
+  it('save writes a file the platform obtained, with its type, replacing one of the same name; a download URL reads it', async () => {
+    const name = 'prv_1/contract';
+    await store.save(AREA, name, PNG, 'image/png');
+    await store.save(AREA, name, PNG.subarray(0, 100), 'application/pdf');
+    const saved = await store.inspect(AREA, name);
+    expect(saved).toMatchObject({ size: 100, contentType: 'application/pdf' });
+    const res = await fetch(await store.downloadUrl(AREA, name, inMinutes(10)));
+    expect(Buffer.from(await res.arrayBuffer()).equals(PNG.subarray(0, 100))).toBe(true);
+  });
+
   it('signs a user-delegation SAS that Azurite validates, with the same scope', async () => {
     // A token-credential client on Azurite, as the managed identity's client is on Azure; only the key
     // request is emulated (it needs OAuth over https in Azurite).

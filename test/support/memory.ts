@@ -294,6 +294,9 @@ export class MemoryFiles implements FileStore {
   async delete(area: FileArea, blobName: string) {
     this.blobs.delete(`${area}/${blobName}`);
   }
+  async save(area: FileArea, blobName: string, bytes: Uint8Array, contentType: string) {
+    this.put(area, blobName, bytes, contentType);
+  }
 }
 
 export class MemoryAttachments implements AttachmentRepository {

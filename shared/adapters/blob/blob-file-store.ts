@@ -76,6 +76,13 @@ export class BlobFileStore implements FileStore {
     await this.client.getContainerClient(area).getBlobClient(blobName).deleteIfExists();
   }
 
+  async save(area: FileArea, blobName: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    await this.client
+      .getContainerClient(area)
+      .getBlockBlobClient(blobName)
+      .uploadData(bytes, { blobHTTPHeaders: { blobContentType: contentType } });
+  }
+
   private async sasUrl(area: FileArea, blobName: string, permissions: 'c' | 'r', expiresOn: Date): Promise<string> {
     const { BlobSASPermissions, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters } = await sdk();
     const values = {

@@ -3,7 +3,8 @@
  * live in Blob Storage (container `order-files`, one server-named blob per attachment); this record
  * says what was announced and whether the stored bytes matched it.
  */
-export const ATTACHMENT_KINDS = ['photo', 'evidence', 'invoice', 'other'] as const;
+/** `contract` is the signed contract the platform stores from DocuSign; users do not announce it. */
+export const ATTACHMENT_KINDS = ['photo', 'evidence', 'invoice', 'contract', 'other'] as const;
 export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
 
 export interface Attachment {
