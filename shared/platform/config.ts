@@ -80,6 +80,14 @@ export const settingsSchema = z
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/** Settings only the embedded stack uses: Azure never sets them (identity instead of keys, no sandboxes). */
+export const localOnlySettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
+  'COSMOS_KEY',
+  'STORAGE_CONNECTION_STRING',
+  'AUTH_DEV_KEY_DIR',
+  'SANDBOX_DIR',
+]);
+
 /** Settings that are secrets: never logged, never echoed in an error. */
 export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Settings>([
   'COSMOS_KEY',

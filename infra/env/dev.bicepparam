@@ -1,0 +1,35 @@
+// A development environment: what `azd up` provisions (azure.yaml points azd here). Each developer
+// can have their own (`azd env new dev-<name>`): the azd environment name names the resources.
+using '../main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'dev')
+param appEnv = 'dev'
+param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
+param logLevel = 'debug'
+
+// Serverless: pay per request, nothing while idle.
+param cosmosAutoscaleMaxThroughput = 0
+param cosmosZoneRedundant = false
+param hostStorageSkuName = 'Standard_LRS'
+param dataStorageSkuName = 'Standard_LRS'
+param blobSoftDeleteDays = 7
+param serviceBusSkuName = 'Standard'
+param functionMaximumInstanceCount = 40
+param functionInstanceMemoryMB = 2048
+param logRetentionDays = 30
+
+param authAudience = 'api://algesta-dev'
+param corsAllowedOrigins = [
+  'http://localhost:5173'
+]
+param emailFromAddress = 'no-reply@algesta.co'
+param emailFromName = 'Algesta (dev)'
+param alertEmailAddresses = empty(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''))
+  ? []
+  : split(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''), ',')
+
+// azd sets AZURE_PRINCIPAL_ID to whoever runs it; that developer gets data access here.
+param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+// azd is run by people; the pipeline does not use azd.
+param deployerPrincipalType = 'User'
+param operatorsGroupObjectId = readEnvironmentVariable('ALGESTA_OPERATORS_GROUP_ID', '')

@@ -1,0 +1,33 @@
+// Production: deployed from `main` by azure-pipelines.yml after an approval.
+using '../main.bicep'
+
+param environmentName = 'prod'
+param appEnv = 'prod'
+param location = 'eastus2'
+param logLevel = 'info'
+
+// Autoscale between 10 % and 100 % of the ceiling, per database.
+param cosmosAutoscaleMaxThroughput = 4000
+param cosmosZoneRedundant = true
+param hostStorageSkuName = 'Standard_ZRS'
+// Files survive the loss of the region.
+param dataStorageSkuName = 'Standard_GRS'
+param blobSoftDeleteDays = 30
+param serviceBusSkuName = 'Standard'
+param functionMaximumInstanceCount = 100
+param functionInstanceMemoryMB = 2048
+param logRetentionDays = 90
+
+param authAudience = 'api://algesta'
+param corsAllowedOrigins = [
+  'https://app.algesta.co'
+]
+param emailFromAddress = 'no-reply@algesta.co'
+param emailFromName = 'Algesta'
+param alertEmailAddresses = empty(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''))
+  ? []
+  : split(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''), ',')
+
+param deployerPrincipalId = ''
+param deployerPrincipalType = 'ServicePrincipal'
+param operatorsGroupObjectId = readEnvironmentVariable('ALGESTA_OPERATORS_GROUP_ID', '')

@@ -1,0 +1,33 @@
+// Staging: deployed from `develop` by azure-pipelines.yml. Shaped like production (autoscale,
+// zone-redundant storage) at the smallest sizes, so a deployment rehearses production's.
+using '../main.bicep'
+
+param environmentName = 'staging'
+param appEnv = 'staging'
+param location = 'eastus2'
+param logLevel = 'info'
+
+param cosmosAutoscaleMaxThroughput = 1000
+param cosmosZoneRedundant = false
+param hostStorageSkuName = 'Standard_LRS'
+param dataStorageSkuName = 'Standard_ZRS'
+param blobSoftDeleteDays = 7
+param serviceBusSkuName = 'Standard'
+param functionMaximumInstanceCount = 40
+param functionInstanceMemoryMB = 2048
+param logRetentionDays = 30
+
+param authAudience = 'api://algesta-staging'
+param corsAllowedOrigins = [
+  'https://staging.app.algesta.co'
+]
+param emailFromAddress = 'no-reply@algesta.co'
+param emailFromName = 'Algesta (staging)'
+param alertEmailAddresses = empty(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''))
+  ? []
+  : split(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''), ',')
+
+// The pipeline's identity gets no data access.
+param deployerPrincipalId = ''
+param deployerPrincipalType = 'ServicePrincipal'
+param operatorsGroupObjectId = readEnvironmentVariable('ALGESTA_OPERATORS_GROUP_ID', '')

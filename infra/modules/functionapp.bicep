@@ -1,0 +1,213 @@
+// The Function App on the Flex Consumption plan (Linux, Node.js 22), running as the user-assigned
+// identity. Every connection is identity-based: the app settings name endpoints, never keys.
+// The setting names are the ones shared/platform/config.ts reads (test/infra checks both ways).
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Function App name (globally unique host name).')
+param appName string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('dev, staging or prod: the app\'s APP_ENV.')
+@allowed(['dev', 'staging', 'prod'])
+param appEnv string
+
+@description('LOG_LEVEL of the app.')
+@allowed(['debug', 'info', 'warn', 'error'])
+param logLevel string
+
+@description('Resource ID of the user-assigned identity the app runs as.')
+param identityResourceId string
+
+@description('Client ID of that identity: tells the host and DefaultAzureCredential which identity to use.')
+param identityClientId string
+
+@description('Host storage account (AzureWebJobsStorage) name.')
+param hostStorageAccountName string
+
+@description('Blob endpoint of the host storage account, ending with a slash.')
+param hostBlobEndpoint string
+
+@description('Container of the host storage account the package is deployed from.')
+param deploymentContainerName string
+
+@description('Blob endpoint of the files account (STORAGE__blobServiceUri).')
+param dataBlobEndpoint string
+
+@description('Cosmos DB account endpoint (COSMOS__accountEndpoint).')
+param cosmosEndpoint string
+
+@description('Service Bus namespace host name (SERVICEBUS__fullyQualifiedNamespace).')
+param serviceBusFullyQualifiedNamespace string
+
+@description('Key Vault name that holds the partner secrets.')
+param keyVaultName string
+
+@description('Application Insights component name.')
+param appInsightsName string
+
+@description('Entra ID token issuer (AUTH_ISSUER).')
+param authIssuer string
+
+@description('The API\'s app ID URI, the expected token audience (AUTH_AUDIENCE).')
+param authAudience string
+
+@description('Entra ID signing keys (AUTH_JWKS_URI).')
+param authJwksUri string
+
+@description('Origins of the dashboard (CORS_ALLOWED_ORIGINS). The app answers CORS itself; the platform\'s CORS stays off because it would take over.')
+param corsAllowedOrigins string[]
+
+@description('Sender address of the app\'s e-mail (SENDGRID_FROM_EMAIL), a verified sender in SendGrid.')
+param emailFromAddress string
+
+@description('Sender name of the app\'s e-mail (SENDGRID_FROM_NAME).')
+param emailFromName string
+
+@description('Upper bound of instances the plan scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory of each instance in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+// Partner credentials, app setting -> Key Vault secret name: every setting config.ts lists in
+// `secretSettings` (and values copied from a partner's console, so operators change them without a
+// deployment). Bicep names them; people put the values in the vault (docs/operations.md).
+var keyVaultSettings = {
+  SENDGRID_API_KEY: 'sendgrid-api-key'
+  SENDGRID_WEBHOOK_PUBLIC_KEY: 'sendgrid-webhook-public-key'
+}
+
+var keyVaultReferences = toObject(
+  items(keyVaultSettings),
+  entry => entry.key,
+  entry => '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${entry.value})'
+)
+
+var appSettings = {
+  // The Functions host: identity-based host storage and telemetry.
+  AzureWebJobsStorage__accountName: hostStorageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The SDK clients (DefaultAzureCredential) pick the user-assigned identity by this.
+  AZURE_CLIENT_ID: identityClientId
+
+  APP_ENV: appEnv
+  LOG_LEVEL: logLevel
+  // Used by the SDK client and by the change-feed trigger (connection 'COSMOS').
+  COSMOS__accountEndpoint: cosmosEndpoint
+  COSMOS__credential: 'managedidentity'
+  COSMOS__clientId: identityClientId
+  STORAGE__blobServiceUri: dataBlobEndpoint
+  // Used by the publisher and by the topic triggers (connection 'SERVICEBUS').
+  SERVICEBUS__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  SERVICEBUS__credential: 'managedidentity'
+  SERVICEBUS__clientId: identityClientId
+  AUTH_MODE: 'entra'
+  AUTH_ISSUER: authIssuer
+  AUTH_AUDIENCE: authAudience
+  AUTH_JWKS_URI: authJwksUri
+  CORS_ALLOWED_ORIGINS: join(corsAllowedOrigins, ',')
+  // E-mail through SendGrid (the key and the webhook's verification key come from Key Vault).
+  SENDGRID_FROM_EMAIL: emailFromAddress
+  SENDGRID_FROM_NAME: emailFromName
+  // Empty means unset: the code's default, SendGrid's global API.
+  SENDGRID_API_BASE_URL: ''
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {
+  name: 'function-plan'
+  params: {
+    name: planName
+    location: location
+    tags: tags
+    skuName: 'FC1'
+    kind: 'functionapp'
+    reserved: true
+    zoneRedundant: false
+    enableTelemetry: false
+  }
+}
+
+module app 'br/public:avm/res/web/site:0.24.0' = {
+  name: 'function-app'
+  params: {
+    name: appName
+    location: location
+    // azd finds the app of service `api` (azure.yaml) by this tag.
+    tags: union(tags, { 'azd-service-name': 'api' })
+    kind: 'functionapp,linux'
+    serverFarmResourceId: plan.outputs.resourceId
+    httpsOnly: true
+    clientAffinityEnabled: false
+    managedIdentities: {
+      userAssignedResourceIds: [identityResourceId]
+    }
+    // Key Vault references resolve with the same identity.
+    keyVaultAccessIdentityResourceId: identityResourceId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${hostBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    // Deployments authenticate with Entra ID (azd, the pipeline); publishing passwords stay off.
+    basicPublishingCredentialsPolicies: [
+      {
+        name: 'scm'
+        allow: false
+      }
+      {
+        name: 'ftp'
+        allow: false
+      }
+    ]
+    configs: [
+      {
+        name: 'appsettings'
+        // Bicep is the whole truth: a setting removed here is removed from the app.
+        retainCurrentAppSettings: false
+        properties: union(appSettings, keyVaultReferences)
+      }
+    ]
+    enableTelemetry: false
+  }
+}
+
+output appName string = appName
+output defaultHostName string = app.outputs.defaultHostname
+output resourceId string = app.outputs.resourceId

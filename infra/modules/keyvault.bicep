@@ -1,0 +1,67 @@
+// Key Vault for the partner secrets the app reads through Key Vault references (their names are
+// `keyVaultSettings` in functionapp.bicep). Bicep never holds a value: people set them
+// (docs/operations.md), so a redeployment cannot overwrite a rotated secret.
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Vault name (3-24 letters, digits, hyphens).')
+param vaultName string
+
+@description('Log Analytics workspace for the vault\'s audit log (who read which secret).')
+param logAnalyticsWorkspaceId string
+
+// The secrets the app reads, by name (people set the values, docs/operations.md): PARTNER_SECRETS of
+// shared/adapters/partners/secret-names.ts, read by the partner adapters through the SDK, and the Key
+// Vault references of functionapp.bicep (`keyVaultSettings`).
+var expectedSecretNames = [
+  'docusign-private-key'
+  'docusign-connect-hmac-keys'
+  'asana-pat'
+  'assets-api-key'
+  'qsystems-api-token'
+  'sendgrid-api-key'
+  'sendgrid-webhook-public-key'
+]
+
+module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
+  name: 'key-vault'
+  params: {
+    name: vaultName
+    location: location
+    tags: tags
+    sku: 'standard'
+    // Azure RBAC decides who reads secrets (rbac.bicep), not access policies.
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    // A deleted vault or secret cannot be purged before its retention ends.
+    enablePurgeProtection: true
+    enableVaultForDeployment: false
+    enableVaultForTemplateDeployment: false
+    enableVaultForDiskEncryption: false
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: 'Allow'
+    }
+    diagnosticSettings: [
+      {
+        workspaceResourceId: logAnalyticsWorkspaceId
+        logCategoriesAndGroups: [
+          {
+            categoryGroup: 'audit'
+          }
+        ]
+      }
+    ]
+    enableTelemetry: false
+  }
+}
+
+output vaultName string = vaultName
+output vaultUri string = vault.outputs.uri
+output expectedSecretNames string[] = expectedSecretNames

@@ -1,0 +1,128 @@
+// Service Bus: the `domain-events` topic and one subscription per workflow, exactly as
+// shared/adapters/servicebus/topology.ts defines them (test/infra checks it).
+
+@description('Azure region.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Namespace name (6-50 letters, digits, hyphens).')
+param namespaceName string
+
+@description('Standard is enough for topics, filters, duplicate detection and scheduled messages; Premium adds isolation and zone redundancy.')
+@allowed(['Standard', 'Premium'])
+param skuName string
+
+@description('Log Analytics workspace for the namespace\'s operational logs.')
+param logAnalyticsWorkspaceId string
+
+var topicName = 'domain-events'
+
+// One subscription per workflow and the event types it receives, as in topology.ts.
+var workflows = [
+  {
+    name: 'orders-workflow'
+    eventTypes: ['order.submitted', 'order.quote-deadline-reached', 'order.sla-check-due', 'order.status-changed']
+  }
+  {
+    name: 'providers-workflow'
+    eventTypes: [
+      'provider.compliance-check-due'
+      'order.quotes-requested'
+      'order.quote-submitted'
+      'order.quote-selected'
+      'order.work-completed'
+      'order.rated'
+      'order.rework-requested'
+      'order.status-changed'
+      'order.sla-at-risk'
+      'order.sla-breached'
+    ]
+  }
+  {
+    name: 'notifications'
+    // NOTIFIED_EVENT_TYPES: every event a notification rule reacts to (shared/domain/notifications/rules.ts).
+    eventTypes: [
+      'order.submitted'
+      'order.quotes-requested'
+      'order.quote-submitted'
+      'order.status-changed'
+      'order.contract-requested'
+      'order.sla-at-risk'
+      'order.sla-breached'
+      'provider.document-reviewed'
+      'provider.document-expiring'
+      'provider.approved'
+      'provider.suspended'
+    ]
+  }
+]
+
+// The SQL rule on the `type` application property, written exactly as `sqlFilter()` in topology.ts
+// writes it. A workflow with no event types yet receives nothing (1=0).
+func sqlFilter(eventTypes string[]) string => empty(eventTypes) ? '1=0' : 'type IN (${join(map(eventTypes, t => '\'${replace(t, '\'', '\'\'')}\''), ', ')})'
+
+module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
+  name: 'servicebus-namespace'
+  params: {
+    name: namespaceName
+    location: location
+    tags: tags
+    skuObject: {
+      name: skuName
+    }
+    zoneRedundant: skuName == 'Premium'
+    // Entra ID only: the namespace's shared access keys exist but are refused.
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+    diagnosticSettings: [
+      {
+        workspaceResourceId: logAnalyticsWorkspaceId
+        logCategoriesAndGroups: [
+          {
+            category: 'OperationalLogs'
+          }
+        ]
+      }
+    ]
+    topics: [
+      {
+        name: topicName
+        // The relay sends each event with messageId = event id: a re-send within the window is dropped.
+        requiresDuplicateDetection: true
+        duplicateDetectionHistoryTimeWindow: 'PT10M'
+        enableBatchedOperations: true
+        subscriptions: [
+          for workflow in workflows: {
+            name: workflow.name
+            maxDeliveryCount: 10
+            lockDuration: 'PT1M'
+            defaultMessageTimeToLive: 'P14D'
+            deadLetteringOnMessageExpiration: true
+            deadLetteringOnFilterEvaluationExceptions: true
+            enableBatchedOperations: true
+            // Named $Default, the rule replaces the catch-all rule Service Bus gives a new subscription.
+            rules: [
+              {
+                name: '$Default'
+                filterType: 'SqlFilter'
+                sqlFilter: {
+                  sqlExpression: sqlFilter(workflow.eventTypes)
+                }
+              }
+            ]
+          }
+        ]
+      }
+    ]
+    enableTelemetry: false
+  }
+}
+
+output namespaceName string = namespaceName
+output namespaceResourceId string = namespace.outputs.resourceId
+output fullyQualifiedNamespace string = '${namespaceName}.servicebus.windows.net'
+output topicName string = topicName
+output subscriptionNames string[] = [for workflow in workflows: workflow.name]

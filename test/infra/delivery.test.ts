@@ -1,0 +1,417 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { packageFiles } from '../../infra/scripts/stage-package';
+import { smokeTest, waitUntilReady } from '../../infra/scripts/verify-deployment';
+import { startTestStack } from '../support/stack';
+import { REPO } from './support/bicep';
+import type { Project } from './support/evaluate';
+import { Deployment, get, loadProject } from './support/infra';
+
+type Yaml = Record<string, any>;
+const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
+const pipeline = parse(read('azure-pipelines.yml')) as Yaml;
+const template = parse(read('infra/pipelines/deploy.yml')) as Yaml;
+const azd = parse(read('azure.yaml')) as Yaml;
+
+let project: Project;
+beforeAll(async () => {
+  project = await loadProject();
+});
+
+// ---- The rules of the Azure Pipelines YAML schema that can be checked without Azure DevOps ----
+
+const PIPELINE_KEYS = [
+  'name',
+  'trigger',
+  'pr',
+  'pool',
+  'variables',
+  'stages',
+  'resources',
+  'schedules',
+  'parameters',
+  'lockBehavior',
+];
+const STAGE_KEYS = [
+  'stage',
+  'displayName',
+  'dependsOn',
+  'condition',
+  'variables',
+  'jobs',
+  'pool',
+  'lockBehavior',
+  'trigger',
+  'isSkippable',
+  'templateContext',
+];
+const JOB_KEYS = [
+  'job',
+  'displayName',
+  'dependsOn',
+  'condition',
+  'strategy',
+  'continueOnError',
+  'pool',
+  'workspace',
+  'container',
+  'timeoutInMinutes',
+  'cancelTimeoutInMinutes',
+  'variables',
+  'steps',
+  'services',
+  'templateContext',
+];
+const DEPLOYMENT_KEYS = [
+  'deployment',
+  'displayName',
+  'dependsOn',
+  'condition',
+  'continueOnError',
+  'container',
+  'services',
+  'timeoutInMinutes',
+  'cancelTimeoutInMinutes',
+  'variables',
+  'pool',
+  'environment',
+  'strategy',
+  'workspace',
+  'uses',
+  'templateContext',
+];
+const STEP_KINDS = [
+  'task',
+  'script',
+  'bash',
+  'pwsh',
+  'powershell',
+  'checkout',
+  'download',
+  'downloadBuild',
+  'getPackage',
+  'publish',
+  'template',
+  'reviewApp',
+];
+const STEP_KEYS = [
+  'displayName',
+  'name',
+  'condition',
+  'continueOnError',
+  'enabled',
+  'env',
+  'timeoutInMinutes',
+  'retryCountOnTaskFailure',
+  'target',
+  'inputs',
+  'workingDirectory',
+  'failOnStderr',
+  'artifact',
+  'path',
+  'patterns',
+  'clean',
+  'fetchDepth',
+  'lfs',
+  'submodules',
+  'persistCredentials',
+];
+const HOOKS = ['preDeploy', 'deploy', 'routeTraffic', 'postRouteTraffic'];
+
+function stepProblems(steps: unknown, where: string): string[] {
+  if (!Array.isArray(steps) || steps.length === 0) return [`${where}: no steps`];
+  return steps.flatMap((step: Yaml, i) => {
+    const at = `${where} step ${i + 1}`;
+    const kinds = Object.keys(step).filter((k) => STEP_KINDS.includes(k));
+    const problems: string[] = [];
+    if (kinds.length !== 1) problems.push(`${at}: exactly one of ${STEP_KINDS.join('/')}, got ${kinds.join(',') || 'none'}`);
+    for (const k of Object.keys(step))
+      if (!STEP_KINDS.includes(k) && !STEP_KEYS.includes(k)) problems.push(`${at}: unknown key ${k}`);
+    if (step.task !== undefined && !/^[A-Za-z][\w.-]*@\d+$/.test(step.task))
+      problems.push(`${at}: task '${step.task}' is not Name@major`);
+    if (step.inputs !== undefined && step.task === undefined) problems.push(`${at}: inputs on a step that is not a task`);
+    if (step.condition !== undefined) problems.push(...conditionProblems(step.condition, at));
+    return problems;
+  });
+}
+
+function conditionProblems(condition: string, where: string): string[] {
+  let depth = 0;
+  for (const c of String(condition)) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) break;
+  }
+  return depth === 0 ? [] : [`${where}: unbalanced parentheses in condition`];
+}
+
+function jobProblems(jobs: unknown, where: string, parameters: Set<string>): string[] {
+  if (!Array.isArray(jobs) || jobs.length === 0) return [`${where}: no jobs`];
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  for (const job of jobs as Yaml[]) {
+    const kind = ['job', 'deployment', 'template'].filter((k) => k in job);
+    if (kind.length !== 1) {
+      problems.push(`${where}: a job needs exactly one of job/deployment/template`);
+      continue;
+    }
+    if (job.template) {
+      if (!existsSync(join(REPO, job.template))) problems.push(`${where}: template ${job.template} does not exist`);
+      else problems.push(...templateCallProblems(job.template, job.parameters ?? {}, where));
+      continue;
+    }
+    const id = job.job ?? job.deployment;
+    if (!/^[A-Za-z_]\w*$/.test(id)) problems.push(`${where}: job id '${id}' is not an identifier`);
+    if (ids.has(id)) problems.push(`${where}: job id '${id}' twice`);
+    ids.add(id);
+    const allowed = job.deployment ? DEPLOYMENT_KEYS : JOB_KEYS;
+    for (const k of Object.keys(job)) if (!allowed.includes(k)) problems.push(`${where} ${id}: unknown key ${k}`);
+    if (job.deployment) {
+      if (!job.environment) problems.push(`${where} ${id}: a deployment job needs an environment`);
+      const once = job.strategy?.runOnce;
+      if (!once?.deploy) problems.push(`${where} ${id}: strategy.runOnce.deploy is missing`);
+      for (const hook of HOOKS) if (once?.[hook]) problems.push(...stepProblems(once[hook].steps, `${where} ${id} ${hook}`));
+      for (const outcome of ['success', 'failure'])
+        if (once?.on?.[outcome]) problems.push(...stepProblems(once.on[outcome].steps, `${where} ${id} on.${outcome}`));
+    } else problems.push(...stepProblems(job.steps, `${where} ${id}`));
+  }
+  // Template expressions may only use the parameters the file declares.
+  for (const m of JSON.stringify(jobs).matchAll(/\$\{\{\s*parameters\.(\w+)\s*\}\}/g))
+    if (!parameters.has(m[1]!)) problems.push(`${where}: \${{ parameters.${m[1]} }} is not declared`);
+  return problems;
+}
+
+function templateCallProblems(path: string, given: Yaml, where: string): string[] {
+  const t = parse(read(path)) as Yaml;
+  const declared = (t.parameters ?? []) as { name: string; type?: string; default?: unknown; values?: unknown[] }[];
+  const problems: string[] = [];
+  for (const p of declared) {
+    if (!(p.name in given) && p.default === undefined) problems.push(`${where}: ${path} needs parameter ${p.name}`);
+    if (p.name in given && p.values && !p.values.includes(given[p.name]))
+      problems.push(`${where}: ${p.name} = ${given[p.name]} is not one of ${p.values.join(', ')}`);
+  }
+  for (const k of Object.keys(given))
+    if (!declared.some((p) => p.name === k)) problems.push(`${where}: ${path} has no parameter ${k}`);
+  return problems;
+}
+
+function stage(id: string): Yaml {
+  return (pipeline.stages as Yaml[]).find((s) => s.stage === id)!;
+}
+
+function allSteps(): Yaml[] {
+  const fromJobs = (jobs: Yaml[]): Yaml[] =>
+    jobs.flatMap((j) => [
+      ...(j.steps ?? []),
+      ...HOOKS.flatMap((h) => j.strategy?.runOnce?.[h]?.steps ?? []),
+      ...(j.strategy?.runOnce?.on?.failure?.steps ?? []),
+    ]);
+  return [...fromJobs((pipeline.stages as Yaml[]).flatMap((s) => s.jobs)), ...fromJobs(template.jobs)];
+}
+
+const text = (step: Yaml) => String(step.script ?? step.bash ?? step.inputs?.inlineScript ?? '');
+
+describe('azure-pipelines.yml', () => {
+  it('follows the Azure Pipelines schema rules that can be checked here', () => {
+    const problems: string[] = [];
+    for (const k of Object.keys(pipeline)) if (!PIPELINE_KEYS.includes(k)) problems.push(`unknown top-level key ${k}`);
+    const ids: string[] = [];
+    for (const s of pipeline.stages as Yaml[]) {
+      for (const k of Object.keys(s)) if (!STAGE_KEYS.includes(k)) problems.push(`stage ${s.stage}: unknown key ${k}`);
+      if (!/^[A-Za-z_]\w*$/.test(s.stage) || ids.includes(s.stage))
+        problems.push(`stage id '${s.stage}' is not a unique identifier`);
+      for (const dep of [s.dependsOn ?? []].flat())
+        if (!ids.includes(dep)) problems.push(`stage ${s.stage} depends on ${dep}, which does not come before it`);
+      if (s.condition) problems.push(...conditionProblems(s.condition, `stage ${s.stage}`));
+      problems.push(...jobProblems(s.jobs, `stage ${s.stage}`, new Set()));
+      ids.push(s.stage);
+    }
+    problems.push(
+      ...jobProblems(
+        template.jobs,
+        'infra/pipelines/deploy.yml',
+        new Set((template.parameters as { name: string }[]).map((p) => p.name)),
+      ),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('finds a rule broken', () => {
+    expect(
+      stepProblems(
+        [
+          { script: 'x', task: 'Y@1' },
+          { task: 'NoVersion', inputs: {} },
+          { bash: 'x', inputs: {} },
+        ],
+        't',
+      ),
+    ).toHaveLength(3);
+    expect(
+      jobProblems([{ deployment: 'd', strategy: { runOnce: { deploy: { steps: [{ script: 'x' }] } } } }], 's', new Set()),
+    ).toEqual(['s d: a deployment job needs an environment']);
+  });
+
+  it('builds, tests and packages every branch on Node.js 20 and 22, as .ci/run does', () => {
+    const build = stage('Build');
+    expect(build.condition).toBeUndefined();
+    const job = build.jobs[0];
+    expect(Object.values(job.strategy.matrix).map((m: any) => m.nodeVersion)).toEqual(['20.x', '22.x']);
+    expect(job.steps.map(text)).toContain('bash .ci/run');
+    expect(job.steps.filter((s: Yaml) => s.publish).map((s: Yaml) => s.artifact)).toEqual(['functions', 'infra']);
+    expect(job.steps.map(text).join('\n')).toContain('infra/scripts/stage-package.ts');
+  });
+
+  it('validates the Bicep on every branch: az bicep build and lint of main.bicep, the modules and each parameter file', () => {
+    const validate = stage('ValidateInfra');
+    expect(validate.condition).toBeUndefined();
+    const script = validate.jobs
+      .flatMap((j: Yaml) => j.steps)
+      .map(text)
+      .join('\n');
+    expect(script).toContain('az bicep build --file infra/main.bicep');
+    expect(script).toContain('az bicep build-params --file "$params"');
+    expect(script).toMatch(/for params in infra\/env\/\*\.bicepparam/);
+    expect(script).toMatch(/az bicep lint --file/);
+    expect(existsSync(join(REPO, 'infra/bicepconfig.json'))).toBe(true);
+  });
+
+  it('deploys develop to staging and main to production, each through its environment', () => {
+    const deploys = [
+      ['DeployStaging', 'refs/heads/develop', 'algesta-staging', 'staging'],
+      ['DeployProduction', 'refs/heads/main', 'algesta-prod', 'prod'],
+    ];
+    for (const [id, branch, environment, parameterFile] of deploys) {
+      const s = stage(id!);
+      expect(s.condition).toContain(`eq(variables['Build.SourceBranch'], '${branch}')`);
+      expect(s.condition).toContain("ne(variables['Build.Reason'], 'PullRequest')");
+      expect(s.dependsOn).toEqual(['Build', 'ValidateInfra']);
+      expect(s.jobs[0].template).toBe('infra/pipelines/deploy.yml');
+      expect(s.jobs[0].parameters).toMatchObject({ environment, parameterFile });
+    }
+    expect(template.jobs[0].environment).toBe('${{ parameters.environment }}');
+  });
+
+  it('each deployment runs what-if, deploys infrastructure and package, checks readiness, smoke-tests, and rolls back on failure', () => {
+    const once = template.jobs[0].strategy.runOnce;
+    expect(once.preDeploy.steps.map(text).join('\n')).toContain('az deployment sub what-if');
+    const deploy = once.deploy.steps as Yaml[];
+    const order = [
+      deploy.findIndex((s) => text(s).includes('az deployment sub create')),
+      deploy.findIndex(
+        (s) =>
+          s.task === 'AzureFunctionApp@2' &&
+          s.inputs.isFlexConsumption === true &&
+          /functions\/algesta-functions\.zip$/.test(s.inputs.package),
+      ),
+      deploy.findIndex((s) => / ready /.test(text(s))),
+      deploy.findIndex((s) => / smoke /.test(text(s))),
+    ];
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const failure = once.on.failure.steps as Yaml[];
+    const previous = failure.find((s) => s.task === 'DownloadPipelineArtifact@2');
+    expect(previous?.inputs).toMatchObject({
+      buildVersionToDownload: 'latestFromBranch',
+      branchName: '$(Build.SourceBranch)',
+      artifactName: 'functions',
+    });
+    const rollback = failure.find((s) => s.task === 'AzureFunctionApp@2');
+    expect(rollback?.inputs.package).toBe('$(Pipeline.Workspace)/previous/algesta-functions.zip');
+  });
+
+  it('reads deployment outputs that main.bicep has', () => {
+    const outputs = new Set(
+      project
+        .file(join(REPO, 'infra/main.bicep'))
+        .decls.filter((d) => d.kind === 'output')
+        .map((d) => d.name),
+    );
+    const used = [...new Set(allSteps().flatMap((s) => [...text(s).matchAll(/jq -r \.(\w+)\.value/g)].map((m) => m[1]!)))];
+    expect(used.length).toBeGreaterThan(0);
+    for (const name of used) expect(outputs.has(name), name).toBe(true);
+  });
+
+  it('runs only scripts that exist', () => {
+    for (const m of allSteps().flatMap((s) => [...text(s).matchAll(/(infra\/scripts\/[\w.-]+)/g)]))
+      expect(existsSync(join(REPO, m[1]!)), m[1]).toBe(true);
+  });
+});
+
+describe('azure.yaml (Azure Developer CLI)', () => {
+  it('provisions a development environment from infra/env/dev.bicepparam', () => {
+    expect(azd.infra).toMatchObject({ provider: 'bicep', path: 'infra', module: 'env/dev' });
+    expect(existsSync(join(REPO, azd.infra.path, `${azd.infra.module}.bicepparam`))).toBe(true);
+  });
+
+  it('deploys the service api to the Function App tagged for it', () => {
+    expect(Object.keys(azd.services)).toEqual(['api']);
+    const api = azd.services.api;
+    expect(api).toMatchObject({ project: '.', host: 'function', remoteBuild: false });
+    expect(['ts', 'js']).toContain(api.language);
+    const tags = Deployment.of(project, 'dev').registryModule('avm/res/web/site').params.tags;
+    expect(get(tags, 'azd-service-name')).toBe('api');
+  });
+
+  it('deploys the package npm run build makes, staged with production dependencies', () => {
+    const pkg = JSON.parse(read('package.json')) as { main: string; scripts: Record<string, string> };
+    expect(pkg.main).toBe('dist/functions/index.js');
+    const build = read('scripts/build.ts');
+    expect(build).toMatch(/entryPoints:\s*\{\s*'functions\/index':\s*'functions\/index\.ts'\s*\}/);
+    expect(build).toMatch(/outdir:\s*'dist'/);
+    const hook = azd.services.api.hooks.prepackage;
+    for (const os of ['posix', 'windows'])
+      expect(hook[os].run).toBe(`npx tsx infra/scripts/stage-package.ts ${azd.services.api.dist}`);
+    // .funcignore keeps the build, host.json and package.json in a package made from the project folder.
+    const ignored = read('.funcignore').split('\n');
+    for (const kept of ['dist', 'host.json', 'package.json']) expect(ignored).not.toContain(kept);
+  });
+
+  it('stages the entry package.json names, and refuses to stage without a build', () => {
+    const root = mkdtempSync(join(tmpdir(), 'algesta-stage-'));
+    try {
+      writeFileSync(join(root, 'package.json'), JSON.stringify({ main: 'dist/functions/index.js' }));
+      expect(() => packageFiles(root)).toThrow(/npm run build/);
+      mkdirSync(join(root, 'dist/functions'), { recursive: true });
+      writeFileSync(join(root, 'dist/functions/index.js'), '');
+      expect(packageFiles(root)).toEqual(['dist', 'host.json', 'package.json', 'package-lock.json']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the checks after a deployment (infra/scripts/verify-deployment.ts)', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  beforeAll(async () => {
+    stack = await startTestStack({ CORS_ALLOWED_ORIGINS: 'https://dashboard.algesta.test' });
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  it('the smoke test passes against this API (the local stack)', async () => {
+    const checks = await smokeTest(stack.url, { origin: 'https://dashboard.algesta.test' });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks).toHaveLength(6);
+  });
+
+  it('the smoke test fails against something else', async () => {
+    const fake = async () => new Response('<html>Microsoft Azure App Service - Welcome</html>', { status: 200 });
+    const checks = await smokeTest('https://example.invalid', { origin: 'https://dashboard.algesta.test', fetchImpl: fake });
+    expect(checks.every((c) => !c.ok)).toBe(true);
+  });
+
+  it('readiness waits for a 200 and gives up after its timeout', async () => {
+    let calls = 0;
+    const flaky = async () => new Response('{}', { status: ++calls < 3 ? 503 : 200 });
+    await waitUntilReady('https://x', { fetchImpl: flaky, intervalMs: 1, log: () => {} });
+    expect(calls).toBe(3);
+    const down = async () => new Response('{}', { status: 503 });
+    await expect(waitUntilReady('https://x', { fetchImpl: down, intervalMs: 5, timeoutMs: 20, log: () => {} })).rejects.toThrow(
+      /did not answer 200/,
+    );
+  });
+});

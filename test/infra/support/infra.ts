@@ -1,0 +1,97 @@
+/**
+ * The infrastructure as the tests see it: infra/ parsed once, and each environment's deployment
+ * (its parameter file applied to main.bicep) with every module and resource it would create.
+ */
+import { join } from 'node:path';
+import { INFRA, filesUnder } from './bicep';
+import {
+  type BicepObject,
+  Instance,
+  type ModuleInstance,
+  Project,
+  type ResourceInstance,
+  type Value,
+  isObject,
+} from './evaluate';
+
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const INFRA_FILES = (): string[] => filesUnder(INFRA, /\.bicep(param)?$/);
+
+/** What `azd up` puts in the environment when a developer provisions dev. */
+export const AZD_ENV = {
+  AZURE_ENV_NAME: 'dev',
+  AZURE_LOCATION: 'eastus2',
+  AZURE_PRINCIPAL_ID: '11111111-1111-1111-1111-111111111111',
+};
+
+export async function loadProject(overrides: Readonly<Record<string, string>> = {}): Promise<Project> {
+  return Project.load(INFRA_FILES(), overrides);
+}
+
+export class Deployment {
+  constructor(
+    readonly environment: Environment,
+    readonly main: Instance,
+  ) {}
+
+  static of(
+    project: Project,
+    environment: Environment,
+    env: Readonly<Record<string, string>> = environment === 'dev' ? AZD_ENV : {},
+  ): Deployment {
+    return new Deployment(environment, project.deployment(join(INFRA, 'env', `${environment}.bicepparam`), env));
+  }
+
+  /** Every module call that is deployed (conditions that are false left out), depth first. */
+  modules(): ModuleInstance[] {
+    const out: ModuleInstance[] = [];
+    const visit = (instance: Instance): void => {
+      for (const m of instance.modules()) {
+        if (m.condition === false) continue;
+        out.push(m);
+        if (m.child) visit(m.child);
+      }
+    };
+    visit(this.main);
+    return out;
+  }
+
+  /** Every resource declared directly (not inside registry modules) that is deployed, or declared at all. */
+  resources({ declared = false } = {}): ResourceInstance[] {
+    return [this.main, ...this.modules().flatMap((m) => (m.child ? [m.child] : []))].flatMap((i) =>
+      i.resources().filter((r) => declared || r.condition !== false),
+    );
+  }
+
+  /** Calls of a registry module, e.g. 'avm/res/document-db/database-account'. */
+  registryModules(name: string): ModuleInstance[] {
+    return this.modules().filter((m) => m.path.startsWith(`br/public:${name}:`));
+  }
+
+  registryModule(name: string): ModuleInstance {
+    const found = this.registryModules(name);
+    if (found.length !== 1) throw new Error(`${this.environment}: expected one call of ${name}, found ${found.length}`);
+    return found[0]!;
+  }
+
+  /** The Function App's application settings as deployed. */
+  appSettings(): BicepObject {
+    const site = this.registryModule('avm/res/web/site');
+    const configs = site.params.configs;
+    const appsettings = Array.isArray(configs) ? configs.find((c) => isObject(c) && c.name === 'appsettings') : undefined;
+    if (!isObject(appsettings) || !isObject(appsettings.properties))
+      throw new Error('the Function App has no evaluable appsettings config');
+    return appsettings.properties;
+  }
+}
+
+export function get(value: Value | undefined, ...path: (string | number)[]): Value | undefined {
+  let v: Value | undefined = value;
+  for (const key of path) {
+    if (typeof key === 'number') v = Array.isArray(v) ? v[key] : undefined;
+    else v = isObject(v) ? v[key] : undefined;
+  }
+  return v;
+}
