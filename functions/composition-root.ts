@@ -8,6 +8,8 @@ import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type { WhatsAppSender } from '../shared/application/notifications/channels';
+import type { ConversationStore, InvitationResponses, MediaFetcher } from '../shared/application/whatsapp/ports';
+import type { ContractSigning, SecretStore, TaskTracker, TicketSystem } from '../shared/application/integrations/ports';
 import type {
   ClientRepository,
   Clock,
@@ -54,8 +56,20 @@ export interface Root {
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
   whatsapp(): Promise<WhatsAppSender>;
-  /** The client's assets system (the sandbox until the Integrations issue adds the HTTP adapter). */
+  /** Fetches inbound WhatsApp media (photos) from the partner's URLs. */
+  mediaFetcher(): Promise<MediaFetcher>;
+  conversations(): Promise<ConversationStore>;
+  invitationResponses(): Promise<InvitationResponses>;
+  /** Partner secrets: Key Vault (refreshed) in Azure, `SECRET_<NAME>` variables locally. */
+  secrets(): Promise<SecretStore>;
+  /** The client's assets system: HTTP when `ASSETS_BASE_URL` is set, else the built-in sandbox. */
   assets(): Promise<AssetRegistry>;
+  /** DocuSign; undefined when not configured (contracts then wait in CONTRACTING). */
+  contracts(): Promise<ContractSigning | undefined>;
+  /** Asana; undefined when not configured. */
+  tasks(): Promise<TaskTracker | undefined>;
+  /** Qsystems; undefined when not configured. */
+  tickets(): Promise<TicketSystem | undefined>;
   readonly healthChecks: readonly HealthCheck[];
 }
 
@@ -186,14 +200,94 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     throw new Error('no e-mail adapter configured: set SENDGRID_API_KEY (or SANDBOX_DIR on the embedded stack)');
   });
   const whatsapp = lazy(async (): Promise<WhatsAppSender> => {
-    throw new Error('no WhatsApp adapter configured');
+    const { JELOU_BOT_ID, JELOU_CLIENT_ID, JELOU_CLIENT_SECRET } = settings;
+    if (JELOU_BOT_ID && JELOU_CLIENT_ID && JELOU_CLIENT_SECRET) {
+      const { JelouSender } = await import('../shared/adapters/whatsapp/jelou-sender');
+      return new JelouSender({
+        baseUrl: settings.JELOU_BASE_URL,
+        botId: JELOU_BOT_ID,
+        clientId: JELOU_CLIENT_ID,
+        clientSecret: JELOU_CLIENT_SECRET,
+      });
+    }
+    if (settings.SANDBOX_DIR) {
+      const [{ SandboxWhatsApp }, { join }] = await Promise.all([
+        import('../shared/adapters/whatsapp/sandbox-whatsapp'),
+        import('node:path'),
+      ]);
+      return new SandboxWhatsApp(join(settings.SANDBOX_DIR, 'whatsapp'));
+    }
+    throw new Error('no WhatsApp adapter configured: set JELOU_BOT_ID, JELOU_CLIENT_ID and JELOU_CLIENT_SECRET');
   });
+  const mediaFetcher = lazy(async (): Promise<MediaFetcher> => {
+    const { HttpMediaFetcher } = await import('../shared/adapters/whatsapp/http-media-fetcher');
+    const hosts = settings.JELOU_MEDIA_HOSTS;
+    // The embedded stack's fake partners serve media over plain HTTP on loopback.
+    return new HttpMediaFetcher({ ...(hosts.length ? { allowedHosts: hosts } : {}), allowHttp: settings.APP_ENV === 'local' });
+  });
+  const conversations = lazy(async () => {
+    const { CosmosConversationStore } = await import('../shared/adapters/cosmos/conversation-store');
+    return new CosmosConversationStore(await container('notifications'));
+  });
+  const invitationResponses = lazy(async () => {
+    const { CosmosInvitationResponses } = await import('../shared/adapters/cosmos/invitation-responses');
+    return new CosmosInvitationResponses(await container('providers'), () => clock.now());
+  });
+  const secrets = lazy(async (): Promise<SecretStore> => {
+    const { EnvSecretStore, KeyVaultSecretStore } = await import('../shared/adapters/partners/key-vault-secrets');
+    return settings.KEY_VAULT_URI
+      ? new KeyVaultSecretStore({ vaultUrl: settings.KEY_VAULT_URI, refreshIntervalMs: settings.SECRETS_REFRESH_SECONDS * 1000 })
+      : new EnvSecretStore();
+  });
+  const policy = async (partner: string) => {
+    const { createPartnerPolicy } = await import('../shared/adapters/partners/resilience');
+    return createPartnerPolicy(partner, {}, logger);
+  };
   const assets = lazy(async (): Promise<AssetRegistry> => {
+    if (settings.ASSETS_BASE_URL) {
+      const { HttpAssetRegistry } = await import('../shared/adapters/partners/assets-http');
+      return new HttpAssetRegistry({ baseUrl: settings.ASSETS_BASE_URL }, await secrets(), await policy('assets'));
+    }
     const [{ SandboxAssets }, { SANDBOX_ASSETS }] = await Promise.all([
       import('../shared/adapters/assets/sandbox-assets'),
       import('../shared/adapters/assets/sandbox-catalogue'),
     ]);
     return new SandboxAssets(SANDBOX_ASSETS);
+  });
+  const contracts = lazy(async (): Promise<ContractSigning | undefined> => {
+    const s = settings;
+    if (
+      !s.DOCUSIGN_OAUTH_BASE_URL ||
+      !s.DOCUSIGN_API_BASE_URL ||
+      !s.DOCUSIGN_ACCOUNT_ID ||
+      !s.DOCUSIGN_INTEGRATION_KEY ||
+      !s.DOCUSIGN_USER_ID ||
+      !s.DOCUSIGN_TEMPLATE_ID
+    )
+      return undefined;
+    const { DocuSignContractSigning } = await import('../shared/adapters/partners/docusign');
+    return new DocuSignContractSigning(
+      {
+        oauthBaseUrl: s.DOCUSIGN_OAUTH_BASE_URL,
+        apiBaseUrl: s.DOCUSIGN_API_BASE_URL,
+        accountId: s.DOCUSIGN_ACCOUNT_ID,
+        integrationKey: s.DOCUSIGN_INTEGRATION_KEY,
+        userId: s.DOCUSIGN_USER_ID,
+        templateId: s.DOCUSIGN_TEMPLATE_ID,
+      },
+      await secrets(),
+      await policy('docusign'),
+    );
+  });
+  const tasks = lazy(async (): Promise<TaskTracker | undefined> => {
+    if (!settings.ASANA_BASE_URL) return undefined;
+    const { AsanaTaskTracker } = await import('../shared/adapters/partners/asana');
+    return new AsanaTaskTracker({ baseUrl: settings.ASANA_BASE_URL }, await secrets(), await policy('asana'));
+  });
+  const tickets = lazy(async (): Promise<TicketSystem | undefined> => {
+    if (!settings.QSYSTEMS_BASE_URL) return undefined;
+    const { QsystemsTicketSystem } = await import('../shared/adapters/partners/qsystems');
+    return new QsystemsTicketSystem({ baseUrl: settings.QSYSTEMS_BASE_URL }, await secrets(), await policy('qsystems'));
   });
 
   const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
@@ -247,7 +341,14 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     publisher,
     email,
     whatsapp,
+    mediaFetcher,
+    conversations,
+    invitationResponses,
+    secrets,
     assets,
+    contracts,
+    tasks,
+    tickets,
     healthChecks,
   };
   return root;

@@ -11,6 +11,8 @@ import './http/orders';
 import './http/notifications';
 import './http/providers';
 import './webhooks/sendgrid';
+import './webhooks/jelou';
+import './webhooks/docusign';
 import './relay/outbox';
 import './timers/outbox-sweep';
 import './timers/compliance-watch';

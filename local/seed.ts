@@ -31,6 +31,8 @@ export interface SeedTargets {
   readonly clients: ClientRepository;
   readonly users: UserRepository;
   readonly providers: ProviderRepository;
+  /** The Asana sandbox's project: the demo client's orders get tasks there. */
+  readonly asanaProjectId?: string;
 }
 
 /** Returns false when the demo data was already there (a restart), true when it was written now. */
@@ -42,6 +44,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
     taxId: '900123456-8',
     timeZone: 'America/Bogota',
     currency: 'COP',
+    ...(t.asanaProjectId ? { asanaProjectId: t.asanaProjectId } : {}),
     createdAt: at,
     createdBy: DEMO.users.admin,
   };

@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { startSandboxes, type Sandboxes } from './sandboxes';
 import { loadOrCreateSendGridWebhookKey } from './webhook-keys';
 import { join } from 'node:path';
 import type { Role } from '../shared/domain/access/principal';
@@ -14,6 +15,9 @@ import { DEMO, seedDemoData } from './seed';
 import type { LocalBus } from './bus/local-bus';
 import { RUNNING_STACK_FILE, type RunningStack } from './stack-file';
 import { createBus, startWorkflowRuntime } from './workflow-runtime';
+
+/** The Jelou webhook's secret on the embedded stack (tests and the WhatsApp sandbox sign with it). */
+export const LOCAL_JELOU_WEBHOOK_SECRET = 'local-jelou-webhook-secret';
 
 export interface LocalStackOptions {
   /** Where every local service keeps its data (default `.local`). */
@@ -31,7 +35,12 @@ export interface LocalStack {
   readonly tokens: Readonly<Record<Role, string>>;
   readonly seeded: boolean;
   /** The embedded services this stack started (absent when a real endpoint was configured). */
-  readonly services: { readonly cosmos?: EmbeddedCosmos; readonly azurite?: AzuriteInstance; readonly bus?: LocalBus };
+  readonly services: {
+    readonly cosmos?: EmbeddedCosmos;
+    readonly azurite?: AzuriteInstance;
+    readonly bus?: LocalBus;
+    readonly sandboxes?: Sandboxes;
+  };
   close(): Promise<void>;
 }
 
@@ -47,7 +56,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const logger = opts.logger ?? createLogger({ fields: { app: 'algesta-local' } });
   const env = process.env;
   const closers: Closer[] = [];
-  const services: { cosmos?: EmbeddedCosmos; azurite?: AzuriteInstance; bus?: LocalBus } = {};
+  const services: { cosmos?: EmbeddedCosmos; azurite?: AzuriteInstance; bus?: LocalBus; sandboxes?: Sandboxes } = {};
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error('close failed', { error: err }));
   };
@@ -73,6 +82,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       logger.info('Azurite started', { blob: azurite.blobEndpoint, queue: azurite.queueEndpoint });
     }
     if (!env.SANDBOX_DIR) env.SANDBOX_DIR = join(opts.dataDir, 'sandbox');
+    // The partners' sandboxes (docs/integrations.md), unless real partners are configured: their
+    // settings and secrets (`SECRET_*`) fill only what is not set already.
+    let sandboxes: Sandboxes | undefined;
+    if (!env.DOCUSIGN_API_BASE_URL && !env.ASANA_BASE_URL && !env.ASSETS_BASE_URL && !env.QSYSTEMS_BASE_URL) {
+      sandboxes = await startSandboxes({ dataDir: join(opts.dataDir, 'sandboxes') });
+      closers.push(() => (sandboxes as Sandboxes).close());
+      for (const [k, v] of Object.entries(sandboxes.settings)) if (env[k] === undefined) env[k] = v;
+      services.sandboxes = sandboxes;
+    }
+    if (!env.JELOU_WEBHOOK_SECRET) env.JELOU_WEBHOOK_SECRET = LOCAL_JELOU_WEBHOOK_SECRET;
     if (!env.SENDGRID_WEBHOOK_PUBLIC_KEY) {
       env.SENDGRID_WEBHOOK_PUBLIC_KEY = (await loadOrCreateSendGridWebhookKey(join(opts.dataDir, 'sendgrid-webhook'))).publicKey;
     }
@@ -125,6 +144,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       log: (line) => logger.debug(line),
     });
     closers.push(() => http.close());
+    // DocuSign's sandbox posts its Connect messages to this host's webhook.
+    sandboxes?.docusign.setWebhookUrl(`${http.url}/api/webhooks/docusign`);
 
     if (services.cosmos) {
       // Lets `npm run dlq` work on this folder while the stack runs (it holds the folder's lock).
@@ -154,6 +175,7 @@ async function provisionAndSeed(root: import('../functions/composition-root').Ro
     clients: await root.clients(),
     users: await root.users(),
     providers: await root.providers(),
+    ...(process.env.ASANA_DEFAULT_PROJECT_GID ? { asanaProjectId: process.env.ASANA_DEFAULT_PROJECT_GID } : {}),
   });
   if (seeded) logger.info('demo data seeded', { clientId: DEMO.clientId });
   return seeded;

@@ -1,7 +1,9 @@
 import type { ClientDeps } from '../../shared/application/clients/clients';
 import type { OrderDeps } from '../../shared/application/orders/orders';
 import type { LifecycleDeps } from '../../shared/application/orders/lifecycle';
-import type { AttachmentDeps } from '../../shared/application/orders/attachments';
+import { storeFetchedPhoto, type AttachmentDeps } from '../../shared/application/orders/attachments';
+import type { PartnerSyncDeps } from '../../shared/application/orders/partner-sync';
+import type { WhatsAppDeps } from '../../shared/application/whatsapp/conversations';
 import type { OrdersWorkflowDeps } from '../../shared/application/orders/orders-workflow';
 import type { SlaWatchDeps } from '../../shared/application/orders/sla-watch';
 import type { ProviderDeps } from '../../shared/application/providers/providers';
@@ -59,4 +61,54 @@ export async function ordersWorkflowDeps(): Promise<OrdersWorkflowDeps> {
 export async function slaWatchDeps(): Promise<SlaWatchDeps> {
   const root = getRoot();
   return { orders: await root.orders(), clock: root.clock, ids: root.ids };
+}
+
+export async function partnerSyncDeps(): Promise<PartnerSyncDeps> {
+  const root = getRoot();
+  const [orders, clients, providers, users, contracts, tasks, tickets, files, attachments] = await Promise.all([
+    root.orders(),
+    root.clients(),
+    root.providers(),
+    root.users(),
+    root.contracts(),
+    root.tasks(),
+    root.tickets(),
+    root.files(),
+    root.attachments(),
+  ]);
+  return {
+    orders,
+    clients,
+    providers,
+    users,
+    files,
+    attachments,
+    clock: root.clock,
+    ...(contracts ? { contracts } : {}),
+    ...(tasks ? { tasks } : {}),
+    ...(tickets ? { tickets } : {}),
+  };
+}
+
+export async function whatsAppDeps(): Promise<WhatsAppDeps> {
+  const root = getRoot();
+  const [lifecycle, attachments, users, conversations, sender, mediaFetcher, invitationResponses] = await Promise.all([
+    lifecycleDeps(),
+    attachmentDeps(),
+    root.users(),
+    root.conversations(),
+    root.whatsapp(),
+    root.mediaFetcher(),
+    root.invitationResponses(),
+  ]);
+  return {
+    ...lifecycle,
+    phones: users,
+    conversations,
+    sender,
+    mediaFetcher,
+    invitationResponses,
+    mediaStore: { saveOrderPhoto: (call, orderId, bytes, type) => storeFetchedPhoto(attachments, call, orderId, bytes, type) },
+    logger: root.logger,
+  };
 }

@@ -226,7 +226,17 @@ export const orderSchema = z.object({
   visitDate: z.string().optional(),
   selectedQuoteId: z.string().optional(),
   approvedAmount: z.object({ amount: z.number().int(), currency: z.string() }).optional().describe('the NTE'),
-  contract: z.object({ requestedAt: z.string(), signedAt: z.string().optional(), envelopeId: z.string().optional() }).optional(),
+  contract: z
+    .object({
+      requestedAt: z.string(),
+      requestedBy: z.string().optional(),
+      envelopeId: z.string().optional(),
+      sentAt: z.string().optional(),
+      signedAt: z.string().optional(),
+      documentAttachmentId: z.string().optional().describe('the signed contract, among the attachments'),
+    })
+    .optional(),
+  asanaTaskGid: z.string().optional(),
   visitAt: z.string().optional(),
   hold: z.object({ reason: z.string(), since: z.string() }).optional(),
   completion: z.object({ report: z.string(), attachmentIds: z.array(z.string()), at: z.string() }).optional(),

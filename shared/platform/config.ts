@@ -59,8 +59,53 @@ export const settingsSchema = z
     SENDGRID_FROM_NAME: z.string().min(1).default('Algesta'),
     /** The Event Webhook's verification key (base64 of the ECDSA public key, from SendGrid's settings). */
     SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
+
+    /** Jelou (WhatsApp, docs/whatsapp.md). Without a bot id, WhatsApp messages go to the sandbox outbox. */
+    JELOU_BASE_URL: url.default('https://api.jelou.ai'),
+    JELOU_BOT_ID: z.string().min(1).optional(),
+    JELOU_CLIENT_ID: z.string().min(1).optional(),
+    JELOU_CLIENT_SECRET: z.string().min(1).optional(),
+    /** The inbound webhook's HMAC secret; unset = the webhook refuses all. */
+    JELOU_WEBHOOK_SECRET: z.string().min(1).optional(),
+    /** Hosts inbound media may be fetched from (comma-separated); empty = any https host. */
+    JELOU_MEDIA_HOSTS: commaList,
+
+    /** Partner secrets (docs/integrations.md): Key Vault when set, else `SECRET_<NAME>` variables. */
+    KEY_VAULT_URI: url.optional(),
+    SECRETS_REFRESH_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+
+    /** DocuSign eSignature (JWT grant); unset = contracts wait in CONTRACTING (the sandbox on the embedded stack). */
+    DOCUSIGN_OAUTH_BASE_URL: url.optional(),
+    DOCUSIGN_API_BASE_URL: url.optional(),
+    DOCUSIGN_ACCOUNT_ID: z.string().min(1).optional(),
+    DOCUSIGN_INTEGRATION_KEY: z.string().min(1).optional(),
+    DOCUSIGN_USER_ID: z.string().min(1).optional(),
+    DOCUSIGN_TEMPLATE_ID: z.string().min(1).optional(),
+    /** Asana; unset = no tasks. Each client names its project (`asanaProjectId`). */
+    ASANA_BASE_URL: url.optional(),
+    /** The assets system; unset = the built-in sandbox catalogue. */
+    ASSETS_BASE_URL: url.optional(),
+    /** Qsystems; unset = no ticket updates. */
+    QSYSTEMS_BASE_URL: url.optional(),
   })
   .superRefine((s, ctx) => {
+    const docusign = [
+      'DOCUSIGN_OAUTH_BASE_URL',
+      'DOCUSIGN_API_BASE_URL',
+      'DOCUSIGN_ACCOUNT_ID',
+      'DOCUSIGN_INTEGRATION_KEY',
+      'DOCUSIGN_USER_ID',
+      'DOCUSIGN_TEMPLATE_ID',
+    ] as const;
+    if (docusign.some((k) => s[k]) && !docusign.every((k) => s[k])) {
+      for (const k of docusign.filter((k) => !s[k]))
+        ctx.addIssue({ code: 'custom', path: [k], message: 'DocuSign needs all of its settings' });
+    }
+    const jelou = ['JELOU_BOT_ID', 'JELOU_CLIENT_ID', 'JELOU_CLIENT_SECRET'] as const;
+    if (jelou.some((k) => s[k]) && !jelou.every((k) => s[k])) {
+      for (const k of jelou.filter((k) => !s[k]))
+        ctx.addIssue({ code: 'custom', path: [k], message: 'Jelou needs its bot id and client credentials' });
+    }
     if (s.AUTH_MODE === 'entra' && !s.AUTH_JWKS_URI) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: 'required when AUTH_MODE=entra' });
     }

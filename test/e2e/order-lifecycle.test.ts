@@ -244,8 +244,10 @@ describe('order lifecycle over HTTP', () => {
 
   it('two conflicting actions at once: exactly one wins, the other gets 409 or 412, one history entry', async () => {
     const orderId = await newOrder('Carrera');
+    // Both end the order: whichever is written first, the other finds it ended (409) or lost the
+    // write (412) — never both applied.
     const [a, b] = await Promise.all([
-      api('POST', `/v1/orders/${orderId}/actions/triage`, { token: t.operator }),
+      api('POST', `/v1/orders/${orderId}/actions/cancel`, { token: t.client, body: { reason: 'Ya no' } }),
       api('POST', `/v1/orders/${orderId}/actions/reject`, { token: t.admin, body: { reason: 'Duplicada' } }),
     ]);
     const statuses = [a.status, b.status].sort();
@@ -253,7 +255,7 @@ describe('order lifecycle over HTTP', () => {
     expect([409, 412]).toContain(statuses[1]);
     const history = await api('GET', `/v1/orders/${orderId}/history`, { token: t.operator });
     expect(history.body.items).toHaveLength(2);
-    const winner = a.status === 200 ? 'TRIAGED' : 'REJECTED';
+    const winner = a.status === 200 ? 'CANCELLED' : 'REJECTED';
     expect((await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.status).toBe(winner);
   });
 });

@@ -40,6 +40,8 @@ const EXPECTED = [
   ['providers-scorecard', 'GET', 'v1/providers/{providerId}/scorecard'],
   ['providers-invitations', 'GET', 'v1/providers/{providerId}/invitations'],
   ['webhooks-sendgrid', 'POST', 'webhooks/sendgrid'],
+  ['webhooks-jelou', 'POST', 'webhooks/jelou'],
+  ['webhooks-docusign', 'POST', 'webhooks/docusign'],
 ] as const;
 
 /** Non-HTTP triggers: name → trigger type and its key settings. */

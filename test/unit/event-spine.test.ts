@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../shared/domain/shared/events';
-import { consume, type ProcessedEvents } from '../../shared/application/events/consumer';
+import { consume, MAX_HOLD_MS, type ProcessedEvents } from '../../shared/application/events/consumer';
+import { UnavailableError } from '../../shared/application/errors';
 import { InvalidEventError, parseEvent } from '../../shared/application/events/registry';
 import { outboxEntriesIn, relay, sweepOutbox, type Outbox, type OutboxEntry } from '../../shared/application/events/relay';
 import type { MessagePublisher, OutgoingMessage } from '../../shared/application/messaging';
@@ -132,6 +133,33 @@ describe('consumer framework', () => {
     await expect(consume('n', submitted(), { deliveryCount: 2 }, d, handlers)).rejects.toThrow('flaky');
     expect(await consume('n', submitted(), { deliveryCount: 3 }, d, handlers)).toBe('handled');
     expect(attempts).toBe(3);
+  });
+
+  it('a failure that says "not now" holds the message that long (capped) before the bus redelivers; others at once', async () => {
+    const held: number[] = [];
+    const d = { ...deps(), sleep: async (ms: number) => void held.push(ms) };
+    const fail = (err: Error) => ({
+      'order.submitted': async () => {
+        throw err;
+      },
+    });
+    await expect(
+      consume('n', submitted('evt_h1'), { deliveryCount: 1 }, d, fail(new UnavailableError('cosmos busy', 3))),
+    ).rejects.toThrow();
+    await expect(
+      consume(
+        'n',
+        submitted('evt_h2'),
+        { deliveryCount: 1 },
+        d,
+        fail(Object.assign(new Error('asana 429'), { retryAfterMs: 7000 })),
+      ),
+    ).rejects.toThrow();
+    await expect(
+      consume('n', submitted('evt_h3'), { deliveryCount: 1 }, d, fail(new UnavailableError('circuit open', 600))),
+    ).rejects.toThrow();
+    await expect(consume('n', submitted('evt_h4'), { deliveryCount: 1 }, d, fail(new Error('a bug')))).rejects.toThrow('a bug');
+    expect(held).toEqual([3000, 7000, MAX_HOLD_MS]);
   });
 
   it('an invalid event throws with its reason (the bus dead-letters it); a type without handler is ignored', async () => {

@@ -37,7 +37,13 @@ export const TOPOLOGY: TopologyDefinition = {
   subscriptions: [
     {
       name: 'orders-workflow',
-      eventTypes: ['order.submitted', 'order.quote-deadline-reached', 'order.sla-check-due', 'order.status-changed'],
+      eventTypes: [
+        'order.submitted',
+        'order.quote-deadline-reached',
+        'order.sla-check-due',
+        'order.status-changed',
+        'order.contract-requested',
+      ],
       ...common,
     },
     {
@@ -56,7 +62,8 @@ export const TOPOLOGY: TopologyDefinition = {
       ],
       ...common,
     },
-    { name: 'notifications', eventTypes: NOTIFIED_EVENT_TYPES, ...common },
+    // Notifications and the WhatsApp conversations (the same bounded context, DESIGN 2.3–2.4).
+    { name: 'notifications', eventTypes: [...NOTIFIED_EVENT_TYPES, 'whatsapp.inbound-received'], ...common },
   ],
 };
 

@@ -1,3 +1,4 @@
+import { UnavailableError } from '../errors';
 import type { AppLogger } from '../ports';
 import { parseEvent, type EventType, type TypedEvent } from './registry';
 
@@ -22,6 +23,18 @@ export interface DeliveryMeta {
   readonly messageId?: string;
 }
 
+/** The longest a failed message is held before it goes back to the bus (the lock is 60 s). */
+export const MAX_HOLD_MS = 20_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How long the failure asked us to wait: `UnavailableError.retryAfterSeconds`, or a partner's `retryAfterMs`. */
+function retryDelayOf(err: unknown): number {
+  if (err instanceof UnavailableError) return err.retryAfterSeconds * 1000;
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
 /**
  * Runs one delivered message through a consumer's handlers, once in effect: a message whose event
  * this consumer already handled is acknowledged without running anything. Handlers are written so
@@ -34,7 +47,7 @@ export async function consume(
   consumer: string,
   body: unknown,
   meta: DeliveryMeta,
-  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date },
+  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date; sleep?: (ms: number) => Promise<void> },
   handlers: EventHandlers,
 ): Promise<'handled' | 'duplicate' | 'ignored'> {
   const event = parseEvent(body);
@@ -59,7 +72,12 @@ export async function consume(
   try {
     await handler(event, { logger, deliveryCount: meta.deliveryCount });
   } catch (err) {
-    logger.error('event handler failed; the bus will retry', { error: err });
+    const holdMs = Math.min(retryDelayOf(err), MAX_HOLD_MS);
+    logger.error('event handler failed; the bus will retry', { error: err, ...(holdMs ? { holdMs } : {}) });
+    // A partner (or Cosmos) that said "not now" is given that time before the bus redelivers: the
+    // bus itself redelivers at once, and ten quick failures would dead-letter a message that only
+    // needed a minute. The hold stays well inside the message lock.
+    if (holdMs > 0) await (deps.sleep ?? sleep)(holdMs);
     throw err;
   }
   await deps.processed.record(consumer, event.id, deps.now());

@@ -99,6 +99,22 @@ export const EVENT_REGISTRY = {
   'order.rated': { version: 1, data: orderProviderData.extend({ score: z.number().int().min(1).max(5) }) },
   'order.rework-requested': { version: 1, data: orderProviderData },
 
+  // ---- WhatsApp ----
+  /** An inbound WhatsApp message, verified by the Jelou webhook and queued for the conversation. */
+  'whatsapp.inbound-received': {
+    version: 1,
+    data: z.object({
+      eventId: z.string().min(1),
+      from: z.string().regex(/^\+[1-9]\d{6,14}$/),
+      at: z.string(),
+      kind: z.enum(['text', 'image', 'interactive', 'other']),
+      text: z.string().optional(),
+      mediaUrl: z.string().optional(),
+      mediaContentType: z.string().optional(),
+      buttonId: z.string().optional(),
+    }),
+  },
+
   // ---- providers ----
   'provider.registered': {
     version: 1,

@@ -147,3 +147,47 @@ export async function requireStoredAttachment(
     ]);
   return a;
 }
+
+/**
+ * A photo the platform fetched for the caller (WhatsApp media): stored in `order-files` and recorded
+ * as a STORED attachment after the same real-type and size checks as a browser upload. The caller
+ * must see the order. Answers the attachment id.
+ */
+export async function storeFetchedPhoto(
+  deps: AttachmentDeps,
+  call: CallContext,
+  orderId: string,
+  bytes: Uint8Array,
+  contentType: string,
+): Promise<string> {
+  const order = (await getOrder(deps, call, orderId)).value;
+  if (!isAllowedFileType(contentType) || !contentType.startsWith('image/'))
+    throw new InvalidInputError('only photos can be attached from WhatsApp', [
+      { field: 'contentType', message: 'JPEG, PNG, HEIC or WebP' },
+    ]);
+  const check = checkUpload(
+    { contentType, size: bytes.byteLength },
+    { size: bytes.byteLength, contentType, head: bytes.subarray(0, 64) },
+  );
+  if (!check.ok)
+    throw new InvalidInputError(`the photo was rejected: ${check.reason}`, [{ field: 'file', message: check.reason }]);
+  const now = deps.clock.now().toISOString();
+  const id = makeId('attachment', deps.ids.ulid());
+  const blobName = `orders/${orderId}/${id}`;
+  await deps.files.save('order-files', blobName, bytes, contentType);
+  await deps.attachments.put({
+    id,
+    orderId,
+    clientId: order.clientId,
+    kind: 'photo',
+    fileName: `whatsapp-${id}.${contentType.split('/')[1]}`,
+    contentType,
+    size: bytes.byteLength,
+    blobName,
+    status: 'STORED',
+    createdAt: now,
+    createdBy: call.principal.userId,
+    confirmedAt: now,
+  });
+  return id;
+}

@@ -186,6 +186,26 @@ export async function performOrderAction(
   body: Record<string, unknown>,
   ifMatch?: string,
 ): Promise<Versioned<Order>> {
+  // Without If-Match the caller asks for the action on the order as it is now: a write lost to a
+  // background step (the workflow recording an envelope or a task) is decided again on the fresh
+  // order. With If-Match, or after a few tries, the 412 stands.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await performOnce(deps, call, orderId, action, body, ifMatch);
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError) || ifMatch !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function performOnce(
+  deps: LifecycleDeps,
+  call: CallContext,
+  orderId: string,
+  action: ApiAction,
+  body: Record<string, unknown>,
+  ifMatch: string | undefined,
+): Promise<Versioned<Order>> {
   const current = await getOrder(deps, call, orderId);
   const [input, sla] = await Promise.all([
     inputFor(deps, call, current.value, action, body),

@@ -17,9 +17,9 @@ export interface OrdersWorkflowDeps {
 
 const MAX_ATTEMPTS = 3;
 
-/** Reads the order, applies `change` (undefined: nothing to do) and writes it, retrying a lost race. */
-async function amend(
-  deps: OrdersWorkflowDeps,
+/** Reads the order, applies `change` (undefined: nothing to do) and writes it without a history entry or a new version (not a transition), retrying a lost race. */
+export async function amend(
+  deps: { readonly orders: OrderRepository },
   clientId: string,
   orderId: string,
   change: (o: Order) => Promise<Partial<Order> | undefined>,

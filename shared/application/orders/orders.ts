@@ -42,7 +42,8 @@ export interface CreateOrderInput extends Pick<
   readonly clientId?: string;
   /** Staff creating on someone's behalf name the requester; otherwise the caller is the requester. */
   readonly requester?: Contact;
-  readonly channel?: Exclude<OrderChannel, 'whatsapp'>;
+  /** The HTTP schema admits `dashboard` and `api`; `whatsapp` is set by the WhatsApp conversation. */
+  readonly channel?: OrderChannel;
 }
 
 function clientOf(call: CallContext, input: CreateOrderInput): string {

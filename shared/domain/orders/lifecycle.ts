@@ -97,7 +97,18 @@ export interface OrderLifecycle extends OrderSla {
   /** The approved not-to-exceed amount. */
   readonly approvedAmount?: Money;
   readonly providerId?: string;
-  readonly contract?: { readonly requestedAt: string; readonly signedAt?: string; readonly envelopeId?: string };
+  readonly contract?: {
+    readonly requestedAt: string;
+    readonly requestedBy?: string;
+    /** Set by the orders workflow once DocuSign has the envelope. */
+    readonly envelopeId?: string;
+    readonly sentAt?: string;
+    readonly signedAt?: string;
+    /** The signed contract stored in `order-files` (an attachment of kind `contract`). */
+    readonly documentAttachmentId?: string;
+  };
+  /** The order's task in the client's Asana project (Integrations). */
+  readonly asanaTaskGid?: string;
   readonly visitAt?: string;
   readonly hold?: { readonly reason: string; readonly since: string };
   readonly completion?: { readonly report: string; readonly attachmentIds: readonly string[]; readonly at: string };
@@ -303,7 +314,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
             approvalLimit: input.approvalLimit ?? null,
           })
         : undefined,
-    effect: (c) => contractRequested(c.order, c.now, { amount: c.order.approvedAmount }),
+    effect: (c) => contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount }),
   },
   'reject-quote': {
     from: ['AWAITING_APPROVAL'],
@@ -323,6 +334,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
       contractRequested(
         { ...c.order, providerId: c.input.providerId },
         c.now,
+        c.by,
         { providerId: c.input.providerId, amount: c.input.amount },
         { providerId: c.input.providerId, approvedAmount: c.input.amount },
       ),
@@ -484,12 +496,14 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
 function contractRequested(
   order: LifecycleOrder,
   now: string,
+  by: Actor,
   details: Record<string, unknown>,
   patch: Partial<LifecycleOrder> = {},
 ): ReturnType<Effect<'approve'>> {
   const amount = patch.approvedAmount ?? order.approvedAmount;
   return {
-    patch: { ...patch, contract: { requestedAt: now } },
+    // Who approved (or assigned) signs for the client when it is a client user; else the requester.
+    patch: { ...patch, contract: { requestedAt: now, requestedBy: by.userId } },
     details,
     events: [
       {

@@ -52,7 +52,7 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
    */
   readonly auth: 'bearer' | 'anonymous' | 'signature';
   /** Signature endpoints: false → 401 and nothing else runs (no parsing, no handler). */
-  readonly verifySignature?: (rawBody: Uint8Array, headers: { get(name: string): string | null }) => Promise<boolean> | boolean;
+  readonly verifySignature?: (rawBody: Uint8Array, headers: Headers) => Promise<boolean> | boolean;
   /** A tighter body limit than the API's default (webhooks). */
   readonly maxBodyBytes?: number;
   readonly params?: z.ZodType<P>;

@@ -99,7 +99,13 @@ const anonymous: Principal = { userId: 'anonymous', role: 'client' };
 const partner = (endpoint: AnyEndpoint): Principal => ({ userId: `webhook:${endpoint.name}`, role: 'client' });
 
 async function verifySignature(endpoint: AnyEndpoint, request: HttpRequest, rawBody: Uint8Array): Promise<void> {
-  const valid = endpoint.verifySignature ? await endpoint.verifySignature(rawBody, request.headers) : false;
+  let valid = false;
+  try {
+    valid = endpoint.verifySignature ? await endpoint.verifySignature(rawBody, request.headers as unknown as Headers) : false;
+  } catch {
+    // A secret that cannot be read now (Key Vault down): refused; the partner retries later.
+    valid = false;
+  }
   if (!valid) throw new AuthenticationError('invalid_request', 'the request signature is missing or does not match');
 }
 

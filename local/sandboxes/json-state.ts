@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * A sandbox's state as one JSON file (`<dir>/state.json`), read at start and rewritten after every
+ * change (temp file + rename, one write at a time), so a restarted local stack finds its envelopes,
+ * tasks, records and tickets again. Small by nature: sandboxes hold what a developer clicked.
+ */
+export class JsonState<T> {
+  private writing: Promise<void> = Promise.resolve();
+  readonly value: T;
+
+  private constructor(
+    private readonly file: string,
+    value: T,
+  ) {
+    this.value = value;
+  }
+
+  static async open<T>(dir: string, initial: () => T): Promise<JsonState<T>> {
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'state.json');
+    const value = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : initial();
+    return new JsonState(file, value);
+  }
+
+  /** Writes the current value; resolves when it is on disk. */
+  save(): Promise<void> {
+    const snapshot = JSON.stringify(this.value, null, 2);
+    const write = this.writing.then(async () => {
+      await writeFile(`${this.file}.tmp`, snapshot, 'utf8');
+      await rename(`${this.file}.tmp`, this.file);
+    });
+    // A failed write fails its caller, not every later one.
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+}

@@ -1,0 +1,186 @@
+import { clientIdOfOrder } from '../../domain/shared/ids';
+import type { Order } from '../../domain/orders/order';
+import type { AttachmentRepository } from './attachments';
+import type { FileStore } from '../files';
+import type { ContractEvent, ContractSigning, TaskTracker, TicketSystem } from '../integrations/ports';
+import type { ClientRepository, Clock, OrderRepository, ProviderRepository, UserRepository } from '../ports';
+import { ApplicationError } from '../errors';
+import { contractDeclined, contractSigned, type LifecycleDeps, type SystemCall } from './lifecycle';
+import { amend } from './orders-workflow';
+
+/**
+ * The orders workflow's partner steps beyond the assets system (DESIGN 3): the DocuSign contract
+ * envelope and the signed PDF, the client's Asana task, and the Qsystems ticket. Each reads the
+ * order afresh and writes what it did on the order, so a redelivered or out-of-order event does
+ * nothing twice and a stale one never overwrites newer news.
+ */
+export interface PartnerSyncDeps {
+  readonly orders: OrderRepository;
+  readonly clients: Pick<ClientRepository, 'get'>;
+  readonly providers: Pick<ProviderRepository, 'get'>;
+  readonly users: Pick<UserRepository, 'get'>;
+  /** Each partner is optional: an environment without it skips its steps (docs/integrations.md). */
+  readonly contracts?: ContractSigning;
+  readonly tasks?: TaskTracker;
+  readonly tickets?: TicketSystem;
+  readonly files: Pick<FileStore, 'save'>;
+  readonly attachments: Pick<AttachmentRepository, 'put'>;
+  readonly clock: Clock;
+}
+
+/** A partner step that cannot be done (no signer e-mail, say) — dead-lettered with this reason. */
+export class PartnerStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartnerStepError';
+  }
+}
+
+/**
+ * `order.contract-requested`: sends the contract envelope — the provider signs for itself, the
+ * client user who approved signs for the client (the requester when staff approved or assigned).
+ * Idempotent: an envelope already recorded is not sent again, and the adapter finds an envelope
+ * already out for the order if a previous attempt died before recording it.
+ */
+export async function sendContract(deps: PartnerSyncDeps, clientId: string, orderId: string): Promise<void> {
+  const contracts = deps.contracts;
+  if (!contracts) return;
+  await amend(deps, clientId, orderId, async (o) => {
+    if (o.status !== 'CONTRACTING' || !o.contract || o.contract.envelopeId || !o.providerId || !o.approvedAmount)
+      return undefined;
+    const provider = (await deps.providers.get(o.providerId))?.value;
+    if (!provider) throw new PartnerStepError(`provider ${o.providerId} not found`);
+    const approver = o.contract.requestedBy ? (await deps.users.get(o.contract.requestedBy))?.value : undefined;
+    const signer = approver?.role === 'client' && approver.email ? approver : (await deps.users.get(o.requester.userId))?.value;
+    const clientEmail = signer?.email ?? o.requester.email;
+    if (!clientEmail) throw new PartnerStepError(`no e-mail address for the client's signer of ${o.id}`);
+    const { envelopeId } = await contracts.createEnvelope({
+      orderId: o.id,
+      clientId: o.clientId,
+      title: o.title,
+      amount: o.approvedAmount,
+      providerSigner: { name: provider.contacts.name ?? provider.legalName, email: provider.contacts.email },
+      clientSigner: { name: signer?.name ?? o.requester.name, email: clientEmail },
+    });
+    return { contract: { ...o.contract, envelopeId, sentAt: deps.clock.now().toISOString() } };
+  });
+}
+
+/**
+ * The DocuSign Connect webhook's command: a completed envelope signs the contract, a declined or
+ * voided one declines it. An event for an envelope the order does not carry (an earlier round), for
+ * an order that already left CONTRACTING (a duplicate or a late delivery), or without an order is
+ * acknowledged and changes nothing. Answers what happened, for the webhook's log.
+ */
+export async function applyContractEvent(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  event: ContractEvent,
+): Promise<'signed' | 'declined' | 'ignored'> {
+  if (event.event === 'other' || !event.orderId) return 'ignored';
+  const clientId = clientIdOfOrder(event.orderId);
+  const order = clientId ? (await deps.orders.get(clientId, event.orderId))?.value : undefined;
+  if (!order || order.status !== 'CONTRACTING') return 'ignored';
+  if (order.contract?.envelopeId && order.contract.envelopeId !== event.envelopeId) return 'ignored';
+  try {
+    if (event.event === 'envelope-completed') {
+      await contractSigned(deps, call, order.clientId, order.id, event.envelopeId);
+      return 'signed';
+    }
+    await contractDeclined(
+      deps,
+      call,
+      order.clientId,
+      order.id,
+      event.event === 'envelope-voided' ? 'the envelope was voided' : 'a signer declined',
+    );
+    return 'declined';
+  } catch (err) {
+    // Another delivery of the same news won the race: the order moved on, nothing more to do.
+    if (err instanceof ApplicationError) return 'ignored';
+    throw err;
+  }
+}
+
+/**
+ * After `contract-signed`: the combined signed PDF is stored in `order-files` and listed among the
+ * order's attachments (kind `contract`). Once per order.
+ */
+export async function storeSignedContract(deps: PartnerSyncDeps, clientId: string, orderId: string): Promise<void> {
+  const contracts = deps.contracts;
+  if (!contracts) return;
+  await amend(deps, clientId, orderId, async (o) => {
+    const envelopeId = o.contract?.envelopeId;
+    if (!o.contract?.signedAt || !envelopeId || o.contract.documentAttachmentId) return undefined;
+    const pdf = await contracts.getCombinedDocument(envelopeId);
+    const id = `att_contract_${envelopeId.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 120);
+    const blobName = `orders/${o.id}/${id}`;
+    const now = deps.clock.now().toISOString();
+    await deps.files.save('order-files', blobName, pdf, 'application/pdf');
+    await deps.attachments.put({
+      id,
+      orderId: o.id,
+      clientId: o.clientId,
+      kind: 'contract',
+      fileName: `contrato-${o.id}.pdf`,
+      contentType: 'application/pdf',
+      size: pdf.byteLength,
+      blobName,
+      status: 'STORED',
+      createdAt: now,
+      createdBy: 'system',
+      confirmedAt: now,
+    });
+    return { contract: { ...o.contract, documentAttachmentId: id } };
+  });
+}
+
+const ENDED = ['CLOSED', 'CANCELLED', 'REJECTED'];
+
+function taskNotes(o: Order): string {
+  return [`Orden ${o.id}`, `Estado: ${o.status}`, `Prioridad: ${o.priority}`, `Categoría: ${o.category}`, '', o.description].join(
+    '\n',
+  );
+}
+
+/**
+ * The order's task in the client's Asana project (clients without a project have none). Created
+ * only on `order.submitted` (`create`), one event per order, so two concurrent deliveries of
+ * different events cannot both create it; every status change then writes the order as it is now —
+ * a late event writes the latest state, not its own — and completes the task when the order ends.
+ */
+export async function syncAsanaTask(
+  deps: PartnerSyncDeps,
+  clientId: string,
+  orderId: string,
+  opts: { create: boolean },
+): Promise<void> {
+  const tasks = deps.tasks;
+  if (!tasks) return;
+  const client = (await deps.clients.get(clientId))?.value;
+  if (!client?.asanaProjectId) return;
+  const projectGid = client.asanaProjectId;
+  const order = await amend(deps, clientId, orderId, async (o) => {
+    if (o.asanaTaskGid || !opts.create) return undefined;
+    const { gid } = await tasks.ensureTask({
+      orderId: o.id,
+      projectGid,
+      name: `[${o.id}] ${o.title}`,
+      notes: taskNotes(o),
+      status: o.status,
+    });
+    return { asanaTaskGid: gid };
+  });
+  const o = order?.value;
+  if (!o?.asanaTaskGid) return;
+  await tasks.updateTask(o.asanaTaskGid, { notes: taskNotes(o), completed: ENDED.includes(o.status) });
+}
+
+/** Any status change of an order with a Qsystems ticket: its status, stamped with the order's version. */
+export async function pushTicketStatus(deps: PartnerSyncDeps, clientId: string, orderId: string): Promise<void> {
+  const tickets = deps.tickets;
+  if (!tickets) return;
+  const o = (await deps.orders.get(clientId, orderId))?.value;
+  if (!o?.externalRef) return;
+  await tickets.pushStatus({ ticketRef: o.externalRef, status: o.status, sequence: o.version, at: o.updatedAt });
+}

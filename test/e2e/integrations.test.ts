@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../../local/seed';
+import { apiClient, eventually, startTestStack } from '../support/stack';
+import { PNG, putFile } from '../support/files';
+
+/**
+ * The partners on the local host, each through its real HTTP adapter against its sandbox: the
+ * DocuSign contract gate end to end (envelope on approval, Connect webhook signed by the sandbox,
+ * the signed PDF stored among the attachments, a decline back to quoting, duplicates and forgeries
+ * without effect), the client's Asana task, the Qsystems ticket, and an Asana outage that the bus
+ * rides out without doubling anything.
+ */
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let api: ReturnType<typeof apiClient>;
+let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
+const sandboxes = () => stack.services.sandboxes!;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(`${stack.url}/api`);
+  t = stack.tokens;
+});
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
+
+async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
+  const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
+  if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
+  return r;
+}
+
+/** A new order approved by the client after a quote: CONTRACTING, with an envelope on its way. */
+async function approvedOrder(title: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await api('POST', '/v1/orders', {
+    token: t.client,
+    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x', ...extra },
+  });
+  expect(r.status, r.text).toBe(201);
+  const id = r.body.id;
+  await act(id, 'triage', t.operator);
+  await act(id, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
+  const quote = await api('POST', `/v1/orders/${id}/quotes`, {
+    token: t.provider,
+    body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
+  });
+  await act(id, 'select-quote', t.operator, { quoteId: quote.body.id });
+  await act(id, 'approve', t.client);
+  return id;
+}
+
+const envelopeOf = (id: string) =>
+  eventually(async () => {
+    const o = await order(id);
+    return o.contract?.envelopeId ? (o.contract.envelopeId as string) : undefined;
+  });
+
+describe('partners on the local host', () => {
+  it('DocuSign: envelope on approval, signed through Connect, the signed PDF stored; redelivery and forgery change nothing', async () => {
+    const id = await approvedOrder('Contrato');
+    const envelopeId = await envelopeOf(id);
+    const envelope = sandboxes().docusign.envelope(envelopeId)!;
+    expect(envelope.textCustomFields).toContainEqual({ name: 'orderId', value: id });
+    const signers = envelope.templateRoles.map((r) => r.email);
+    expect(signers).toHaveLength(2);
+    expect(signers).toContain('client@demo.algesta.local'); // the client user who approved
+
+    // A forged Connect message is refused before anything happens.
+    const forged = sandboxes().docusign.connectMessage(envelopeId, 'envelope-completed');
+    const refused = await api('POST', '/webhooks/docusign', {
+      rawBody: forged.rawBody,
+      headers: { ...forged.headers, 'x-docusign-signature-1': Buffer.from('x'.repeat(32)).toString('base64') },
+    });
+    expect(refused.status).toBe(401);
+    expect((await order(id)).status).toBe('CONTRACTING');
+
+    const delivery = await sandboxes().docusign.complete(envelopeId);
+    expect(delivery.status).toBe(200);
+    expect((await order(id)).status).toBe('SCHEDULED');
+    await sandboxes().docusign.redeliver(sandboxes().docusign.deliveries.indexOf(delivery));
+    const history = await api('GET', `/v1/orders/${id}/history?limit=100`, { token: t.operator });
+    expect(history.body.items.filter((h: { action: string }) => h.action === 'contract-signed')).toHaveLength(1);
+
+    const stored = await eventually(async () => {
+      const o = await order(id);
+      return o.contract?.documentAttachmentId ? o : undefined;
+    });
+    const attachments = await api('GET', `/v1/orders/${id}/attachments`, { token: t.client });
+    const contract = attachments.body.items.find((a: { id: string }) => a.id === stored.contract.documentAttachmentId);
+    expect(contract).toMatchObject({ kind: 'contract', contentType: 'application/pdf', status: 'STORED' });
+    const pdf = Buffer.from(await (await fetch(contract.downloadUrl)).arrayBuffer());
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('DocuSign: a declined envelope sends the order back to quoting; the next approval gets a new envelope', async () => {
+    const id = await approvedOrder('Contrato rechazado');
+    const first = await envelopeOf(id);
+    await sandboxes().docusign.decline(first, 'No de acuerdo');
+    expect((await order(id)).status).toBe('QUOTING');
+    const quotes = await api('GET', `/v1/orders/${id}/quotes`, { token: t.operator });
+    await act(id, 'select-quote', t.operator, { quoteId: quotes.body.items[0].id });
+    await act(id, 'approve', t.client);
+    const second = await envelopeOf(id);
+    expect(second).not.toBe(first);
+    // A late "completed" for the declined envelope changes nothing.
+    await sandboxes().docusign.deliver(first, 'envelope-completed');
+    expect((await order(id)).status).toBe('CONTRACTING');
+  });
+
+  it('Asana and Qsystems follow the order: one task per order, completed on close; the ticket holds the latest status', async () => {
+    const ref = `QS-${Date.now()}`;
+    const id = await approvedOrder('Seguimiento', { externalRef: ref });
+    const gid = await eventually(async () => (await order(id)).asanaTaskGid as string | undefined);
+    await sandboxes().docusign.complete(await envelopeOf(id));
+    await act(id, 'schedule', t.provider, { visitAt: inHours(24) });
+    await act(id, 'check-in', t.provider);
+    const photo = await api('POST', `/v1/orders/${id}/attachments`, {
+      token: t.provider,
+      body: { kind: 'photo', fileName: 'f.png', contentType: 'image/png', size: PNG.length },
+    });
+    await putFile(photo.body.upload, PNG);
+    await api('POST', `/v1/orders/${id}/attachments/${photo.body.attachment.id}/confirm`, { token: t.provider });
+    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo.body.attachment.id] });
+    await act(id, 'verify', t.client);
+    await act(id, 'invoice', t.provider, { invoiceNumber: `FV-${ref}`, amount: { amount: 700_000_00, currency: 'COP' } });
+    const closed = await act(id, 'close', t.operator);
+    const task = await eventually(async () => {
+      const found = sandboxes().asana.task(gid);
+      return found?.completed ? found : undefined;
+    });
+    expect(task.notes).toContain('CLOSED');
+    expect(
+      sandboxes()
+        .asana.tasks()
+        .filter((x) => x.notes.includes(id)),
+    ).toHaveLength(1);
+    const ticket = await eventually(async () => {
+      const found = sandboxes().qsystems.ticket(ref);
+      return found?.status === 'CLOSED' ? found : undefined;
+    });
+    expect(ticket.sequence).toBe(closed.body.version);
+    // The ticket never went backwards, whatever order the updates arrived in.
+    const sequences = ticket.history.map((h) => h.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  });
+
+  it('an Asana outage during creation: the order moves on; once the partner answers, the task exists exactly once', async () => {
+    const failedBefore = sandboxes().asana.requests.filter((r) => r.outcome === 'failed').length;
+    // Four failures in a row: the adapter's in-process retries absorb them or the message goes back
+    // to the bus (held first); either way nothing is created twice.
+    sandboxes().asana.failNext(4, 503);
+    const r = await api('POST', '/v1/orders', {
+      token: t.client,
+      body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title: 'Asana caído', description: 'x' },
+    });
+    expect(r.status).toBe(201); // the API never waits for a partner
+    const id = r.body.id as string;
+    const gid = await eventually(async () => (await order(id)).asanaTaskGid as string | undefined, 30_000);
+    expect(sandboxes().asana.requests.filter((x) => x.outcome === 'failed').length - failedBefore).toBe(4);
+    expect(
+      sandboxes()
+        .asana.tasks()
+        .filter((x) => x.notes.includes(id))
+        .map((x) => x.gid),
+    ).toEqual([gid]);
+  });
+});
