@@ -123,7 +123,7 @@ describe('WhatsApp on the local host', () => {
     });
   });
 
-  it('an unknown number gets one polite reply, ever; a forged signature is refused and changes nothing', async () => {
+  it('an unknown number gets one polite reply, ever; forged, oversized and malformed requests are refused', async () => {
     const stranger = '+573119998877';
     const first = await say(stranger, { text: 'Hola' });
     expect(first).toHaveLength(1);
@@ -133,5 +133,9 @@ describe('WhatsApp on the local host', () => {
     expect(await textsTo(stranger)).toHaveLength(1);
     const forged = await jelou.sendInbound({ from: CLIENT_PHONE, text: 'Hola' }, { signature: `sha256=${'0'.repeat(64)}` });
     expect(forged.status).toBe(401);
+    // Bigger than any Jelou event: refused before the signature is even looked at.
+    expect((await jelou.sendInbound({ from: CLIENT_PHONE, text: 'x'.repeat(70 * 1024) })).status).toBe(413);
+    // Signed but not Jelou's shape: a 4xx, nothing queued.
+    expect((await jelou.sendInbound({ from: 'not-a-phone', text: 'x' })).status).toBe(422);
   });
 });
