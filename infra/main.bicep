@@ -63,6 +63,21 @@ param authAudience string
 @description('Origins of the dashboard (CORS for the API and for direct file uploads).')
 param corsAllowedOrigins string[]
 
+@description('Partner endpoints and ids per environment; an empty value leaves that partner unused (docs/integrations.md).')
+param partners {
+  jelouBotId: string
+  jelouClientId: string
+  docusignOAuthBaseUrl: string
+  docusignApiBaseUrl: string
+  docusignAccountId: string
+  docusignIntegrationKey: string
+  docusignUserId: string
+  docusignTemplateId: string
+  asanaBaseUrl: string
+  assetsBaseUrl: string
+  qsystemsBaseUrl: string
+}
+
 @description('Sender address of the app\'s e-mail (a verified sender in SendGrid).')
 param emailFromAddress string
 
@@ -223,6 +238,8 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosEndpoint: cosmos.outputs.endpoint
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     keyVaultName: keyVault.outputs.vaultName
+    keyVaultUri: keyVault.outputs.vaultUri
+    partners: partners
     appInsightsName: monitoring.outputs.appInsightsName
     authIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
     authAudience: authAudience

@@ -31,3 +31,20 @@ param alertEmailAddresses = empty(readEnvironmentVariable('ALGESTA_ALERT_EMAILS'
 param deployerPrincipalId = ''
 param deployerPrincipalType = 'ServicePrincipal'
 param operatorsGroupObjectId = readEnvironmentVariable('ALGESTA_OPERATORS_GROUP_ID', '')
+
+// Partners: empty until the environment's accounts exist (docs/integrations.md lists what each needs).
+// DocuSign's demo hosts are account-d.docusign.com / demo.docusign.net; production uses
+// account.docusign.com / the account's base URI.
+param partners = {
+  jelouBotId: ''
+  jelouClientId: ''
+  docusignOAuthBaseUrl: ''
+  docusignApiBaseUrl: ''
+  docusignAccountId: ''
+  docusignIntegrationKey: ''
+  docusignUserId: ''
+  docusignTemplateId: ''
+  asanaBaseUrl: 'https://app.asana.com/api/1.0'
+  assetsBaseUrl: ''
+  qsystemsBaseUrl: ''
+}

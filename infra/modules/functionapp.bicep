@@ -64,6 +64,24 @@ param authJwksUri string
 @description('Origins of the dashboard (CORS_ALLOWED_ORIGINS). The app answers CORS itself; the platform\'s CORS stays off because it would take over.')
 param corsAllowedOrigins string[]
 
+@description('The vault of the partner secrets the adapters read through the SDK (KEY_VAULT_URI).')
+param keyVaultUri string
+
+@description('Partner endpoints and ids (docs/integrations.md, docs/whatsapp.md); empty = the partner is not used.')
+param partners {
+  jelouBotId: string
+  jelouClientId: string
+  docusignOAuthBaseUrl: string
+  docusignApiBaseUrl: string
+  docusignAccountId: string
+  docusignIntegrationKey: string
+  docusignUserId: string
+  docusignTemplateId: string
+  asanaBaseUrl: string
+  assetsBaseUrl: string
+  qsystemsBaseUrl: string
+}
+
 @description('Sender address of the app\'s e-mail (SENDGRID_FROM_EMAIL), a verified sender in SendGrid.')
 param emailFromAddress string
 
@@ -89,6 +107,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 var keyVaultSettings = {
   SENDGRID_API_KEY: 'sendgrid-api-key'
   SENDGRID_WEBHOOK_PUBLIC_KEY: 'sendgrid-webhook-public-key'
+  JELOU_CLIENT_SECRET: 'jelou-client-secret'
+  JELOU_WEBHOOK_SECRET: 'jelou-webhook-secret'
 }
 
 var keyVaultReferences = toObject(
@@ -128,6 +148,24 @@ var appSettings = {
   SENDGRID_FROM_NAME: emailFromName
   // Empty means unset: the code's default, SendGrid's global API.
   SENDGRID_API_BASE_URL: ''
+  // WhatsApp through Jelou (the client secret and the webhook secret come from Key Vault).
+  JELOU_BASE_URL: 'https://api.jelou.ai'
+  JELOU_BOT_ID: partners.jelouBotId
+  JELOU_CLIENT_ID: partners.jelouClientId
+  // Empty: inbound media from any https host.
+  JELOU_MEDIA_HOSTS: ''
+  // Partner secrets read through the SDK, refreshed every 5 minutes (rotation without restart).
+  KEY_VAULT_URI: keyVaultUri
+  SECRETS_REFRESH_SECONDS: '300'
+  DOCUSIGN_OAUTH_BASE_URL: partners.docusignOAuthBaseUrl
+  DOCUSIGN_API_BASE_URL: partners.docusignApiBaseUrl
+  DOCUSIGN_ACCOUNT_ID: partners.docusignAccountId
+  DOCUSIGN_INTEGRATION_KEY: partners.docusignIntegrationKey
+  DOCUSIGN_USER_ID: partners.docusignUserId
+  DOCUSIGN_TEMPLATE_ID: partners.docusignTemplateId
+  ASANA_BASE_URL: partners.asanaBaseUrl
+  ASSETS_BASE_URL: partners.assetsBaseUrl
+  QSYSTEMS_BASE_URL: partners.qsystemsBaseUrl
 }
 
 module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {

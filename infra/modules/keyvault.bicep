@@ -25,6 +25,8 @@ var expectedSecretNames = [
   'qsystems-api-token'
   'sendgrid-api-key'
   'sendgrid-webhook-public-key'
+  'jelou-client-secret'
+  'jelou-webhook-secret'
 ]
 
 module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {

@@ -23,7 +23,13 @@ var topicName = 'domain-events'
 var workflows = [
   {
     name: 'orders-workflow'
-    eventTypes: ['order.submitted', 'order.quote-deadline-reached', 'order.sla-check-due', 'order.status-changed']
+    eventTypes: [
+      'order.submitted'
+      'order.quote-deadline-reached'
+      'order.sla-check-due'
+      'order.status-changed'
+      'order.contract-requested'
+    ]
   }
   {
     name: 'providers-workflow'
@@ -55,6 +61,7 @@ var workflows = [
       'provider.document-expiring'
       'provider.approved'
       'provider.suspended'
+      'whatsapp.inbound-received'
     ]
   }
 ]

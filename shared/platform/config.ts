@@ -101,10 +101,11 @@ export const settingsSchema = z
       for (const k of docusign.filter((k) => !s[k]))
         ctx.addIssue({ code: 'custom', path: [k], message: 'DocuSign needs all of its settings' });
     }
-    const jelou = ['JELOU_BOT_ID', 'JELOU_CLIENT_ID', 'JELOU_CLIENT_SECRET'] as const;
-    if (jelou.some((k) => s[k]) && !jelou.every((k) => s[k])) {
-      for (const k of jelou.filter((k) => !s[k]))
-        ctx.addIssue({ code: 'custom', path: [k], message: 'Jelou needs its bot id and client credentials' });
+    // The client secret is a Key Vault reference present in every environment; the bot and client
+    // ids say whether Jelou is used (the composition root needs all three).
+    if (Boolean(s.JELOU_BOT_ID) !== Boolean(s.JELOU_CLIENT_ID)) {
+      const missing = s.JELOU_BOT_ID ? 'JELOU_CLIENT_ID' : 'JELOU_BOT_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'Jelou needs both its bot id and its client id' });
     }
     if (s.AUTH_MODE === 'entra' && !s.AUTH_JWKS_URI) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: 'required when AUTH_MODE=entra' });

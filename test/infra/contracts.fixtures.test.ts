@@ -152,32 +152,32 @@ describe('Bicep with a piece missing is reported', () => {
     );
   });
 
-  const withJelou = {
+  const withFuturePartner = {
     ...SETTINGS,
-    keys: [...SETTINGS.keys, 'JELOU_WEBHOOK_SECRET'],
-    secrets: new Set([...SETTINGS.secrets, 'JELOU_WEBHOOK_SECRET']),
+    keys: [...SETTINGS.keys, 'FUTURE_PARTNER_SECRET'],
+    secrets: new Set([...SETTINGS.secrets, 'FUTURE_PARTNER_SECRET']),
   };
 
   it('a setting the code does not read, a secret written in plain text, a required setting left empty', async () => {
     const d = await infraWith('modules/functionapp.bicep', (t) =>
       t
-        .replace("AUTH_MODE: 'entra'", "AUTH_MODE: 'entra'\n  JELOU_WEBHOOK_SECRET: 'plain-text'\n  LEGACY_FLAG: 'true'")
+        .replace("AUTH_MODE: 'entra'", "AUTH_MODE: 'entra'\n  FUTURE_PARTNER_SECRET: 'plain-text'\n  LEGACY_FLAG: 'true'")
         .replace('AUTH_AUDIENCE: authAudience', "AUTH_AUDIENCE: ''"),
     );
-    expect(settingsProblems(withJelou, d)).toEqual([
+    expect(settingsProblems(withFuturePartner, d)).toEqual([
       'setting AUTH_AUDIENCE is required by the code but set empty',
-      'setting JELOU_WEBHOOK_SECRET is a secret but not a Key Vault reference',
+      'setting FUTURE_PARTNER_SECRET is a secret but not a Key Vault reference',
       'setting LEGACY_FLAG is set on the Function App but the code does not read it',
     ]);
   });
 
   it('a partner secret mapped to Key Vault passes', async () => {
     const d = await infraWith('modules/functionapp.bicep', (t) =>
-      t.replace('var keyVaultSettings = {', "var keyVaultSettings = {\n  JELOU_WEBHOOK_SECRET: 'jelou-webhook-secret'"),
+      t.replace('var keyVaultSettings = {', "var keyVaultSettings = {\n  FUTURE_PARTNER_SECRET: 'future-partner-secret'"),
     );
-    expect(settingsProblems(withJelou, d)).toEqual([]);
-    expect(d.appSettings().JELOU_WEBHOOK_SECRET).toMatchObject({
-      sample: '@Microsoft.KeyVault(VaultName=kv-algesta-abcdefghij123;SecretName=jelou-webhook-secret)',
+    expect(settingsProblems(withFuturePartner, d)).toEqual([]);
+    expect(d.appSettings().FUTURE_PARTNER_SECRET).toMatchObject({
+      sample: '@Microsoft.KeyVault(VaultName=kv-algesta-abcdefghij123;SecretName=future-partner-secret)',
     });
   });
 });
