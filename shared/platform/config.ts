@@ -139,6 +139,8 @@ export const secretSettings: ReadonlySet<keyof Settings> = new Set<keyof Setting
   'COSMOS_KEY',
   'STORAGE_CONNECTION_STRING',
   'SENDGRID_API_KEY',
+  'JELOU_CLIENT_SECRET',
+  'JELOU_WEBHOOK_SECRET',
 ]);
 
 export class ConfigError extends Error {
@@ -154,7 +156,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const input: Record<string, string | undefined> = {};
   for (const key of known) {
     const value = env[key];
-    input[key] = value === '' ? undefined : value;
+    // Empty is unset; so is a Key Vault reference App Service could not resolve (it then passes the
+    // reference text itself, which must never be mistaken for a key or a webhook secret).
+    input[key] = value === '' || value?.startsWith('@Microsoft.KeyVault(') ? undefined : value;
   }
   const result = settingsSchema.safeParse(input);
   if (result.success) return result.data;

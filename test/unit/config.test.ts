@@ -55,6 +55,24 @@ describe('configuration', () => {
     expect(logged).toContain('***');
   });
 
+  it('partner secrets are redacted, and an unresolved Key Vault reference counts as unset', () => {
+    const logged = JSON.stringify(
+      redact(parseSettings({ ...valid, SENDGRID_API_KEY: 'SG.key', JELOU_WEBHOOK_SECRET: 'whsec', JELOU_CLIENT_SECRET: 'jsec' })),
+    );
+    for (const secret of ['SG.key', 'whsec', 'jsec']) expect(logged).not.toContain(secret);
+    // App Service passes the reference text itself when the secret is missing from the vault.
+    const unresolved = parseSettings({
+      ...valid,
+      JELOU_WEBHOOK_SECRET: '@Microsoft.KeyVault(VaultName=kv;SecretName=jelou-webhook-secret)',
+      SENDGRID_API_KEY: '@Microsoft.KeyVault(VaultName=kv;SecretName=sendgrid-api-key)',
+    });
+    expect(unresolved.JELOU_WEBHOOK_SECRET).toBeUndefined();
+    expect(unresolved.SENDGRID_API_KEY).toBeUndefined();
+    // DocuSign is all or nothing; Jelou needs both of its ids.
+    expect(() => parseSettings({ ...valid, DOCUSIGN_ACCOUNT_ID: 'acc' })).toThrow(/DOCUSIGN_TEMPLATE_ID/);
+    expect(() => parseSettings({ ...valid, JELOU_BOT_ID: 'bot' })).toThrow(/JELOU_CLIENT_ID/);
+  });
+
   it('every setting is in local.settings.example.json and in the README table', () => {
     const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
     const readme = readFileSync('README.md', 'utf8');
