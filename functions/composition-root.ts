@@ -71,6 +71,12 @@ export interface Root {
   /** Qsystems; undefined when not configured. */
   tickets(): Promise<TicketSystem | undefined>;
   readonly healthChecks: readonly HealthCheck[];
+  /**
+   * How a workflow waits before a message that failed with "not now" goes back to the bus: the
+   * `sleep` of `consume`, called with the hold it decided (at most `MAX_HOLD_MS`). Unset — always in
+   * Azure and under `npm start` — `consume` uses a plain timer. See `AdapterOverrides`.
+   */
+  readonly holdFailedMessage?: (ms: number) => Promise<void>;
 }
 
 /** The containers whose aggregates write their events with them (transactional outbox). */
@@ -79,10 +85,17 @@ export type OutboxContainer = (typeof OUTBOX_CONTAINERS)[number];
 
 /**
  * Adapters a runtime supplies itself: the local host passes its durable local bus, because the
- * Azure entry must not contain local code.
+ * Azure entry must not contain local code, and its tests may pass a shorter hold of failed messages.
  */
 export interface AdapterOverrides {
   publisher?: (root: Root) => Promise<MessagePublisher>;
+  /**
+   * Replaces the wait of a failed message before the bus redelivers it (`Root.holdFailedMessage`).
+   * The embedded stack's tests shorten it, so a delivery budget that takes minutes in Azure is
+   * spent in seconds; it is given the consumer's hold (≤ `MAX_HOLD_MS`), so it can shorten the
+   * hold, never lengthen the cap.
+   */
+  holdFailedMessage?: (ms: number) => Promise<void>;
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
@@ -350,6 +363,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     tasks,
     tickets,
     healthChecks,
+    ...(overrides.holdFailedMessage ? { holdFailedMessage: overrides.holdFailedMessage } : {}),
   };
   return root;
 }

@@ -26,6 +26,13 @@ export interface LocalStackOptions {
   readonly port: number;
   readonly host?: string;
   readonly logger?: Logger;
+  /**
+   * How the workflows wait before a message that failed with "not now" goes back to the bus
+   * (`AdapterOverrides.holdFailedMessage`; given the consumer's hold, at most 20 s). Unset — as
+   * under `npm start` — the hold is the consumer's own timer, as in Azure. Tests shorten it to spend
+   * a subscription's 10 deliveries in seconds (docs/local-host.md).
+   */
+  readonly holdFailedMessage?: (ms: number) => Promise<void>;
 }
 
 export interface LocalStack {
@@ -122,6 +129,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           if (!bus) throw new Error('the local bus is not started yet');
           return bus.publisher;
         },
+        ...(opts.holdFailedMessage ? { holdFailedMessage: opts.holdFailedMessage } : {}),
       });
     }
     const root = getRoot();

@@ -25,6 +25,8 @@ export function registerWorkflow(subscription: string, handlers: () => Promise<E
           processed: await root.processedEvents(),
           logger: root.logger.child({ invocationId: context.invocationId }),
           now: () => root.clock.now(),
+          // Unset in Azure and under `npm start`: the consumer's own timer (at most MAX_HOLD_MS).
+          ...(root.holdFailedMessage ? { sleep: root.holdFailedMessage } : {}),
         },
         await handlers(),
       );

@@ -2,18 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../shared/platform/logger';
-import { startLocalStack, type LocalStack } from '../../local/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /**
  * The whole local stack in this test process, on a free port and a fresh data folder. Each test
  * file runs in its own process (vitest `forks`), so the environment it sets is its own.
+ * `options.holdFailedMessage` replaces the workflows' hold of a failed message (docs/local-host.md).
  */
 export async function startTestStack(
   env: Record<string, string> = {},
+  options: Pick<LocalStackOptions, 'holdFailedMessage'> = {},
 ): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
   Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
-  const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger });
+  const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger, ...options });
   return {
     ...stack,
     dataDir,
