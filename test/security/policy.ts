@@ -1,0 +1,146 @@
+import { DEMO } from '../../local/seed';
+import { nitCheckDigit } from '../../shared/domain/providers/nit';
+
+/**
+ * The access rule of every endpoint, stated explicitly: for each caller, the status the API must
+ * answer when the caller uses the endpoint on the DEMO tenant's resources (path parameters come from
+ * the fixtures). `admin`/`operator` are staff (no tenant); `client`/`provider` are the DEMO tenant;
+ * `otherClient`/`otherProvider` belong to another tenant. An endpoint without an entry fails the
+ * suite: a new endpoint cannot be added without stating who may call it.
+ */
+export type Caller = 'admin' | 'operator' | 'client' | 'provider' | 'otherClient' | 'otherProvider';
+export const CALLERS: readonly Caller[] = ['admin', 'operator', 'client', 'provider', 'otherClient', 'otherProvider'];
+
+export interface Fixtures {
+  /** An order of the DEMO client (provider not involved). */
+  orderId: string;
+  /** An order of the other client, created by an operator. */
+  otherOrderId: string;
+  otherClientId: string;
+  attachmentId: string;
+  documentId: string;
+  /** A fresh order of the DEMO client, for endpoints that change the order. */
+  newOrder(): Promise<string>;
+}
+
+export interface Policy {
+  /** Statuses in CALLERS order: admin operator client provider otherClient otherProvider. */
+  readonly expect: string;
+  readonly params?: (f: Fixtures) => Promise<Record<string, string>> | Record<string, string>;
+  readonly body?: (f: Fixtures) => unknown;
+  readonly query?: string;
+  /** Sent as JSON with an `Idempotency-Key`. */
+  readonly idempotent?: boolean;
+  /** Not in the matrix (anonymous or signature endpoints: covered by their own tests). */
+  readonly public?: boolean;
+}
+
+const site = { name: 'Sede', address: 'Calle 1 # 2-3', city: 'Bogotá' };
+let seq = 0;
+const uniq = () => `${Date.now().toString(36)}${++seq}`;
+const freshNit = () => {
+  const base = `9${String(Date.now() + ++seq).slice(-8)}`;
+  return `${base}-${nitCheckDigit(base)}`;
+};
+
+export const POLICY: Record<string, Policy> = {
+  health: { expect: '', public: true },
+  'health-ready': { expect: '', public: true },
+  openapi: { expect: '', public: true },
+  'webhooks-sendgrid': { expect: '', public: true },
+  'webhooks-jelou': { expect: '', public: true },
+  'webhooks-docusign': { expect: '', public: true },
+  'clients-create': { expect: '201 201 403 403 403 403', body: () => ({ name: `Cliente ${uniq()}` }), idempotent: true },
+  'clients-get': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  'sites-create': {
+    expect: '201 201 403 404 404 404',
+    params: () => ({ clientId: DEMO.clientId }),
+    body: () => site,
+    idempotent: true,
+  },
+  'sites-list': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  'me-get': { expect: '200 200 200 200 200 200' },
+  'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
+  'users-put': {
+    expect: '201 201 403 403 403 403',
+    params: () => ({ userId: `usr-sec-${uniq()}` }),
+    body: () => ({ role: 'client', clientId: DEMO.clientId, name: 'Nuevo' }),
+  },
+  'orders-create': {
+    expect: '201 201 201 403 404 403',
+    body: () => ({
+      siteId: DEMO.siteIds[0],
+      category: 'hvac',
+      priority: 'P3',
+      title: 'Seguridad',
+      description: 'x',
+      clientId: DEMO.clientId,
+    }),
+    idempotent: true,
+  },
+  'orders-list': { expect: '200 200 200 200 200 200', query: '?limit=100' },
+  'orders-get': { expect: '200 200 200 404 404 404', params: (f) => ({ orderId: f.orderId }) },
+  'orders-history': { expect: '200 200 200 404 404 404', params: (f) => ({ orderId: f.orderId }) },
+  'orders-action': {
+    expect: '200 200 403 404 404 404',
+    params: async (f) => ({ orderId: await f.newOrder(), action: 'triage' }),
+    body: () => ({ priority: 'P2' }),
+  },
+  'quotes-submit': {
+    expect: '403 403 403 404 404 404',
+    params: (f) => ({ orderId: f.orderId }),
+    body: () => ({ amount: { amount: 100_00, currency: 'COP' }, leadTimeDays: 2, validUntil: '2099-01-01' }),
+  },
+  'quotes-list': { expect: '200 200 200 404 404 404', params: (f) => ({ orderId: f.orderId }) },
+  'attachments-request': {
+    expect: '201 201 201 404 404 404',
+    params: (f) => ({ orderId: f.orderId }),
+    body: () => ({ kind: 'photo', fileName: 'f.png', contentType: 'image/png', size: 10 }),
+  },
+  'attachments-list': { expect: '200 200 200 404 404 404', params: (f) => ({ orderId: f.orderId }) },
+  'attachments-confirm': {
+    expect: '409 409 409 404 404 404',
+    params: (f) => ({ orderId: f.orderId, attachmentId: f.attachmentId }),
+  },
+  'notifications-list': { expect: '200 200 200 200 200 200' },
+  // A provider token registers its own company (self-registration): already registered → 409.
+  'providers-create': {
+    expect: '201 201 403 409 403 409',
+    body: () => ({
+      legalName: `Proveedor ${uniq()}`,
+      nit: freshNit(),
+      contacts: { email: `p${uniq()}@example.com` },
+      categories: ['hvac'],
+      cities: ['Bogotá'],
+    }),
+    idempotent: true,
+  },
+  'providers-list': { expect: '200 200 403 200 403 200' },
+  'providers-get': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+  'provider-documents-request': {
+    expect: '201 201 404 201 404 404',
+    params: () => ({ providerId: DEMO.providerIds[0] }),
+    body: () => ({ type: 'rut', fileName: 'rut.pdf', contentType: 'application/pdf', size: 10 }),
+  },
+  'provider-documents-list': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+  'provider-documents-confirm': {
+    expect: '409 409 404 409 404 404',
+    params: (f) => ({ providerId: DEMO.providerIds[0], documentId: f.documentId }),
+  },
+  'provider-documents-review': {
+    expect: '409 409 404 403 404 404',
+    params: (f) => ({ providerId: DEMO.providerIds[0], documentId: f.documentId }),
+    body: () => ({ decision: 'reject', reason: 'Ilegible' }),
+  },
+  'providers-action': {
+    expect: '409 409 404 403 404 404',
+    params: () => ({ providerId: DEMO.providerIds[0], action: 'approve' }),
+    body: () => ({}),
+  },
+  'providers-scorecard': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+  'providers-invitations': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+};
+
+export function fillRoute(route: string, params: Record<string, string>): string {
+  return '/' + route.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params[k] ?? `missing-${k}`));
+}
