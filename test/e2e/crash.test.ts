@@ -8,8 +8,9 @@ import { children, kill, startHost } from '../support/host-process';
 
 /**
  * Nothing accepted is lost, nothing is doubled: 300 orders are sent to the local host (a child
- * process), which is killed with SIGKILL in the middle of the stream and started again. Every order
- * that was answered 201 ends up with exactly one notification for its requester.
+ * process), every other one triaged right after, and the host is killed with SIGKILL in the middle
+ * of the stream and started again. Every order that was answered 201 ends up with exactly one
+ * notification for its requester, and every triage that was answered 200 is in its history once.
  */
 const ORDERS = 300;
 let dataDir: string;
@@ -20,11 +21,12 @@ afterAll(async () => {
 });
 
 describe('crash in the middle of a stream of orders', () => {
-  it('every accepted order gets exactly one requester notification after SIGKILL and restart', async () => {
+  it('every accepted order gets exactly one requester notification and every accepted action one history entry after SIGKILL and restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'algesta-crash-'));
     const first = await startHost(dataDir);
     const api = apiClient(`${first.url}/api`);
     const accepted: string[] = [];
+    const triaged: string[] = [];
     let sent = 0;
     let killed = false;
     const worker = async () => {
@@ -41,7 +43,14 @@ describe('crash in the middle of a stream of orders', () => {
               description: 'stream',
             },
           });
-          if (r.status === 201) accepted.push(r.body.id);
+          if (r.status === 201) {
+            accepted.push(r.body.id);
+            // An action on every other order: its effect must also survive the kill, once.
+            if (i % 2 === 0) {
+              const t = await api('POST', `/v1/orders/${r.body.id}/actions/triage`, { token: first.tokens.operator });
+              if (t.status === 200) triaged.push(r.body.id);
+            }
+          }
         } catch {
           // The connection died with the process: not accepted.
         }
@@ -92,6 +101,15 @@ describe('crash in the middle of a stream of orders', () => {
     const doubled = [...counts.entries()].filter(([, n]) => n !== 1);
     expect(missing).toEqual([]);
     expect(doubled).toEqual([]);
+    // Every answered action is in its order's history exactly once; none is there twice.
+    expect(triaged.length).toBeGreaterThan(0);
+    for (const id of accepted.slice(0, ORDERS)) {
+      const h = await api2('GET', `/v1/orders/${id}/history`, { token: second.tokens.operator });
+      const triages = (h.body.items as { action: string }[]).filter((e) => e.action === 'triage').length;
+      // An unanswered triage (the kill cut the answer) may or may not have been applied — but once at most.
+      if (triaged.includes(id)) expect(triages, id).toBe(1);
+      else expect(triages, id).toBeLessThanOrEqual(1);
+    }
     await kill(second.child);
   }, 240_000);
 });
