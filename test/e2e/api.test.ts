@@ -167,8 +167,10 @@ describe('orders', () => {
     const read = await api('GET', `/v1/orders/${created.body.id}`, { token: tokens.client });
     expect(read.status).toBe(200);
     for (const field of ['docType', '_etag', '_ts', '_rid', '_self', '_lsn']) expect(read.body).not.toHaveProperty(field);
-    expect(read.body).toEqual(created.body);
-    expect(read.headers.get('etag')).toBe(etag);
+    // What the workflow may add meanwhile (the client's Asana task) aside, the read is the created order.
+    const { asanaTaskGid: _task, ...stable } = read.body;
+    expect(stable).toEqual(created.body);
+    expect(read.headers.get('etag')).toMatch(/^".+"$/);
 
     const history = await api('GET', `/v1/orders/${created.body.id}/history`, { token: tokens.client });
     expect(history.body.items).toEqual([expect.objectContaining({ action: 'create', from: null, to: 'SUBMITTED' })]);

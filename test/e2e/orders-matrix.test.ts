@@ -61,7 +61,9 @@ function sees(caller: Caller, providerInvolved: boolean): boolean {
 async function snapshot(orderId: string) {
   const r = await api('GET', `/v1/orders/${orderId}`, { token: tokens.operator });
   const h = await api('GET', `/v1/orders/${orderId}/history?limit=100`, { token: tokens.operator });
-  return { etag: r.headers.get('etag'), status: r.body.status, history: h.body.items.length };
+  // By version, not ETag: background steps (the Asana task, the asset check, SLA checks) amend the
+  // order without a new version, and may do so while the refused attempts run.
+  return { version: r.body.version, status: r.body.status, history: h.body.items.length };
 }
 
 async function newOrder(title: string): Promise<string> {
