@@ -76,6 +76,23 @@ async function world(start: string, slaPolicy?: SlaPolicyOverride) {
   };
 }
 
+/** A confirmed photo on the order: the evidence `complete` needs. */
+function storedPhoto(w: Awaited<ReturnType<typeof world>>, orderId: string, id: string) {
+  return w.attachments.put({
+    id,
+    orderId,
+    clientId: CLIENT,
+    kind: 'photo',
+    fileName: 'p.jpg',
+    contentType: 'image/jpeg',
+    size: 1,
+    blobName: 'b',
+    status: 'STORED',
+    createdAt: w.now(),
+    createdBy: 'x',
+  });
+}
+
 /** Drives an order to IN_PROGRESS through direct assignment. */
 async function toInProgress(w: Awaited<ReturnType<typeof world>>, orderId: string) {
   await w.act(orderId, operator, 'triage');
@@ -154,19 +171,7 @@ describe('SLA clocks on orders', () => {
     expect(Date.parse(resumed.sla!.clocks.resolve.dueAt!) - Date.parse(before.clocks.resolve.dueAt!)).toBe(30 * 60 * MIN);
     expect(resumed.slaStatus).toBe('on-track');
     const photo = 'att_1';
-    await w.attachments.put({
-      id: photo,
-      orderId: o.id,
-      clientId: CLIENT,
-      kind: 'photo',
-      fileName: 'p.jpg',
-      contentType: 'image/jpeg',
-      size: 1,
-      blobName: 'b',
-      status: 'STORED',
-      createdAt: w.now(),
-      createdBy: 'x',
-    });
+    await storedPhoto(w, o.id, photo);
     await w.act(o.id, provider, 'complete', { report: 'ok', attachmentIds: [photo] });
     const completed = w.orders.events.find((e) => e.subject === o.id && e.type === 'order.work-completed');
     expect(completed?.data).toMatchObject({ onSiteOnTime: true, resolvedOnTime: true });
@@ -183,19 +188,7 @@ describe('SLA clocks on orders', () => {
     await w.act(o.id, provider, 'schedule', { visitAt: new Date(Date.parse(w.now()) + MIN).toISOString() });
     await w.act(o.id, provider, 'check-in');
     expect((await w.get(o.id)).sla?.clocks.onSite.stoppedAt).toBe(w.now());
-    await w.attachments.put({
-      id: 'att_2',
-      orderId: o.id,
-      clientId: CLIENT,
-      kind: 'photo',
-      fileName: 'p.jpg',
-      contentType: 'image/jpeg',
-      size: 1,
-      blobName: 'b',
-      status: 'STORED',
-      createdAt: w.now(),
-      createdBy: 'x',
-    });
+    await storedPhoto(w, o.id, 'att_2');
     await w.act(o.id, provider, 'complete', { report: 'ok', attachmentIds: ['att_2'] });
     const completed = w.orders.events.find((e) => e.subject === o.id && e.type === 'order.work-completed');
     expect(completed?.data).toMatchObject({ onSiteOnTime: false, resolvedOnTime: true });

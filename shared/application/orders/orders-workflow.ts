@@ -1,4 +1,6 @@
 import type { Order } from '../../domain/orders/order';
+import { applyPatch } from '../../domain/orders/lifecycle';
+import type { DomainEvent } from '../../domain/shared/events';
 import type { AssetRegistry } from '../assets';
 import { PreconditionFailedError } from '../errors';
 import type { Clock, OrderRepository, Versioned } from '../ports';
@@ -17,20 +19,31 @@ export interface OrdersWorkflowDeps {
 
 const MAX_ATTEMPTS = 3;
 
-/** Reads the order, applies `change` (undefined: nothing to do) and writes it without a history entry or a new version (not a transition), retrying a lost race. */
+/** What a background step does to an order: fields to set (undefined clears one), events to emit with it. */
+export interface Amendment {
+  readonly patch: Partial<Order>;
+  readonly events?: readonly DomainEvent[];
+}
+
+/**
+ * Reads the order, applies `change` (undefined: nothing to do) and writes it with its events,
+ * without a history entry or a new version (not a transition), re-reading and deciding again when
+ * a concurrent write wins the race. The one way background steps (the workflows, the SLA watch)
+ * change an order.
+ */
 export async function amend(
   deps: { readonly orders: OrderRepository },
   clientId: string,
   orderId: string,
-  change: (o: Order) => Promise<Partial<Order> | undefined>,
+  change: (o: Order) => Promise<Amendment | undefined>,
 ): Promise<Versioned<Order> | undefined> {
   for (let attempt = 1; ; attempt++) {
     const current = await deps.orders.get(clientId, orderId);
     if (!current) return undefined;
-    const patch = await change(current.value);
-    if (!patch) return current;
+    const amendment = await change(current.value);
+    if (!amendment) return current;
     try {
-      return await deps.orders.save({ ...current.value, ...patch }, current.etag, [], []);
+      return await deps.orders.save(applyPatch(current.value, amendment.patch), current.etag, [], amendment.events ?? []);
     } catch (err) {
       if (!(err instanceof PreconditionFailedError) || attempt >= MAX_ATTEMPTS) throw err;
     }
@@ -45,9 +58,10 @@ export function enrichOrderAsset(deps: OrdersWorkflowDeps, clientId: string, ord
   return amend(deps, clientId, orderId, async (o) => {
     if (!o.assetCode || o.asset || o.assetTriage) return undefined;
     const found = await deps.assets.find(o.clientId, o.siteId, o.assetCode);
-    if (found) return { asset: { code: found.code, name: found.name, ...(found.model ? { model: found.model } : {}) } };
+    if (found)
+      return { patch: { asset: { code: found.code, name: found.name, ...(found.model ? { model: found.model } : {}) } } };
     const reason = `the assets system does not know asset ${o.assetCode} at this site`;
-    return { assetTriage: { reason, at: deps.clock.now().toISOString() } };
+    return { patch: { assetTriage: { reason, at: deps.clock.now().toISOString() } } };
   });
 }
 
@@ -67,6 +81,6 @@ export function recordOrderMaintenance(deps: OrdersWorkflowDeps, clientId: strin
       ...(o.completion ? { completedAt: o.completion.at } : {}),
       closedAt,
     });
-    return { maintenanceRecordedAt: deps.clock.now().toISOString() };
+    return { patch: { maintenanceRecordedAt: deps.clock.now().toISOString() } };
   });
 }

@@ -62,7 +62,7 @@ export async function sendContract(deps: PartnerSyncDeps, clientId: string, orde
       providerSigner: { name: provider.contacts.name ?? provider.legalName, email: provider.contacts.email },
       clientSigner: { name: signer?.name ?? o.requester.name, email: clientEmail },
     });
-    return { contract: { ...o.contract, envelopeId, sentAt: deps.clock.now().toISOString() } };
+    return { patch: { contract: { ...o.contract, envelopeId, sentAt: deps.clock.now().toISOString() } } };
   });
 }
 
@@ -131,7 +131,7 @@ export async function storeSignedContract(deps: PartnerSyncDeps, clientId: strin
       createdBy: 'system',
       confirmedAt: now,
     });
-    return { contract: { ...o.contract, documentAttachmentId: id } };
+    return { patch: { contract: { ...o.contract, documentAttachmentId: id } } };
   });
 }
 
@@ -169,7 +169,7 @@ export async function syncAsanaTask(
       notes: taskNotes(o),
       status: o.status,
     });
-    return { asanaTaskGid: gid };
+    return { patch: { asanaTaskGid: gid } };
   });
   const o = order?.value;
   if (!o?.asanaTaskGid) return;

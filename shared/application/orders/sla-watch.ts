@@ -1,10 +1,9 @@
-import type { Order } from '../../domain/orders/order';
 import { settleSla } from '../../domain/orders/sla-lifecycle';
 import { toEvents } from '../context';
-import { PreconditionFailedError } from '../errors';
 import type { Clock, IdGenerator, OrderRepository } from '../ports';
 import type { SystemCall } from './lifecycle';
 import { ORDERS_SOURCE } from './orders';
+import { amend } from './orders-workflow';
 
 /**
  * The SLA watch (DESIGN 2.1): scheduled `order.sla-check-due` messages wake it at each order's next
@@ -20,7 +19,6 @@ export interface SlaWatchDeps {
 /** How long a due check is left to its scheduled message before the sweep does it. */
 export const SWEEP_GRACE_MS = 2 * 60_000;
 const SWEEP_BATCH = 100;
-const MAX_ATTEMPTS = 3;
 
 /**
  * Evaluates one order's clocks now: raises the SLA events that are due (once per clock), stores the
@@ -35,31 +33,21 @@ export async function checkOrderSla(
   orderId: string,
   checkAt?: string,
 ): Promise<{ raised: string[] }> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await deps.orders.get(clientId, orderId);
-    if (!current?.value.sla) return { raised: [] };
-    const order = current.value;
+  let raised: string[] = [];
+  await amend(deps, clientId, orderId, async (order) => {
+    raised = [];
+    if (!order.sla) return undefined;
     const now = deps.clock.now().toISOString();
-    const settled = settleSla(
-      { ...order, sla: current.value.sla },
-      now,
-      checkAt !== undefined && checkAt === order.slaNextCheckAt,
-    );
+    const settled = settleSla({ ...order, sla: order.sla }, now, checkAt !== undefined && checkAt === order.slaNextCheckAt);
     const changed =
       settled.events.length > 0 ||
       settled.patch.slaStatus !== order.slaStatus ||
       settled.patch.slaNextCheckAt !== order.slaNextCheckAt;
-    if (!changed) return { raised: [] };
-    // Not a transition: no history entry and no new version number; the etag still guards the write.
-    const next: Order = { ...order, ...settled.patch };
-    if (settled.patch.slaNextCheckAt === undefined) delete (next as { slaNextCheckAt?: string }).slaNextCheckAt;
-    try {
-      await deps.orders.save(next, current.etag, [], toEvents(settled.events, ORDERS_SOURCE, call, deps));
-      return { raised: settled.events.filter((e) => e.type !== 'order.sla-check-due').map((e) => e.type) };
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    if (!changed) return undefined;
+    raised = settled.events.filter((e) => e.type !== 'order.sla-check-due').map((e) => e.type);
+    return { patch: settled.patch, events: toEvents(settled.events, ORDERS_SOURCE, call, deps) };
+  });
+  return { raised };
 }
 
 /** The timer's sweep: every order whose next check is overdue by more than the grace period. */

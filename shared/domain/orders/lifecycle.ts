@@ -535,8 +535,8 @@ export interface LifecycleDecision {
   readonly events: readonly EventDraft[];
 }
 
-/** Removes keys set to undefined by a patch (they mean "clear this field"). */
-function applyPatch(order: LifecycleOrder, patch: Partial<LifecycleOrder>): LifecycleOrder {
+/** Applies a patch; keys set to undefined are removed (they mean "clear this field"). */
+export function applyPatch(order: LifecycleOrder, patch: Partial<LifecycleOrder>): LifecycleOrder {
   const next: Record<string, unknown> = { ...order, ...patch };
   for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
   return next as unknown as LifecycleOrder;
