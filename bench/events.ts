@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { DEMO } from '../local/seed';
 import { startLocalStack } from '../local/stack';
 import { silentLogger } from '../shared/platform/logger';
+import { httpClient } from './http-client';
 
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 20);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -125,14 +126,8 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-bench-'));
   process.env.LOG_LEVEL = 'error';
   const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger });
-  const api: Api = async (method, path, body) => {
-    const res = await fetch(`${stack.url}/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack.tokens.client}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const client = httpClient(`${stack.url}/api`, stack.tokens.client);
+  const api: Api = (method, path, body) => client.call(method, path, { body });
   try {
     const events = await measureEvents(api);
     const results = {
@@ -165,6 +160,7 @@ async function main(): Promise<void> {
     await writeFile(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
     console.log(`\nwritten to ${file}`);
   } finally {
+    client.close();
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });
   }

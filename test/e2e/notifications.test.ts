@@ -64,11 +64,13 @@ describe('notifications on the local host', () => {
     const operatorOwn = await eventually(async () => {
       const items = (await api('GET', `/v1/notifications?limit=100`, { token: t.operator })).body.items as Note[];
       const found = items.filter((n) => n.orderId === orderId);
-      return found.length ? found : undefined;
+      // The record exists (queued) before the e-mail goes out; wait for the send, not the record.
+      return found.length && found.every((n) => n.status === 'sent') ? found : undefined;
     });
     expect(operatorOwn.map((n) => n.template)).toEqual(['order-awaiting-triage']);
     const mailbox = join(stack.dataDir, 'sandbox', 'mailbox');
-    expect((await readdir(mailbox)).filter((f) => f.startsWith(mine[0]!.id.split('.')[0]!))).toHaveLength(2);
+    const sameEvent = (f: string) => f.startsWith(mine[0]!.id.split('.')[0]!);
+    expect((await readdir(mailbox)).filter(sameEvent)).toHaveLength(2);
 
     await api('POST', `/v1/orders/${orderId}/actions/triage`, { token: t.operator });
     await api('POST', `/v1/orders/${orderId}/actions/request-quotes`, {

@@ -70,6 +70,8 @@ describe('registrations through the programming model', () => {
       { name: 'stream', route: 'stream', methods: ['GET'] },
       { name: 'web-stream', route: 'web-stream', methods: ['GET'] },
       { name: 'cookies', route: 'cookies', methods: ['GET'] },
+      { name: 'text-direct', route: 'text/direct', methods: ['GET', 'HEAD'] },
+      { name: 'text-library', route: 'text/library', methods: ['GET', 'HEAD'] },
       { name: 'boom', route: 'boom', methods: ['GET'] },
       { name: 'slow', route: 'slow', methods: ['GET'] },
       { name: 'hooked', route: 'hooked', methods: ['GET'] },
@@ -164,6 +166,22 @@ describe('requests', () => {
     expect(res.headers.get('connection')).toBe('keep-alive');
     expect(res.headers.getSetCookie()).toEqual(['session=abc%20123; Max-Age=60; Path=/; HttpOnly; SameSite=Lax', 'theme=dark']);
     expect(await res.text()).toBe('accepted');
+  });
+
+  it('write a plain text answer directly with the same status, headers and bytes as the library path', async () => {
+    const direct = await fetch(api('/text/direct'));
+    const library = await fetch(api('/text/library'));
+    const comparable = (h: Headers) => [...h].filter(([name]) => !['date', 'content-length', 'transfer-encoding'].includes(name));
+    expect(direct.status).toBe(201);
+    expect(comparable(direct.headers)).toEqual(comparable(library.headers));
+    expect(direct.headers.get('connection')).toBe('keep-alive');
+    const bytes = Buffer.from(await direct.arrayBuffer());
+    expect(bytes.equals(Buffer.from(await library.arrayBuffer()))).toBe(true);
+    expect(direct.headers.get('content-length')).toBe(String(bytes.length));
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual({ name: 'ñandú', note: 'é✓' });
+    const head = await fetch(api('/text/direct'), { method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(await head.text()).toBe('');
   });
 
   it('answer 200 with no body when the function returns nothing', async () => {

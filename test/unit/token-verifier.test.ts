@@ -18,6 +18,7 @@ import {
   type TokenVerifier,
   type TokenVerifierSettings,
 } from '../../shared/platform/auth/token-verifier';
+import { VerifiedTokenCache } from '../../shared/platform/auth/verified-token-cache';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const devOpts = { issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
@@ -259,6 +260,72 @@ describe('token verifier (development)', () => {
     expect(wwwAuthenticate(new AuthenticationError('invalid_request', 'missing Authorization header', true))).toBe(
       'Bearer realm="algesta"',
     );
+  });
+});
+
+describe('verified tokens are remembered, never trusted beyond their check', () => {
+  it('a token seen before skips the signature check: the same frozen principal comes back; with no cache, a new one', async () => {
+    const token = await issuer.mint({ sub: 'cached', role: 'client', clientId: 'cli_1' }, devOpts);
+    const cached = createTokenVerifier(devSettings);
+    const first = await cached.verify(`Bearer ${token}`);
+    expect(await cached.verify(`Bearer ${token}`)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    const uncached = createTokenVerifier(devSettings, { cacheEntries: 0 });
+    const a = await uncached.verify(`Bearer ${token}`);
+    const b = await uncached.verify(`Bearer ${token}`);
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
+  });
+
+  it('a remembered token is refused once it expires, with the same reason as the full check', async () => {
+    let clock = Date.now();
+    const v = createTokenVerifier(devSettings, { now: () => new Date(clock) });
+    const token = await issuer.mint({ sub: 's', role: 'admin' }, { ...devOpts, expiresIn: '5m' });
+    await v.verify(`Bearer ${token}`);
+    clock += 5 * 60_000 + 59_000; // inside the 60 s tolerance: still good
+    expect((await v.verify(`Bearer ${token}`)).userId).toBe('s');
+    clock += 2_000;
+    expect(await rejection(v, `Bearer ${token}`)).toMatchObject({ code: 'invalid_token', description: 'token expired' });
+  });
+
+  it('an altered copy of a remembered token gets the full check and is refused', async () => {
+    const token = await issuer.mint({ sub: 's', role: 'operator' }, devOpts);
+    await verifier.verify(`Bearer ${token}`);
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const otherSig = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect((await rejection(verifier, `Bearer ${otherSig}`)).description).toBe('invalid signature');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as JWTPayload;
+    const promoted = `${h}.${base64url({ ...claims, roles: ['admin'] })}.${sig}`;
+    expect((await rejection(verifier, `Bearer ${promoted}`)).description).toBe('invalid signature');
+  });
+});
+
+describe('VerifiedTokenCache', () => {
+  it('drops the least recently used entry when full', () => {
+    const cache = new VerifiedTokenCache<number>({ maxEntries: 2, maxAgeMs: 60_000 });
+    const far = 10 ** 15;
+    cache.set('a', 1, far, 0);
+    cache.set('b', 2, far, 0);
+    expect(cache.get('a', 1)).toBe(1); // a is now the most recent
+    cache.set('c', 3, far, 1);
+    expect(cache.size).toBe(2);
+    expect(cache.get('b', 2)).toBeUndefined();
+    expect([cache.get('a', 2), cache.get('c', 2)]).toEqual([1, 3]);
+  });
+
+  it('forgets an entry at its maximum age or at the token expiry, whichever comes first; never stores an expired token', () => {
+    const cache = new VerifiedTokenCache<string>({ maxEntries: 10, maxAgeMs: 1_000 });
+    cache.set('long-lived', 'x', 10_000, 0);
+    expect(cache.get('long-lived', 999)).toBe('x');
+    expect(cache.get('long-lived', 1_000)).toBeUndefined();
+    cache.set('short-lived', 'y', 500, 0);
+    expect(cache.get('short-lived', 499)).toBe('y');
+    expect(cache.get('short-lived', 500)).toBeUndefined();
+    cache.set('expired', 'z', 100, 100);
+    expect(cache.size).toBe(0);
+    const off = new VerifiedTokenCache<string>({ maxEntries: 0, maxAgeMs: 1_000 });
+    off.set('t', 'v', 10_000, 0);
+    expect(off.get('t', 1)).toBeUndefined();
   });
 });
 

@@ -12,6 +12,7 @@ import {
 import { UnavailableError } from '../../application/errors';
 import type { Principal, Role } from '../../domain/access/principal';
 import type { Settings } from '../config';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * Bearer-token authentication (RFC 6750). In Azure the tokens come from Microsoft Entra ID and are
@@ -47,25 +48,44 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60 * 1000;
 const JWKS_COOLDOWN_MS = 30 * 1000;
 export const DEV_JWKS_FILE = 'jwks.json';
+/** A few thousand active callers per instance; an Entra token is ≈ 1.5 KB, so a few MB at most. */
+const VERIFIED_TOKEN_CACHE_ENTRIES = 2_000;
+const VERIFIED_TOKEN_CACHE_MAX_AGE_MS = 5 * 60 * 1000;
 
 /** Most privileged first: a token carrying several app roles acts with the strongest one. */
 const ROLE_PRECEDENCE: readonly Role[] = ['admin', 'operator', 'provider', 'client'];
 
-export function createTokenVerifier(settings: TokenVerifierSettings, opts: { now?: () => Date } = {}): TokenVerifier {
+export interface TokenVerifierOptions {
+  readonly now?: () => Date;
+  /** Verified tokens remembered (`verified-token-cache.ts`); 0 turns the cache off. */
+  readonly cacheEntries?: number;
+}
+
+export function createTokenVerifier(settings: TokenVerifierSettings, opts: TokenVerifierOptions = {}): TokenVerifier {
   const keys = settings.AUTH_MODE === 'entra' ? entraKeys(settings) : developmentKeys(settings);
   const algorithms = settings.AUTH_MODE === 'entra' ? ENTRA_ALGORITHMS : DEVELOPMENT_ALGORITHMS;
   const now = opts.now ?? (() => new Date());
+  const verified = new VerifiedTokenCache<Principal>({
+    maxEntries: opts.cacheEntries ?? VERIFIED_TOKEN_CACHE_ENTRIES,
+    maxAgeMs: VERIFIED_TOKEN_CACHE_MAX_AGE_MS,
+  });
 
   return {
     async verify(authorizationHeader) {
       const token = bearerTokenFrom(authorizationHeader);
+      const at = now();
+      const known = verified.get(token, at.getTime());
+      if (known) return known;
       const payload = await verifiedPayload(token, keys, {
         algorithms,
         issuer: settings.AUTH_ISSUER,
         audience: settings.AUTH_AUDIENCE,
-        currentDate: now(),
+        currentDate: at,
       });
-      return principalFrom(payload);
+      // Frozen: one principal now serves every request that carries this token.
+      const principal = Object.freeze(principalFrom(payload));
+      verified.set(token, principal, ((payload.exp as number) + CLOCK_TOLERANCE_SECONDS) * 1000, at.getTime());
+      return principal;
     },
   };
 }
