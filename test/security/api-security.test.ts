@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import type { AnyEndpoint } from '../../shared/platform/http/endpoint';
 import { startSecurityStack, writeSignal, type SecurityStack } from '../support/security/setup';
-import { CALLERS, POLICY, fillRoute, type Caller } from './policy';
+import { API_ACTIONS } from '../../shared/domain/orders/lifecycle';
+import { CALLERS, ORDER_ACTION_SAMPLES, POLICY, fillRoute, type Caller } from './policy';
 
 /**
  * The security suite, generated from the registered endpoints (the list the OpenAPI document is
@@ -237,35 +238,57 @@ describe('request bodies fuzzed from their schemas', () => {
       const p = POLICY[name]!;
       const allowed = CALLERS[p.expect.split(' ').findIndex((x) => x.startsWith('2') || x === '409')]! as Caller;
       const params = p.params ? await p.params(s.fixtures) : {};
-      const schema = e.bodyFor ? e.bodyFor(params) : e.body!;
-      const sample = p.body!(s.fixtures) as Record<string, unknown>;
-      const before = await writeSignal(s);
-      let tried = 0;
-      await fc.assert(
-        fc.asyncProperty(mutation(sample), async (raw) => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(raw);
-          } catch {
-            parsed = undefined;
-          }
-          if (parsed !== undefined && schema.safeParse(parsed).success) return; // still valid: not a bad input
-          tried++;
-          const body = raw;
-          const r = await s.api(e.method, fillRoute(e.route, params), {
-            token: s.tokens[allowed],
-            rawBody: body,
-            headers: { 'content-type': 'application/json', ...(e.idempotent ? { 'idempotency-key': key() } : {}) },
-          });
-          expect(r.status, `${name} ${body.slice(0, 200)} → ${r.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
-          expect(r.status, `${name} ${body.slice(0, 200)} → ${r.text.slice(0, 300)}`).toBeLessThan(500);
-        }),
-        { numRuns: FUZZ_RUNS, seed: 20261122 },
-      );
-      expect(tried).toBeGreaterThan(0);
-      counts.fuzz += tried;
-      expect(await writeSignal(s), `${name}: a refused body wrote something`).toEqual(before);
-      expect(({} as Record<string, unknown>).isAdmin, 'prototype polluted').toBeUndefined();
+      await fuzzBody(name, e, params, p.body!(s.fixtures) as Record<string, unknown>, allowed);
     },
   );
+  // `orders-action` has a schema per action: each one is fuzzed from its own valid sample, on an
+  // order the operator may act on (a body is refused before any rule of the order is looked at).
+  it.each(API_ACTIONS)('orders-action %s: invalid bodies → 4xx, never 500, nothing written', async (action) => {
+    const e = s.endpoints.find((x) => x.name === 'orders-action')!;
+    await fuzzBody(
+      `orders-action ${action}`,
+      e,
+      { orderId: s.fixtures.orderId, action },
+      ORDER_ACTION_SAMPLES[action](),
+      'operator',
+    );
+  });
 });
+
+/** Sends mutations of a valid sample that the endpoint's schema refuses; none may pass or fail with 5xx. */
+async function fuzzBody(
+  label: string,
+  e: AnyEndpoint,
+  params: Record<string, string>,
+  sample: Record<string, unknown>,
+  caller: Caller,
+): Promise<void> {
+  const schema = e.bodyFor ? e.bodyFor(params) : e.body!;
+  expect(schema.safeParse(sample).success, `${label}: the sample itself must be valid`).toBe(true);
+  const before = await writeSignal(s);
+  let tried = 0;
+  await fc.assert(
+    fc.asyncProperty(mutation(sample), async (raw) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed !== undefined && schema.safeParse(parsed).success) return; // still valid: not a bad input
+      tried++;
+      const r = await s.api(e.method, fillRoute(e.route, params), {
+        token: s.tokens[caller],
+        rawBody: raw,
+        headers: { 'content-type': 'application/json', ...(e.idempotent ? { 'idempotency-key': key() } : {}) },
+      });
+      expect(r.status, `${label} ${raw.slice(0, 200)} → ${r.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${label} ${raw.slice(0, 200)} → ${r.text.slice(0, 300)}`).toBeLessThan(500);
+    }),
+    { numRuns: FUZZ_RUNS, seed: 20261122 },
+  );
+  expect(tried).toBeGreaterThan(0);
+  counts.fuzz += tried;
+  expect(await writeSignal(s), `${label}: a refused body wrote something`).toEqual(before);
+  expect(({} as Record<string, unknown>).isAdmin, 'prototype polluted').toBeUndefined();
+}

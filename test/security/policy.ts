@@ -1,4 +1,5 @@
 import { DEMO } from '../../local/seed';
+import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { nitCheckDigit } from '../../shared/domain/providers/nit';
 
 /**
@@ -139,6 +140,33 @@ export const POLICY: Record<string, Policy> = {
   },
   'providers-scorecard': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
   'providers-invitations': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+};
+
+/**
+ * A valid body for every order action: `orders-action` takes a different schema per action, and each
+ * is fuzzed from its sample. Typed by `ApiAction`, so a new action does not compile without one.
+ */
+const reason = () => ({ reason: 'Motivo de seguridad' });
+const cop = { amount: 100_00, currency: 'COP' };
+export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknown>> = {
+  triage: () => ({ priority: 'P2' }),
+  reject: reason,
+  'request-quotes': () => ({ quoteDeadline: '2099-01-01T00:00:00Z', visitDate: '2099-01-02' }),
+  'select-quote': () => ({ quoteId: 'quo_sample' }),
+  approve: () => ({}),
+  'reject-quote': reason,
+  assign: () => ({ providerId: DEMO.providerIds[0], amount: cop }),
+  schedule: () => ({ visitAt: '2099-01-01T10:00:00-05:00' }),
+  'check-in': () => ({}),
+  hold: reason,
+  resume: reason,
+  complete: () => ({ report: 'Trabajo terminado', attachmentIds: ['att_sample'] }),
+  verify: () => ({}),
+  'request-rework': reason,
+  rate: () => ({ score: 4, comment: 'Bien' }),
+  invoice: () => ({ invoiceNumber: 'FE-001', amount: cop }),
+  close: () => ({}),
+  cancel: reason,
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {
