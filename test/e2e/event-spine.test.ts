@@ -119,11 +119,14 @@ describe('order.submitted reaches the notifications workflow', () => {
         parameters: [{ name: '@id', value: orderId }],
       })
       .fetchAll();
-    // Publish the event twice more, as a relay retry or the sweep would.
+    // Publish the event twice more, as a relay retry or the sweep would (the bus's duplicate
+    // detection drops these), and once under another message id, as after the detection window
+    // (the workflows themselves must recognise the event).
     const { messageFor } = await import('../../shared/application/messaging');
     const publisher = await getRoot().publisher();
     await publisher.publish([messageFor(events[0].envelope)]);
     await publisher.publish([messageFor(events[0].envelope)]);
+    await publisher.publish([{ ...messageFor(events[0].envelope), messageId: `${events[0].envelope.id}-after-window` }]);
     await new Promise((r) => setTimeout(r, 1500));
     const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
     expect(r.body.items).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, startTestStack } from '../support/stack';
+import { apiClient, deadLetters, startTestStack } from '../support/stack';
 
 /**
  * Twenty writers on one order at once, over HTTP: every accepted request's effect is in the
@@ -18,6 +18,8 @@ beforeAll(async () => {
   t = stack.tokens;
 });
 afterAll(async () => {
+  // Nothing the writers caused was parked on the way (checked before the stack goes).
+  if (stack) expect(await deadLetters(stack)).toEqual([]);
   await stack?.dispose();
 });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/embedded-cosmos';
 import { DEMO } from '../../local/seed';
-import { apiClient, startTestStack } from '../support/stack';
+import { apiClient, deadLetters, startTestStack } from '../support/stack';
 
 /**
  * The database goes away for a while: the API answers 503 with `Retry-After` — never a 500 — and
@@ -55,5 +55,7 @@ describe('the embedded Cosmos briefly unavailable', () => {
     const titles = (list.body.items as { title: string }[]).map((o) => o.title);
     expect(titles).not.toContain('Durante'); // refused, so not half-written either
     expect((await api('POST', '/v1/orders', { token: stack.tokens.client, body: body('Después') })).status).toBe(201);
+    // The workflows that met the outage were retried, not parked.
+    expect(await deadLetters(stack)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
@@ -24,6 +25,20 @@ export async function startTestStack(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Every dead-lettered message of the stack's bus, with its subscription (none expected after a test). */
+export async function deadLetters(
+  stack: LocalStack,
+): Promise<{ subscription: string; messageId: string; description: string }[]> {
+  const bus = stack.services.bus;
+  if (!bus) throw new Error('this stack has no local bus');
+  const found: { subscription: string; messageId: string; description: string }[] = [];
+  for (const { name } of TOPOLOGY.subscriptions) {
+    for (const m of await bus.deadLetters(name))
+      found.push({ subscription: name, messageId: m.messageId, description: m.description });
+  }
+  return found;
 }
 
 export interface ApiResponse<T = any> {
