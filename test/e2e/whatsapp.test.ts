@@ -38,15 +38,25 @@ const outbox = () => readWhatsAppOutbox(join(stack.dataDir, 'sandbox', 'whatsapp
 const textsTo = async (phone: string) =>
   (await outbox()).filter((m) => m.to === phone).map((m) => m.text ?? m.template?.name ?? '');
 
-/** Sends one message and waits for the conversation's replies to it (the bus is asynchronous). */
+/**
+ * Sends one message and waits for the conversation's replies to it (the bus is asynchronous). A move
+ * may answer with several messages, sent one after the other: the replies are complete once no new
+ * one has come for a while, so that none is taken for the answer to the next message.
+ */
 async function say(phone: string, message: { text?: string; image?: { url: string } }): Promise<string[]> {
   const before = (await textsTo(phone)).length;
   const res = await jelou.sendInbound({ from: phone, ...message });
   expect(res.status).toBe(200);
-  return eventually(async () => {
+  let seen = await eventually(async () => {
     const all = await textsTo(phone);
-    return all.length > before ? all.slice(before) : undefined;
+    return all.length > before ? all.length : undefined;
   });
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const all = await textsTo(phone);
+    if (all.length === seen) return all.slice(before);
+    seen = all.length;
+  }
 }
 
 describe('WhatsApp on the local host', () => {
