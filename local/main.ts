@@ -3,10 +3,10 @@
  * Settings: LOCAL_DATA_DIR (default .local), LOCAL_HTTP_PORT (default 7071), and any app setting
  * (environment or local.settings.json) to point an adapter at a real service instead.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createLogger } from '../shared/platform/logger';
 import { applyLocalSettings } from './settings';
-import { startLocalStack } from './stack';
+import { startLocalStack, type LocalStack } from './stack';
 
 const logger = createLogger({ level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info', fields: { app: 'algesta-local' } });
 
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     'Development tokens (8 h) for the demo users:',
     ...Object.entries(stack.tokens).map(([role, token]) => `  ${role.padEnd(8)} ${token}`),
     'More: npm run token -- --role client --client <clientId>',
+    ...sandboxLines(stack),
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -51,3 +52,16 @@ main().catch((err: unknown) => {
   logger.error('start-up failed', { error: err instanceof Error ? err.message : err });
   process.exit(1);
 });
+
+/** Where to see what the partners would have received (docs/integrations.md, docs/notifications.md). */
+function sandboxLines(stack: LocalStack): string[] {
+  const sandboxDir = process.env.SANDBOX_DIR;
+  const lines: string[] = [];
+  if (sandboxDir) lines.push(`E-mails: ${join(sandboxDir, 'mailbox')}   WhatsApp: ${join(sandboxDir, 'whatsapp')}`);
+  const s = stack.services.sandboxes;
+  if (s) {
+    lines.push(`DocuSign sandbox: sign an envelope at ${s.docusign.url}/sandbox/sign/<envelopeId>`);
+    lines.push(`Asana ${s.asana.url}  Assets ${s.assets.url}  Qsystems ${s.qsystems.url} (sandboxes)`);
+  }
+  return lines;
+}

@@ -8,4 +8,8 @@ export interface RunningStack {
   readonly pid: number;
   readonly url: string;
   readonly cosmosEndpoint: string;
+  /** The partners' sandboxes, when the stack started them (docs/integrations.md). */
+  readonly sandboxes?: Readonly<Record<'docusign' | 'asana' | 'assets' | 'qsystems', string>>;
+  /** Where the sandboxes drop what would go out: e-mails (`.eml`) and WhatsApp messages. */
+  readonly outboxes: { readonly mailbox: string; readonly whatsapp: string };
 }

@@ -158,7 +158,22 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (services.cosmos) {
       // Lets `npm run dlq` work on this folder while the stack runs (it holds the folder's lock).
       const file = join(opts.dataDir, RUNNING_STACK_FILE);
-      const running: RunningStack = { pid: process.pid, url: http.url, cosmosEndpoint: services.cosmos.endpoint };
+      const running: RunningStack = {
+        pid: process.pid,
+        url: http.url,
+        cosmosEndpoint: services.cosmos.endpoint,
+        ...(sandboxes
+          ? {
+              sandboxes: {
+                docusign: sandboxes.docusign.url,
+                asana: sandboxes.asana.url,
+                assets: sandboxes.assets.url,
+                qsystems: sandboxes.qsystems.url,
+              },
+            }
+          : {}),
+        outboxes: { mailbox: join(env.SANDBOX_DIR, 'mailbox'), whatsapp: join(env.SANDBOX_DIR, 'whatsapp') },
+      };
       await writeFile(file, JSON.stringify(running, null, 2));
       closers.push(() => rm(file, { force: true }));
     }

@@ -1,27 +1,35 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, deadLetters, startTestStack } from '../support/stack';
+import { children, deadLettersOf, kill, runningStack, startHost } from '../support/host-process';
+import { apiClient, eventually } from '../support/stack';
 
 /**
- * Twenty writers on one order at once, over HTTP: every accepted request's effect is in the
- * history exactly once, every refused one left no trace, and the order ends in a state the table
- * allows. Actions that can happen only once (check-in) have exactly one winner.
+ * Twenty writers on one order at once, over HTTP to the local host run as a child process (`npm
+ * start`'s entry): every accepted request's effect is in the history exactly once, every refused one
+ * left no trace, and the order ends in a state the table allows. Actions that can happen only once
+ * (check-in) have exactly one winner. The contract is signed on the DocuSign sandbox's page, as a
+ * person would.
  */
-let stack: Awaited<ReturnType<typeof startTestStack>>;
+let dataDir: string;
+let host: Awaited<ReturnType<typeof startHost>>;
 let api: ReturnType<typeof apiClient>;
-let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
+let t: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
-  t = stack.tokens;
-});
+  dataDir = await mkdtemp(join(tmpdir(), 'algesta-writers-'));
+  host = await startHost(dataDir);
+  api = apiClient(`${host.url}/api`);
+  t = host.tokens;
+}, 120_000);
 afterAll(async () => {
-  // Nothing the writers caused was parked on the way (checked before the stack goes).
-  if (stack) expect(await deadLetters(stack)).toEqual([]);
-  await stack?.dispose();
-});
+  // Nothing the writers caused was parked on the way (read as an operator would, while it runs).
+  if (host) expect(await deadLettersOf(dataDir)).toEqual([]);
+  for (const c of children) if (c.exitCode === null) await kill(c);
+  await rm(dataDir, { recursive: true, force: true });
+}, 60_000);
 
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
@@ -36,8 +44,19 @@ async function scheduledOrder(): Promise<string> {
     token: t.operator,
     body: { providerId: DEMO.providerIds[0], amount: { amount: 100_000_00, currency: 'COP' } },
   });
-  const { lifecycleDeps } = await import('../../functions/http/deps');
-  await contractSigned(await lifecycleDeps(), { correlationId: 'concurrency' }, DEMO.clientId, id);
+  const envelopeId = await eventually(
+    async () => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body.contract?.envelopeId as string | undefined,
+  );
+  const { sandboxes } = await runningStack(dataDir);
+  const signed = await fetch(`${sandboxes!.docusign}/sandbox/sign/${envelopeId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'action=sign',
+  });
+  expect(signed.status).toBe(200);
+  await eventually(async () =>
+    (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body.status === 'SCHEDULED' ? true : undefined,
+  );
   return id;
 }
 

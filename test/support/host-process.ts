@@ -1,5 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { RUNNING_STACK_FILE, type RunningStack } from '../../local/stack-file';
+
+const run = promisify(execFile);
 
 /**
  * The real `npm start` entry as a child process, for tests that kill it: it prints its URL and a
@@ -8,7 +13,10 @@ import { resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 export const children: ChildProcess[] = [];
 
-export async function startHost(dir: string): Promise<{ url: string; tokens: Record<string, string>; child: ChildProcess }> {
+export async function startHost(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; tokens: Record<string, string>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
     env: {
@@ -20,6 +28,9 @@ export async function startHost(dir: string): Promise<{ url: string; tokens: Rec
       COSMOS__accountEndpoint: '',
       STORAGE__blobServiceUri: '',
       AUTH_MODE: '',
+      // Set by the test process's own stack, if any: the child picks its own.
+      SANDBOX_DIR: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -52,4 +63,17 @@ export function kill(child: ChildProcess): Promise<void> {
     child.once('exit', () => r());
     child.kill('SIGKILL');
   });
+}
+
+/** What the running host wrote about itself in its data folder (sandbox URLs, outboxes). */
+export async function runningStack(dir: string): Promise<RunningStack> {
+  return JSON.parse(await readFile(join(dir, RUNNING_STACK_FILE), 'utf8')) as RunningStack;
+}
+
+/** The dead-lettered messages of the host on this folder, read with `npm run dlq -- list --json`. */
+export async function deadLettersOf(dir: string): Promise<unknown[]> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/dlq.ts', 'list', '--json', '--data-dir', dir], {
+    cwd: ROOT,
+  });
+  return JSON.parse(stdout) as unknown[];
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
+import type { LocalBus } from '../../local/bus/local-bus';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /**
@@ -27,12 +28,8 @@ export async function startTestStack(
   };
 }
 
-/** Every dead-lettered message of the stack's bus, with its subscription (none expected after a test). */
-export async function deadLetters(
-  stack: LocalStack,
-): Promise<{ subscription: string; messageId: string; description: string }[]> {
-  const bus = stack.services.bus;
-  if (!bus) throw new Error('this stack has no local bus');
+/** Every dead-lettered message of a local bus, with its subscription (none expected after a test). */
+export async function allDeadLetters(bus: LocalBus): Promise<{ subscription: string; messageId: string; description: string }[]> {
   const found: { subscription: string; messageId: string; description: string }[] = [];
   for (const { name } of TOPOLOGY.subscriptions) {
     for (const m of await bus.deadLetters(name))

@@ -1,83 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../shared/domain/access/principal';
-import type { SlaPolicyOverride } from '../../shared/domain/orders/sla';
 import type { Priority } from '../../shared/domain/orders/order';
-import { demoProvider } from '../../local/seed';
-import { createOrder, listOrders } from '../../shared/application/orders/orders';
-import { contractSigned, performOrderAction, type LifecycleDeps } from '../../shared/application/orders/lifecycle';
+import { listOrders } from '../../shared/application/orders/orders';
+import { contractSigned } from '../../shared/application/orders/lifecycle';
 import { checkOrderSla, sweepSla, SWEEP_GRACE_MS } from '../../shared/application/orders/sla-watch';
-import { MemoryAttachments, MemoryClients, MemoryOrders, MemoryProviders, MemoryUsers, sequentialIds } from '../support/memory';
+import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World } from '../support/order-world';
 
 /**
  * The SLA clocks through the application, with a controllable clock and in-memory ports: due
  * times stored on the order, pauses on hold, at-risk and breach events raised once per clock by
  * the scheduled checks and the sweep, the status operators filter on, business days and holidays.
  */
-const CLIENT = 'cli_00000000000000000000000001';
-const PROVIDER = 'prv_00000000000000000000000001';
-const operator: Principal = { userId: 'u-op', role: 'operator' };
-const client: Principal = { userId: 'u-cli', role: 'client', clientId: CLIENT };
-const provider: Principal = { userId: 'u-prv', role: 'provider', providerId: PROVIDER };
-const MIN = 60_000;
-
-async function world(start: string, slaPolicy?: SlaPolicyOverride) {
-  let now = new Date(start);
-  const clients = new MemoryClients();
-  const orders = new MemoryOrders();
-  const providers = new MemoryProviders();
-  const attachments = new MemoryAttachments();
-  await clients.create({
-    id: CLIENT,
-    name: 'A',
-    timeZone: 'America/Bogota',
-    currency: 'COP',
-    ...(slaPolicy ? { slaPolicy } : {}),
-    createdAt: start,
-    createdBy: 'x',
-  });
-  await clients.addSite({ id: 'sit_1', clientId: CLIENT, name: 'HQ', address: 'Cra 1', city: 'Bogotá', createdAt: start });
-  await providers.create(demoProvider(PROVIDER, 'P', '800197268-4', ['hvac'], ['Bogotá']), [], []);
-  const deps: LifecycleDeps = {
-    orders,
-    clients,
-    providers,
-    users: new MemoryUsers(),
-    attachments,
-    clock: { now: () => now },
-    ids: sequentialIds(),
-  };
-  const call = (principal: Principal) => ({ principal, correlationId: 'c' });
-  return {
-    deps,
-    orders,
-    attachments,
-    advance: (ms: number) => (now = new Date(now.getTime() + ms)),
-    at: (iso: string) => (now = new Date(iso)),
-    now: () => now.toISOString(),
-    async create(priority: Priority) {
-      return (
-        await createOrder(deps, call(client), { siteId: 'sit_1', category: 'hvac', priority, title: 'AC', description: 'x' })
-      ).value;
-    },
-    act: (orderId: string, by: Principal, action: Parameters<typeof performOrderAction>[3], body: Record<string, unknown> = {}) =>
-      performOrderAction(deps, call(by), orderId, action, body),
-    async get(orderId: string) {
-      return (await orders.get(CLIENT, orderId))!.value;
-    },
-    /** SLA events recorded so far for the order, as `type clock`. */
-    slaEvents(orderId: string) {
-      return orders.events
-        .filter((e) => e.subject === orderId && (e.type === 'order.sla-at-risk' || e.type === 'order.sla-breached'))
-        .map((e) => `${e.type} ${(e.data as { clock: string }).clock}`);
-    },
-    checks(orderId: string) {
-      return orders.events.filter((e) => e.subject === orderId && e.type === 'order.sla-check-due');
-    },
-  };
-}
 
 /** A confirmed photo on the order: the evidence `complete` needs. */
-function storedPhoto(w: Awaited<ReturnType<typeof world>>, orderId: string, id: string) {
+function storedPhoto(w: World, orderId: string, id: string) {
   return w.attachments.put({
     id,
     orderId,
@@ -94,7 +29,7 @@ function storedPhoto(w: Awaited<ReturnType<typeof world>>, orderId: string, id: 
 }
 
 /** Drives an order to IN_PROGRESS through direct assignment. */
-async function toInProgress(w: Awaited<ReturnType<typeof world>>, orderId: string) {
+async function toInProgress(w: World, orderId: string) {
   await w.act(orderId, operator, 'triage');
   await w.act(orderId, operator, 'assign', { providerId: PROVIDER, amount: { amount: 100_000, currency: 'COP' } });
   await contractSigned(w.deps, { correlationId: 'c' }, CLIENT, orderId);

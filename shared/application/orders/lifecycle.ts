@@ -186,12 +186,20 @@ export async function performOrderAction(
   body: Record<string, unknown>,
   ifMatch?: string,
 ): Promise<Versioned<Order>> {
-  // Without If-Match the caller asks for the action on the order as it is now: a write lost to a
-  // background step (the workflow recording an envelope or a task) is decided again on the fresh
-  // order. With If-Match, or after a few tries, the 412 stands.
+  return decidedAgainOnLostRace(() => performOnce(deps, call, orderId, action, body, ifMatch), ifMatch);
+}
+
+/**
+ * Every change to an order is decided on the order as read and written on its ETag. Without
+ * If-Match the caller asks for the change on the order as it is now, so a write lost to a concurrent
+ * writer — most often a background step recording an envelope, a task or an asset — is read and
+ * decided again. With If-Match, or after three tries, the 412 stands. One rule for user actions,
+ * quotes and the system's own moves.
+ */
+async function decidedAgainOnLostRace<T>(run: () => Promise<T>, ifMatch?: string): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await performOnce(deps, call, orderId, action, body, ifMatch);
+      return await run();
     } catch (err) {
       if (!(err instanceof PreconditionFailedError) || ifMatch !== undefined || attempt >= 3) throw err;
     }
@@ -272,6 +280,11 @@ export async function submitQuote(deps: LifecycleDeps, call: CallContext, orderI
     await getOrder(deps, call, orderId);
     throw new ForbiddenError('only invited providers submit quotes');
   }
+  return decidedAgainOnLostRace(() => submitQuoteOnce(deps, call, orderId, input));
+}
+
+async function submitQuoteOnce(deps: LifecycleDeps, call: CallContext, orderId: string, input: QuoteInput): Promise<Quote> {
+  const p = call.principal;
   const current = await getOrder(deps, call, orderId);
   if (input.attachmentId) await requireStoredAttachment(deps, current.value.clientId, orderId, input.attachmentId);
   const now = deps.clock.now().toISOString();
@@ -323,6 +336,16 @@ export async function closeQuoteRound(
   orderId: string,
   quoteDeadline?: string,
 ): Promise<Versioned<Order> | undefined> {
+  return decidedAgainOnLostRace(() => closeQuoteRoundOnce(deps, call, clientId, orderId, quoteDeadline));
+}
+
+async function closeQuoteRoundOnce(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  quoteDeadline: string | undefined,
+): Promise<Versioned<Order> | undefined> {
   const current = await deps.orders.get(clientId, orderId);
   if (!current) throw new NotFoundError('order not found');
   const o = current.value;
@@ -373,8 +396,10 @@ async function systemAction(
   orderId: string,
   make: (o: Order, now: string) => LifecycleDecision,
 ): Promise<Versioned<Order>> {
-  const current = await deps.orders.get(clientId, orderId);
-  if (!current) throw new NotFoundError('order not found');
-  const decision = decideOrThrow(() => make(current.value, deps.clock.now().toISOString()));
-  return write(deps, call, current, decision);
+  return decidedAgainOnLostRace(async () => {
+    const current = await deps.orders.get(clientId, orderId);
+    if (!current) throw new NotFoundError('order not found');
+    const decision = decideOrThrow(() => make(current.value, deps.clock.now().toISOString()));
+    return write(deps, call, current, decision);
+  });
 }
