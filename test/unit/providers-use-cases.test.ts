@@ -1,9 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/domain/access/principal';
 import { addDays, colombiaDate } from '../../shared/domain/providers/documents';
 import type { Provider } from '../../shared/domain/providers/provider';
 import type { CallContext } from '../../shared/application/context';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../../shared/application/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../../shared/application/errors';
 import {
   checkProviderCompliance,
   confirmUpload,
@@ -293,5 +300,49 @@ describe('eligibility, scorecard and invitations', () => {
     w.setNow('2026-06-02T12:00:00.000Z');
     expect((await listInvitations(w.deps, w.operator, p.id, { limit: 10 })).items.map((i) => i.orderId)).toEqual(['ord_A']);
     await expect(listInvitations(w.deps, w.providerUser('prv_OTHER'), p.id, { limit: 10 })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('a write lost to the scorecard (a background step)', () => {
+  /** The next `times` writes of a caller find the scorecard updated just before (the update itself writes past this). */
+  function scorecardRacesNextWrites(w: World, times: number) {
+    const save = w.providers.save.bind(w.providers);
+    let left = times;
+    w.providers.save = async (p, etag, history, events) => {
+      if (left-- > 0) {
+        const background = new Proxy(w.providers, { get: (t, k) => (k === 'save' ? save : Reflect.get(t, k)) });
+        await recordOrderOutcome({ ...w.deps, providers: background }, { correlationId: 'bg' }, p.id, `evt_bg_${randomUUID()}`, {
+          kind: 'rated',
+          score: 4,
+        });
+      }
+      return save(p, etag, history, events);
+    };
+  }
+
+  it('an operator action without If-Match is decided again and the scorecard update is kept; with If-Match the 412 stands', async () => {
+    const w = setup();
+    const p = await approvedProvider(w);
+    scorecardRacesNextWrites(w, 1);
+    const suspended = await performProviderAction(w.deps, w.operator, p.id, 'suspend', 'Documentos en revisión');
+    expect(suspended.value.status).toBe('SUSPENDED');
+    expect(suspended.value.scorecard.ratingCount).toBe(1);
+
+    const stale = (await w.providers.get(p.id))!.etag;
+    scorecardRacesNextWrites(w, 1);
+    await expect(performProviderAction(w.deps, w.operator, p.id, 'reinstate', undefined, stale)).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    expect((await w.providers.get(p.id))!.value.status).toBe('SUSPENDED');
+  });
+
+  it('a document upload announced during a scorecard update is recorded once', async () => {
+    const w = setup();
+    const p = await register(w);
+    scorecardRacesNextWrites(w, 1);
+    await upload(w, p.id, 'rut');
+    const docs = (await w.providers.get(p.id))!.value.documents;
+    expect(docs.filter((d) => d.type === 'rut')).toHaveLength(1);
+    expect(docs[0]!.status).not.toBe('AWAITING_UPLOAD');
   });
 });

@@ -32,6 +32,7 @@ import type {
   Versioned,
 } from '../ports';
 import { requireEvidence, requireStoredAttachment, type AttachmentRepository } from './attachments';
+import { decidedAgainOnLostRace } from '../lost-race';
 import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
@@ -186,24 +187,7 @@ export async function performOrderAction(
   body: Record<string, unknown>,
   ifMatch?: string,
 ): Promise<Versioned<Order>> {
-  return decidedAgainOnLostRace(() => performOnce(deps, call, orderId, action, body, ifMatch), ifMatch);
-}
-
-/**
- * Every change to an order is decided on the order as read and written on its ETag. Without
- * If-Match the caller asks for the change on the order as it is now, so a write lost to a concurrent
- * writer — most often a background step recording an envelope, a task or an asset — is read and
- * decided again. With If-Match, or after three tries, the 412 stands. One rule for user actions,
- * quotes and the system's own moves.
- */
-async function decidedAgainOnLostRace<T>(run: () => Promise<T>, ifMatch?: string): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError) || ifMatch !== undefined || attempt >= 3) throw err;
-    }
-  }
+  return decidedAgainOnLostRace(() => performOnce(deps, call, orderId, action, body, ifMatch), { ifMatch });
 }
 
 async function performOnce(

@@ -2,7 +2,7 @@ import type { Order } from '../../domain/orders/order';
 import { applyPatch } from '../../domain/orders/lifecycle';
 import type { DomainEvent } from '../../domain/shared/events';
 import type { AssetRegistry } from '../assets';
-import { PreconditionFailedError } from '../errors';
+import { decidedAgainOnLostRace } from '../lost-race';
 import type { Clock, OrderRepository, Versioned } from '../ports';
 
 /**
@@ -16,8 +16,6 @@ export interface OrdersWorkflowDeps {
   readonly assets: AssetRegistry;
   readonly clock: Clock;
 }
-
-const MAX_ATTEMPTS = 3;
 
 /** What a background step does to an order: fields to set (undefined clears one), events to emit with it. */
 export interface Amendment {
@@ -37,17 +35,13 @@ export async function amend(
   orderId: string,
   change: (o: Order) => Promise<Amendment | undefined>,
 ): Promise<Versioned<Order> | undefined> {
-  for (let attempt = 1; ; attempt++) {
+  return decidedAgainOnLostRace(async () => {
     const current = await deps.orders.get(clientId, orderId);
     if (!current) return undefined;
     const amendment = await change(current.value);
     if (!amendment) return current;
-    try {
-      return await deps.orders.save(applyPatch(current.value, amendment.patch), current.etag, [], amendment.events ?? []);
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError) || attempt >= MAX_ATTEMPTS) throw err;
-    }
-  }
+    return deps.orders.save(applyPatch(current.value, amendment.patch), current.etag, [], amendment.events ?? []);
+  });
 }
 
 /**

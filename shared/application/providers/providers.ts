@@ -25,6 +25,7 @@ import { makeId } from '../../domain/shared/ids';
 import { requireRole } from '../access';
 import { toEvents, type CallContext } from '../context';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../errors';
+import { decidedAgainOnLostRace } from '../lost-race';
 import type { FileStore } from '../files';
 import type { Clock, IdGenerator, Invitation, Page, PageRequest, ProviderFilters, ProviderRepository, Versioned } from '../ports';
 
@@ -100,17 +101,16 @@ async function updateWithRetry(
   providerId: string,
   decideOn: (p: Provider) => ProviderDecision | undefined,
 ): Promise<Versioned<Provider> | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await deps.providers.get(providerId);
-    if (!current) return undefined;
-    const decision = decideOn(current.value);
-    if (!decision || decision.provider === current.value) return current;
-    try {
-      return await save(deps, call, current, decision);
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError) || attempt >= 5) throw err;
-    }
-  }
+  return decidedAgainOnLostRace(
+    async () => {
+      const current = await deps.providers.get(providerId);
+      if (!current) return undefined;
+      const decision = decideOn(current.value);
+      if (!decision || decision.provider === current.value) return current;
+      return save(deps, call, current, decision);
+    },
+    { attempts: 5 },
+  );
 }
 
 const today = (deps: Pick<ProviderDeps, 'clock'>) => colombiaDate(deps.clock.now());
@@ -237,6 +237,15 @@ export async function requestDocumentUpload(
   providerId: string,
   input: DocumentUploadInput,
 ): Promise<UploadInstructions & { provider: Versioned<Provider> }> {
+  return decidedAgainOnLostRace(() => requestDocumentUploadOnce(deps, call, providerId, input));
+}
+
+async function requestDocumentUploadOnce(
+  deps: ProviderDeps,
+  call: CallContext,
+  providerId: string,
+  input: DocumentUploadInput,
+): Promise<UploadInstructions & { provider: Versioned<Provider> }> {
   const current = await load(deps, call, providerId);
   const fieldErrors = [
     ...(isAllowedFileType(input.contentType) ? [] : [{ field: 'contentType', message: 'PDF, JPEG, PNG, HEIC or WebP' }]),
@@ -277,6 +286,15 @@ export async function requestDocumentUpload(
  * was declared. A mismatch rejects the document and deletes the blob (and answers 422).
  */
 export async function confirmUpload(
+  deps: ProviderDeps,
+  call: CallContext,
+  providerId: string,
+  documentId: string,
+): Promise<Versioned<Provider>> {
+  return decidedAgainOnLostRace(() => confirmUploadOnce(deps, call, providerId, documentId));
+}
+
+async function confirmUploadOnce(
   deps: ProviderDeps,
   call: CallContext,
   providerId: string,
@@ -332,11 +350,16 @@ export async function reviewDocument(
 ): Promise<Versioned<Provider>> {
   requireProviderScope(call.principal, providerId);
   requireRole(call.principal, ['admin', 'operator'], 'review documents');
-  const current = await load(deps, call, providerId);
-  const decision = decide(() =>
-    reviewDecision(current.value, documentId, review, call.principal, deps.clock.now().toISOString(), today(deps)),
+  return decidedAgainOnLostRace(
+    async () => {
+      const current = await load(deps, call, providerId);
+      const decision = decide(() =>
+        reviewDecision(current.value, documentId, review, call.principal, deps.clock.now().toISOString(), today(deps)),
+      );
+      return save(deps, call, current, decision, ifMatch);
+    },
+    { ifMatch },
   );
-  return save(deps, call, current, decision, ifMatch);
 }
 
 // ---- operator actions ---------------------------------------------------------------------------
@@ -351,11 +374,16 @@ export async function performProviderAction(
 ): Promise<Versioned<Provider>> {
   requireProviderScope(call.principal, providerId);
   requireRole(call.principal, ['admin', 'operator'], `${action} providers`);
-  const current = await load(deps, call, providerId);
-  const decision = decide(() =>
-    actOnProvider(current.value, action, call.principal, deps.clock.now().toISOString(), today(deps), reason),
+  return decidedAgainOnLostRace(
+    async () => {
+      const current = await load(deps, call, providerId);
+      const decision = decide(() =>
+        actOnProvider(current.value, action, call.principal, deps.clock.now().toISOString(), today(deps), reason),
+      );
+      return save(deps, call, current, decision, ifMatch);
+    },
+    { ifMatch },
   );
-  return save(deps, call, current, decision, ifMatch);
 }
 
 // ---- workflows ----------------------------------------------------------------------------------
