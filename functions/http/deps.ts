@@ -7,7 +7,7 @@ import type { WhatsAppDeps } from '../../shared/application/whatsapp/conversatio
 import type { OrdersWorkflowDeps } from '../../shared/application/orders/orders-workflow';
 import type { SlaWatchDeps } from '../../shared/application/orders/sla-watch';
 import type { ProviderDeps } from '../../shared/application/providers/providers';
-import type { UserDeps } from '../../shared/application/users/users';
+import { phoneDirectory, type UserDeps } from '../../shared/application/users/users';
 import { getRoot } from '../composition-root';
 
 /** Use-case dependencies, assembled from the composition root's lazily built adapters. */
@@ -103,7 +103,7 @@ export async function whatsAppDeps(): Promise<WhatsAppDeps> {
   ]);
   return {
     ...lifecycle,
-    phones: users,
+    phones: phoneDirectory(users),
     conversations,
     sender,
     mediaFetcher,

@@ -47,13 +47,14 @@ registerEndpoint(
     name: 'users-put',
     method: 'PUT',
     route: 'v1/users/{userId}',
-    summary: 'Set a user’s role, scope, contact data and approval limit (admin, operator)',
+    summary:
+      'Set a user’s role, scope, contact data and approval limit (admin, operator); a WhatsApp number already on another profile is a 409',
     tags: ['users'],
     auth: 'bearer',
     params: userIdParams,
     body: updateUserBody,
     conditional: true,
-    errors: [422],
+    errors: [409, 422],
     responses: {
       200: { description: 'Updated', schema: userSchema },
       201: { description: 'Created', schema: userSchema },

@@ -52,8 +52,11 @@ export interface UserRepository {
   put(profile: UserProfile, ifMatch?: string | null): Promise<Versioned<UserProfile>>;
   /** Every user with this role (staff lists are small; this fans out across partitions). */
   listByRole(role: UserProfile['role'], scope?: { clientId?: string; providerId?: string }): Promise<UserProfile[]>;
-  /** The user whose WhatsApp number this is (E.164), if any (fans out; phones are few per user). */
-  findByPhone(phone: string): Promise<UserProfile | undefined>;
+  /**
+   * The users whose profile carries this WhatsApp number (E.164), at most two: one is the owner, two
+   * mean it is not unique (fans out; phones are few per user).
+   */
+  withPhone(phone: string): Promise<UserProfile[]>;
 }
 
 export interface OrderFilters {

@@ -365,6 +365,12 @@ describe('role × tenant matrix', () => {
       400,
       'validation-error',
     );
+    // A WhatsApp number names one person: the demo client's number on another profile is refused.
+    const taken = await api('PUT', '/v1/users/usr-x', {
+      token: tokens.operator,
+      body: { role: 'client', clientId: otherClientId, phone: '+573001112233' },
+    });
+    expectProblem(taken, 409, 'conflict');
   });
 
   it('me and preferences: ETag and If-Match (412 on a stale tag)', async () => {

@@ -78,8 +78,11 @@ export class MemoryUsers implements UserRepository {
           (!scope.providerId || u.providerId === scope.providerId),
       );
   }
-  async findByPhone(phone: string) {
-    return [...this.users.values()].map((u) => u.value).find((u) => u.phone === phone);
+  async withPhone(phone: string) {
+    return [...this.users.values()]
+      .map((u) => u.value)
+      .filter((u) => u.phone === phone)
+      .slice(0, 2);
   }
   async put(profile: UserProfile, ifMatch?: string | null) {
     const current = this.users.get(profile.userId);

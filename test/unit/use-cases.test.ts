@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/domain/access/principal';
 import { createClient, createSite, getClient, listSites } from '../../shared/application/clients/clients';
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
-import { getMe, updatePreferences, updateUser } from '../../shared/application/users/users';
+import { getMe, phoneDirectory, updatePreferences, updateUser } from '../../shared/application/users/users';
 import { ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../../shared/application/errors';
 import { MemoryClients, MemoryOrders, MemoryProviders, MemoryUsers, fixedClock, sequentialIds } from '../support/memory';
 import { refreshProviderOrderViews } from '../../shared/application/orders/provider-views';
@@ -191,6 +191,37 @@ describe('use cases with in-memory ports', () => {
       const r = await updateUser(deps(), call(operator), u.userId, { role: 'client', clientId: clientA, phone: '+573001234567' });
       expect(r.created).toBe(false);
       expect(r.profile.value.preferences).toEqual({ channels: ['whatsapp'], locale: 'en' });
+    });
+
+    it('a WhatsApp number names one person: another user with it is a 409; keeping one’s own is fine', async () => {
+      const phone = '+573001112299';
+      await updateUser(deps(), call(operator), 'u-a', { role: 'client', clientId: clientA, phone });
+      await expect(updateUser(deps(), call(operator), 'u-b', { role: 'client', clientId: clientB, phone })).rejects.toMatchObject(
+        { kind: 'conflict', details: { field: 'phone' } },
+      );
+      expect(await users.get('u-b')).toBeUndefined();
+      await expect(
+        updateUser(deps(), call(operator), 'u-a', { role: 'client', clientId: clientA, phone, name: 'Ana' }),
+      ).resolves.toMatchObject({
+        created: false,
+      });
+    });
+
+    it('the WhatsApp directory finds the one owner of a number, and nobody when two profiles carry it (never a guess between tenants)', async () => {
+      const directory = phoneDirectory(users);
+      await updateUser(deps(), call(operator), 'u-a', { role: 'client', clientId: clientA, phone: '+573001112200' });
+      expect((await directory.findByPhone('+573001112200'))?.userId).toBe('u-a');
+      expect(await directory.findByPhone('+573009999999')).toBeUndefined();
+      // Data written before numbers were unique: the same number on profiles of two tenants.
+      await users.put({
+        userId: 'u-old',
+        role: 'client',
+        clientId: clientB,
+        phone: '+573001112200',
+        preferences: { channels: ['whatsapp'], locale: 'es-CO' },
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      });
+      expect(await directory.findByPhone('+573001112200')).toBeUndefined();
     });
   });
 });

@@ -25,10 +25,8 @@ export class CosmosUserRepository implements UserRepository {
     return this.query(`SELECT * FROM c WHERE ${clauses.join(' AND ')}`, parameters);
   }
 
-  async findByPhone(phone: string): Promise<UserProfile | undefined> {
-    return (
-      await this.query('SELECT * FROM c WHERE c.docType = "user" AND c.phone = @phone', [{ name: '@phone', value: phone }])
-    )[0];
+  async withPhone(phone: string): Promise<UserProfile[]> {
+    return this.query('SELECT TOP 2 * FROM c WHERE c.docType = "user" AND c.phone = @phone', [{ name: '@phone', value: phone }]);
   }
 
   private async query(query: string, parameters: { name: string; value: string }[]): Promise<UserProfile[]> {

@@ -2,8 +2,9 @@ import type { Principal } from '../../domain/access/principal';
 import { DEFAULT_PREFERENCES, scopeProblem, type Preferences, type UserProfile } from '../../domain/users/user';
 import { requireRole } from '../access';
 import type { CallContext } from '../context';
-import { ForbiddenError, InvalidInputError } from '../errors';
+import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
 import type { ClientRepository, Clock, UserRepository, Versioned } from '../ports';
+import type { PhoneDirectory } from '../whatsapp/ports';
 
 export interface UserDeps {
   readonly users: UserRepository;
@@ -79,6 +80,10 @@ export async function updateUser(
   if (input.clientId && !(await deps.clients.get(input.clientId))) {
     throw new InvalidInputError('unknown client', [{ field: 'clientId', message: 'no such client' }]);
   }
+  // A WhatsApp number names one person: the conversation acts as that profile, in its tenant.
+  if (input.phone && (await deps.users.withPhone(input.phone)).some((u) => u.userId !== userId)) {
+    throw new ConflictError('this WhatsApp number belongs to another user', { field: 'phone' });
+  }
   const profile: UserProfile = {
     userId,
     role: input.role,
@@ -93,4 +98,18 @@ export async function updateUser(
   };
   const saved = await deps.users.put(profile, ifMatch ?? (stored ? stored.etag : null));
   return { profile: saved, created: !stored };
+}
+
+/**
+ * The WhatsApp channel's view of the profiles: the one user whose profile carries the number. A
+ * number found on two profiles (written before numbers were unique) names nobody — the sender is
+ * treated as unknown rather than guessed into one of two tenants.
+ */
+export function phoneDirectory(users: Pick<UserRepository, 'withPhone'>): PhoneDirectory {
+  return {
+    async findByPhone(e164) {
+      const holders = await users.withPhone(e164);
+      return holders.length === 1 ? holders[0] : undefined;
+    },
+  };
 }
