@@ -122,6 +122,17 @@ export async function measureEvents(api: Api) {
   };
 }
 
+/** The machine a figure was measured on, written beside every result. */
+export function machineDescription() {
+  return {
+    os: `${osType()} ${release()}`,
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-bench-'));
   process.env.LOG_LEVEL = 'error';
@@ -133,13 +144,7 @@ async function main(): Promise<void> {
     const results = {
       command: 'npm run bench',
       at: new Date().toISOString(),
-      machine: {
-        os: `${osType()} ${release()}`,
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineDescription(),
       events,
     };
     const table = [

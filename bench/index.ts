@@ -20,7 +20,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent as HttpsAgent } from 'node:https';
-import { cpus, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CosmosClient, Item, Items, type OperationInput } from '@azure/cosmos';
@@ -28,7 +28,7 @@ import { DEMO } from '../local/seed';
 import { CONTAINERS } from '../shared/adapters/cosmos/containers';
 import { startLocalStack } from '../local/stack';
 import { silentLogger } from '../shared/platform/logger';
-import { measureEvents, percentile, type Api } from './events';
+import { machineDescription, measureEvents, percentile, type Api } from './events';
 import { httpClient } from './http-client';
 
 const REPS = Number(process.env.BENCH_REPS ?? 300);
@@ -200,13 +200,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     command: 'npm run bench',
     at: new Date().toISOString(),
-    machine: {
-      os: `${osType()} ${release()}`,
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineDescription(),
     repetitions: { latency: REPS, coldStart: COLD_REPS, throughputRequests: THROUGHPUT_REQUESTS, concurrency: CONCURRENCY },
   };
   if (cold) results.coldStart = cold;

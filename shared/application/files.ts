@@ -1,3 +1,6 @@
+import { isAllowedFileType, MAX_FILE_BYTES } from '../domain/files/file-types';
+import { InvalidInputError } from './errors';
+
 /**
  * Files as the application sees them (DESIGN 4.3): browsers upload and download straight to and
  * from Blob Storage with short-lived URLs scoped to one blob; the API only hands out those URLs and
@@ -34,4 +37,18 @@ export interface FileStore {
    * `uploadUrl`.
    */
   save(area: FileArea, blobName: string, bytes: Uint8Array, contentType: string): Promise<void>;
+}
+
+/**
+ * What an upload must announce before it gets a URL (provider documents and order attachments alike):
+ * an allowed type and a size the store accepts. The stored bytes are checked again on confirmation.
+ */
+export function requireAcceptableFile(input: { readonly contentType: string; readonly size: number }): void {
+  const fieldErrors = [
+    ...(isAllowedFileType(input.contentType) ? [] : [{ field: 'contentType', message: 'PDF, JPEG, PNG, HEIC or WebP' }]),
+    ...(input.size > 0 && input.size <= MAX_FILE_BYTES
+      ? []
+      : [{ field: 'size', message: `1 byte to ${MAX_FILE_BYTES} bytes (20 MB)` }]),
+  ];
+  if (fieldErrors.length) throw new InvalidInputError('the file cannot be accepted', fieldErrors);
 }

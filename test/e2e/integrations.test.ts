@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
 import { PNG, putFile } from '../support/files';
 
 /**
@@ -12,12 +12,14 @@ import { PNG, putFile } from '../support/files';
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const sandboxes = () => stack.services.sandboxes!;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
+  act = orderActions(api);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -26,12 +28,6 @@ afterAll(async () => {
 
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
-
-async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
-  const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
-  if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
-  return r;
-}
 
 /** A new order approved by the client after a quote: CONTRACTING, with an envelope on its way. */
 async function approvedOrder(title: string, extra: Record<string, unknown> = {}): Promise<string> {

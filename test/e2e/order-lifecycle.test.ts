@@ -2,7 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, startTestStack } from '../support/stack';
+import { apiClient, orderActions, startTestStack } from '../support/stack';
 import { pdf, PNG, putFile } from '../support/files';
 
 /**
@@ -13,11 +13,13 @@ import { pdf, PNG, putFile } from '../support/files';
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
+  act = orderActions(api);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -33,12 +35,6 @@ async function newOrder(title: string): Promise<string> {
   });
   expect(r.status).toBe(201);
   return r.body.id;
-}
-
-async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
-  const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
-  if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
-  return r;
 }
 
 /** Announces, uploads (to Azurite, through the SAS URL) and confirms a file; returns its id. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
 import { PNG, putFile } from '../support/files';
 
 /**
@@ -12,11 +12,13 @@ import { PNG, putFile } from '../support/files';
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
+  act = orderActions(api);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -24,12 +26,6 @@ afterAll(async () => {
 });
 
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
-
-async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
-  const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
-  if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
-  return r;
-}
 
 async function newOrder(extra: Record<string, unknown> = {}, token = t.client): Promise<string> {
   const r = await api('POST', '/v1/orders', {

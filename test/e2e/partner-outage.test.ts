@@ -4,7 +4,7 @@ import { DEMO } from '../../local/seed';
 import type { RequestMatch } from '../../local/sandboxes/http-sandbox';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
 import { MAX_HOLD_MS } from '../../shared/application/events/consumer';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
 
 /**
  * DocuSign down while orders are approved, on the local host, with the production resilience
@@ -32,12 +32,14 @@ const holdFailedMessage = async (ms: number) => {
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const docusign = () => stack.services.sandboxes!.docusign;
 
 beforeAll(async () => {
   stack = await startTestStack({}, { holdFailedMessage });
   api = apiClient(`${stack.url}/api`);
+  act = orderActions(api);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -53,12 +55,6 @@ const isEnvelopeCall = (r: { path: string }) => ENVELOPES.test(r.path.split('?')
 
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
-
-async function act(orderId: string, action: string, token: string, body?: unknown) {
-  const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
-  if (r.status !== 200) throw new Error(`${action}: expected 200, got ${r.status} ${r.text}`);
-  return r;
-}
 
 /** A new order with a selected quote: the client's approval is all that is left before the contract. */
 async function quotedOrder(title: string): Promise<string> {

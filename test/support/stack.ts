@@ -28,6 +28,18 @@ export async function startTestStack(
   };
 }
 
+/**
+ * `POST /orders/{id}/actions/{action}` that must answer `expected` (200 by default): a step of a test's
+ * setup that fails loudly, with the problem text, instead of at a later assertion.
+ */
+export function orderActions(api: ReturnType<typeof apiClient>) {
+  return async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
+    const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
+    if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
+    return r;
+  };
+}
+
 /** Every dead-lettered message of a local bus, with its subscription (none expected after a test). */
 export async function allDeadLetters(bus: LocalBus): Promise<{ subscription: string; messageId: string; description: string }[]> {
   const found: { subscription: string; messageId: string; description: string }[] = [];

@@ -1,8 +1,8 @@
-import { checkUpload, isAllowedFileType, MAX_FILE_BYTES } from '../../domain/files/file-types';
+import { checkUpload, isAllowedFileType } from '../../domain/files/file-types';
 import { makeId } from '../../domain/shared/ids';
 import type { CallContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
-import type { FileStore } from '../files';
+import { requireAcceptableFile, type FileStore } from '../files';
 import type { Clock, IdGenerator, OrderRepository } from '../ports';
 import { getOrder } from './orders';
 import type { Attachment, AttachmentKind } from '../../domain/orders/attachment';
@@ -40,13 +40,7 @@ export async function requestAttachmentUpload(
   input: { kind: AttachmentKind; fileName: string; contentType: string; size: number },
 ) {
   const order = (await getOrder(deps, call, orderId)).value;
-  const fieldErrors = [
-    ...(isAllowedFileType(input.contentType) ? [] : [{ field: 'contentType', message: 'PDF, JPEG, PNG, HEIC or WebP' }]),
-    ...(input.size > 0 && input.size <= MAX_FILE_BYTES
-      ? []
-      : [{ field: 'size', message: `1 byte to ${MAX_FILE_BYTES} bytes (20 MB)` }]),
-  ];
-  if (fieldErrors.length) throw new InvalidInputError('the file cannot be accepted', fieldErrors);
+  requireAcceptableFile(input);
   const now = deps.clock.now();
   const id = makeId('attachment', deps.ids.ulid());
   const attachment: Attachment = {

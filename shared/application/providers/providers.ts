@@ -1,5 +1,5 @@
 import { isStaff, type Principal } from '../../domain/access/principal';
-import { checkUpload, isAllowedFileType, MAX_FILE_BYTES } from '../../domain/files/file-types';
+import { checkUpload } from '../../domain/files/file-types';
 import type { ServiceCategory } from '../../domain/orders/order';
 import { addDays, colombiaDate, type DocumentFacts, type DocumentType } from '../../domain/providers/documents';
 import { normalizeCity, rankEligible, type EligibilityCriteria } from '../../domain/providers/eligibility';
@@ -26,7 +26,7 @@ import { requireRole } from '../access';
 import { toEvents, type CallContext } from '../context';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../errors';
 import { decidedAgainOnLostRace } from '../lost-race';
-import type { FileStore } from '../files';
+import { requireAcceptableFile, type FileStore } from '../files';
 import type { Clock, IdGenerator, Invitation, Page, PageRequest, ProviderFilters, ProviderRepository, Versioned } from '../ports';
 
 export const PROVIDERS_SOURCE = 'algesta/providers';
@@ -247,13 +247,7 @@ async function requestDocumentUploadOnce(
   input: DocumentUploadInput,
 ): Promise<UploadInstructions & { provider: Versioned<Provider> }> {
   const current = await load(deps, call, providerId);
-  const fieldErrors = [
-    ...(isAllowedFileType(input.contentType) ? [] : [{ field: 'contentType', message: 'PDF, JPEG, PNG, HEIC or WebP' }]),
-    ...(input.size > 0 && input.size <= MAX_FILE_BYTES
-      ? []
-      : [{ field: 'size', message: `1 byte to ${MAX_FILE_BYTES} bytes (20 MB)` }]),
-  ];
-  if (fieldErrors.length) throw new InvalidInputError('the file cannot be accepted', fieldErrors);
+  requireAcceptableFile(input);
   const documentId = makeId('document', deps.ids.ulid());
   const now = deps.clock.now();
   const decision = decide(() =>
