@@ -3,10 +3,11 @@
  * Settings: LOCAL_DATA_DIR (default .local), LOCAL_HTTP_PORT (default 7071), and any app setting
  * (environment or local.settings.json) to point an adapter at a real service instead.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createLogger } from '../shared/platform/logger';
 import { applyLocalSettings } from './settings';
 import { startLocalStack, type LocalStack } from './stack';
+import { outboxesOf } from './stack-file';
 
 const logger = createLogger({ level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info', fields: { app: 'algesta-local' } });
 
@@ -57,7 +58,10 @@ main().catch((err: unknown) => {
 function sandboxLines(stack: LocalStack): string[] {
   const sandboxDir = process.env.SANDBOX_DIR;
   const lines: string[] = [];
-  if (sandboxDir) lines.push(`E-mails: ${join(sandboxDir, 'mailbox')}   WhatsApp: ${join(sandboxDir, 'whatsapp')}`);
+  if (sandboxDir) {
+    const { mailbox, whatsapp } = outboxesOf(sandboxDir);
+    lines.push(`E-mails: ${mailbox}   WhatsApp: ${whatsapp}`);
+  }
   const s = stack.services.sandboxes;
   if (s) {
     lines.push(`DocuSign sandbox: sign an envelope at ${s.docusign.url}/sandbox/sign/<envelopeId>`);

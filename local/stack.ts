@@ -13,7 +13,7 @@ import { installFunctionsCore } from './functions-core';
 import { runAppStartHooks, startHttpHost } from './host/http-host';
 import { DEMO, seedDemoData } from './seed';
 import type { LocalBus } from './bus/local-bus';
-import { RUNNING_STACK_FILE, type RunningStack } from './stack-file';
+import { outboxesOf, RUNNING_STACK_FILE, type RunningStack } from './stack-file';
 import { createBus, startWorkflowRuntime } from './workflow-runtime';
 
 /** The Jelou webhook's secret on the embedded stack (tests and the WhatsApp sandbox sign with it). */
@@ -172,7 +172,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
               },
             }
           : {}),
-        outboxes: { mailbox: join(env.SANDBOX_DIR, 'mailbox'), whatsapp: join(env.SANDBOX_DIR, 'whatsapp') },
+        outboxes: outboxesOf(env.SANDBOX_DIR),
       };
       await writeFile(file, JSON.stringify(running, null, 2));
       closers.push(() => rm(file, { force: true }));
