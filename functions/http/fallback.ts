@@ -9,11 +9,20 @@ import { registeredEndpoints } from './register';
 const ROUTE_PREFIX = '/api/';
 
 /**
- * The catch-all route: the host routes here only what no endpoint matched (a catch-all has the
- * lowest precedence). It answers CORS preflights, 405 with `Allow` for a known path, and a problem
+ * The catch-all route: it answers CORS preflights, 405 with `Allow` for a known path, and a problem
  * 404 otherwise, so that every error of the API is a problem document.
+ *
+ * It must be tried after every other route. The Azure host tries HTTP routes in order of function
+ * name (ordinal, ignoring case) and takes the first match — not by template precedence
+ * (shared/platform/http/routes.ts cites the host's source and the open upstream issues). Its name
+ * therefore sorts after every other: `_` (0x5F) compares above every letter once names are upper-cased,
+ * so `z_…` follows any name that does not itself start with `z_`. Under ASP.NET Core's precedence,
+ * which the host may adopt one day (PR #842), a catch-all is last anyway. test/integration/route-order.test.ts
+ * checks both orders on the built bundle; docs/decisions.md has the reasoning.
  */
-app.http('fallback', {
+const FALLBACK_FUNCTION_NAME = 'z_fallback';
+
+app.http(FALLBACK_FUNCTION_NAME, {
   route: '{*path}',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'],
   authLevel: 'anonymous',

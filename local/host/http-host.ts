@@ -26,7 +26,13 @@ import type {
   TraceContext,
 } from '@azure/functions';
 import { currentFunctionsCore, readOnly, type CoreLogLevel, type FunctionsCoreShim, type Registration } from '../functions-core';
-import { ALL_HTTP_METHODS, createRouteTable, type RouteMatch, type RouteTable } from '../../shared/platform/http/routes';
+import {
+  ALL_HTTP_METHODS,
+  createRouteTable,
+  type RouteMatch,
+  type RouteOrder,
+  type RouteTable,
+} from '../../shared/platform/http/routes';
 import { readRoutePrefix } from './route-prefix';
 
 export interface HttpHostOptions {
@@ -37,6 +43,12 @@ export interface HttpHostOptions {
   readonly host?: string;
   /** Default: host.json `extensions.http.routePrefix` of the working directory, else `api`. */
   readonly routePrefix?: string;
+  /**
+   * The order routes are tried in. Default `function-name`, the Azure host's rule (function name,
+   * ordinal ignoring case, first match: shared/platform/http/routes.ts cites the host's source);
+   * `precedence` is ASP.NET Core's, for checking the app under both.
+   */
+  readonly routeOrder?: RouteOrder;
   /** Every line the host writes: invocations, the functions' own logs, failures. Default: stdout. */
   readonly log?: (line: string) => void;
   /** Larger request bodies get 413. Default 100 MiB, the host's `maxRequestBodySize`. */
@@ -102,7 +114,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   }
   const table = createRouteTable(
     registrations.map((r) => ({ name: r.name, route: routeOf(r), methods: methodsOf(r), target: r })),
-    { routePrefix, warn: log },
+    { routePrefix, order: opts.routeOrder ?? 'function-name', warn: log },
   );
   const server = createServer({ keepAlive: true });
   const address = await listen(server, opts.port ?? DEFAULT_PORT, opts.host ?? '127.0.0.1');

@@ -104,12 +104,12 @@ describe('function registrations', () => {
     expect(Object.keys(others).sort()).toEqual(Object.keys(EXPECTED_TRIGGERS).sort());
     for (const [name, expected] of Object.entries(EXPECTED_TRIGGERS)) expect(others[name]).toMatchObject(expected);
     const table = http
-      .filter((r) => r.name !== 'fallback')
+      .filter((r) => r.name !== 'z_fallback')
       .map((r) => [r.name, (r.trigger.methods as string[]).join(','), r.trigger.route]);
     expect(table).toEqual(EXPECTED.map(([n, m, r]) => [n, m, r]));
     for (const r of http) expect(r.trigger.authLevel).toBe('anonymous');
 
-    const fallback = http.find((r) => r.name === 'fallback');
+    const fallback = http.find((r) => r.name === 'z_fallback');
     expect(fallback?.trigger.route).toBe('{*path}');
     expect(fallback?.trigger.methods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']));
 

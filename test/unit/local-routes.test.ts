@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  compareOrdinalIgnoreCase,
   compileRoute,
   createRouteTable,
   decodePathSegment,
@@ -208,7 +209,52 @@ describe('constraints', () => {
   });
 });
 
-describe('precedence', () => {
+describe('function-name order (the Azure host’s rule)', () => {
+  // azure-functions-host#9876: `Products/{id}` named Details is tried before `Products/List` named List.
+  const products = [
+    { name: 'List', route: 'Products/List' },
+    { name: 'Details', route: 'Products/{id}' },
+  ];
+
+  it('tries routes in order of function name and takes the first match', () => {
+    expect(winner(products, '/api/Products/List')?.name).toBe('Details');
+    expect(table(products).routes.map((r) => r.name)).toEqual(['Details', 'List']);
+  });
+
+  it('lets a catch-all named first answer everything, whatever its template', () => {
+    const defs = [
+      { name: 'orders-list', route: 'v1/orders' },
+      { name: 'fallback', route: '{*path}' },
+    ];
+    expect(winner(defs, '/api/v1/orders')?.name).toBe('fallback');
+    expect(winner([defs[0]!, { name: 'z_fallback', route: '{*path}' }], '/api/v1/orders')?.name).toBe('orders-list');
+  });
+
+  it('skips a route whose method does not fit and tries the next name', () => {
+    const defs = [
+      { name: 'a-create', route: 'orders', methods: ['POST'] },
+      { name: 'b-list', route: 'orders', methods: ['GET'] },
+    ];
+    expect(winner(defs, '/api/orders', 'GET')?.name).toBe('b-list');
+  });
+
+  it('compares names like StringComparer.OrdinalIgnoreCase', () => {
+    const sorted = (names: string[]) => [...names].sort(compareOrdinalIgnoreCase);
+    expect(sorted(['b', 'A', 'a1', 'a'])).toEqual(['A', 'a', 'a1', 'b']);
+    // `-` (0x2D) before digits and letters; `_` (0x5F) after every letter once upper-cased.
+    expect(sorted(['zz', 'z_fallback', 'z-a', 'Z9', 'webhooks-jelou'])).toEqual([
+      'webhooks-jelou',
+      'z-a',
+      'Z9',
+      'zz',
+      'z_fallback',
+    ]);
+    expect(compareOrdinalIgnoreCase('Health', 'health')).toBe(0);
+  });
+});
+
+describe('precedence (ASP.NET Core, azure-webjobs-sdk-extensions PR #842)', () => {
+  const precedence: RouteOptions = { order: 'precedence' };
   const orders = [
     { name: 'catch-all', route: 'v1/{*rest}' },
     { name: 'order', route: 'v1/orders/{id}' },
@@ -217,10 +263,10 @@ describe('precedence', () => {
 
   it('prefers a literal to a parameter to a catch-all, whatever the registration order', () => {
     for (const defs of [orders, [...orders].reverse()]) {
-      expect(winner(defs, '/api/v1/orders/export')?.name).toBe('export');
-      expect(winner(defs, '/api/v1/orders/42')?.name).toBe('order');
-      expect(winner(defs, '/api/v1/orders/42/history')?.name).toBe('catch-all');
-      expect(winner(defs, '/api/v1/clients')?.name).toBe('catch-all');
+      expect(winner(defs, '/api/v1/orders/export', 'GET', precedence)?.name).toBe('export');
+      expect(winner(defs, '/api/v1/orders/42', 'GET', precedence)?.name).toBe('order');
+      expect(winner(defs, '/api/v1/orders/42/history', 'GET', precedence)?.name).toBe('catch-all');
+      expect(winner(defs, '/api/v1/clients', 'GET', precedence)?.name).toBe('catch-all');
     }
   });
 
@@ -230,9 +276,9 @@ describe('precedence', () => {
       { name: 'int', route: 'items/{id:int}' },
       { name: 'small', route: 'items/{id:int:max(9)}' },
     ];
-    expect(winner(defs, '/api/items/5')?.name).toBe('small');
-    expect(winner(defs, '/api/items/50')?.name).toBe('int');
-    expect(winner(defs, '/api/items/abc')?.name).toBe('any');
+    expect(winner(defs, '/api/items/5', 'GET', precedence)?.name).toBe('small');
+    expect(winner(defs, '/api/items/50', 'GET', precedence)?.name).toBe('int');
+    expect(winner(defs, '/api/items/abc', 'GET', precedence)?.name).toBe('any');
   });
 
   it('prefers a required parameter to an optional one, and an optional one to a catch-all', () => {
@@ -241,9 +287,9 @@ describe('precedence', () => {
       { name: 'optional', route: 'docs/{name?}' },
       { name: 'required', route: 'docs/{name}' },
     ];
-    expect(winner(defs, '/api/docs/a')?.name).toBe('required');
-    expect(winner(defs, '/api/docs')?.name).toBe('optional');
-    expect(winner(defs, '/api/docs/a/b')?.name).toBe('rest');
+    expect(winner(defs, '/api/docs/a', 'GET', precedence)?.name).toBe('required');
+    expect(winner(defs, '/api/docs', 'GET', precedence)?.name).toBe('optional');
+    expect(winner(defs, '/api/docs/a/b', 'GET', precedence)?.name).toBe('rest');
   });
 
   it('tries the longer template first when one extends the other', () => {
@@ -251,11 +297,11 @@ describe('precedence', () => {
       { name: 'short', route: 'a/{x?}' },
       { name: 'long', route: 'a/{x}/{y?}' },
     ];
-    expect(winner(defs, '/api/a/1')?.name).toBe('long');
+    expect(winner(defs, '/api/a/1', 'GET', precedence)?.name).toBe('long');
   });
 
   it('lists the routes in the order it tries them', () => {
-    expect(table(orders).routes.map((r) => r.name)).toEqual(['export', 'order', 'catch-all']);
+    expect(table(orders, precedence).routes.map((r) => r.name)).toEqual(['export', 'order', 'catch-all']);
   });
 });
 
@@ -263,7 +309,7 @@ describe('methods', () => {
   const defs = [
     { name: 'create', route: 'orders', methods: ['POST'] },
     { name: 'list', route: 'orders', methods: ['get'] },
-    { name: 'fallback', route: '{*path}', methods: ['GET', 'POST', 'PUT'] },
+    { name: 'z_fallback', route: '{*path}', methods: ['GET', 'POST', 'PUT'] },
   ];
 
   it('routes the same path by method', () => {
@@ -272,7 +318,7 @@ describe('methods', () => {
   });
 
   it('tries the next route when the method does not fit, and gives up with no match', () => {
-    expect(winner(defs, '/api/orders', 'PUT')?.name).toBe('fallback');
+    expect(winner(defs, '/api/orders', 'PUT')?.name).toBe('z_fallback');
     expect(winner(defs, '/api/orders', 'DELETE')).toBeUndefined();
   });
 

@@ -1,8 +1,22 @@
 /**
- * HTTP route templates of Azure Functions, compiled to matchers that behave like the Functions host
- * (ASP.NET Core routing: the host builds one `Route` per function under the route prefix and tries
- * them in precedence order). The local host finds a request's function with it, and the API's
- * fallback uses it to tell "wrong method" (405) from "no such path" (404): one matcher for both.
+ * HTTP route templates of Azure Functions, compiled to matchers that behave like the Functions host.
+ * The local host finds a request's function with it, and the API's fallback uses it to tell "wrong
+ * method" (405) from "no such path" (404): one matcher for both.
+ *
+ * The order in which routes are tried is the Functions host's, not ASP.NET Core's (`RouteOrder`):
+ * - `FunctionMetadataManager.LoadFunctionMetadata` (azure-functions-host,
+ *   src/WebJobs.Script/Host/FunctionMetadataManager.cs) returns the functions
+ *   `OrderBy(f => f.Name, StringComparer.OrdinalIgnoreCase)`;
+ * - `WebScriptHostHttpRoutesManager.InitializeHttpFunctionRoutes`
+ *   (src/WebJobs.Script.WebHost/WebScriptHostHttpRoutesManager.cs) maps them in that order into one
+ *   route collection, each with an `HttpMethodRouteConstraint` for its methods; the collection takes
+ *   the first route whose template and constraints match (ASP.NET Core `RouteCollection`).
+ * So the host tries routes in order of function name, first match wins, and a route whose method
+ * does not fit is skipped. This is known and open upstream: azure-functions-host#9876 ("the
+ * precedence is in alphabetical order"), azure-functions-host#3153, azure-functions-nodejs-library#300
+ * (the same for `app.http`); the fix, azure-webjobs-sdk-extensions PR #842, which orders routes by
+ * template precedence like ASP.NET Core, is not merged. `order: 'precedence'` models that PR, so
+ * that the API's routes can be checked to be right under both rules (test/integration/route-order.test.ts).
  */
 
 /** Every method `app.http` accepts: what a function without `methods` answers. */
@@ -30,7 +44,15 @@ export interface RouteDefinition<T = unknown> {
   readonly target: T;
 }
 
+/**
+ * `function-name`: the Azure host's rule today (function name, ordinal ignoring case, first match).
+ * `precedence`: ASP.NET Core's template precedence, as azure-webjobs-sdk-extensions PR #842 proposes.
+ */
+export type RouteOrder = 'function-name' | 'precedence';
+
 export interface RouteOptions {
+  /** How routes are ranked; default `function-name`, the Functions host's. */
+  readonly order?: RouteOrder;
   /** host.json `extensions.http.routePrefix`; `''` serves functions at the root. */
   readonly routePrefix?: string;
   /** Told about template parts we accept but cannot honour (unknown constraints). */
@@ -79,8 +101,8 @@ export interface SegmentRank {
 
 export function createRouteTable<T>(definitions: readonly RouteDefinition<T>[], opts: RouteOptions = {}): RouteTable<T> {
   const compiled = definitions.map((d) => compileRoute(d, opts));
-  // Array#sort is stable: templates of equal precedence keep registration order.
-  const routes = [...compiled].sort(compareRoutePrecedence);
+  // Array#sort is stable: routes that compare equal keep registration order.
+  const routes = [...compiled].sort(opts.order === 'precedence' ? compareRoutePrecedence : compareRouteFunctionNames);
   return {
     routes,
     match(method, path) {
@@ -98,7 +120,35 @@ export function createRouteTable<T>(definitions: readonly RouteDefinition<T>[], 
   };
 }
 
+/** The host's order: by function name, `StringComparer.OrdinalIgnoreCase`. */
+export function compareRouteFunctionNames(a: Pick<CompiledRoute, 'name'>, b: Pick<CompiledRoute, 'name'>): number {
+  return compareOrdinalIgnoreCase(a.name, b.name);
+}
+
 /**
+ * .NET's `StringComparer.OrdinalIgnoreCase`: UTF-16 code units compared after mapping each to upper
+ * case (invariant, one unit to one unit), then the shorter string first. So `-` (0x2D) sorts before
+ * digits and letters, and `_` (0x5F) after every letter: `Z_` > `ZZ`.
+ */
+export function compareOrdinalIgnoreCase(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = upperUnit(a.charCodeAt(i));
+    const y = upperUnit(b.charCodeAt(i));
+    if (x !== y) return x - y;
+  }
+  return a.length - b.length;
+}
+
+function upperUnit(code: number): number {
+  if (code >= 0x61 && code <= 0x7a) return code - 0x20;
+  if (code < 0x80) return code;
+  const upper = String.fromCharCode(code).toUpperCase();
+  return upper.length === 1 ? upper.charCodeAt(0) : code;
+}
+
+/**
+ * ASP.NET Core's template precedence (the order PR #842 would give the host).
  * Segment by segment: literal, then constrained parameter (more constraints first), parameter,
  * optional parameter, catch-all. When one template is a prefix of the other, the longer goes first.
  */
