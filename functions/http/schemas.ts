@@ -157,7 +157,14 @@ export const userSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const meSchema = userSchema.extend({ roles: z.array(z.enum(ROLES)), stored: z.boolean() });
+export const meSchema = userSchema.extend({
+  roles: z.array(z.enum(ROLES)),
+  stored: z.boolean().describe('false: the fields are the token’s (no trusted profile is stored)'),
+  profileMismatch: z
+    .object({ fields: z.array(z.enum(['userId', 'role', 'clientId', 'providerId', 'scope'])) })
+    .optional()
+    .describe('present when a stored profile disagrees with the token (role or tenant): it is not used for anything'),
+});
 
 // ---- orders --------------------------------------------------------------------------------------
 export const orderIdParams = z.object({ orderId: id });

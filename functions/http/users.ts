@@ -9,7 +9,8 @@ registerEndpoint(
     name: 'me-get',
     method: 'GET',
     route: 'v1/me',
-    summary: 'The caller’s profile and roles',
+    summary:
+      'The caller’s profile and roles; a stored profile of another role or tenant than the token’s is not used (`stored: false`, `profileMismatch`)',
     tags: ['users'],
     auth: 'bearer',
     responses: { 200: { description: 'The profile', schema: meSchema } },
@@ -17,7 +18,12 @@ registerEndpoint(
       const me = await getMe(await userDeps(), ctx);
       return {
         status: 200,
-        body: { ...me.profile, roles: [ctx.principal.role], stored: me.etag !== undefined },
+        body: {
+          ...me.profile,
+          roles: [ctx.principal.role],
+          stored: me.etag !== undefined,
+          ...(me.mismatch ? { profileMismatch: me.mismatch } : {}),
+        },
         ...(me.etag ? { etag: me.etag } : {}),
       };
     },
@@ -29,11 +35,12 @@ registerEndpoint(
     name: 'me-preferences-put',
     method: 'PUT',
     route: 'v1/me/preferences',
-    summary: 'Choose notification channels and locale',
+    summary: 'Choose notification channels and locale; 409 while the stored profile disagrees with the token',
     tags: ['users'],
     auth: 'bearer',
     body: preferencesSchema,
     conditional: true,
+    errors: [409],
     responses: { 200: { description: 'The updated profile', schema: userSchema } },
     handler: async (ctx) => {
       const saved = await updatePreferences(await userDeps(), ctx, ctx.body, ctx.ifMatch);

@@ -2,6 +2,7 @@ import { isStaff } from '../../domain/access/principal';
 import {
   decide,
   OrderRuleError,
+  roleRefusal,
   type ActionInputs,
   type Actor,
   type ApiAction,
@@ -36,6 +37,7 @@ import { decidedAgainOnLostRace } from '../lost-race';
 import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
+import { callerProfile } from '../users/users';
 
 /**
  * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
@@ -143,8 +145,9 @@ async function inputFor(
     }
     case 'approve': {
       if (call.principal.role !== 'client') return {};
-      const profile = await deps.users.get(call.principal.userId);
-      return profile?.value.approvalLimit ? { approvalLimit: profile.value.approvalLimit } : {};
+      // Only a profile that agrees with the token (same user, role and client) carries a limit.
+      const { stored } = await callerProfile(deps.users, call.principal);
+      return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
     }
     case 'assign': {
       const b = body as ActionBodies['assign'];
@@ -199,6 +202,10 @@ async function performOnce(
   ifMatch: string | undefined,
 ): Promise<Versioned<Order>> {
   const current = await getOrder(deps, call, orderId);
+  // Scope (404) first, then whether the role may ever take the action (403), before the state (409)
+  // and before gathering the action's input (whose lookups could answer 422 for a caller never allowed).
+  const forbidden = roleRefusal(action, call.principal as Actor);
+  if (forbidden) translate(forbidden);
   const [input, sla] = await Promise.all([
     inputFor(deps, call, current.value, action, body),
     SLA_CONTEXT_ACTIONS.includes(action) ? slaContextFor(deps, current.value.clientId) : undefined,

@@ -1,6 +1,6 @@
 import type { Principal } from '../../domain/access/principal';
 import { DEFAULT_PREFERENCES, scopeProblem, type Preferences, type UserProfile } from '../../domain/users/user';
-import { requireRole } from '../access';
+import { requireRole, trustProfile, type ProfileMismatch } from '../access';
 import type { CallContext } from '../context';
 import { ConflictError, ForbiddenError, InvalidInputError } from '../errors';
 import type { ClientRepository, Clock, UserRepository, Versioned } from '../ports';
@@ -28,18 +28,40 @@ function profileFromToken(p: Principal, now: string): UserProfile {
 
 export interface Me {
   readonly profile: UserProfile;
-  /** Empty when no profile is stored yet (the token's claims are shown). */
+  /** Empty when no trusted profile is stored (the token's claims are shown). */
   readonly etag?: string;
+  /** Set when a profile is stored but disagrees with the token: it is not used, nor shown. */
+  readonly mismatch?: ProfileMismatch;
 }
 
-/** `GET /me`: the stored profile, or what the token says when none is stored yet. */
+/**
+ * The caller's stored profile, only where it agrees with the token (`trustProfile`): what every
+ * decision about the caller reads — the approval limit, `/me`, its preferences.
+ */
+export async function callerProfile(
+  users: Pick<UserRepository, 'get'>,
+  principal: Principal,
+): Promise<{ stored?: Versioned<UserProfile>; mismatch?: ProfileMismatch }> {
+  const stored = await users.get(principal.userId);
+  const trust = trustProfile(stored?.value, principal);
+  return trust.profile ? { stored: stored! } : trust.mismatch ? { mismatch: trust.mismatch } : {};
+}
+
+/**
+ * `GET /me`: the stored profile, or what the token says when none is stored yet — or when the one
+ * stored names another tenant or role (then `mismatch` says so, and nothing of it is shown).
+ */
 export async function getMe(deps: Pick<UserDeps, 'users' | 'clock'>, call: CallContext): Promise<Me> {
-  const stored = await deps.users.get(call.principal.userId);
+  const { stored, mismatch } = await callerProfile(deps.users, call.principal);
   if (stored) return { profile: stored.value, etag: stored.etag };
-  return { profile: profileFromToken(call.principal, deps.clock.now().toISOString()) };
+  return { profile: profileFromToken(call.principal, deps.clock.now().toISOString()), ...(mismatch ? { mismatch } : {}) };
 }
 
-/** `PUT /me/preferences`: every user chooses its own channels and locale. */
+/**
+ * `PUT /me/preferences`: every user chooses its own channels and locale. A stored profile that
+ * disagrees with the token is not written (409): the user cannot repair or overwrite what staff set,
+ * and its answer would show another tenant's data.
+ */
 export async function updatePreferences(
   deps: Pick<UserDeps, 'users' | 'clock'>,
   call: CallContext,
@@ -47,7 +69,11 @@ export async function updatePreferences(
   ifMatch?: string,
 ): Promise<Versioned<UserProfile>> {
   const now = deps.clock.now().toISOString();
-  const stored = await deps.users.get(call.principal.userId);
+  const { stored, mismatch } = await callerProfile(deps.users, call.principal);
+  if (mismatch)
+    throw new ConflictError('your stored profile does not match your token (role or tenant); an administrator must correct it', {
+      profileMismatch: mismatch,
+    });
   const base = stored?.value ?? profileFromToken(call.principal, now);
   // Without If-Match the write is still conditional on what was just read, so a concurrent update
   // is never silently overwritten; with If-Match the client's version must be the current one.

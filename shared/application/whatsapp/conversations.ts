@@ -2,7 +2,8 @@ import type { Principal } from '../../domain/access/principal';
 import type { DialogState, Party, Reply, UserMessage } from '../../domain/whatsapp/dialog';
 import { advance } from '../../domain/whatsapp/machine';
 import { render } from '../../domain/whatsapp/texts';
-import { DEFAULT_PREFERENCES, scopeProblem, type Locale, type UserProfile } from '../../domain/users/user';
+import { DEFAULT_PREFERENCES, type Locale, type UserProfile } from '../../domain/users/user';
+import { trustProfile } from '../access';
 import type { CallContext } from '../context';
 import { PreconditionFailedError } from '../errors';
 import { PermanentDeliveryError, type OutgoingWhatsApp, type WhatsAppSender } from '../notifications/channels';
@@ -40,7 +41,8 @@ const WRITE_ATTEMPTS = 3;
  * unsent). A reply's notification id is derived from the event id and its position.
  */
 export async function handleInboundWhatsApp(deps: WhatsAppDeps, inbound: InboundWhatsApp): Promise<InboundOutcome> {
-  const profile = await deps.phones.findByPhone(inbound.from);
+  // The phone names the profile; it acts only if it passes the same trust rule as a token's profile.
+  const { profile } = trustProfile(await deps.phones.findByPhone(inbound.from));
   const party = partyOf(profile);
   const locale: Locale = profile?.preferences.locale ?? DEFAULT_PREFERENCES.locale;
   for (let attempt = 1; ; attempt++) {
@@ -142,8 +144,8 @@ async function removeFromOutbox(
 }
 
 function partyOf(profile: UserProfile | undefined): Party {
-  // A profile whose role and scope disagree cannot act for anyone: treat it as unknown.
-  if (!profile || scopeProblem(profile)) return { role: 'unknown' };
+  // A profile set aside by trustProfile (its role and scope disagree) cannot act for anyone: unknown.
+  if (!profile) return { role: 'unknown' };
   const role = profile.role === 'client' || profile.role === 'provider' ? profile.role : 'staff';
   return profile.name ? { role, name: profile.name } : { role };
 }

@@ -516,11 +516,21 @@ function contractRequested(
   };
 }
 
+/**
+ * Whether the role may ever take the action, in any state: the table's `roles`, asked before
+ * anything about the order's state (403 before 409) — by `decide`, and by the application before it
+ * gathers an action's input.
+ */
+export function roleRefusal(action: OrderAction, by: Pick<Actor, 'role'>): OrderRuleError | undefined {
+  const roles = ORDER_RULES[action].roles as readonly ActorRole[];
+  return roles.includes(by.role) ? undefined : new OrderRuleError('forbidden', `role ${by.role} may not ${action} orders`);
+}
+
 /** The API actions this caller could take on this order now (what a 409 lists). */
 export function allowedOrderActions(order: LifecycleOrder, by: Actor): ApiAction[] {
   return API_ACTIONS.filter((a) => {
     const r = ORDER_RULES[a] as Rule<OrderAction>;
-    if (!r.from.includes(order.status) || !r.roles.includes(by.role)) return false;
+    if (roleRefusal(a, by) || !r.from.includes(order.status)) return false;
     if (a === 'cancel' && by.role === 'client')
       return ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'].includes(order.status);
     if (by.role === 'provider' && ['schedule', 'check-in', 'hold', 'resume', 'complete', 'invoice'].includes(a))
@@ -552,13 +562,15 @@ export function decide<A extends OrderAction>(
   slaContext?: SlaContext,
 ): LifecycleDecision {
   const rule = ORDER_RULES[action] as Rule<A>;
+  // The role first: an action the caller's role may never take is refused whatever the state.
+  const forbidden = roleRefusal(action, by);
+  if (forbidden) throw forbidden;
   if (!rule.from.includes(order.status)) {
     throw new OrderRuleError('illegal', `cannot ${action} an order that is ${order.status}`, {
       currentState: order.status,
       allowedActions: allowedOrderActions(order, by),
     });
   }
-  if (!rule.roles.includes(by.role)) throw new OrderRuleError('forbidden', `role ${by.role} may not ${action} orders`);
   const ctx: Ctx<A> = { order, by, now, input };
   const refused = rule.guard?.(ctx);
   if (refused) throw refused;
@@ -602,6 +614,7 @@ export function decide<A extends OrderAction>(
       action,
       from: order.status,
       to,
+      version,
       ...(reason ? { reason } : {}),
       ...(next.providerId ? { providerId: next.providerId } : {}),
     },
