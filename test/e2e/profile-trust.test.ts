@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateDevIssuer } from '../../local/dev-issuer';
+import { DEMO } from '../../local/seed';
+import { apiClient, orderActions, startTestStack } from '../support/stack';
+
+/**
+ * Issue 14 over HTTP on the local stack: a stored profile is used only where it agrees with the
+ * token (item 2), and a role that may never take an action is refused before the order's state
+ * (item 5). Every refused call leaves the order as it was.
+ */
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let api: ReturnType<typeof apiClient>;
+let act: ReturnType<typeof orderActions>;
+let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
+let mint: (claims: Record<string, string>) => Promise<string>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(`${stack.url}/api`);
+  act = orderActions(api);
+  t = stack.tokens;
+  const issuer = await loadOrCreateDevIssuer(join(stack.dataDir, 'dev-issuer'));
+  mint = (claims) =>
+    issuer.mint({ name: 'Mixta', ...claims } as Parameters<typeof issuer.mint>[0], {
+      issuer: process.env.AUTH_ISSUER!,
+      audience: process.env.AUTH_AUDIENCE!,
+      expiresIn: '1h',
+    });
+});
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+const PROBLEM = 'https://api.algesta.co/problems/';
+
+async function newOrder(title: string): Promise<string> {
+  const r = await api('POST', '/v1/orders', {
+    token: t.client,
+    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'No enfría' },
+  });
+  expect(r.status, r.text).toBe(201);
+  return r.body.id;
+}
+
+async function quoting(orderId: string): Promise<void> {
+  await act(orderId, 'triage', t.operator, { priority: 'P2' });
+  await act(orderId, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
+}
+
+async function toAwaitingApproval(orderId: string, amount: number): Promise<void> {
+  await quoting(orderId);
+  const quote = await api('POST', `/v1/orders/${orderId}/quotes`, {
+    token: t.provider,
+    body: { amount: { amount, currency: 'COP' }, leadTimeDays: 2, validUntil: inHours(24 * 30).slice(0, 10) },
+  });
+  expect(quote.status, quote.text).toBe(201);
+  await act(orderId, 'select-quote', t.operator, { quoteId: quote.body.id });
+}
+
+async function version(orderId: string): Promise<{ status: string; version: number }> {
+  const r = await api('GET', `/v1/orders/${orderId}`, { token: t.operator });
+  // By version, not ETag: background steps may amend the order without a new version.
+  return { status: r.body.status, version: r.body.version };
+}
+
+async function putUser(userId: string, body: Record<string, unknown>): Promise<void> {
+  const r = await api('PUT', `/v1/users/${userId}`, { token: t.admin, body });
+  expect(r.status, r.text).toBe(201);
+}
+
+describe('profiles are trusted only where they agree with the token', () => {
+  it('a client token of A whose user’s profile belongs to client B (high limit): approve is 403 approval-limit-exceeded; /me does not show B', async () => {
+    const b = await api('POST', '/v1/clients', { token: t.operator, body: { name: 'Empresa B S.A.S.' } });
+    expect(b.status, b.text).toBe(201);
+    const clientB: string = b.body.id;
+    await putUser('u-mixed-client', {
+      role: 'client',
+      clientId: clientB,
+      name: 'Usuaria de B',
+      email: 'b@example.com',
+      phone: '+573001230001',
+      approvalLimit: { amount: 1_000_000_000_00, currency: 'COP' },
+    });
+    const mixed = await mint({ sub: 'u-mixed-client', role: 'client', clientId: DEMO.clientId });
+
+    const orderId = await newOrder('Perfil de otro cliente');
+    await toAwaitingApproval(orderId, 900_000_00);
+    const before = await version(orderId);
+    const refused = await api('POST', `/v1/orders/${orderId}/actions/approve`, { token: mixed });
+    expect(refused.status, refused.text).toBe(403);
+    expect(refused.body).toMatchObject({ type: `${PROBLEM}approval-limit-exceeded`, approvalLimit: null });
+    expect(refused.text).not.toContain(clientB);
+    expect(await version(orderId)).toEqual(before);
+
+    const me = await api('GET', '/v1/me', { token: mixed });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({
+      userId: 'u-mixed-client',
+      role: 'client',
+      clientId: DEMO.clientId,
+      roles: ['client'],
+      stored: false,
+      profileMismatch: { fields: ['clientId'] },
+    });
+    expect(me.body).not.toHaveProperty('approvalLimit');
+    expect(me.body).not.toHaveProperty('phone');
+    expect(me.text).not.toContain(clientB);
+    expect(me.headers.get('etag')).toBeNull();
+
+    // Preferences are not written over it (409), and it stays set aside.
+    const prefs = await api('PUT', '/v1/me/preferences', { token: mixed, body: { channels: ['email'], locale: 'en' } });
+    expect(prefs.status, prefs.text).toBe(409);
+    expect(prefs.body).toMatchObject({ type: `${PROBLEM}conflict`, profileMismatch: { fields: ['clientId'] } });
+    expect(prefs.text).not.toContain(clientB);
+    expect((await api('GET', '/v1/me', { token: mixed })).body.profileMismatch).toEqual({ fields: ['clientId'] });
+
+    // The demo client's own user, whose profile agrees, approves the same amount within its limit.
+    expect((await act(orderId, 'approve', t.client)).body.status).toBe('CONTRACTING');
+  });
+
+  it('a provider token with another provider’s profile, and a client token with a staff profile: no profile', async () => {
+    await putUser('u-mixed-provider', { role: 'provider', providerId: DEMO.providerIds[1], name: 'Del otro' });
+    const provider = await mint({ sub: 'u-mixed-provider', role: 'provider', providerId: DEMO.providerIds[0] });
+    const asProvider = await api('GET', '/v1/me', { token: provider });
+    expect(asProvider.status).toBe(200);
+    expect(asProvider.body).toMatchObject({
+      providerId: DEMO.providerIds[0],
+      stored: false,
+      profileMismatch: { fields: ['providerId'] },
+    });
+    expect(asProvider.text).not.toContain(DEMO.providerIds[1]);
+
+    await putUser('u-mixed-role', { role: 'operator', name: 'Operadora', phone: '+573001230002' });
+    const client = await mint({ sub: 'u-mixed-role', role: 'client', clientId: DEMO.clientId });
+    const asClient = await api('GET', '/v1/me', { token: client });
+    expect(asClient.body).toMatchObject({
+      role: 'client',
+      roles: ['client'],
+      stored: false,
+      profileMismatch: { fields: ['role', 'clientId'] },
+    });
+    expect(asClient.body).not.toHaveProperty('phone');
+    // The seeded demo users' profiles agree with their tokens: shown as stored, with no mismatch.
+    const own = await api('GET', '/v1/me', { token: t.client });
+    expect(own.body).toMatchObject({ stored: true, clientId: DEMO.clientId });
+    expect(own.body).not.toHaveProperty('profileMismatch');
+  });
+});
+
+describe('403 before 409', () => {
+  it('a client closing its own SUBMITTED order: 403, not 409 with allowedActions; an operator still gets the 409', async () => {
+    const orderId = await newOrder('Cerrar antes de tiempo');
+    const before = await version(orderId);
+    const refused = await act(orderId, 'close', t.client, undefined, 403);
+    expect(refused.body.type).toBe(`${PROBLEM}forbidden`);
+    expect(refused.body).not.toHaveProperty('allowedActions');
+    expect(refused.body).not.toHaveProperty('currentState');
+    const conflict = await act(orderId, 'close', t.operator, undefined, 409);
+    expect(conflict.body).toMatchObject({ currentState: 'SUBMITTED', allowedActions: ['triage', 'reject', 'cancel'] });
+    expect(await version(orderId)).toEqual(before);
+  });
+
+  it('on a QUOTING order: provider triage, admin reject-quote, and a client naming an unknown quote are 403 (not 409, not 422)', async () => {
+    const orderId = await newOrder('Cotizando');
+    await quoting(orderId);
+    const before = await version(orderId);
+    await act(orderId, 'triage', t.provider, undefined, 403);
+    await act(orderId, 'reject-quote', t.admin, { reason: 'No me corresponde' }, 403);
+    await act(orderId, 'select-quote', t.client, { quoteId: 'quo_no_existe' }, 403);
+    await act(orderId, 'assign', t.client, { providerId: 'prv_no_existe', amount: { amount: 1, currency: 'COP' } }, 403);
+    // Bad input is still a 400 first, and an order outside the caller's scope still a 404.
+    await act(orderId, 'select-quote', t.client, { quoteId: 7 }, 400);
+    const stranger = await mint({ sub: 'u-stranger', role: 'client', clientId: 'cli_00000000000000000000000009' });
+    await act(orderId, 'close', stranger, undefined, 404);
+    expect(await version(orderId)).toEqual(before);
+  });
+});
