@@ -218,19 +218,24 @@ module app 'br/public:avm/res/web/site:0.24.0' = {
         version: '22'
       }
     }
+    // Always passed: without it the AVM module applies its default siteConfig (alwaysOn: true,
+    // ftpsState: 'FtpsOnly'), which Flex Consumption refuses. The runtime and scaling live in
+    // functionAppConfig; ftpsState, alwaysOn, use32BitWorkerProcess, linuxFxVersion,
+    // functionAppScaleLimit, preWarmedInstanceCount and more are "Flex Consumption plan
+    // deprecations" (learn.microsoft.com/azure/azure-functions/functions-app-settings), and ARM
+    // refuses several outright with error 51021 (microsoft/azure-pipelines-tasks#21032).
+    // http20Enabled is not documented for Flex either (the portal hides the HTTP 2.0 settings for
+    // Flex apps, Azure/azure-functions-ux#7660): left out. test/infra/flex.test.ts keeps this object
+    // to what Flex accepts.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
     }
-    // Deployments authenticate with Entra ID (azd, the pipeline); publishing passwords stay off.
+    // Deployments authenticate with Entra ID (azd, the pipeline); the SCM publishing password stays
+    // off. Flex Consumption has no FTP ("FTPS not supported" in the same list; the portal hides FTP
+    // basic auth for Flex apps, azure-functions-ux#7660), so there is no `ftp` policy to set.
     basicPublishingCredentialsPolicies: [
       {
         name: 'scm'
-        allow: false
-      }
-      {
-        name: 'ftp'
         allow: false
       }
     ]

@@ -118,7 +118,8 @@ describe('no keys to steal', () => {
       name: string;
       allow: boolean;
     }[];
-    expect(publishing.map((p) => `${p.name}:${p.allow}`).sort()).toEqual(['ftp:false', 'scm:false']);
+    // Flex Consumption has no FTP endpoint (flex.test.ts): SCM is the only publishing password.
+    expect(publishing.map((p) => `${p.name}:${p.allow}`).sort()).toEqual(['scm:false']);
   });
 
   it.each(ENVIRONMENTS)('%s: Key Vault uses Azure RBAC, soft delete and purge protection', (env) => {
