@@ -361,9 +361,10 @@ describe('azure.yaml (Azure Developer CLI)', () => {
     const build = read('scripts/build.ts');
     expect(build).toMatch(/entryPoints:\s*\{\s*'functions\/index':\s*'functions\/index\.ts'\s*\}/);
     expect(build).toMatch(/outdir:\s*'dist'/);
+    // The hook builds, then stages (package-hook.test.ts runs it on a fresh copy).
     const hook = azd.services.api.hooks.prepackage;
     for (const os of ['posix', 'windows'])
-      expect(hook[os].run).toBe(`npx tsx infra/scripts/stage-package.ts ${azd.services.api.dist}`);
+      expect(hook[os].run).toBe(`npm run build && npx tsx infra/scripts/stage-package.ts ${azd.services.api.dist}`);
     // .funcignore keeps the build, host.json and package.json in a package made from the project folder.
     const ignored = read('.funcignore').split('\n');
     for (const kept of ['dist', 'host.json', 'package.json']) expect(ignored).not.toContain(kept);
