@@ -52,9 +52,10 @@ param functionMaximumInstanceCount int
 @allowed([512, 2048, 4096])
 param functionInstanceMemoryMB int
 
-@description('Days logs and telemetry are kept.')
-@minValue(30)
-@maxValue(730)
+@description('Days logs and telemetry are kept (Log Analytics and Application Insights).')
+// Application Insights takes only these (learn.microsoft.com/azure/azure-monitor/app/data-retention-privacy,
+// "How long is the data kept?"); ARM refuses any other value, and only when it deploys.
+@allowed([30, 60, 90, 120, 180, 270, 365, 550, 730])
 param logRetentionDays int
 
 @description('The API\'s app ID URI in Entra ID: the audience of the dashboard\'s tokens.')
@@ -90,9 +91,12 @@ param alertEmailAddresses string[]
 @description('Object ID of whoever runs `azd up` in a development environment (data access and secret values). Empty: nobody.')
 param deployerPrincipalId string
 
-@description('User or ServicePrincipal.')
+@description('User or ServicePrincipal: what deployerPrincipalId is (dev.bicepparam reads it from azd\'s AZURE_PRINCIPAL_TYPE).')
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param deployerPrincipalType string
+
+@description('Key Vault purge protection. On, a deleted vault keeps its name for its whole retention (90 days) and cannot be purged; off only where environments are torn down and made again (dev: `azd down --purge` frees the name). It cannot be turned off once on.')
+param keyVaultPurgeProtection bool
 
 @description('Object ID of the on-call Entra group (dead-letter replay, secret rotation). Empty: nobody.')
 param operatorsGroupObjectId string
@@ -197,6 +201,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     vaultName: names.keyVault
+    purgeProtection: keyVaultPurgeProtection
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
   }
 }

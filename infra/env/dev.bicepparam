@@ -17,6 +17,8 @@ param serviceBusSkuName = 'Standard'
 param functionMaximumInstanceCount = 40
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 30
+// Off: `azd down --purge` purges the vault, so `azd up` can make it again under the same name.
+param keyVaultPurgeProtection = false
 
 param authAudience = 'api://algesta-dev'
 param corsAllowedOrigins = [
@@ -28,10 +30,12 @@ param alertEmailAddresses = empty(readEnvironmentVariable('ALGESTA_ALERT_EMAILS'
   ? []
   : split(readEnvironmentVariable('ALGESTA_ALERT_EMAILS', ''), ',')
 
-// azd sets AZURE_PRINCIPAL_ID to whoever runs it; that developer gets data access here.
+// azd sets AZURE_PRINCIPAL_ID to whoever runs it; that principal gets data access here.
 param deployerPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
-// azd is run by people; the pipeline does not use azd.
-param deployerPrincipalType = 'User'
+// A person, unless the azd environment says otherwise: with a .bicepparam azd passes
+// AZURE_PRINCIPAL_ID only, not the type it knows (Azure/azure-dev bicep_provider.go, compileBicep),
+// so a service principal running `azd up` sets `azd env set AZURE_PRINCIPAL_TYPE ServicePrincipal`.
+param deployerPrincipalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 param operatorsGroupObjectId = readEnvironmentVariable('ALGESTA_OPERATORS_GROUP_ID', '')
 
 // Partners: empty until the environment's accounts exist (docs/integrations.md lists what each needs).

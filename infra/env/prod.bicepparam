@@ -17,6 +17,8 @@ param serviceBusSkuName = 'Standard'
 param functionMaximumInstanceCount = 100
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 90
+// On: a deleted vault stays recoverable, and cannot be purged, for 90 days.
+param keyVaultPurgeProtection = true
 
 param authAudience = 'api://algesta'
 param corsAllowedOrigins = [

@@ -16,6 +16,8 @@ param serviceBusSkuName = 'Standard'
 param functionMaximumInstanceCount = 40
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 30
+// On: a deleted vault stays recoverable, and cannot be purged, for 90 days.
+param keyVaultPurgeProtection = true
 
 param authAudience = 'api://algesta-staging'
 param corsAllowedOrigins = [

@@ -1,6 +1,8 @@
 // Key Vault for the partner secrets the app reads through Key Vault references (their names are
 // `keyVaultSettings` in functionapp.bicep). Bicep never holds a value: people set them
-// (docs/operations.md), so a redeployment cannot overwrite a rotated secret.
+// (docs/operations.md), so a redeployment cannot overwrite a rotated secret. Deleting the vault
+// leaves it soft-deleted under the same name: docs/infrastructure.md ("Deleting and making an
+// environment again") has the way back for each environment.
 
 @description('Azure region.')
 param location string
@@ -10,6 +12,9 @@ param tags object
 
 @description('Vault name (3-24 letters, digits, hyphens).')
 param vaultName string
+
+@description('Purge protection (main.bicep\'s keyVaultPurgeProtection says where it is off, and why).')
+param purgeProtection bool
 
 @description('Log Analytics workspace for the vault\'s audit log (who read which secret).')
 param logAnalyticsWorkspaceId string
@@ -40,8 +45,11 @@ module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    // A deleted vault or secret cannot be purged before its retention ends.
-    enablePurgeProtection: true
+    // On: a deleted vault or secret cannot be purged before its retention ends, and the vault's name
+    // stays taken until then. Off (dev): `azd down --purge` purges the vault, so `azd up` can make it
+    // again under the same name. ARM takes no `false` here (purge protection is irreversible); the
+    // AVM module sends nothing for false.
+    enablePurgeProtection: purgeProtection
     enableVaultForDeployment: false
     enableVaultForTemplateDeployment: false
     enableVaultForDiskEncryption: false

@@ -14,8 +14,8 @@ param workspaceName string
 param appInsightsName string
 
 @description('Days logs and telemetry are kept.')
-@minValue(30)
-@maxValue(730)
+// The values Application Insights accepts (main.bicep's logRetentionDays says why).
+@allowed([30, 60, 90, 120, 180, 270, 365, 550, 730])
 param retentionDays int
 
 module workspace 'br/public:avm/res/operational-insights/workspace:0.16.1' = {

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INFRA } from './support/bicep';
+import { INFRA, decorator } from './support/bicep';
+import { grants } from './support/contracts';
 import { type Project, sampleOf } from './support/evaluate';
 import { AZD_ENV, Deployment, ENVIRONMENTS, get, loadProject } from './support/infra';
 
@@ -75,4 +77,41 @@ describe('environments differ only by their parameter files', () => {
       expect(container).toMatch(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/);
     },
   );
+});
+
+describe('values ARM refuses only when it deploys', () => {
+  // Application Insights' retentionInDays takes only these (learn.microsoft.com/azure/azure-monitor/app/
+  // data-retention-privacy, "How long is the data kept?"); the same parameter sets Log Analytics'.
+  const RETENTION = [30, 60, 90, 120, 180, 270, 365, 550, 730];
+
+  it('log retention is limited to the values Application Insights accepts, in main.bicep and the module', () => {
+    const d = Deployment.of(project, 'prod');
+    const allowed = (instance: typeof d.main, name: string) => instance.evaluate(decorator(instance.decl(name)!, 'allowed')![0]!);
+    expect(allowed(d.main, 'logRetentionDays')).toEqual(RETENTION);
+    const monitoring = d.modules().find((m) => m.path === 'modules/monitoring.bicep')!.child!;
+    expect(allowed(monitoring, 'retentionDays')).toEqual(RETENTION);
+  });
+
+  it('a parameter file with another retention is refused here, before ARM', async () => {
+    const path = join(INFRA, 'env', 'prod.bicepparam');
+    const text = readFileSync(path, 'utf8');
+    const changed = text.replace('param logRetentionDays = 90', 'param logRetentionDays = 45');
+    expect(changed).not.toBe(text);
+    const d = Deployment.of(await loadProject({ [path]: changed }), 'prod');
+    expect(d.main.parameterProblems()).toEqual([expect.stringMatching(/logRetentionDays = 45 is not one of \[30,60,90/)]);
+  });
+
+  it("dev's deployer type comes from azd's environment: a service principal can run azd up", () => {
+    const types = (env: Record<string, string>) => [
+      ...new Set(
+        grants(Deployment.of(project, 'dev', { ...AZD_ENV, ...env }))
+          .filter((g) => g.principal === AZD_ENV.AZURE_PRINCIPAL_ID && g.principalType !== undefined)
+          .map((g) => g.principalType),
+      ),
+    ];
+    expect(types({})).toEqual(['User']);
+    expect(types({ AZURE_PRINCIPAL_TYPE: 'ServicePrincipal' })).toEqual(['ServicePrincipal']);
+    const d = Deployment.of(project, 'dev', { ...AZD_ENV, AZURE_PRINCIPAL_TYPE: 'Robot' });
+    expect(d.main.parameterProblems()).toEqual([expect.stringMatching(/deployerPrincipalType = "Robot" is not one of/)]);
+  });
 });

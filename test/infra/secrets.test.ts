@@ -122,12 +122,23 @@ describe('no keys to steal', () => {
     expect(publishing.map((p) => `${p.name}:${p.allow}`).sort()).toEqual(['scm:false']);
   });
 
-  it.each(ENVIRONMENTS)('%s: Key Vault uses Azure RBAC, soft delete and purge protection', (env) => {
+  it.each(ENVIRONMENTS)('%s: Key Vault uses Azure RBAC and soft delete; purge protection everywhere but dev', (env) => {
     const vault = Deployment.of(project, env).registryModule('avm/res/key-vault/vault').params;
     expect(vault.enableRbacAuthorization).toBe(true);
     expect(vault.enableSoftDelete).toBe(true);
-    expect(vault.enablePurgeProtection).toBe(true);
+    // The vault's name depends only on subscription, environment and region, so it is the same after
+    // `azd down` and `azd up`; in dev `azd down --purge` must be able to free it (issue 22).
+    expect(vault.enablePurgeProtection).toBe(env !== 'dev');
     expect(vault.softDeleteRetentionInDays).toBeGreaterThanOrEqual(7);
     expect(vault).not.toHaveProperty('secrets');
+  });
+
+  it('the vault is named from subscription, environment and region only: `azd up` after `azd down` wants the same name', () => {
+    const main = Deployment.of(project, 'dev').main;
+    const names = main.file.decls.find((d) => d.name === 'names')!.node.text;
+    expect(names).toMatch(/keyVault: 'kv-algesta-\$\{token\}'/);
+    expect(main.file.decls.find((d) => d.name === 'token')!.node.text).toMatch(
+      /uniqueString\(subscription\(\)\.id, environmentName, location\)/,
+    );
   });
 });
