@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../shared/application/errors';
 import { listQuotes, performOrderAction, submitQuote } from '../../shared/application/orders/lifecycle';
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
-import { API_ACTIONS, type ApiAction } from '../../shared/domain/orders/lifecycle';
+import { API_ACTIONS, ORDER_RULES, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { confirmAttachment, listAttachments, requestAttachmentUpload } from '../../shared/application/orders/attachments';
 import { attachmentDeps, lifecycleDeps, orderDeps } from './deps';
@@ -100,6 +100,15 @@ registerEndpoint(
 
 const actionBodies = Object.values(ORDER_ACTION_BODIES) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]];
 
+/** One documented operation per action (docs/api.md): its body, and its row of the state table. */
+const actionOperations = Object.fromEntries(
+  API_ACTIONS.map((a) => {
+    const r = ORDER_RULES[a];
+    const to = r.to === 'same' ? 'the same state' : r.to;
+    return [a, { body: ORDER_ACTION_BODIES[a], summary: `${a}: ${r.from.join(' | ')} → ${to} (${r.roles.join(', ')})` }];
+  }),
+);
+
 registerEndpoint(
   defineEndpoint({
     name: 'orders-action',
@@ -111,6 +120,8 @@ registerEndpoint(
     params: orderActionParams,
     body: z.union(actionBodies),
     bodyFor: (params: { action: string }) => (isApiAction(params.action) ? ORDER_ACTION_BODIES[params.action] : z.unknown()),
+    // One function, one route; the OpenAPI document lists `…/actions/triage`, `…/actions/approve`… each with its own body.
+    operationsPer: { param: 'action', values: actionOperations },
     conditional: true,
     errors: [403, 409, 412, 422],
     responses: { 200: { description: 'The order after the action', schema: orderSchema } },

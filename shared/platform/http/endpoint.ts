@@ -60,9 +60,19 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly body?: z.ZodType<B>;
   /**
    * The body schema chosen by the (valid) path parameters, for one route that takes several shapes
-   * (`/actions/{action}`). `body` then documents the union of them in the OpenAPI document.
+   * (`/actions/{action}`). `body` is then the union of them, checked when the parameters are invalid.
    */
   readonly bodyFor?: (params: P) => z.ZodType<B>;
+  /**
+   * Documents the route as one OpenAPI operation per value of one path parameter (`…/actions/triage`,
+   * `…/actions/approve`), each with its own summary and body, so that a client generator gets one
+   * typed method and body per value. The function stays one registration (`route`, with the
+   * parameter); only the document lists the values. Operation ids are `<name>-<value>`.
+   */
+  readonly operationsPer?: {
+    readonly param: string;
+    readonly values: Readonly<Record<string, { readonly summary: string; readonly body: z.ZodType }>>;
+  };
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Accepts `Idempotency-Key` (creates). */
   readonly idempotent?: boolean;

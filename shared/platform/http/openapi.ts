@@ -82,11 +82,36 @@ function operation(e: AnyEndpoint): Record<string, unknown> {
     tags: [...e.tags],
     parameters: [...parameters(e.params, 'path'), ...parameters(e.query, 'query'), ...headerParams],
     ...(e.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(e.body, 'input') } } } }
+      ? {
+          requestBody: {
+            // An action without a body (approve, verify…) may be sent empty.
+            required: !e.body.safeParse(undefined).success,
+            content: { 'application/json': { schema: jsonSchema(e.body, 'input') } },
+          },
+        }
       : {}),
     responses,
     security: e.auth === 'bearer' ? [{ bearer: [] }] : [],
   };
+}
+
+/**
+ * The operations an endpoint is documented as: itself, or one per value of its `operationsPer`
+ * parameter — the value in the path, the parameter gone, that value's summary and body (titled
+ * `<Name><Value>Body`, the name a generator gives its type).
+ */
+function documentedOperations(e: AnyEndpoint): { route: string; endpoint: AnyEndpoint }[] {
+  const per = e.operationsPer;
+  if (!per) return [{ route: e.route, endpoint: e }];
+  const params = e.params instanceof z.ZodObject ? e.params.omit({ [per.param]: true } as never) : e.params;
+  return Object.entries(per.values).map(([value, spec]) => {
+    const name = `${e.name}-${value}`;
+    const title = `${name.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase())}Body`;
+    return {
+      route: e.route.replace(`{${per.param}}`, value),
+      endpoint: { ...e, name, summary: spec.summary, params, body: spec.body.meta({ title }), operationsPer: undefined },
+    };
+  });
 }
 
 /** Function routes (`v1/orders/{orderId}`, `{id?}`, `{id:int}`) as OpenAPI paths. */
@@ -101,9 +126,11 @@ export function buildOpenApiDocument(
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of endpoints) {
-    const path = openApiPath(e.route);
-    paths[path] ??= {};
-    paths[path][e.method.toLowerCase()] = operation(e);
+    for (const { route, endpoint } of documentedOperations(e)) {
+      const path = openApiPath(route);
+      paths[path] ??= {};
+      paths[path][endpoint.method.toLowerCase()] = operation(endpoint);
+    }
   }
   return {
     openapi: '3.1.0',
