@@ -2,6 +2,7 @@
 // narrowest scope that works. test/infra derives the needed access from the code and compares.
 
 import { blobContainerNames } from 'storage.bicep'
+import { workflows } from 'servicebus.bicep'
 
 @description('Principal (object) ID of the app\'s user-assigned identity.')
 param appPrincipalId string
@@ -18,7 +19,7 @@ param cosmosAccountName string
 @description('Service Bus namespace name.')
 param serviceBusNamespaceName string
 
-@description('The topic the app publishes to and whose subscriptions it consumes.')
+@description('The topic the app publishes to and whose subscriptions (servicebus.bicep `workflows`) it consumes.')
 param topicName string
 
 @description('Key Vault name.')
@@ -43,7 +44,6 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
@@ -86,6 +86,13 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
     name: topicName
   }
 }
+
+resource workflowSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = [
+  for workflow in workflows: {
+    parent: namespace::topic
+    name: workflow.name
+  }
+]
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
@@ -154,16 +161,27 @@ resource appBusSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The workflows receive from the topic's subscriptions (a topic-scoped role covers each of them).
-resource appBusReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(namespace::topic.id, appPrincipalId, roles.serviceBusDataReceiver)
-  scope: namespace::topic
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
-    principalId: appPrincipalId
-    principalType: 'ServicePrincipal'
+// Each workflow's topic trigger receives from its subscription, and Flex Consumption scales that
+// trigger from the subscription's message count (target-based scaling), read with the trigger's
+// connection, i.e. this identity. Reading the count needs Manage rights: "use Manage rights on
+// resources for the most efficient scaling. With Listen rights scaling reverts to incremental scale
+// because the queue or topic length can't be used to inform scaling decisions"
+// (learn.microsoft.com/azure/azure-functions/functions-target-based-scaling, "Service Bus queues and
+// topics"). Azure Service Bus Data Owner is the data role that carries Manage, and one of the two
+// roles Microsoft lists for the trigger, whose assignment "needs to have effective scope over the
+// Service Bus subscription resource" (.../functions-bindings-service-bus-trigger, identity-based
+// connections). So: Data Owner on each workflow subscription, not on the topic or the namespace.
+resource appBusWorkflows 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (workflow, i) in workflows: {
+    name: guid(workflowSubscriptions[i].id, appPrincipalId, roles.serviceBusDataOwner)
+    scope: workflowSubscriptions[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
   }
-}
+]
 
 // Key Vault references in the app settings resolve with the app's identity.
 resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

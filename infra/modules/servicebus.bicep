@@ -19,7 +19,9 @@ param logAnalyticsWorkspaceId string
 
 var topicName = 'domain-events'
 
-// One subscription per workflow and the event types it receives, as in topology.ts.
+// One subscription per workflow and the event types it receives, as in topology.ts. Exported:
+// rbac.bicep gives the app its role on each of these subscriptions.
+@export()
 var workflows = [
   {
     name: 'orders-workflow'

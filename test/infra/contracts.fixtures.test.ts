@@ -64,7 +64,7 @@ describe('a definition added in the code and not in Bicep is reported', () => {
     };
     expect(serviceBusProblems(topology, prod)).toEqual([
       expect.stringMatching(
-        /^subscription domain-events\/notifications: the filter lacks order\.closed \(the code's filter is "type IN \(.*'order\.closed'\)"\)$/,
+        /^subscription domain-events\/notifications: the filter lacks order\.closed \(the code's filter is "type IN \(.*'order\.closed'\) AND \(target IS NULL OR target = 'notifications'\)"\)$/,
       ),
       'subscription domain-events/integrations-workflow is defined in the code but not provisioned',
     ]);
@@ -131,9 +131,49 @@ describe('Bicep with a piece missing is reported', () => {
     );
   });
 
+  it("the re-sent copies' target left out of a subscription's rule in servicebus.bicep", async () => {
+    // Without it, a workflow's re-sent copy of a failed message would reach every subscription of its type.
+    const d = await infraWith('modules/servicebus.bicep', (t) =>
+      t.replace(" AND (target IS NULL OR target = \\'${replace(name, '\\'', '\\'\\'')}\\')", ''),
+    );
+    expect(serviceBusProblems(TOPOLOGY, d)).toEqual(
+      TOPOLOGY.subscriptions.map((s) =>
+        expect.stringMatching(
+          new RegExp(`^subscription domain-events/${s.name}: filter "type IN \\([^)]*\\)" is not the code's`),
+        ),
+      ),
+    );
+  });
+
   it('the user-delegation role removed from rbac.bicep', async () => {
     const d = await infraWith('modules/rbac.bicep', (t) => t.replace(/resource appFileDelegation[\s\S]*?\n}\n/, ''));
     expect(accessProblems(ACCESS, d)).toEqual([expect.stringContaining('lacks Storage Blob Delegator')]);
+  });
+
+  it('the workflows receiving with Data Receiver on the topic, which cannot read the length Flex Consumption scales by', async () => {
+    const receiverOnTopic = [
+      "resource appBusReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {",
+      "  name: guid(namespace::topic.id, appPrincipalId, '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0')",
+      '  scope: namespace::topic',
+      '  properties: {',
+      "    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0')",
+      '    principalId: appPrincipalId',
+      "    principalType: 'ServicePrincipal'",
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const d = await infraWith('modules/rbac.bicep', (t) => t.replace(/resource appBusWorkflows[\s\S]*?\n\]\n/, receiverOnTopic));
+    expect(accessProblems(ACCESS, d)).toEqual([
+      ...TOPOLOGY.subscriptions.map((s) =>
+        expect.stringContaining(
+          `lacks Azure Service Bus Data Owner on Microsoft.ServiceBus/namespaces/topics/subscriptions ${s.name} in domain-events`,
+        ),
+      ),
+      expect.stringContaining(
+        'appBusReceiver gives the app Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/topics',
+      ),
+    ]);
   });
 
   it('a broader role than the code needs', async () => {

@@ -417,12 +417,14 @@ export function accessProblems(need: AccessContract, d: Deployment): string[] {
       scopeNames: [t.cosmos],
       why: 'every container',
     });
-  if (need.subscriptions.length > 0)
+  // Receiving, and the Manage right Flex Consumption's target-based scaling reads the message count
+  // with, on each workflow's own subscription (rbac.bicep cites Microsoft's documentation).
+  for (const subscription of need.subscriptions)
     expected.push({
-      role: 'Azure Service Bus Data Receiver',
-      scopeType: 'Microsoft.ServiceBus/namespaces/topics',
-      scopeNames: [need.topic, t.serviceBus],
-      why: 'the workflows receive',
+      role: 'Azure Service Bus Data Owner',
+      scopeType: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+      scopeNames: [subscription, need.topic, t.serviceBus],
+      why: `the ${subscription} trigger receives, and Flex scales it from the subscription's length`,
     });
   const used = new Set<Grant>();
   for (const e of expected) {
