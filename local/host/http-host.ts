@@ -1,38 +1,18 @@
 /**
  * The HTTP side of the Azure Functions host, for running the app on this machine: routes requests
  * to the app's `httpTrigger` registrations (taken from the `@azure/functions-core` shim, never from
- * a list of our own), invokes them with the library's own `HttpRequest` / `InvocationContext` and
- * the worker's hook sequence, and writes their `HttpResponse` back. Other trigger types belong to
- * other parts of the local runtime and are ignored here.
+ * a list of our own) in the host's order, hands each request to the worker's invocation path
+ * (local/worker/invoke.ts) as the RPC data the host sends, and writes the HTTP response the
+ * programming model returned in the RPC response. Other trigger types belong to other parts of the
+ * local runtime and are ignored here.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { format } from 'node:util';
-import * as azureFunctions from '@azure/functions';
-import type {
-  Cookie,
-  EffectiveFunctionOptions,
-  FunctionInput,
-  FunctionOutput,
-  FunctionTrigger,
-  HttpRequest,
-  HttpResponse,
-  HttpResponseInit,
-  InvocationContext,
-  TraceContext,
-} from '@azure/functions';
-import { currentFunctionsCore, readOnly, type CoreLogLevel, type FunctionsCoreShim, type Registration } from '../functions-core';
-import {
-  ALL_HTTP_METHODS,
-  createRouteTable,
-  type RouteMatch,
-  type RouteOrder,
-  type RouteTable,
-} from '../../shared/platform/http/routes';
+import { currentFunctionsCore, readOnly, type FunctionsCoreShim, type Registration } from '../functions-core';
+import { ALL_HTTP_METHODS, createRouteTable, type RouteOrder, type RouteTable } from '../../shared/platform/http/routes';
+import { invocationRequest, invokeAsWorker, newTraceContext } from '../worker/invoke';
+import type { RpcHttpCookie, RpcHttpData, RpcInvocationRequest, RpcInvocationResponse, RpcTypedData } from '../worker/rpc';
 import { readRoutePrefix } from './route-prefix';
 
 export interface HttpHostOptions {
@@ -73,12 +53,6 @@ export interface HttpHost {
   /** Stops accepting requests, waits for those in flight, then runs the appTerminate hooks. */
   close(): Promise<void>;
 }
-
-/**
- * The library's classes. Node's ESM loader finds only some of the webpack bundle's named exports
- * (not these), so under plain Node/tsx they are read from the CommonJS exports object (`default`).
- */
-const library = ((azureFunctions as { default?: typeof azureFunctions }).default ?? azureFunctions) as typeof azureFunctions;
 
 const DEFAULT_PORT = 7071;
 const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -239,17 +213,48 @@ async function serveRequest(req: IncomingMessage, res: ServerResponse, ctx: Host
   if (!match) return sendEmpty(res, ctx, 404);
   const body = await readBody(req, ctx.maxBodyBytes);
   if (body === 'too-large') return sendEmpty(res, ctx, 413, true);
-  const request = new library.HttpRequest({
+  const registration = match.route.target;
+  const request = invocationRequest(registration, {
+    trigger: { http: rpcHttpRequest(req, method, url, match.params, body) },
+    traceContext: newTraceContext(firstHeader(req.headers.traceparent), joinedHeader(req.headers.tracestate)),
+  });
+  const response = await invokeWithLogging(registration, request, ctx);
+  if (response === 'failed') return sendEmpty(res, ctx, 500);
+  sendRpcResponse(res, ctx, method, response.returnValue?.http);
+}
+
+/**
+ * The request as the host hands it to the worker (azure-functions-host,
+ * src/WebJobs.Script.Grpc/MessageExtensions/RpcMessageConversionExtensions.cs, `ToRpcHttp`): header
+ * names lower-cased with repeated values joined by ",", query keys with a non-empty value only,
+ * route values, and — with the worker's `RawHttpBodyBytes` and `RpcHttpBodyOnly` capabilities
+ * (azure-functions-nodejs-worker, src/eventHandlers/getWorkerCapabilities.ts) — the body as raw bytes.
+ * The library builds its `HttpRequest` from this (`fromRpcTypedData` → `new HttpRequest(rpcHttp)`).
+ */
+function rpcHttpRequest(
+  req: IncomingMessage,
+  method: string,
+  url: URL,
+  params: Record<string, string>,
+  body: Uint8Array,
+): RpcHttpData {
+  return {
     method,
     url: url.href,
     headers: requestHeaders(req),
     query: queryValues(url.searchParams),
-    params: match.params,
-    body: body.length > 0 ? { bytes: body } : undefined,
-  });
-  const result = await invokeWithLogging(match, request, traceContextOf(req), ctx);
-  if (result.failed) return sendEmpty(res, ctx, 500);
-  await sendResponse(res, ctx, method, result.value);
+    params,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    identities: [],
+  };
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function joinedHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
 }
 
 /** The URL the function sees: scheme, Host header, raw path and query, as the host builds it. */
@@ -286,155 +291,44 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** Like the host, a repeated key arrives once with its values joined by ",". */
+/** Like the host, a repeated key arrives once with its values joined by ","; an empty value not at all. */
 function queryValues(search: URLSearchParams): Record<string, string> {
   const query: Record<string, string> = {};
-  for (const key of new Set(search.keys())) query[key] = search.getAll(key).join(',');
+  for (const key of new Set(search.keys())) {
+    const value = search.getAll(key).join(',');
+    if (value !== '') query[key] = value;
+  }
   return query;
 }
 
-/**
- * 32 random hex digits (less a UUID's version and variant bits). randomUUID draws on a cached
- * entropy pool; two randomBytes calls per request cost ≈ 2 % of a point read's CPU.
- */
-const randomHex = () => randomUUID().replaceAll('-', '');
-
-/** Continues the caller's W3C trace when it sent one, with a new span for the invocation. */
-function traceContextOf(req: IncomingMessage): TraceContext {
-  const incoming = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(String(req.headers.traceparent ?? ''));
-  const traceId = incoming?.[1] ?? randomHex();
-  const flags = incoming?.[2] ?? '00';
-  const traceState = req.headers.tracestate;
-  return {
-    traceParent: `00-${traceId}-${randomHex().slice(16)}-${flags}`,
-    traceState: Array.isArray(traceState) ? traceState.join(',') : (traceState ?? ''),
-    attributes: {},
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
-// Invocation, as the worker does it
+// Invocation, as the worker does it (local/worker/invoke.ts)
 // ---------------------------------------------------------------------------------------------
-
-type InvocationResult = { failed: false; value: unknown } | { failed: true };
 
 async function invokeWithLogging(
-  match: RouteMatch<Registration>,
-  request: HttpRequest,
-  traceContext: TraceContext,
+  registration: Registration,
+  request: RpcInvocationRequest,
   ctx: HostContext,
-): Promise<InvocationResult> {
-  const registration = match.route.target;
-  const invocationId = randomUUID();
+): Promise<RpcInvocationResponse | 'failed'> {
+  const invocationId = request.invocationId;
   const started = performance.now();
   const elapsed = () => `${Math.round(performance.now() - started)}ms`;
   ctx.log(
     `Executing 'Functions.${registration.name}' (Reason='This function was programmatically called via the host APIs.', Id=${invocationId})`,
   );
   try {
-    const value = await invoke(registration, request, invocationId, traceContext, ctx);
+    if (!ctx.core) throw new Error('No @azure/functions-core shim is installed: nothing can invoke the function.');
+    const response = await invokeAsWorker(registration, request, {
+      core: ctx.core,
+      log: (entry) => ctx.log(`[${entry.level}] ${registration.name}: ${entry.message}`),
+    });
     ctx.log(`Executed 'Functions.${registration.name}' (Succeeded, Id=${invocationId}, Duration=${elapsed()})`);
-    return { failed: false, value };
+    return response;
   } catch (err) {
     ctx.log(`Executed 'Functions.${registration.name}' (Failed, Id=${invocationId}, Duration=${elapsed()})`);
     ctx.log(`Function '${registration.name}' failed (Id=${invocationId}): ${describeError(err)}`);
-    return { failed: true };
+    return 'failed';
   }
-}
-
-type InvocationPhase = 'preInvocationHooks' | 'invocation' | 'postInvocationHooks' | undefined;
-
-/**
- * The worker's sequence: preInvocation hooks (which may replace the inputs and the handler), the
- * handler, postInvocation hooks (which see and may replace the result or the error), then the error
- * if one is left.
- */
-async function invoke(
-  registration: Registration,
-  request: HttpRequest,
-  invocationId: string,
-  traceContext: TraceContext,
-  ctx: HostContext,
-): Promise<unknown> {
-  const hookData: Record<string, unknown> = {};
-  let phase: InvocationPhase;
-  let done = false;
-  const context: InvocationContext = new library.InvocationContext({
-    invocationId,
-    functionName: registration.name,
-    traceContext,
-    options: effectiveOptions(registration),
-    // The library leaves `triggerMetadata` undefined for HTTP triggers (the request carries it all).
-    logHandler: (level, ...args) => {
-      if (done && phase !== 'postInvocationHooks') {
-        const warning = `Warning: Unexpected call to 'log' on the context object after function execution has completed. Please check for asynchronous calls that are not awaited. Function name: ${registration.name}. Invocation Id: ${invocationId}.`;
-        writeInvocationLog(ctx, registration.name, { level: 'warning', category: 'system', message: warning }, hookData, context);
-      }
-      writeInvocationLog(ctx, registration.name, { level, category: 'user', message: format(...args) }, hookData, context);
-    },
-  });
-  const scope = invocationHookScope(ctx.core, hookData, context);
-
-  const pre = Object.defineProperties({ inputs: [request] as unknown[], functionCallback: registration.handler }, scope);
-  phase = 'preInvocationHooks';
-  await ctx.core?.runHooks('preInvocation', pre);
-
-  const post = Object.defineProperties({ inputs: pre.inputs, result: null as unknown, error: null as unknown }, scope);
-  phase = 'invocation';
-  try {
-    post.result = await pre.functionCallback(...pre.inputs, context);
-  } catch (err) {
-    post.error = err;
-  } finally {
-    done = true;
-  }
-  phase = 'postInvocationHooks';
-  try {
-    await ctx.core?.runHooks('postInvocation', post);
-  } finally {
-    phase = undefined;
-  }
-  if (post.error !== null && post.error !== undefined) throw post.error;
-  return post.result;
-}
-
-function invocationHookScope(
-  core: FunctionsCoreShim | undefined,
-  hookData: Record<string, unknown>,
-  context: InvocationContext,
-): PropertyDescriptorMap {
-  return {
-    hookData: readOnly('hookData', hookData),
-    appHookData: readOnly('appHookData', core?.appHookData ?? {}),
-    invocationContext: readOnly('invocationContext', context),
-  };
-}
-
-function writeInvocationLog(
-  ctx: HostContext,
-  functionName: string,
-  entry: { level: CoreLogLevel; category: 'user' | 'system'; message: string },
-  hookData: Record<string, unknown>,
-  invocationContext: InvocationContext,
-): void {
-  const hooked = ctx.core ? ctx.core.applyLogHooks(entry, { hookData, invocationContext }) : entry;
-  if (hooked.level === 'none') return;
-  ctx.log(`[${hooked.level}] ${functionName}: ${hooked.message}`);
-}
-
-/** `context.options`, built from the bindings like the library's `fromRpcBindings`. */
-function effectiveOptions(registration: Registration): EffectiveFunctionOptions {
-  const extraInputs: FunctionInput[] = [];
-  const extraOutputs: FunctionOutput[] = [];
-  let returnBinding: FunctionOutput | undefined;
-  for (const [name, raw] of Object.entries(registration.bindings)) {
-    const binding = { ...(raw as Record<string, unknown>), name } as FunctionInput & FunctionOutput & { direction?: string };
-    if (name === registration.trigger.name) continue;
-    if (name === '$return') returnBinding = binding;
-    else if (binding.direction === 'in') extraInputs.push(binding);
-    else if (binding.direction === 'out') extraOutputs.push(binding);
-  }
-  return { trigger: registration.trigger as unknown as FunctionTrigger, return: returnBinding, extraInputs, extraOutputs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,119 +343,51 @@ function sendEmpty(res: ServerResponse, ctx: HostContext, status: number, closeC
 }
 
 /**
- * What the handler returned, written as `@azure/functions` would have the host write it: nothing is
- * 200 with no body (the host's default), an `HttpResponse` as is, anything else through
- * `new HttpResponse(init)` (which sets the content type of `jsonBody`, strings, blobs...).
+ * Writes the HTTP response the programming model put in the RPC response (`toRpcHttp`: status as a
+ * string, headers, cookies, the whole body as bytes). Nothing returned is 200 with no body. The body
+ * is complete before anything is sent, as with the real host when HTTP streaming is off.
  */
-async function sendResponse(res: ServerResponse, ctx: HostContext, method: string, result: unknown): Promise<void> {
-  if (result === null || result === undefined) return sendEmpty(res, ctx, 200);
-  if (typeof result !== 'object') {
-    // The library's own check: it fails the invocation, so the host answers 500.
-    ctx.log('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
-    return sendEmpty(res, ctx, 500);
-  }
-  const direct = directTextResponse(result);
-  if (direct) return writeDirect(res, ctx, method, direct);
-  const response = result instanceof library.HttpResponse ? result : new library.HttpResponse(result as HttpResponseInit);
-  writeHead(res, ctx, response);
-  await writeBody(res, method, response, isBufferedInit(result));
-}
-
-interface DirectTextResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
-/**
- * The API's every answer — a plain init with a string body, its own Content-Type, string headers and
- * no cookies — which `new HttpResponse(init)` would only copy through a web `Response` and its stream
- * (≈ 8 % of a point read's CPU, docs/performance.md). Written directly, with the same status,
- * headers and bytes; anything else takes the library's path.
- */
-function directTextResponse(result: object): DirectTextResponse | undefined {
-  if (Object.getPrototypeOf(result) !== Object.prototype) return undefined;
-  const init = result as HttpResponseInit;
-  if (typeof init.body !== 'string' || init.jsonBody !== undefined || init.cookies?.length) return undefined;
-  const status = init.status ?? 200;
-  const headers = init.headers;
-  if (!Number.isInteger(status) || !headers || Object.getPrototypeOf(headers) !== Object.prototype) return undefined;
-  let typed = false;
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value !== 'string') return undefined;
-    const lower = name.toLowerCase();
-    if (lower === 'set-cookie') return undefined;
-    if (lower === 'content-type') typed = true;
-  }
-  return typed ? { status, headers: headers as Record<string, string>, body: init.body } : undefined;
-}
-
-function writeDirect(res: ServerResponse, ctx: HostContext, method: string, response: DirectTextResponse): void {
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) {
+function sendRpcResponse(res: ServerResponse, ctx: HostContext, method: string, http: RpcHttpData | null | undefined): void {
+  if (!http) return sendEmpty(res, ctx, 200);
+  res.statusCode = Number(http.statusCode ?? 200);
+  for (const [name, value] of Object.entries(http.headers ?? {})) {
     const lower = name.toLowerCase();
     if (!BLOCKED_RESPONSE_HEADERS.has(lower)) res.setHeader(lower, value);
   }
+  const cookies = (http.cookies ?? []).map(serializeRpcCookie);
+  if (cookies.length > 0) {
+    const existing = res.getHeader('set-cookie');
+    res.setHeader('set-cookie', [...(existing === undefined ? [] : [existing].flat().map(String)), ...cookies]);
+  }
   if (ctx.stopping) res.setHeader('connection', 'close');
-  const bytes = Buffer.from(response.body, 'utf8');
-  if (!res.hasHeader('content-length')) res.setHeader('content-length', String(bytes.length));
+  const bytes = bodyBytes(http.body);
+  res.setHeader('content-length', String(bytes.length));
   res.end(method === 'HEAD' ? undefined : bytes);
 }
 
-function writeHead(res: ServerResponse, ctx: HostContext, response: HttpResponse): void {
-  res.statusCode = response.status;
-  for (const [name, value] of response.headers) {
-    if (name === 'set-cookie' || BLOCKED_RESPONSE_HEADERS.has(name)) continue;
-    res.setHeader(name, value);
-  }
-  const cookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
-  if (ctx.stopping) res.setHeader('connection', 'close');
+function bodyBytes(body: RpcTypedData | null | undefined): Buffer {
+  if (!body) return Buffer.alloc(0);
+  if (body.bytes) return Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
+  if (typeof body.string === 'string') return Buffer.from(body.string, 'utf8');
+  if (typeof body.json === 'string') return Buffer.from(body.json, 'utf8');
+  return Buffer.alloc(0);
 }
 
-/**
- * A body given whole (string, bytes, `jsonBody`...) goes out with its Content-Length, as from the
- * host; a stream is piped as it is produced.
- */
-async function writeBody(res: ServerResponse, method: string, response: HttpResponse, buffered: boolean): Promise<void> {
-  const body = response.body as WebReadableStream<Uint8Array> | null;
-  if (!body || method === 'HEAD') {
-    await body?.cancel();
-    res.end();
-    return;
-  }
-  if (buffered) {
-    const bytes = Buffer.from(await response.arrayBuffer());
-    if (!res.hasHeader('content-length')) res.setHeader('content-length', String(bytes.length));
-    res.end(bytes);
-    return;
-  }
-  await pipeline(Readable.fromWeb(body), res);
-}
+const SAME_SITE: Record<string, string | undefined> = { lax: 'Lax', strict: 'Strict', explicitNone: 'None' };
 
-/** A plain init whose body is complete already; an `HttpResponse` hides its init, so it streams. */
-function isBufferedInit(result: object): boolean {
-  if (result instanceof library.HttpResponse) return false;
-  const init = result as HttpResponseInit;
-  if (init.jsonBody !== undefined && init.jsonBody !== null) return true;
-  const body: unknown = init.body;
-  return !(body instanceof ReadableStream || body instanceof Readable || isAsyncIterable(body));
-}
-
-function isAsyncIterable(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-/** `Set-Cookie` for a library `Cookie`, with the attributes `@azure/functions` writes when it streams. */
-export function serializeCookie(cookie: Cookie): string {
-  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`];
-  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(cookie.maxAge)}`);
-  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
-  if (cookie.path) parts.push(`Path=${cookie.path}`);
-  if (cookie.expires !== undefined) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
-  if (cookie.httpOnly) parts.push('HttpOnly');
-  if (cookie.secure) parts.push('Secure');
-  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+/** `Set-Cookie` for an `RpcHttpCookie` (the library's `toRpcHttpCookie`), attributes as the host writes them. */
+export function serializeRpcCookie(cookie: RpcHttpCookie): string {
+  const parts = [`${cookie.name ?? ''}=${encodeURIComponent(cookie.value ?? '')}`];
+  if (cookie.maxAge?.value !== undefined && cookie.maxAge.value !== null)
+    parts.push(`Max-Age=${Math.floor(cookie.maxAge.value)}`);
+  if (cookie.domain?.value) parts.push(`Domain=${cookie.domain.value}`);
+  if (cookie.path?.value) parts.push(`Path=${cookie.path.value}`);
+  const seconds = cookie.expires?.value?.seconds;
+  if (typeof seconds === 'number') parts.push(`Expires=${new Date(seconds * 1000).toUTCString()}`);
+  if (cookie.httpOnly?.value) parts.push('HttpOnly');
+  if (cookie.secure?.value) parts.push('Secure');
+  const sameSite = SAME_SITE[String(cookie.sameSite)];
+  if (sameSite) parts.push(`SameSite=${sameSite}`);
   return parts.join('; ');
 }
 

@@ -1,7 +1,9 @@
 import type { CosmosClient } from '@azure/cosmos';
 import { silentLogger, type Logger } from '../../shared/platform/logger';
-import type { Registration } from '../functions-core';
-import { invocationContext } from './invocation';
+import { currentFunctionsCore, type FunctionsCoreShim, type Registration } from '../functions-core';
+import { invocationRequest, invokeAsWorker } from '../worker/invoke';
+import { logToLogger } from '../worker/log';
+import { cosmosInvocation } from '../worker/trigger-data';
 
 /**
  * Runs `cosmosDBTrigger` registrations against the embedded Cosmos. The embedded server stamps
@@ -9,17 +11,22 @@ import { invocationContext } from './invocation';
  * checkpoint, in `_lsn` order, gives the latest version of each changed document — what the change
  * feed gives in Azure. As in Azure, the lease advances even when the function throws (the app's
  * outbox sweep is the retry), one batch at a time per function, from the beginning on first start
- * when `startFromBeginning` is set.
+ * when `startFromBeginning` is set. Each batch is invoked as the worker does it
+ * (local/worker/invoke.ts): the documents as one JSON array.
  */
 export function startCosmosTriggers(opts: {
   registrations: readonly Registration[];
   client: CosmosClient;
   logger?: Logger;
   pollIntervalMs?: number;
+  core?: FunctionsCoreShim;
 }): { stop(): Promise<void>; names: string[] } {
   const logger = opts.logger ?? silentLogger;
   const pollIntervalMs = opts.pollIntervalMs ?? 200;
   const regs = opts.registrations.filter((r) => r.trigger.type === 'cosmosDBTrigger');
+  const core = opts.core ?? currentFunctionsCore();
+  if (regs.length > 0 && !core)
+    throw new Error('No @azure/functions-core shim is installed: nothing can invoke the change-feed functions.');
   let running = true;
   const loops: Promise<void>[] = [];
 
@@ -88,7 +95,8 @@ export function startCosmosTriggers(opts: {
           }
           if (docs.length > 0) {
             try {
-              await r.handler(docs, invocationContext(r, logger));
+              const request = invocationRequest(r, cosmosInvocation(docs));
+              await invokeAsWorker(r, request, { core: core!, log: logToLogger(logger, r.name, request.invocationId) });
             } catch (err) {
               logger.error('change feed function failed; the lease advances (Azure semantics)', { function: r.name, error: err });
             }

@@ -1,19 +1,24 @@
 import { Cron } from 'croner';
 import { silentLogger, type Logger } from '../../shared/platform/logger';
-import type { Registration } from '../functions-core';
-import { invocationContext } from './invocation';
+import { currentFunctionsCore, type FunctionsCoreShim, type Registration } from '../functions-core';
+import { invocationRequest, invokeAsWorker } from '../worker/invoke';
+import { logToLogger } from '../worker/log';
+import { timerInvocation } from '../worker/trigger-data';
 
 /**
  * Runs `timerTrigger` registrations on their NCRONTAB schedules (six fields, seconds first; croner
  * reads that form). `%SETTING%` schedules are resolved from the environment, as the host does.
- * A run never overlaps the previous one of the same timer; errors are logged.
+ * A run never overlaps the previous one of the same timer; errors are logged. Each run is invoked
+ * as the worker does it (local/worker/invoke.ts), the `TimerInfo` in the host's shape.
  */
-export function startTimers(opts: { registrations: readonly Registration[]; logger?: Logger }): {
+export function startTimers(opts: { registrations: readonly Registration[]; logger?: Logger; core?: FunctionsCoreShim }): {
   stop(): Promise<void>;
   names: string[];
 } {
   const logger = opts.logger ?? silentLogger;
   const regs = opts.registrations.filter((r) => r.trigger.type === 'timerTrigger');
+  const core = opts.core ?? currentFunctionsCore();
+  if (regs.length > 0 && !core) throw new Error('No @azure/functions-core shim is installed: nothing can invoke the timers.');
   const jobs: Cron[] = [];
   const running = new Set<Promise<void>>();
 
@@ -22,15 +27,14 @@ export function startTimers(opts: { registrations: readonly Registration[]; logg
     const schedule = raw.replace(/^%(.+)%$/, (_, name: string) => process.env[name] ?? '');
     let last: Date | undefined;
     const run = () => {
-      const context = invocationContext(r, logger);
-      const timer = {
-        schedule: { adjustForDST: true },
-        scheduleStatus: { last: last?.toISOString(), next: job.nextRun()?.toISOString(), lastUpdated: new Date().toISOString() },
-        isPastDue: false,
-      };
-      last = new Date();
+      const now = new Date();
+      const request = invocationRequest(
+        r,
+        timerInvocation({ isPastDue: false, ...(last ? { last } : {}), next: job.nextRun() ?? undefined, lastUpdated: now }),
+      );
+      last = now;
       const p = Promise.resolve()
-        .then(() => r.handler(timer, context))
+        .then(() => invokeAsWorker(r, request, { core: core!, log: logToLogger(logger, r.name, request.invocationId) }))
         .then(() => undefined)
         .catch((err: unknown) => logger.error('timer function failed', { function: r.name, error: err }))
         .finally(() => running.delete(p));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Container, CosmosClient, OperationInput } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Registration } from '../../local/functions-core';
+import * as azureFunctions from '@azure/functions';
+import { installFunctionsCore, type Registration } from '../../local/functions-core';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/embedded-cosmos';
 import { startCosmosTriggers } from '../../local/triggers/cosmos-trigger-runner';
 import { startTimers } from '../../local/triggers/timer-runner';
@@ -13,8 +14,11 @@ import { ensureCosmosSchema } from '../../shared/adapters/cosmos/provision';
 
 /**
  * The local host's non-HTTP triggers: the change feed of the embedded Cosmos (polled from a stored
- * lease) and NCRONTAB timers, driven by registrations shaped as the programming model makes them.
+ * lease) and NCRONTAB timers, driven by functions registered through the programming model and
+ * invoked through it, as the worker does.
  */
+const core = installFunctionsCore();
+const { app } = ((azureFunctions as { default?: typeof azureFunctions }).default ?? azureFunctions) as typeof azureFunctions;
 const WATCHED: ContainerDefinition = { database: 'test', id: 'watched', partitionKey: '/pk' };
 
 let dataDir: string;
@@ -37,8 +41,11 @@ afterAll(async () => {
 });
 
 function registration(name: string, trigger: Record<string, unknown>, handler: Registration['handler']): Registration {
-  const t = { name: 'trigger', direction: 'in', type: String(trigger.type), ...trigger };
-  return { name, trigger: t, bindings: { trigger: t }, handler, metadata: { name } as Registration['metadata'] };
+  app.generic(name, {
+    trigger: { name: 'trigger', ...trigger } as azureFunctions.FunctionTrigger,
+    handler: handler as azureFunctions.FunctionHandler,
+  });
+  return core.registrations().find((r) => r.name === name)!;
 }
 
 function changeFeed(
