@@ -56,7 +56,7 @@ export interface CoreLogEntry {
   message: string;
 }
 
-/** The programming model `@azure/functions` sets; the local host invokes functions itself and only keeps it. */
+/** The programming model `@azure/functions` sets; local/worker/invoke.ts invokes every function through it. */
 export interface ProgrammingModel {
   name: string;
   version: string;
