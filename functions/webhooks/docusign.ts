@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../../shared/application/errors';
-import { applyContractEvent } from '../../shared/application/orders/partner-sync';
+import { receiveConnectEvent } from '../../shared/application/integrations/connect-events';
 import {
   InvalidConnectEventError,
   parseConnectEvent,
@@ -12,12 +11,23 @@ import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { lifecycleDeps } from '../http/deps';
 import { registerEndpoint } from '../http/register';
+import { refusedEvent } from './refusal';
+
+/**
+ * A JSON SIM message carries the envelope summary (recipients, custom fields), not the documents
+ * (our Connect configuration does not include them): a few KB. 1 MiB leaves room for long recipient
+ * lists and document fields.
+ */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * DocuSign Connect: `X-DocuSign-Signature-1..N` (HMAC-SHA256 of the raw body, base64; any configured
- * key may match) is verified before anything else. A completed envelope signs the order's contract,
- * a declined or voided one declines it; duplicates and late deliveries change nothing (the order's
- * state decides). The signed PDF is fetched by the orders workflow, not here.
+ * key may match) is verified before anything else. The HMAC covers no header time, so the
+ * message's `generatedDateTime` (signed, in the body) must be within Connect's retry span (15
+ * days); an event that already moved the order is a `duplicate` (receipts kept 30 days). A
+ * completed envelope signs the order's contract, a declined or voided one declines it; late
+ * deliveries change nothing (the order's state decides). The signed PDF is fetched by the orders
+ * workflow, not here.
  */
 registerEndpoint(
   defineEndpoint({
@@ -27,25 +37,37 @@ registerEndpoint(
     summary: 'DocuSign Connect (HMAC-signed): envelope completed, declined or voided',
     tags: ['webhooks'],
     auth: 'signature',
+    maxBodyBytes: MAX_BODY_BYTES,
     verifySignature: async (raw, headers) => {
       const keys = parseHmacKeyList(await (await getRoot().secrets()).get(PARTNER_SECRETS.docusignConnectHmacKeys));
       return verifyConnectSignature(raw, Object.fromEntries(headers.entries()), keys);
     },
-    errors: [422],
+    errors: [400],
+    problems: {
+      400: 'Signed, but not a Connect JSON SIM message, or generated more than 15 days ago',
+      401: 'No X-DocuSign-Signature-N header is the HMAC-SHA256 of the body under a configured Connect key',
+      413: 'Body larger than 1 MiB (Connect is configured without documents)',
+    },
     responses: {
-      200: { description: 'Applied or ignored', schema: z.object({ outcome: z.enum(['signed', 'declined', 'ignored']) }) },
+      200: {
+        description: 'Applied, a duplicate of an event already applied, or ignored (another envelope, a late delivery)',
+        schema: z.object({ outcome: z.enum(['signed', 'declined', 'ignored', 'duplicate']) }),
+      },
     },
     handler: async (ctx) => {
       let event;
       try {
         event = parseConnectEvent(ctx.rawBody ?? new Uint8Array());
       } catch (err) {
-        if (err instanceof InvalidConnectEventError)
-          throw new InvalidInputError(err.message, [{ field: 'body', message: err.message }]);
+        if (err instanceof InvalidConnectEventError) return refusedEvent(err.message, '/body', ctx.correlationId);
         throw err;
       }
       const call = { correlationId: ctx.correlationId, ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}) };
-      const outcome = await applyContractEvent(await lifecycleDeps(), call, event);
+      const root = getRoot();
+      const [deps, receipts] = await Promise.all([lifecycleDeps(), root.processedEvents()]);
+      const received = await receiveConnectEvent({ ...deps, receipts }, call, event);
+      if (received.kind === 'stale') return refusedEvent(received.detail, '/body/generatedDateTime', ctx.correlationId);
+      const outcome = received.kind === 'duplicate' ? 'duplicate' : received.result;
       ctx.logger.info('docusign connect event', { eventId: event.eventId, envelopeId: event.envelopeId, outcome });
       return { status: 200, body: { outcome } };
     },

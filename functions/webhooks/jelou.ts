@@ -1,19 +1,21 @@
 import { z } from 'zod';
-import { messageFor } from '../../shared/application/messaging';
-import { InvalidInputError } from '../../shared/application/errors';
+import { queueInboundWhatsApp } from '../../shared/application/whatsapp/inbound';
 import { parseJelouInbound, verifyJelouSignature } from '../../shared/adapters/whatsapp/jelou-webhook';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { refusedEvent } from './refusal';
 
-/** Inbound WhatsApp events are small; anything bigger is not Jelou's. */
+/** Inbound WhatsApp events are small (a text, or a media URL); anything bigger is not Jelou's. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Jelou's inbound webhook: verified (`X-Jelou-Signature: sha256=<hex HMAC>` over the raw body), then
  * queued on the bus for the conversation — replying and fetching media are partner calls, which
  * happen in the workflow, not here. 200 only once the message is on the bus (nothing accepted is
- * lost); a redelivery carries the same event id, which the bus and the conversation both dedupe.
+ * lost). The signature covers no time: the message's own `timestamp` (signed, in the body) must be
+ * within 24 hours, and a message id queued before is a `duplicate` (receipts kept 7 days), so a
+ * captured event can never act twice (`queueInboundWhatsApp`).
  */
 registerEndpoint(
   defineEndpoint({
@@ -28,28 +30,33 @@ registerEndpoint(
       const secret = getRoot().settings.JELOU_WEBHOOK_SECRET;
       return secret !== undefined && verifyJelouSignature(raw, headers.get('x-jelou-signature') ?? undefined, secret);
     },
-    errors: [422, 503],
-    responses: { 200: { description: 'Queued or ignored', schema: z.object({ status: z.enum(['queued', 'ignored']) }) } },
+    errors: [400, 503],
+    problems: {
+      400: 'Signed, but not a Jelou message_event (or contact.id is not a phone number), or a message older than 24 hours',
+      401: 'X-Jelou-Signature is missing or is not the HMAC-SHA256 of the body under the webhook secret',
+      413: 'Body larger than 64 KiB: no Jelou event is that big',
+      503: 'The message could not be queued now; a redelivery is handled',
+    },
+    responses: {
+      200: {
+        description: 'Queued for the conversation, a duplicate of a message already queued, or ignored (not a user message)',
+        schema: z.object({ status: z.enum(['queued', 'duplicate', 'ignored']) }),
+      },
+    },
     handler: async (ctx) => {
       const parsed = parseJelouInbound(ctx.rawBody ?? new Uint8Array());
-      if (parsed.kind === 'invalid')
-        throw new InvalidInputError(`not a Jelou event: ${parsed.reason}`, [{ field: 'body', message: parsed.reason }]);
+      if (parsed.kind === 'invalid') return refusedEvent(`not a Jelou event: ${parsed.reason}`, '/body', ctx.correlationId);
       if (parsed.kind === 'ignored') return { status: 200, body: { status: 'ignored' } };
       const root = getRoot();
-      const inbound = parsed.inbound;
-      const event = {
-        id: `wa_${inbound.eventId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100)}`,
-        type: 'whatsapp.inbound-received',
-        source: 'algesta/whatsapp',
-        subject: inbound.from,
-        time: root.clock.now().toISOString(),
-        dataVersion: 1,
-        data: inbound,
+      const [publisher, receipts] = await Promise.all([root.publisher(), root.processedEvents()]);
+      const outcome = await queueInboundWhatsApp({ publisher, receipts, clock: root.clock }, parsed.inbound, {
         correlationId: ctx.correlationId,
         ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-      };
-      await (await root.publisher()).publish([messageFor(event)]);
-      return { status: 200, body: { status: 'queued' } };
+      });
+      if (outcome.kind === 'stale') return refusedEvent(outcome.detail, '/body/timestamp', ctx.correlationId);
+      const status = outcome.kind === 'duplicate' ? 'duplicate' : 'queued';
+      ctx.logger.info('jelou inbound event', { eventId: parsed.inbound.eventId, status });
+      return { status: 200, body: { status } };
     },
   }),
 );

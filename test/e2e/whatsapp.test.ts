@@ -146,6 +146,6 @@ describe('WhatsApp on the local host', () => {
     // Bigger than any Jelou event: refused before the signature is even looked at.
     expect((await jelou.sendInbound({ from: CLIENT_PHONE, text: 'x'.repeat(70 * 1024) })).status).toBe(413);
     // Signed but not Jelou's shape: a 4xx, nothing queued.
-    expect((await jelou.sendInbound({ from: 'not-a-phone', text: 'x' })).status).toBe(422);
+    expect((await jelou.sendInbound({ from: 'not-a-phone', text: 'x' })).status).toBe(400);
   });
 });

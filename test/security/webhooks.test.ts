@@ -8,8 +8,8 @@ import { startSecurityStack, writeSignal, type SecurityStack } from '../support/
 
 /**
  * The partner webhooks, one generated set of cases over the three: unsigned, forged (another key),
- * tampered (signed, then changed), oversized, replayed (and stale where the signature covers a
- * timestamp) → refused, and nothing written. Every signature endpoint must have a signer here.
+ * tampered (signed, then changed), oversized, replayed, and stale (by the signature's timestamp, or
+ * by the signed body's own time where the signature covers none) → refused, and nothing written. Every signature endpoint must have a signer here.
  */
 let s: SecurityStack;
 let sendgrid: SendGridWebhookKey;
@@ -29,6 +29,11 @@ interface Signer {
   forge(raw: string): Record<string, string>;
   /** Whether the signature covers a timestamp (then a stale one is refused). */
   readonly timestamped: boolean;
+  /**
+   * Where the signature covers no time: a well-formed event whose signed body dates it outside the
+   * sender's window (refused with 400).
+   */
+  staleSample?(): string;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -56,6 +61,14 @@ const SIGNERS: Record<string, Signer> = {
     path: '/webhooks/jelou',
     timestamped: false,
     sample: () => JSON.stringify({ event: 'status', messageId: 'sec-unknown', status: 'delivered' }),
+    staleSample: () =>
+      JSON.stringify({
+        object: 'message_event',
+        event_type: 'message',
+        timestamp: Date.now() - 2 * 86_400_000,
+        contact: { id: '573119990000' },
+        value: { id: 'wamid.sec-stale', type: 'text', content: { body: 'Hola' } },
+      }),
     sign: (raw) => ({ 'x-jelou-signature': signJelouBody(raw, LOCAL_JELOU_WEBHOOK_SECRET) }),
     forge: (raw) => ({ 'x-jelou-signature': signJelouBody(raw, 'not-the-secret') }),
   },
@@ -68,6 +81,14 @@ const SIGNERS: Record<string, Signer> = {
         apiVersion: 'v2.1',
         retryCount: 0,
         generatedDateTime: new Date().toISOString(),
+        data: { envelopeId: '00000000-0000-0000-0000-00000000dead' },
+      }),
+    staleSample: () =>
+      JSON.stringify({
+        event: 'envelope-completed',
+        apiVersion: 'v2.1',
+        retryCount: 0,
+        generatedDateTime: new Date(Date.now() - 30 * 86_400_000).toISOString(),
         data: { envelopeId: '00000000-0000-0000-0000-00000000dead' },
       }),
     sign: (raw) => ({
@@ -148,6 +169,18 @@ describe('webhooks', () => {
         const again = await post(signer, raw, headers);
         expect(again.status, `${w} replay ${i}`).toBe(first.status);
       }
+      expect(await writeSignal(s)).toEqual(before);
+    },
+  );
+
+  it.each(Object.keys(SIGNERS).filter((w) => SIGNERS[w]!.staleSample))(
+    '%s: validly signed, but dated outside the sender’s window in its body → 400, nothing written',
+    async (w) => {
+      const signer = SIGNERS[w]!;
+      const raw = signer.staleSample!();
+      const before = await writeSignal(s);
+      const r = await post(signer, raw, signer.sign(raw));
+      expect(r.status, `${w}: ${r.text}`).toBe(400);
       expect(await writeSignal(s)).toEqual(before);
     },
   );

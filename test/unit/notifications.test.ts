@@ -22,7 +22,7 @@ import {
   type OutgoingEmail,
   type OutgoingWhatsApp,
 } from '../../shared/application/notifications/channels';
-import { PreconditionFailedError } from '../../shared/application/errors';
+import { PreconditionFailedError, UnavailableError } from '../../shared/application/errors';
 import type { Page } from '../../shared/application/ports';
 import { demoProvider } from '../../local/seed';
 import { silentLogger } from '../../shared/platform/logger';
@@ -374,7 +374,7 @@ describe('notifyEvent', () => {
 });
 
 describe('delivery reports', () => {
-  it('delivered once, a replayed report changes nothing, a later bounce does not undo a delivery, unknown ids are ignored', async () => {
+  it('delivered once, a replayed report changes nothing, a later bounce does not undo a delivery, unknown ids are ignored — each said as such', async () => {
     const { deps, notifications } = await setup();
     await notifyEvent(deps, submitted('evt_7'), ctx);
     const report = {
@@ -384,13 +384,14 @@ describe('delivery reports', () => {
       at,
       reportId: 'sg-1',
     };
-    expect(await recordDeliveryReport(deps, report)).toBe(true);
+    expect(await recordDeliveryReport(deps, report)).toBe('applied');
     const once = notifications.items.get('evt_7.email.u-client')!;
     expect(once.value.status).toBe('delivered');
-    expect(await recordDeliveryReport(deps, report)).toBe(true);
-    expect(await recordDeliveryReport(deps, { ...report, status: 'bounced', reportId: 'sg-2' })).toBe(true);
+    // Only the first changed anything: the webhook counts `applied` from these answers.
+    expect(await recordDeliveryReport(deps, report)).toBe('duplicate');
+    expect(await recordDeliveryReport(deps, { ...report, status: 'bounced', reportId: 'sg-2' })).toBe('already-final');
     expect(notifications.items.get('evt_7.email.u-client')!.etag).toBe(once.etag);
-    expect(await recordDeliveryReport(deps, { ...report, notificationId: 'nope' })).toBe(false);
+    expect(await recordDeliveryReport(deps, { ...report, notificationId: 'nope' })).toBe('unknown');
     const bounced = {
       notificationId: 'evt_7.email.u-op1',
       recipientUserId: 'u-op1',
@@ -399,7 +400,26 @@ describe('delivery reports', () => {
       reportId: 'sg-3',
       detail: '550 no such user',
     };
-    await recordDeliveryReport(deps, bounced);
+    expect(await recordDeliveryReport(deps, bounced)).toBe('applied');
     expect(notifications.items.get('evt_7.email.u-op1')!.value).toMatchObject({ status: 'bounced', deliveryReports: ['sg-3'] });
+  });
+
+  it('a report that keeps losing its conditional write is given back (503, SendGrid retries), never counted', async () => {
+    const { deps, notifications } = await setup();
+    await notifyEvent(deps, submitted('evt_8'), ctx);
+    let writes = 0;
+    notifications.replace = async () => {
+      writes++;
+      throw new PreconditionFailedError('changed');
+    };
+    const report = {
+      notificationId: 'evt_8.email.u-client',
+      recipientUserId: 'u-client',
+      status: 'delivered' as const,
+      at,
+      reportId: 'sg-9',
+    };
+    await expect(recordDeliveryReport(deps, report)).rejects.toBeInstanceOf(UnavailableError);
+    expect(writes).toBe(3);
   });
 });

@@ -63,7 +63,11 @@ const connectMessage = z
     uri: z.string().optional(),
     retryCount: z.union([z.number(), z.string()]).optional(),
     configurationId: z.union([z.number(), z.string()]).optional(),
-    generatedDateTime: z.string().min(1),
+    // When Connect generated the message: the only time the HMAC covers (the webhook's window).
+    generatedDateTime: z
+      .string()
+      .min(1)
+      .refine((v) => !Number.isNaN(Date.parse(v)), 'not a date-time'),
     data: z
       .object({
         accountId: z.string().optional(),

@@ -14,7 +14,7 @@ import type { DomainEvent } from '../../domain/shared/events';
 import { DEFAULT_PREFERENCES, type Channel, type Locale } from '../../domain/users/user';
 import type { CallContext } from '../context';
 import type { ConsumerContext } from '../events/consumer';
-import { PreconditionFailedError } from '../errors';
+import { PreconditionFailedError, UnavailableError } from '../errors';
 import type { Clock, OrderRepository, Page, PageRequest, ProviderRepository, UserRepository, Versioned } from '../ports';
 import { PermanentDeliveryError, type EmailSender, type OutgoingEmail, type WhatsAppSender } from './channels';
 
@@ -299,30 +299,43 @@ export interface DeliveryReport {
 const FINAL: readonly NotificationStatus[] = ['delivered', 'bounced', 'failed'];
 
 /**
- * Records a delivery report. Unknown notifications are ignored (answer false); a report already
- * seen, or one for a message already in a final state, changes nothing.
+ * What a delivery report did: `applied` changed the record; `duplicate` (this report id was applied
+ * before), `already-final` (the record had its final status) and `unknown` (no such notification:
+ * another system's mail, or expired) changed nothing.
+ */
+export type DeliveryReportOutcome = 'applied' | 'duplicate' | 'already-final' | 'unknown';
+
+/** Conditional writes tried before a report is given back to the sender (503: SendGrid retries). */
+const REPORT_ATTEMPTS = 3;
+
+/**
+ * Records a delivery report, once: the record remembers the report ids it applied, and a final
+ * status is never overwritten — so a replayed or late report changes nothing for as long as the
+ * notification exists. Lost conditional writes are retried; if they keep losing, UnavailableError.
  */
 export async function recordDeliveryReport(
   deps: Pick<NotificationDeps, 'notifications'>,
   report: DeliveryReport,
-): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+): Promise<DeliveryReportOutcome> {
+  for (let attempt = 0; attempt < REPORT_ATTEMPTS; attempt++) {
     const current = await deps.notifications.get(report.recipientUserId, report.notificationId);
-    if (!current) return false;
+    if (!current) return 'unknown';
     const n = current.value;
-    if ((n.deliveryReports ?? []).includes(report.reportId) || FINAL.includes(n.status)) return true;
+    if ((n.deliveryReports ?? []).includes(report.reportId)) return 'duplicate';
+    if (FINAL.includes(n.status)) return 'already-final';
     const next = {
       ...withStatus(n, report.status, report.at, report.detail),
+      // Every applied report makes the record final, so this list holds one id; the bound is a guard.
       deliveryReports: [...(n.deliveryReports ?? []), report.reportId].slice(-20),
     };
     try {
       await deps.notifications.replace(next, current.etag);
-      return true;
+      return 'applied';
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
     }
   }
-  return true;
+  throw new UnavailableError(`delivery report ${report.reportId}: the notification kept changing; retry`, 1);
 }
 
 /** `GET /notifications`: the caller's own; staff may ask for every notification of an order. */

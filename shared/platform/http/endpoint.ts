@@ -80,6 +80,12 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly conditional?: boolean;
   /** Statuses the handler may answer with besides the success ones (documented as problems). */
   readonly errors?: readonly number[];
+  /**
+   * This endpoint's own description of a problem status, where the API-wide one does not fit (a
+   * webhook's signature and body limit are not the API's bearer token and 1 MB). A signature
+   * endpoint's 401 text is also the detail of its 401 answers.
+   */
+  readonly problems?: Readonly<Partial<Record<number, string>>>;
   readonly handler: (ctx: EndpointContext<P, Q, B>) => Promise<EndpointResult>;
 }
 

@@ -63,6 +63,15 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'A dependency is unavailable; retry after Retry-After seconds',
 };
 
+/** The endpoint's own text, else what fits its kind (a signature is no bearer token), else the API's. */
+function statusText(e: AnyEndpoint, status: number): string {
+  const own = e.problems?.[status];
+  if (own) return own;
+  if (status === 401 && e.auth === 'signature') return 'Missing or invalid signature';
+  if (status === 413 && e.maxBodyBytes !== undefined) return `Body larger than ${e.maxBodyBytes} bytes`;
+  return STATUS_TEXT[status] ?? 'Error';
+}
+
 function operation(e: AnyEndpoint): Record<string, unknown> {
   const headerParams: unknown[] = [];
   if (e.idempotent)
@@ -75,7 +84,7 @@ function operation(e: AnyEndpoint): Record<string, unknown> {
       ...(spec.schema ? { content: { 'application/json': { schema: jsonSchema(spec.schema, 'output') } } } : {}),
     };
   }
-  for (const status of errorStatuses(e)) responses[String(status)] ??= problemResponse(STATUS_TEXT[status] ?? 'Error');
+  for (const status of errorStatuses(e)) responses[String(status)] ??= problemResponse(statusText(e, status));
   return {
     operationId: e.name,
     summary: e.summary,

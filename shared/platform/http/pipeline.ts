@@ -106,7 +106,9 @@ async function verifySignature(endpoint: AnyEndpoint, request: HttpRequest, rawB
     // A secret that cannot be read now (Key Vault down): refused; the partner retries later.
     valid = false;
   }
-  if (!valid) throw new AuthenticationError('invalid_request', 'the request signature is missing or does not match');
+  // A 401 without a Bearer challenge: a partner signs its requests, it never sends a token.
+  if (!valid)
+    throw new RequestProblem('unauthorized', endpoint.problems?.[401] ?? 'the request signature is missing or does not match');
 }
 
 async function readBody(request: HttpRequest, limit: number): Promise<Uint8Array> {
