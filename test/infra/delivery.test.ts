@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PUBLISH_RETRY, retry } from '../../infra/scripts/publish-package';
 import { packageFiles } from '../../infra/scripts/stage-package';
 import { smokeTest, waitUntilReady } from '../../infra/scripts/verify-deployment';
 import { startTestStack } from '../support/stack';
 import { REPO } from './support/bicep';
 import type { Project } from './support/evaluate';
-import { Deployment, get, loadProject } from './support/infra';
+import { Deployment, type Environment, get, loadProject } from './support/infra';
 
 type Yaml = Record<string, any>;
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -213,6 +214,13 @@ function allSteps(): Yaml[] {
 
 const text = (step: Yaml) => String(step.script ?? step.bash ?? step.inputs?.inlineScript ?? '');
 
+/** A step that publishes `zip` with infra/scripts/publish-package.ts, logged in to Azure. */
+const publishes = (step: Yaml, zip: string) =>
+  step.task === 'AzureCLI@2' &&
+  /node --experimental-strip-types "\$\(Pipeline\.Workspace\)\/infra\/scripts\/publish-package\.ts"/.test(text(step)) &&
+  text(step).includes(`--src "${zip}"`) &&
+  text(step).includes('--resource-group "$(resourceGroup)"');
+
 describe('azure-pipelines.yml', () => {
   it('follows the Azure Pipelines schema rules that can be checked here', () => {
     const problems: string[] = [];
@@ -300,12 +308,7 @@ describe('azure-pipelines.yml', () => {
     const deploy = once.deploy.steps as Yaml[];
     const order = [
       deploy.findIndex((s) => text(s).includes('az deployment sub create')),
-      deploy.findIndex(
-        (s) =>
-          s.task === 'AzureFunctionApp@2' &&
-          s.inputs.isFlexConsumption === true &&
-          /functions\/algesta-functions\.zip$/.test(s.inputs.package),
-      ),
+      deploy.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/functions/algesta-functions.zip')),
       deploy.findIndex((s) => / ready /.test(text(s))),
       deploy.findIndex((s) => / smoke /.test(text(s))),
     ];
@@ -318,8 +321,7 @@ describe('azure-pipelines.yml', () => {
       branchName: '$(Build.SourceBranch)',
       artifactName: 'functions',
     });
-    const rollback = failure.find((s) => s.task === 'AzureFunctionApp@2');
-    expect(rollback?.inputs.package).toBe('$(Pipeline.Workspace)/previous/algesta-functions.zip');
+    expect(failure.some((s) => publishes(s, '$(Pipeline.Workspace)/previous/algesta-functions.zip'))).toBe(true);
   });
 
   it('reads deployment outputs that main.bicep has', () => {
@@ -337,6 +339,91 @@ describe('azure-pipelines.yml', () => {
   it('runs only scripts that exist', () => {
     for (const m of allSteps().flatMap((s) => [...text(s).matchAll(/(infra\/scripts\/[\w.-]+)/g)]))
       expect(existsSync(join(REPO, m[1]!)), m[1]).toBe(true);
+  });
+});
+
+describe('infra/pipelines/deploy.yml on an environment’s first deployment', () => {
+  const once = () => template.jobs[0].strategy.runOnce as Yaml;
+  const variable = (name: string) => ((template.jobs[0].variables as Yaml[]).find((v) => v.name === name)?.value ?? '') as string;
+
+  it('knows the resource group from its parameters: the name main.bicep gives it for each deployed parameter file', () => {
+    for (const id of ['DeployStaging', 'DeployProduction']) {
+      const file = stage(id).jobs[0].parameters.parameterFile as Environment;
+      const rg = Deployment.of(project, file)
+        .main.resources()
+        .find((r) => r.type === 'Microsoft.Resources/resourceGroups')!;
+      expect(variable('resourceGroup').replace('${{ parameters.parameterFile }}', file), id).toBe(rg.body.name);
+    }
+  });
+
+  it('publishes the package with a retry bounded past the 10 minutes a new role assignment can take', () => {
+    const deploy = once().deploy.steps as Yaml[];
+    const publish = deploy.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/functions/algesta-functions.zip'));
+    // Node 22 comes first: the script runs with type stripping, without npm install.
+    expect(deploy.findIndex((s) => s.task === 'NodeTool@0' && s.inputs.versionSpec === '22.x')).toBeLessThan(publish);
+    expect(PUBLISH_RETRY.budgetMs).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(PUBLISH_RETRY.budgetMs).toBeLessThanOrEqual(30 * 60_000);
+  });
+
+  it('retries a refused publish with doubling waits, says why in the log, and gives up at its bound', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const log: string[] = [];
+    const options = {
+      ...PUBLISH_RETRY,
+      now: () => clock,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        clock += ms;
+      },
+      log: (line: string) => log.push(line),
+    };
+    let calls = 0;
+    const refusedTwice = () =>
+      ++calls < 3 ? { ok: false, detail: 'exit 1: (AuthorizationPermissionMismatch) 403' } : { ok: true, detail: '' };
+    expect(await retry('publish', refusedTwice, options)).toBe(3);
+    expect(waits).toEqual([20_000, 40_000]);
+    expect(log).toContain('publish: attempt 1 failed: exit 1: (AuthorizationPermissionMismatch) 403');
+    expect(log.join('\n')).toMatch(/can take up to 10 minutes to take effect.*; retrying in 20 s \(giving up 15 min from now\)/);
+    expect(log.at(-1)).toBe('publish: succeeded on attempt 3, 60 s after the first');
+
+    clock = 0;
+    waits.length = 0;
+    await expect(retry('publish', () => ({ ok: false, detail: 'exit 1: 403' }), options)).rejects.toThrow(
+      /^publish: gave up after 10 attempt\(s\) in 14 min \(the bound is 15 min\); last error: exit 1: 403$/,
+    );
+    expect(Math.max(...waits)).toBe(PUBLISH_RETRY.maxDelayMs);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(PUBLISH_RETRY.budgetMs);
+  });
+
+  it("the rollback finds the app by resource group and tag, never from the failed deployment's outputs", () => {
+    const failure = once().on.failure.steps as Yaml[];
+    expect(failure.map(text).join('\n')).not.toMatch(/az deployment sub show|properties\.outputs|jq -r \.AZURE_/);
+    const find = failure.find((s) => /az resource list/.test(text(s)))!;
+    expect(text(find)).toContain('--resource-group "$(resourceGroup)"');
+    const [, tag, value] = /tags\.\\"([\w-]+)\\"=='([\w-]+)'/.exec(text(find)) ?? [];
+    const tags = Deployment.of(project, 'prod').registryModule('avm/res/web/site').params.tags;
+    expect(tag).toBe('azd-service-name');
+    expect(get(tags, tag!)).toBe(value);
+  });
+
+  it('the rollback restores the app settings recorded with the previous package, before the package', () => {
+    const deploy = once().deploy.steps as Yaml[];
+    // Recorded only once the package has passed the smoke test, and published with the run.
+    const record = deploy.findIndex((s) => /config\/appsettings\/list/.test(text(s)));
+    expect(record).toBeGreaterThan(deploy.findIndex((s) => / smoke /.test(text(s))));
+    const published = deploy.find((s) => s.publish === '$(Pipeline.Workspace)/appsettings');
+    expect(published?.artifact).toBe('appsettings-${{ parameters.parameterFile }}');
+    const failure = once().on.failure.steps as Yaml[];
+    const download = failure.find(
+      (s) => s.task === 'DownloadPipelineArtifact@2' && s.inputs.artifactName === published?.artifact,
+    );
+    expect(download?.inputs).toMatchObject({ buildVersionToDownload: 'latestFromBranch', branchName: '$(Build.SourceBranch)' });
+    const restore = failure.findIndex((s) => /az rest --method put/.test(text(s)) && /\/config\/appsettings\?/.test(text(s)));
+    const rollback = failure.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/previous/algesta-functions.zip'));
+    expect(restore).toBeGreaterThan(-1);
+    expect(restore).toBeLessThan(rollback);
+    expect(text(failure[restore]!)).toContain(`"@${download?.inputs.targetPath}/appsettings.json"`);
   });
 });
 
