@@ -6,6 +6,7 @@ import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
+import type { PartnerSyncCursors } from '../shared/application/orders/transition-sync';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type { WhatsAppSender } from '../shared/application/notifications/channels';
 import type { ConversationStore, InvitationResponses, MediaFetcher } from '../shared/application/whatsapp/ports';
@@ -46,6 +47,8 @@ export interface Root {
   orders(): Promise<OrderRepository>;
   providers(): Promise<ProviderRepository>;
   attachments(): Promise<AttachmentRepository>;
+  /** What each order's transitions Qsystems and Asana have (docs/integrations.md). */
+  syncCursors(): Promise<PartnerSyncCursors>;
   /** Blob Storage through short-lived, single-blob URLs. */
   files(): Promise<FileStore>;
   idempotency(): Promise<IdempotencyStore>;
@@ -158,6 +161,10 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
   const attachments = lazy(async () => {
     const { CosmosAttachmentRepository } = await import('../shared/adapters/cosmos/attachment-repository');
     return new CosmosAttachmentRepository(await container('orders'));
+  });
+  const syncCursors = lazy(async () => {
+    const { CosmosPartnerSyncCursors } = await import('../shared/adapters/cosmos/partner-sync-cursors');
+    return new CosmosPartnerSyncCursors(await container('orders'));
   });
   const files = lazy(async () => {
     const { BlobFileStore } = await import('../shared/adapters/blob/blob-file-store');
@@ -346,6 +353,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     orders,
     providers,
     attachments,
+    syncCursors,
     files,
     idempotency,
     notifications,

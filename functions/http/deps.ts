@@ -65,7 +65,7 @@ export async function slaWatchDeps(): Promise<SlaWatchDeps> {
 
 export async function partnerSyncDeps(): Promise<PartnerSyncDeps> {
   const root = getRoot();
-  const [orders, clients, providers, users, contracts, tasks, tickets, files, attachments] = await Promise.all([
+  const [orders, clients, providers, users, contracts, tasks, tickets, files, attachments, syncCursors] = await Promise.all([
     root.orders(),
     root.clients(),
     root.providers(),
@@ -75,6 +75,7 @@ export async function partnerSyncDeps(): Promise<PartnerSyncDeps> {
     root.tickets(),
     root.files(),
     root.attachments(),
+    root.syncCursors(),
   ]);
   return {
     orders,
@@ -83,6 +84,7 @@ export async function partnerSyncDeps(): Promise<PartnerSyncDeps> {
     users,
     files,
     attachments,
+    syncCursors,
     clock: root.clock,
     ...(contracts ? { contracts } : {}),
     ...(tasks ? { tasks } : {}),

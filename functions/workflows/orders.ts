@@ -35,9 +35,11 @@ registerWorkflow('orders-workflow', async (): Promise<EventHandlers> => {
   });
   return {
     'order.submitted': async (e) => {
+      // The creation is the order's first transition (version 1) for Qsystems and the Asana task.
       await allSteps([
         () => enrichOrderAsset(workflow, e.data.clientId, e.data.orderId),
-        () => syncAsanaTask(partners, e.data.clientId, e.data.orderId, { create: true }),
+        () => syncAsanaTask(partners, e.data.clientId, e.data.orderId, { create: true, version: 1 }),
+        () => pushTicketStatus(partners, e.data.clientId, e.data.orderId, 1),
       ]);
     },
     'order.quote-deadline-reached': async (e) => {
@@ -50,10 +52,11 @@ registerWorkflow('orders-workflow', async (): Promise<EventHandlers> => {
       await sendContract(partners, e.data.clientId, e.data.orderId);
     },
     'order.status-changed': async (e) => {
-      const { clientId, orderId } = e.data;
+      const { clientId, orderId, version } = e.data;
+      // Each run delivers every transition the partner lacks, in order (the event's own included).
       await allSteps([
-        () => syncAsanaTask(partners, clientId, orderId, { create: false }),
-        () => pushTicketStatus(partners, clientId, orderId),
+        () => syncAsanaTask(partners, clientId, orderId, { create: false, version }),
+        () => pushTicketStatus(partners, clientId, orderId, version),
         () => (e.data.action === 'contract-signed' ? storeSignedContract(partners, clientId, orderId) : Promise.resolve()),
         () => (e.data.to === 'CLOSED' ? recordOrderMaintenance(workflow, clientId, orderId) : Promise.resolve()),
       ]);

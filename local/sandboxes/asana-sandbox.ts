@@ -16,6 +16,9 @@ import { JsonState } from './json-state';
  * and `GET /projects/{gid}/tasks` (`modified_since`, `opt_fields`, `limit` 1–100, `offset` paging
  * with `next_page`). Any numeric project gid exists. Listings answer compact records (`gid`, `name`,
  * `resource_type`) plus the `opt_fields` asked for; single-task answers are full records.
+ * A task's stories: `POST /tasks/{gid}/stories` `{ data: { text } }` adds a comment (201; like
+ * Asana, the same text twice makes two comments), `GET /tasks/{gid}/stories` lists them oldest first
+ * (`limit`, `offset` paging), with the system story Asana adds when the task is created.
  */
 export interface AsanaSandboxOptions {
   readonly dataDir: string;
@@ -23,6 +26,15 @@ export interface AsanaSandboxOptions {
   readonly host?: string;
   readonly pat: string;
   readonly now?: () => Date;
+}
+
+export interface SandboxStory {
+  readonly gid: string;
+  /** `comment` (added through the API) or `system` (Asana's own). */
+  readonly type: 'comment' | 'system';
+  readonly resource_subtype: string;
+  readonly text: string;
+  readonly created_at: string;
 }
 
 export interface SandboxTask {
@@ -34,6 +46,8 @@ export interface SandboxTask {
   readonly created_at: string;
   modified_at: string;
   readonly projects: readonly string[];
+  /** Oldest first. Absent in state files written before stories existed. */
+  stories?: SandboxStory[];
 }
 
 export interface AsanaSandbox extends SandboxControls {
@@ -56,7 +70,21 @@ const updateBody = z.object({
     .strict(),
 });
 
+const storyBody = z.object({ data: z.object({ text: z.string().min(1) }) });
+
 const asanaError = (status: number, message: string): SandboxResponse => ({ status, json: { errors: [{ message }] } });
+
+function pageOf(req: SandboxRequest): { start: number; limit: number } | SandboxResponse {
+  const q = req.url.searchParams;
+  const limit = Number(q.get('limit') ?? '100');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return asanaError(400, 'limit: must be between 1 and 100');
+  const start = q.get('offset') ? Number(Buffer.from(q.get('offset') ?? '', 'base64url').toString('utf8')) : 0;
+  if (!Number.isInteger(start) || start < 0) return asanaError(400, 'offset: Invalid offset');
+  return { start, limit };
+}
+
+const nextOffset = (start: number, limit: number, total: number) =>
+  start + limit < total ? Buffer.from(String(start + limit), 'utf8').toString('base64url') : undefined;
 
 export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<AsanaSandbox> {
   const now = opts.now ?? (() => new Date());
@@ -84,12 +112,11 @@ export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<Asan
   function list(req: SandboxRequest, projectGid: string | null): SandboxResponse {
     if (!projectGid || !GID.test(projectGid)) return asanaError(400, 'project: Not a valid project gid');
     const q = req.url.searchParams;
-    const limit = Number(q.get('limit') ?? '100');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return asanaError(400, 'limit: must be between 1 and 100');
+    const paging = pageOf(req);
+    if ('status' in paging) return paging;
+    const { start, limit } = paging;
     const since = q.get('modified_since');
     if (since && Number.isNaN(Date.parse(since))) return asanaError(400, 'modified_since: Not a valid date');
-    const start = q.get('offset') ? Number(Buffer.from(q.get('offset') ?? '', 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(start) || start < 0) return asanaError(400, 'offset: Invalid offset');
     const fields = (q.get('opt_fields') ?? '').split(',').filter((f) => f.length > 0);
     const matching = state.value.tasks.filter(
       (t) => t.projects.includes(projectGid) && (!since || Date.parse(t.modified_at) >= Date.parse(since)),
@@ -100,7 +127,7 @@ export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<Asan
         Object.entries(record).filter(([k]) => k === 'gid' || k === 'name' || k === 'resource_type' || fields.includes(k)),
       );
     });
-    const next = start + limit < matching.length ? Buffer.from(String(start + limit), 'utf8').toString('base64url') : undefined;
+    const next = nextOffset(start, limit, matching.length);
     return {
       status: 200,
       json: {
@@ -124,6 +151,15 @@ export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<Asan
       created_at: at,
       modified_at: at,
       projects: d.projects,
+      stories: [
+        {
+          gid: String(state.value.nextGid++),
+          type: 'system',
+          resource_subtype: 'added_to_project',
+          text: 'added to project',
+          created_at: at,
+        },
+      ],
     };
     state.value.tasks.push(task);
     await state.save();
@@ -146,6 +182,42 @@ export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<Asan
     return { status: 200, json: { data: full(task) } };
   }
 
+  const storyRecord = (task: SandboxTask, story: SandboxStory) => ({
+    ...story,
+    resource_type: 'story',
+    target: { gid: task.gid, resource_type: 'task' },
+  });
+
+  async function addStory(req: SandboxRequest, task: SandboxTask): Promise<SandboxResponse> {
+    const parsed = storyBody.safeParse(jsonBody(req));
+    if (!parsed.success) return asanaError(400, parsed.error.issues[0]?.message ?? 'invalid request');
+    const story: SandboxStory = {
+      gid: String(state.value.nextGid++),
+      type: 'comment',
+      resource_subtype: 'comment_added',
+      text: parsed.data.data.text,
+      created_at: now().toISOString(),
+    };
+    (task.stories ??= []).push(story);
+    await state.save();
+    return { status: 201, json: { data: storyRecord(task, story) } };
+  }
+
+  function listStories(req: SandboxRequest, task: SandboxTask): SandboxResponse {
+    const paging = pageOf(req);
+    if ('status' in paging) return paging;
+    const { start, limit } = paging;
+    const all = task.stories ?? [];
+    const next = nextOffset(start, limit, all.length);
+    return {
+      status: 200,
+      json: {
+        data: all.slice(start, start + limit).map((s) => storyRecord(task, s)),
+        next_page: next ? { offset: next, path: `/tasks/${task.gid}/stories?limit=${limit}&offset=${next}`, uri: '' } : null,
+      },
+    };
+  }
+
   async function handle(req: SandboxRequest): Promise<SandboxResponse> {
     const path = req.url.pathname.replace(/^\/api\/1\.0/, '');
     if (!req.url.pathname.startsWith('/api/1.0/')) return asanaError(404, 'Not found');
@@ -157,14 +229,19 @@ export async function startAsanaSandbox(opts: AsanaSandboxOptions): Promise<Asan
     }
     const projectTasks = /^\/projects\/([^/]+)\/tasks$/.exec(path);
     if (projectTasks && req.method === 'GET') return list(req, decodeURIComponent(projectTasks[1] ?? ''));
-    const one = /^\/tasks\/([^/]+)$/.exec(path);
+    const one = /^\/tasks\/([^/]+)(\/stories)?$/.exec(path);
     if (one) {
       const gid = decodeURIComponent(one[1] ?? '');
       if (!GID.test(gid)) return asanaError(400, 'task: Not a recognized ID');
       const task = find(gid);
       if (!task) return asanaError(404, 'task: Unknown object');
-      if (req.method === 'GET') return { status: 200, json: { data: full(task) } };
-      if (req.method === 'PUT') return update(req, task);
+      if (one[2]) {
+        if (req.method === 'POST') return addStory(req, task);
+        if (req.method === 'GET') return listStories(req, task);
+      } else {
+        if (req.method === 'GET') return { status: 200, json: { data: full(task) } };
+        if (req.method === 'PUT') return update(req, task);
+      }
     }
     return asanaError(404, 'Not found');
   }

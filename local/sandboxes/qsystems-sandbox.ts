@@ -11,7 +11,7 @@ import { JsonState } from './json-state';
 
 /**
  * Qsystems, the client's ticket system (contract in docs/integrations.md), bearer API token:
- * - `PUT /api/v1/tickets/{ticketRef}/status` `{ status, sequence, at, source }` → 200 the ticket;
+ * - `PUT /api/v1/tickets/{ticketRef}/status` `{ status, from?, sequence, at, source }` → 200 the ticket;
  *   409 `{ "error": "stale-sequence", "currentSequence" }` when `sequence` is not above the ticket's;
  *   404 `{ "error": "ticket-not-found" }` for a reference it does not know (only when `knownTickets`
  *   is given; otherwise a ticket is opened on its first update); 422 for an invalid body;
@@ -30,7 +30,8 @@ export interface SandboxTicket {
   status: string;
   sequence: number;
   at: string;
-  readonly history: { status: string; sequence: number; at: string }[];
+  /** Every update the ticket applied, in the order it applied them (a refused one is in `requests` only). */
+  readonly history: { status: string; from?: string | null; sequence: number; at: string }[];
 }
 
 export interface QsystemsSandbox extends SandboxControls {
@@ -40,6 +41,7 @@ export interface QsystemsSandbox extends SandboxControls {
 
 const statusBody = z.object({
   status: z.string().min(1),
+  from: z.string().min(1).nullable().optional(),
   sequence: z.number().int().positive(),
   at: z.iso.datetime({ offset: true }),
   source: z.string().optional(),
@@ -66,16 +68,17 @@ export async function startQsystemsSandbox(opts: QsystemsSandboxOptions): Promis
     const parsed = statusBody.safeParse(jsonBody(req));
     if (!parsed.success) return error(422, 'invalid-status', { message: parsed.error.issues[0]?.message });
     const update = { status: parsed.data.status, sequence: parsed.data.sequence, at: parsed.data.at };
+    const entry = { ...update, ...(parsed.data.from !== undefined ? { from: parsed.data.from } : {}) };
     if (!ticket) {
       if (opts.knownTickets && !opts.knownTickets.includes(ref)) return error(404, 'ticket-not-found');
-      const opened: SandboxTicket = { ticketRef: ref, ...update, history: [update] };
+      const opened: SandboxTicket = { ticketRef: ref, ...update, history: [entry] };
       state.value.tickets.push(opened);
       await state.save();
       return { status: 200, json: opened };
     }
     if (update.sequence <= ticket.sequence) return error(409, 'stale-sequence', { currentSequence: ticket.sequence });
     Object.assign(ticket, update);
-    ticket.history.push(update);
+    ticket.history.push(entry);
     await state.save();
     return { status: 200, json: ticket };
   }

@@ -7,8 +7,9 @@ import { PNG, putFile } from '../support/files';
  * The partners on the local host, each through its real HTTP adapter against its sandbox: the
  * DocuSign contract gate end to end (envelope on approval, Connect webhook signed by the sandbox,
  * the signed PDF stored among the attachments, a decline back to quoting, duplicates and forgeries
- * without effect), the client's Asana task, the Qsystems ticket, and an Asana outage that the bus
- * rides out without doubling anything.
+ * without effect), the client's Asana task, the Qsystems ticket — every transition of a long
+ * lifecycle once and in order, through a Qsystems outage — and an Asana outage that the bus rides out
+ * without doubling anything.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
@@ -141,6 +142,77 @@ describe('partners on the local host', () => {
     // The ticket never went backwards, whatever order the updates arrived in.
     const sequences = ticket.history.map((h) => h.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  });
+
+  it('a long lifecycle through a Qsystems outage: the ticket receives every transition once, in order; the Asana task has a comment for each', async () => {
+    const lifecycle = [
+      'SUBMITTED',
+      'TRIAGED',
+      'QUOTING',
+      'AWAITING_APPROVAL',
+      'CONTRACTING',
+      'SCHEDULED',
+      'IN_PROGRESS',
+      'ON_HOLD',
+      'IN_PROGRESS',
+      'WORK_COMPLETED',
+      'VERIFIED',
+      'INVOICED',
+      'CLOSED',
+    ];
+    const ref = `QS-LONG-${Date.now()}`;
+    const received = () => sandboxes().qsystems.requests.filter((r) => r.method === 'PUT' && r.path.includes(`/tickets/${ref}/`));
+    const id = await approvedOrder('Ciclo largo', { externalRef: ref }); // a quote submitted on the way: QUOTING twice in the history
+    // Qsystems goes down: the next four pushes for this ticket answer 503 — all the adapter's
+    // in-process attempts of one delivery — so that delivery fails and the bus tries again later,
+    // while the order moves on.
+    sandboxes().qsystems.failNext(4, 503, { match: { method: 'PUT', path: new RegExp(`/tickets/${ref}/status$`) } });
+    await sandboxes().docusign.complete(await envelopeOf(id));
+    await act(id, 'schedule', t.provider, { visitAt: inHours(24) }); // SCHEDULED again: not a status change
+    await act(id, 'check-in', t.provider);
+    await act(id, 'hold', t.provider, { reason: 'Falta un repuesto' });
+    await act(id, 'resume', t.provider, { reason: 'Llegó el repuesto' });
+    const photo = await api('POST', `/v1/orders/${id}/attachments`, {
+      token: t.provider,
+      body: { kind: 'photo', fileName: 'f.png', contentType: 'image/png', size: PNG.length },
+    });
+    await putFile(photo.body.upload, PNG);
+    await api('POST', `/v1/orders/${id}/attachments/${photo.body.attachment.id}/confirm`, { token: t.provider });
+    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo.body.attachment.id] });
+    await act(id, 'verify', t.client);
+    await act(id, 'invoice', t.provider, { invoiceNumber: `FV-${ref}`, amount: { amount: 700_000_00, currency: 'COP' } });
+    await act(id, 'close', t.operator);
+
+    const ticket = await eventually(async () => {
+      const found = sandboxes().qsystems.ticket(ref);
+      return found?.status === 'CLOSED' ? found : undefined;
+    }, 60_000);
+    const history = (await api('GET', `/v1/orders/${id}/history?limit=100`, { token: t.operator })).body.items as {
+      seq: number;
+      from: string | null;
+      to: string;
+    }[];
+    const transitions = history.filter((h) => h.from !== h.to);
+    expect(transitions.map((h) => h.to)).toEqual(lifecycle);
+    expect(history.length).toBeGreaterThan(transitions.length); // the same-status entries were there, and not sent
+    // The ticket applied each transition once, in order, stamped with its version and the status it left.
+    expect(ticket.history.map((h) => h.status)).toEqual(lifecycle);
+    expect(ticket.history.map((h) => h.sequence)).toEqual(transitions.map((h) => h.seq));
+    expect(ticket.history.map((h) => h.from ?? null)).toEqual([null, ...lifecycle.slice(0, -1)]);
+    // What reached Qsystems: the four refused by the outage, then each transition once — no repeat, no stale update.
+    const answers = received().map((r) => r.status);
+    expect(answers.filter((s) => s === 503)).toHaveLength(4);
+    expect(answers.filter((s) => s === 200)).toHaveLength(lifecycle.length);
+    expect(answers).toHaveLength(lifecycle.length + 4);
+
+    const gid = (await order(id)).asanaTaskGid as string;
+    const comments = await eventually(async () => {
+      const found = (sandboxes().asana.task(gid)?.stories ?? []).filter((s) => s.type === 'comment');
+      return found.length >= lifecycle.length ? found : undefined;
+    }, 30_000);
+    expect(comments.map((c) => /→ ([A-Z_]+)/.exec(c.text)?.[1])).toEqual(lifecycle);
+    expect(sandboxes().asana.task(gid)).toMatchObject({ completed: true });
+    expect(sandboxes().asana.task(gid)?.notes).toContain('Estado: CLOSED');
   });
 
   it('an Asana outage during creation: the order moves on; once the partner answers, the task exists exactly once', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SecretStore, TaskPatch, TaskRequest, TaskTracker } from '../../application/integrations/ports';
+import type { SecretStore, TaskComment, TaskPatch, TaskRequest, TaskTracker } from '../../application/integrations/ports';
 import { fetchOnce, readBody, type PartnerRequest, type PartnerResponse } from './partner-fetch';
 import { createPartnerPolicy, type PartnerPolicy } from './resilience';
 import { PARTNER_SECRETS } from './secret-names';
@@ -14,6 +14,10 @@ import { PARTNER_SECRETS } from './secret-names';
  * modified within the lookback (`GET /tasks?project=&modified_since=`, paged) and returns the one that
  * carries the order's marker. The workflow records the gid on the order, so the search only matters
  * in the window between a create and that record (a redelivery, a lost response).
+ *
+ * Comments are stories (`POST /tasks/{gid}/stories`), which Asana never deduplicates either: each
+ * ends with a marker line, and an attempt that follows a failed one first lists the task's stories
+ * (`GET /tasks/{gid}/stories`, paged) for it, so a lost answer does not make a second comment.
  */
 export interface AsanaOptions {
   readonly baseUrl?: string;
@@ -37,6 +41,13 @@ const taskPage = z.object({
     .nullish(),
 });
 const taskEnvelope = z.object({ data: taskRef });
+const storyPage = z.object({
+  data: z.array(z.object({ gid: z.string().min(1), text: z.string().nullish() }).loose()),
+  next_page: z
+    .object({ offset: z.string().min(1) })
+    .loose()
+    .nullish(),
+});
 
 export function orderMarker(orderId: string): string {
   return `[algesta:order:${orderId}]`;
@@ -96,6 +107,51 @@ export class AsanaTaskTracker implements TaskTracker {
         signal,
       );
     });
+  }
+
+  addComment(gid: string, comment: TaskComment): Promise<void> {
+    let attempted = false;
+    return this.policy.execute('add comment', async (signal) => {
+      // A failed attempt may have reached Asana (a lost answer): look before posting again.
+      if (attempted && (await this.findStory(gid, comment.marker, signal))) return;
+      attempted = true;
+      await this.call(
+        {
+          operation: 'add comment',
+          method: 'POST',
+          url: `${this.baseUrl}/tasks/${encodeURIComponent(gid)}/stories`,
+          json: { data: { text: `${comment.text.trimEnd()}\n${comment.marker}` } },
+        },
+        signal,
+      );
+    });
+  }
+
+  hasComment(gid: string, marker: string): Promise<boolean> {
+    return this.policy.execute('search comments', (signal) => this.findStory(gid, marker, signal));
+  }
+
+  private async findStory(gid: string, marker: string, signal: AbortSignal): Promise<boolean> {
+    const seen = new Set<string>();
+    let offset: string | undefined;
+    do {
+      const query = new URLSearchParams({ opt_fields: 'text,resource_subtype', limit: '100' });
+      if (offset) query.set('offset', offset);
+      const response = await this.call(
+        {
+          operation: 'search comments',
+          method: 'GET',
+          url: `${this.baseUrl}/tasks/${encodeURIComponent(gid)}/stories?${query.toString()}`,
+        },
+        signal,
+      );
+      const page = readBody(storyPage, response, PARTNER, 'search comments');
+      if (page.data.some((s) => (s.text ?? '').split('\n').some((line) => line.trim() === marker))) return true;
+      offset = page.next_page?.offset;
+      if (offset && seen.has(offset)) break;
+      if (offset) seen.add(offset);
+    } while (offset);
+    return false;
   }
 
   private async findTask(projectGid: string, orderId: string, signal: AbortSignal): Promise<string | undefined> {

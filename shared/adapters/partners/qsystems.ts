@@ -8,9 +8,10 @@ import { PARTNER_SECRETS } from './secret-names';
 /**
  * Qsystems, the client's ticket system (contract in docs/integrations.md):
  * `PUT {baseUrl}/tickets/{ticketRef}/status` with a bearer API token and
- * `{ status, sequence, at, source }`. The ticket keeps the highest sequence it has seen and answers
- * 409 `stale-sequence` to anything not newer, so updates delivered late or twice never overwrite a
- * newer status; for us that 409 means "already newer there", a success.
+ * `{ status, from, sequence, at, source }`. The ticket keeps the highest sequence it has seen and
+ * answers 409 `stale-sequence` to anything not newer, so updates delivered late or twice never
+ * overwrite a newer status and a repeated one is not applied twice; for us that 409 means "already
+ * there", a success.
  */
 export interface QsystemsOptions {
   /** e.g. `https://qsystems.example.com/api/v1` */
@@ -39,7 +40,13 @@ export class QsystemsTicketSystem implements TicketSystem {
       method: 'PUT',
       url: `${this.baseUrl}/tickets/${encodeURIComponent(input.ticketRef)}/status`,
       headers: { authorization: `Bearer ${token}` },
-      json: { status: input.status, sequence: input.sequence, at: input.at, source: 'algesta' },
+      json: {
+        status: input.status,
+        ...(input.from !== undefined ? { from: input.from } : {}),
+        sequence: input.sequence,
+        at: input.at,
+        source: 'algesta',
+      },
       accept: [409],
     });
     if (response.status !== 409) return { applied: true };

@@ -51,6 +51,8 @@ export const EVENT_REGISTRY = {
       action: z.string(),
       from: z.enum(ORDER_STATUSES),
       to: z.enum(ORDER_STATUSES),
+      /** The order's version after the change (its history entry's `seq`); absent on events written before it was added. */
+      version: z.number().int().positive().optional(),
       reason: z.string().optional(),
       providerId: z.string().optional(),
     }),

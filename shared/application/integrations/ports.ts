@@ -73,17 +73,36 @@ export interface TaskPatch {
   readonly completed?: boolean;
 }
 
+/** A comment on a task; `marker` (one line, unique per comment) lets the comment be found again. */
+export interface TaskComment {
+  readonly text: string;
+  readonly marker: string;
+}
+
 /** Asana: one task per order in the client's project. */
 export interface TaskTracker {
   /** Finds the order's task in the project or creates it; never creates a second one for an order. */
   ensureTask(input: TaskRequest): Promise<{ readonly gid: string; readonly created: boolean }>;
   updateTask(gid: string, patch: TaskPatch): Promise<void>;
+  /**
+   * Adds a comment (an Asana story) ending with its marker line. Asana has no idempotency: the
+   * adapter looks for the marker before trying again after a failed attempt, and callers ask
+   * `hasComment` when an earlier run may have added it.
+   */
+  addComment(gid: string, comment: TaskComment): Promise<void>;
+  /** Whether a comment carrying `marker` is on the task. */
+  hasComment(gid: string, marker: string): Promise<boolean>;
 }
 
 export interface TicketStatusUpdate {
   readonly ticketRef: string;
   readonly status: string;
-  /** The order's `version`: the ticket system refuses anything not newer than what it has. */
+  /** The status it changed from (null for the order's creation). */
+  readonly from?: string | null;
+  /**
+   * The order's `version` after the change: the update's identity. The ticket system refuses
+   * anything not newer than what it has, so a repeat is refused and updates must come in order.
+   */
   readonly sequence: number;
   /** When the status changed (UTC ISO-8601). */
   readonly at: string;

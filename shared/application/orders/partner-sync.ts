@@ -5,8 +5,10 @@ import type { FileStore } from '../files';
 import type { ContractEvent, ContractSigning, TaskTracker, TicketSystem } from '../integrations/ports';
 import type { ClientRepository, Clock, OrderRepository, ProviderRepository, UserRepository } from '../ports';
 import { ApplicationError } from '../errors';
+import type { OrderTransition } from '../../domain/orders/transitions';
 import { contractDeclined, contractSigned, type LifecycleDeps, type SystemCall } from './lifecycle';
 import { amend } from './orders-workflow';
+import { deliverTransitions, type TransitionSyncDeps } from './transition-sync';
 
 /**
  * The orders workflow's partner steps beyond the assets system (DESIGN 3): the DocuSign contract
@@ -14,7 +16,7 @@ import { amend } from './orders-workflow';
  * order afresh and writes what it did on the order, so a redelivered or out-of-order event does
  * nothing twice and a stale one never overwrites newer news.
  */
-export interface PartnerSyncDeps {
+export interface PartnerSyncDeps extends TransitionSyncDeps {
   readonly orders: OrderRepository;
   readonly clients: Pick<ClientRepository, 'get'>;
   readonly providers: Pick<ProviderRepository, 'get'>;
@@ -135,25 +137,37 @@ export async function storeSignedContract(deps: PartnerSyncDeps, clientId: strin
   });
 }
 
-const ENDED = ['CLOSED', 'CANCELLED', 'REJECTED'];
+const ENDED: readonly string[] = ['CLOSED', 'CANCELLED', 'REJECTED'];
 
-function taskNotes(o: Order): string {
-  return [`Orden ${o.id}`, `Estado: ${o.status}`, `Prioridad: ${o.priority}`, `Categoría: ${o.category}`, '', o.description].join(
+function taskNotes(o: Order, status: string = o.status): string {
+  return [`Orden ${o.id}`, `Estado: ${status}`, `Prioridad: ${o.priority}`, `Categoría: ${o.category}`, '', o.description].join(
     '\n',
   );
+}
+
+/** The line that identifies a transition's comment on the order's task. */
+export function transitionMarker(t: Pick<OrderTransition, 'orderId' | 'version'>): string {
+  return `[algesta:order:${t.orderId}:v${t.version}]`;
+}
+
+function transitionComment(t: OrderTransition): string {
+  return `Estado: ${t.from ?? '—'} → ${t.to} (${t.action}, versión ${t.version}, ${t.at})`;
 }
 
 /**
  * The order's task in the client's Asana project (clients without a project have none). Created
  * only on `order.submitted` (`create`), one event per order, so two concurrent deliveries of
- * different events cannot both create it; every status change then writes the order as it is now —
- * a late event writes the latest state, not its own — and completes the task when the order ends.
+ * different events cannot both create it. Then every transition of the order, in order and once
+ * (`deliverTransitions`): the task's notes take the transition's status (completed when the order
+ * ends) and a comment records it. `version` is the handled event's: a run for an event already
+ * mirrored does nothing. Before the task exists there is nothing to mirror to: the run that creates
+ * it delivers every transition so far.
  */
 export async function syncAsanaTask(
   deps: PartnerSyncDeps,
   clientId: string,
   orderId: string,
-  opts: { create: boolean },
+  opts: { create: boolean; version?: number },
 ): Promise<void> {
   const tasks = deps.tasks;
   if (!tasks) return;
@@ -172,15 +186,47 @@ export async function syncAsanaTask(
     return { patch: { asanaTaskGid: gid } };
   });
   const o = order?.value;
-  if (!o?.asanaTaskGid) return;
-  await tasks.updateTask(o.asanaTaskGid, { notes: taskNotes(o), completed: ENDED.includes(o.status) });
+  const gid = o?.asanaTaskGid;
+  if (!o || !gid) return;
+  await deliverTransitions(deps, {
+    partner: 'asana',
+    clientId,
+    orderId,
+    ...(opts.version !== undefined ? { upTo: opts.version } : {}),
+    // The notes first (a repeat is harmless), the comment last: a comment found on the task means
+    // the whole transition was delivered.
+    deliver: async (t) => {
+      await tasks.updateTask(gid, { notes: taskNotes(o, t.to), completed: ENDED.includes(t.to) });
+      await tasks.addComment(gid, { text: transitionComment(t), marker: transitionMarker(t) });
+    },
+    alreadyDelivered: (t) => tasks.hasComment(gid, transitionMarker(t)),
+  });
 }
 
-/** Any status change of an order with a Qsystems ticket: its status, stamped with the order's version. */
-export async function pushTicketStatus(deps: PartnerSyncDeps, clientId: string, orderId: string): Promise<void> {
+/**
+ * Every transition of an order with a Qsystems ticket, in order and once (`deliverTransitions`):
+ * its status, the status it left, and `sequence` = the transition's version. `version` is the
+ * handled event's. Qsystems refuses a sequence it already has (answered `applied: false`), so a
+ * transition delivered again after a crash before its record is not applied twice.
+ */
+export async function pushTicketStatus(
+  deps: PartnerSyncDeps,
+  clientId: string,
+  orderId: string,
+  version?: number,
+): Promise<void> {
   const tickets = deps.tickets;
   if (!tickets) return;
   const o = (await deps.orders.get(clientId, orderId))?.value;
-  if (!o?.externalRef) return;
-  await tickets.pushStatus({ ticketRef: o.externalRef, status: o.status, sequence: o.version, at: o.updatedAt });
+  const ticketRef = o?.externalRef;
+  if (!ticketRef) return;
+  await deliverTransitions(deps, {
+    partner: 'qsystems',
+    clientId,
+    orderId,
+    ...(version !== undefined ? { upTo: version } : {}),
+    deliver: async (t) => {
+      await tickets.pushStatus({ ticketRef, status: t.to, from: t.from, sequence: t.version, at: t.at });
+    },
+  });
 }

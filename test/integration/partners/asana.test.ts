@@ -111,6 +111,55 @@ describe('tasks', () => {
   });
 });
 
+describe('comments', () => {
+  const comment = (v: number) => ({
+    text: `Estado: TRIAGED → QUOTING (request-quotes, versión ${v})`,
+    marker: `[algesta:order:ord_c:v${v}]`,
+  });
+  const commentsOf = (gid: string) => (sandbox.task(gid)?.stories ?? []).filter((s) => s.type === 'comment');
+
+  it('posts a story ending with its marker line; hasComment finds it, not another marker', async () => {
+    const { gid } = await tracker().ensureTask(input());
+    sandbox.clearRequests();
+    await tracker().addComment(gid, comment(3));
+    expect(sandbox.requests[0]).toMatchObject({
+      method: 'POST',
+      path: `/api/1.0/tasks/${gid}/stories`,
+      status: 201,
+      body: { data: { text: `${comment(3).text}\n${comment(3).marker}` } },
+    });
+    expect(sandbox.requests[0]?.headers.authorization).toBe('Bearer ***');
+    expect(commentsOf(gid).map((s) => s.text)).toEqual([`${comment(3).text}\n${comment(3).marker}`]);
+    expect(await tracker().hasComment(gid, comment(3).marker)).toBe(true);
+    expect(await tracker().hasComment(gid, comment(4).marker)).toBe(false);
+    // The system story Asana adds at creation is listed too, and never mistaken for a comment.
+    expect(sandbox.task(gid)?.stories?.[0]?.type).toBe('system');
+  });
+
+  it('Asana keeps a repeated comment twice: the adapter does not deduplicate on its own', async () => {
+    const { gid } = await tracker().ensureTask(input());
+    await tracker().addComment(gid, comment(5));
+    await tracker().addComment(gid, comment(5));
+    expect(commentsOf(gid)).toHaveLength(2);
+  });
+
+  it('a comment whose answer is lost is found by the retry, not posted twice', async () => {
+    const { gid } = await tracker().ensureTask(input());
+    sandbox.loseResponses(1, { match: { method: 'POST', path: /\/stories$/ } });
+    await tracker().addComment(gid, comment(6));
+    expect(commentsOf(gid)).toHaveLength(1);
+    expect(sandbox.requests.filter((r) => r.method === 'GET' && r.path.includes('/stories'))).toHaveLength(1);
+  });
+
+  it('finds a marker on a later page of the stories', async () => {
+    const { gid } = await tracker().ensureTask(input());
+    for (let v = 1; v <= 120; v++) await tracker().addComment(gid, comment(v));
+    sandbox.clearRequests();
+    expect(await tracker().hasComment(gid, comment(120).marker)).toBe(true);
+    expect(sandbox.requests).toHaveLength(2);
+  });
+});
+
 describe('errors', () => {
   it('a wrong PAT is a PartnerRejectedError 401, not retried', async () => {
     const err = await failure(tracker('2/not-the-pat').ensureTask(input()));

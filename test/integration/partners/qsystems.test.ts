@@ -12,7 +12,11 @@ let sandbox: QsystemsSandbox;
 
 beforeAll(async () => {
   dir = await tempDir();
-  sandbox = await startQsystemsSandbox({ dataDir: dir.path, apiToken: TOKEN, knownTickets: ['QS-1', 'QS-2', 'QS-3', 'QS-4'] });
+  sandbox = await startQsystemsSandbox({
+    dataDir: dir.path,
+    apiToken: TOKEN,
+    knownTickets: ['QS-1', 'QS-2', 'QS-3', 'QS-4', 'QS-9'],
+  });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -43,6 +47,16 @@ describe('status pushes', () => {
     expect(r).toMatchObject({ method: 'PUT', path: '/api/v1/tickets/QS-1/status', status: 200 });
     expect(r?.body).toMatchObject({ status: 'TRIAGED', sequence: 2, source: 'algesta' });
     expect(r?.headers.authorization).toBe('Bearer ***');
+  });
+
+  it('sends the status it changed from (null for the creation); the ticket records each transition', async () => {
+    await tickets().pushStatus({ ...push('QS-9', 'SUBMITTED', 1), from: null });
+    await tickets().pushStatus({ ...push('QS-9', 'TRIAGED', 2), from: 'SUBMITTED' });
+    expect(sandbox.requests.map((r) => (r.body as { from?: unknown }).from)).toEqual([null, 'SUBMITTED']);
+    expect(sandbox.ticket('QS-9')?.history.map((h) => [h.from, h.status, h.sequence])).toEqual([
+      [null, 'SUBMITTED', 1],
+      ['SUBMITTED', 'TRIAGED', 2],
+    ]);
   });
 
   it('a stale or repeated update is refused there (409) and is success here; the newer status stays', async () => {
