@@ -236,7 +236,7 @@ async function handle(deps: PartnerSyncDeps, e: DomainEvent): Promise<void> {
   const steps =
     e.type === 'order.submitted'
       ? [
-          () => syncAsanaTask(deps, d.clientId, d.orderId, { create: true }),
+          () => syncAsanaTask(deps, d.clientId, d.orderId, { create: true, version: 1 }),
           () => pushTicketStatus(deps, d.clientId, d.orderId, 1),
         ]
       : [

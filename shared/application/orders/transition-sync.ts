@@ -110,17 +110,19 @@ export async function deliverTransitions(deps: TransitionSyncDeps, job: Transiti
     const cursor = current?.value;
     const done = cursor?.version ?? 0;
     if (job.upTo !== undefined && done >= job.upTo) return 0;
-    const pending = transitionsAfter(await historyOf(deps, job.clientId, job.orderId), done);
-    if (pending.length === 0) return 0;
 
     const claim = cursor?.claim;
     if (claim && Date.parse(claim.until) > now().getTime()) {
-      // Another run is delivering; once it is done (or its lease runs out) this one looks again.
+      // Another run is delivering; once it is done (or its lease runs out) this one looks again —
+      // usually to find that it delivered this event's transition too.
       if (waited >= wait.attempts)
         throw new UnavailableError(`the ${job.partner} sync of order ${job.orderId} is held by another delivery`, 2);
       await sleep(wait.pollMs);
       continue;
     }
+    // Read after the cursor: everything recorded before this run started is in it.
+    const pending = transitionsAfter(await historyOf(deps, job.clientId, job.orderId), done);
+    if (pending.length === 0) return 0;
     let held: Versioned<PartnerSyncCursor>;
     try {
       held = await deps.syncCursors.put(
