@@ -54,7 +54,8 @@ function run(command: string, cwd: string): { status: number | null; output: str
     cwd,
     encoding: 'utf8',
     env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
-    timeout: 55_000,
+    // ~15 s on a quiet machine, most of it `npm ci --omit=dev` from the cache; room for a busy one.
+    timeout: 110_000,
   });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
@@ -85,18 +86,22 @@ describe('azure.yaml prepackage hook on a fresh clone', () => {
     expect(stageOnly.output).toContain(`${pkg.main} does not exist: run npm run build first`);
   });
 
-  it('succeeds, and stages the build, host.json, package.json, the lockfile and production dependencies only', () => {
-    const result = run(hook.posix.run, root);
-    expect(result.status, result.output).toBe(0);
-    const staged = join(root, api.dist);
-    expect(existsSync(join(staged, pkg.main))).toBe(true);
-    // The staged entry is the build this run made, not something older.
-    expect(readFileSync(join(staged, pkg.main), 'utf8')).toBe(readFileSync(join(root, pkg.main), 'utf8'));
-    for (const file of ['host.json', 'package.json', 'package-lock.json'])
-      expect(readFileSync(join(staged, file), 'utf8'), file).toBe(readFileSync(join(root, file), 'utf8'));
-    for (const name of Object.keys(pkg.dependencies))
-      expect(existsSync(join(staged, 'node_modules', name, 'package.json')), `dependency ${name}`).toBe(true);
-    for (const name of ['vitest', 'esbuild', 'typescript', 'azurite'])
-      expect(existsSync(join(staged, 'node_modules', name)), `devDependency ${name}`).toBe(false);
-  });
+  it(
+    'succeeds, and stages the build, host.json, package.json, the lockfile and production dependencies only',
+    { timeout: 120_000 },
+    () => {
+      const result = run(hook.posix.run, root);
+      expect(result.status, result.output).toBe(0);
+      const staged = join(root, api.dist);
+      expect(existsSync(join(staged, pkg.main))).toBe(true);
+      // The staged entry is the build this run made, not something older.
+      expect(readFileSync(join(staged, pkg.main), 'utf8')).toBe(readFileSync(join(root, pkg.main), 'utf8'));
+      for (const file of ['host.json', 'package.json', 'package-lock.json'])
+        expect(readFileSync(join(staged, file), 'utf8'), file).toBe(readFileSync(join(root, file), 'utf8'));
+      for (const name of Object.keys(pkg.dependencies))
+        expect(existsSync(join(staged, 'node_modules', name, 'package.json')), `dependency ${name}`).toBe(true);
+      for (const name of ['vitest', 'esbuild', 'typescript', 'azurite'])
+        expect(existsSync(join(staged, 'node_modules', name)), `devDependency ${name}`).toBe(false);
+    },
+  );
 });
