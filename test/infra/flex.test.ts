@@ -9,8 +9,8 @@
  *   and #360 (quoting Microsoft Q&A 2277522 and 2275500: blocking is intended in every region)
  * - the AVM web/site module's default siteConfig (alwaysOn: true, ftpsState: 'FtpsOnly'):
  *   Azure/bicep-registry-modules avm/res/web/site/main.bicep
- * - Microsoft's Flex samples (Azure-Samples/azure-functions-flex-consumption-samples,
- *   functions-quickstart-typescript-azd) and the portal's Flex settings (Azure/azure-functions-ux#7660)
+ * - Microsoft's Flex samples (functions-quickstart-typescript-azd sets no siteConfig) and the portal's
+ *   Flex settings (Azure/azure-functions-ux#7660)
  *
  * The fixture cases change functionapp.bicep's text in memory (never infra/ on disk) and expect the
  * checker to name the change: a checker that passed them would pass a refused deployment.
@@ -108,7 +108,7 @@ describe('the Flex check fails on a refused property (fixtures)', () => {
       expect.stringContaining('siteConfig.alwaysOn = true: not valid on Flex Consumption'),
       expect.stringContaining('siteConfig.http20Enabled: not known to be accepted on Flex Consumption'),
     ]);
-    // What Microsoft's Flex samples send passes.
+    // alwaysOn: false (the platform's own value) passes.
     expect(flexSiteParamProblems({ siteConfig: { alwaysOn: false, minTlsVersion: '1.2' } })).toEqual([]);
   });
 

@@ -15,8 +15,9 @@
  * - the AVM web/site module's default `siteConfig` when the caller passes none:
  *   `{ alwaysOn: true, minTlsVersion: '1.2', ftpsState: 'FtpsOnly' }` (Azure/bicep-registry-modules,
  *   avm/res/web/site/main.bicep), so leaving siteConfig out is itself a refused deployment.
- * - Microsoft's Flex Consumption samples set no siteConfig but `alwaysOn: false`
- *   (Azure-Samples/azure-functions-flex-consumption-samples, functions-quickstart-typescript-azd).
+ * - Microsoft's Flex Consumption samples set no siteConfig at all (Azure-Samples/
+ *   functions-quickstart-typescript-azd, infra/core/host/functions-flexconsumption.bicep); issue 22
+ *   cites one that sets only `alwaysOn: false`.
  * - The portal hides FTP basic-auth publishing, HTTP 2.0 and Always On for Flex apps
  *   (Azure/azure-functions-ux#7660): nothing there applies to a Flex site.
  */
@@ -43,9 +44,10 @@ export const FLEX_REFUSED_SITE_CONFIG: Readonly<Record<string, string>> = {
  * here with the source that says Flex takes it: an unknown property fails only at deployment.
  */
 export const FLEX_ACCEPTED_SITE_CONFIG: Readonly<Record<string, (value: Value) => boolean>> = {
-  // Not in the deprecation list; the AVM default and the Flex samples set it.
+  // Not in the deprecation list; the AVM module's own default sets it.
   minTlsVersion: () => true,
-  // "Not valid" on Flex; Microsoft's Flex samples send `false`, the platform's own value.
+  // "Not valid" on Flex; `false` is the platform's own value (what a caller of the AVM module may
+  // send instead of the module's `true`).
   alwaysOn: (v) => v === false,
 };
 
