@@ -26,7 +26,13 @@ registerEndpoint(
     responses: { 201: { description: 'Created', schema: clientSchema } },
     handler: async (ctx) => {
       const client = await createClient(await clientDeps(), ctx, ctx.body);
-      return { status: 201, body: client.value, etag: client.etag, location: `/api/v1/clients/${client.value.id}` };
+      return {
+        status: 201,
+        body: client.value,
+        etag: client.etag,
+        location: `/api/v1/clients/${client.value.id}`,
+        ...(client.replayed ? { replayed: true } : {}),
+      };
     },
   }),
 );
@@ -67,6 +73,7 @@ registerEndpoint(
         body: site.value,
         etag: site.etag,
         location: `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`,
+        ...(site.replayed ? { replayed: true } : {}),
       };
     },
   }),

@@ -40,7 +40,13 @@ registerEndpoint(
     responses: { 201: { description: 'Created', schema: orderSchema } },
     handler: async (ctx) => {
       const order = await createOrder(await orderDeps(), ctx, ctx.body);
-      return { status: 201, body: order.value, etag: order.etag, location: `/api/v1/orders/${order.value.id}` };
+      return {
+        status: 201,
+        body: order.value,
+        etag: order.etag,
+        location: `/api/v1/orders/${order.value.id}`,
+        ...(order.replayed ? { replayed: true } : {}),
+      };
     },
   }),
 );

@@ -50,7 +50,13 @@ registerEndpoint(
     responses: { 201: { description: 'Registered, status PENDING_DOCUMENTS', schema: providerSchema } },
     handler: async (ctx) => {
       const p = await registerProvider(await providerDeps(), ctx, ctx.body);
-      return { status: 201, body: presentProvider(p.value), etag: p.etag, location: `/api/v1/providers/${p.value.id}` };
+      return {
+        status: 201,
+        body: presentProvider(p.value),
+        etag: p.etag,
+        location: `/api/v1/providers/${p.value.id}`,
+        ...(p.replayed ? { replayed: true } : {}),
+      };
     },
   }),
 );

@@ -1,6 +1,7 @@
 import type { Principal } from '../domain/access/principal';
 import type { DomainEvent, EventDraft } from '../domain/shared/events';
 import { makeId } from '../domain/shared/ids';
+import type { IdempotentRequest } from './idempotency';
 import type { Clock, IdGenerator } from './ports';
 
 /** What every use case knows about the call it serves. */
@@ -8,6 +9,8 @@ export interface CallContext {
   readonly principal: Principal;
   readonly correlationId: string;
   readonly traceparent?: string;
+  /** Set for a create sent with an `Idempotency-Key`: the aggregate's id comes from it (`newUlid`). */
+  readonly idempotency?: IdempotentRequest;
 }
 
 /** Turns the domain's event drafts into envelopes, stamped with id, time and the call's correlation. */

@@ -98,28 +98,31 @@ export interface OrderRepository {
   listQuotes(clientId: string, orderId: string): Promise<Quote[]>;
 }
 
+/** An answer stored by the mechanism before derived ids (records up to 24 h old); replayed as stored. */
 export interface StoredResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
 }
 
+/**
+ * One `Idempotency-Key` of one caller and operation (docs/api.md, Idempotency): the body it was
+ * first used with, and when. Written once, never released; expires with the key (24 h).
+ */
 export interface IdempotencyRecord {
   readonly key: string;
   /** Hash of the request (method, path, body) the key was first used with. */
   readonly fingerprint: string;
-  readonly state: 'pending' | 'completed';
-  readonly response?: StoredResponse;
+  /** When the key was first used: with `key`, it names what every attempt of the request creates. */
   readonly createdAt: string;
+  /** Only on records written by the mechanism before derived ids. */
+  readonly response?: StoredResponse;
 }
 
 export interface IdempotencyStore {
-  /** Claims the key: true when this call created the pending record, false when one exists. */
+  /** Binds the key to the request: true when this call wrote the record, false when one exists. */
   claim(key: string, fingerprint: string, now: string): Promise<boolean>;
   get(key: string): Promise<IdempotencyRecord | undefined>;
-  complete(key: string, response: StoredResponse): Promise<void>;
-  /** Releases a claim whose request failed, so that a retry can run it. */
-  release(key: string): Promise<void>;
 }
 
 /** A dependency the readiness probe checks. */

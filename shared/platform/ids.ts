@@ -5,16 +5,22 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** ULID: 48-bit millisecond time + 80 random bits, Crockford base32; sorts by creation time. */
 export function ulid(now: number = Date.now()): string {
-  let time = '';
-  let t = now;
+  return ulidOf(now, randomBytes(16));
+}
+
+/**
+ * A ULID whose "random" part is taken from `seed` (16 bytes or more, e.g. a hash): the same time and
+ * seed always give the same ULID. Used for what an idempotent request creates.
+ */
+export function ulidOf(time: number, seed: Uint8Array): string {
+  let encoded = '';
+  let t = time;
   for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
+    encoded = CROCKFORD[t % 32] + encoded;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
-  let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[bytes[i]! % 32];
-  return time + random;
+  for (let i = 0; i < 16; i++) encoded += CROCKFORD[seed[i]! % 32];
+  return encoded;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

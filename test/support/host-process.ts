@@ -16,9 +16,12 @@ export const children: ChildProcess[] = [];
 export async function startHost(
   dir: string,
   env: Record<string, string> = {},
+  opts: { processGroup?: boolean } = {},
 ): Promise<{ url: string; tokens: Record<string, string>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
+    // Its own process group, so that `killGroup` takes the whole stack and whatever it started.
+    detached: opts.processGroup === true,
     env: {
       ...process.env,
       LOCAL_DATA_DIR: dir,
@@ -62,6 +65,15 @@ export function kill(child: ChildProcess): Promise<void> {
   return new Promise((r) => {
     child.once('exit', () => r());
     child.kill('SIGKILL');
+  });
+}
+
+/** SIGKILL to the process group of a host started with `processGroup: true`. */
+export function killGroup(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    child.once('exit', () => r());
+    process.kill(-child.pid!, 'SIGKILL');
   });
 }
 

@@ -5,24 +5,18 @@ import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../../
 import { UnavailableError } from '../../shared/application/errors';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { handleHttp, type HttpPlatform } from '../../shared/platform/http/pipeline';
+import { ulid } from '../../shared/platform/ids';
 import { createLogger } from '../../shared/platform/logger';
 
 class MemoryIdempotency implements IdempotencyStore {
   readonly records = new Map<string, IdempotencyRecord>();
   async claim(key: string, fingerprint: string, now: string) {
     if (this.records.has(key)) return false;
-    this.records.set(key, { key, fingerprint, state: 'pending', createdAt: now });
+    this.records.set(key, { key, fingerprint, createdAt: now });
     return true;
   }
   async get(key: string) {
     return this.records.get(key);
-  }
-  async complete(key: string, response: StoredResponse) {
-    const r = this.records.get(key)!;
-    this.records.set(key, { ...r, state: 'completed', response });
-  }
-  async release(key: string) {
-    this.records.delete(key);
   }
 }
 
@@ -95,10 +89,15 @@ describe('HTTP pipeline', () => {
     expect((res.headers as Record<string, string>)['retry-after']).toBe('7');
   });
 
-  it('idempotent: runs once per key, replays the stored response, releases the key when the handler fails', async () => {
-    let runs = 0;
-    let fail = true;
-    const create = defineEndpoint({
+  /**
+   * A create endpoint over a store that refuses an existing id, as Cosmos does: what the handler
+   * must do with `ctx.idempotency` (shared/application/idempotency.ts does it for the use cases).
+   */
+  function thingsEndpoint(opts: { fail?: () => boolean; beforeWrite?: () => Promise<void> } = {}) {
+    const things = new Map<string, { id: string; n: number }>();
+    const ulids: string[] = [];
+    let writes = 0;
+    const endpoint = defineEndpoint({
       name: 'things-create',
       method: 'POST',
       route: 'v1/things',
@@ -109,54 +108,95 @@ describe('HTTP pipeline', () => {
       idempotent: true,
       responses: {},
       handler: async (ctx) => {
-        runs++;
-        if (fail) throw new UnavailableError('try later');
-        return { status: 201, body: { n: ctx.body.n, run: runs } };
+        if (opts.fail?.()) throw new UnavailableError('try later');
+        const id = `thg_${ctx.idempotency?.ulid ?? `random${things.size}`}`;
+        ulids.push(ctx.idempotency?.ulid ?? '');
+        await opts.beforeWrite?.();
+        const existing = things.get(id);
+        if (existing) return { status: 201, body: existing, etag: 'e1', replayed: true };
+        things.set(id, { id, n: ctx.body.n });
+        writes++;
+        return { status: 201, body: things.get(id), etag: 'e1' };
       },
     });
+    return { endpoint, things, ulids, writes: () => writes };
+  }
+
+  it('idempotent: every attempt of one request names the same ULID; a retry answers the first effect, marked replayed', async () => {
+    let fail = true;
+    const t = thingsEndpoint({ fail: () => fail });
     const idem = new MemoryIdempotency();
     const p = platform([], idem);
-    const send = (body: string) => handleHttp(create, request({ body, headers: { 'idempotency-key': 'k1' } }), undefined, p);
+    const send = (body: string, key = 'k1') =>
+      handleHttp(t.endpoint, request({ body, headers: { 'idempotency-key': key } }), undefined, p);
 
     expect((await send('{"n":1}')).status).toBe(503);
-    expect(idem.records.size).toBe(0); // released: a retry may run
+    // The key stays bound to its body; nothing else is remembered, so the retry runs again.
+    expect(idem.records.size).toBe(1);
     fail = false;
     const first = await send('{"n":1}');
     const again = await send('{"n":1}');
     expect(first.status).toBe(201);
+    expect((first.headers as Record<string, string>)['idempotent-replayed']).toBeUndefined();
     expect(again.status).toBe(201);
     expect(again.body).toBe(first.body);
+    expect((again.headers as Record<string, string>)['etag']).toBe((first.headers as Record<string, string>)['etag']);
     expect((again.headers as Record<string, string>)['idempotent-replayed']).toBe('true');
-    expect(runs).toBe(2);
-    const other = await send('{"n":2}');
-    expect(other.status).toBe(422);
-    expect(runs).toBe(2);
+    expect(t.writes()).toBe(1);
+    expect(new Set(t.ulids).size).toBe(1);
+    // A ULID: its time is the key's first use (the 503 attempt), the rest comes from the key.
+    expect(t.ulids[0]).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(t.ulids[0]!.slice(0, 10)).toBe(ulid(Date.parse('2026-03-01T00:00:00Z')).slice(0, 10));
+
+    expect((await send('{"n":2}')).status).toBe(422);
+    expect(t.writes()).toBe(1);
+    // Another key is another request: another ULID.
+    expect((await send('{"n":1}', 'k2')).status).toBe(201);
+    expect(t.writes()).toBe(2);
+    expect(new Set(t.ulids).size).toBe(2);
   });
 
-  it('a pending claim answers 409 in progress with Retry-After', async () => {
+  it('no window: a retry long after a first attempt that died still names the same ULID (never a second effect)', async () => {
+    const t = thingsEndpoint();
+    const idem = new MemoryIdempotency();
+    let now = new Date('2026-03-01T00:00:00Z');
+    const p = { ...platform([], idem), now: () => now };
+    const send = () => handleHttp(t.endpoint, request({ body: '{"n":1}', headers: { 'idempotency-key': 'k3' } }), undefined, p);
+    expect((await send()).status).toBe(201);
+    // The first answer was lost; the client retries 10 minutes later (the old mechanism retook the key after 60 s).
+    now = new Date('2026-03-01T00:10:00Z');
+    const retry = await send();
+    expect(retry.status).toBe(201);
+    expect((retry.headers as Record<string, string>)['idempotent-replayed']).toBe('true');
+    expect(t.writes()).toBe(1);
+  });
+
+  it('concurrent duplicates all run, with the same ULID: one effect, the others answer it as replays', async () => {
+    const t = thingsEndpoint({ beforeWrite: () => new Promise((r) => setTimeout(r, 5)) });
+    const p = platform([], new MemoryIdempotency());
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        handleHttp(t.endpoint, request({ body: '{"n":1}', headers: { 'idempotency-key': 'k4' } }), undefined, p),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+    expect(answers.filter((a) => (a.headers as Record<string, string>)['idempotent-replayed'] === 'true')).toHaveLength(4);
+    expect(t.writes()).toBe(1);
+  });
+
+  it('a record written before derived ids replays its stored answer', async () => {
+    const t = thingsEndpoint();
     const idem = new MemoryIdempotency();
     const p = platform([], idem);
-    const slow = defineEndpoint({
-      name: 'slow',
-      method: 'POST',
-      route: 'v1/slow',
-      summary: 'slow',
-      tags: [],
-      auth: 'bearer',
-      body: z.strictObject({}),
-      idempotent: true,
-      responses: {},
-      handler: async () => ({ status: 201, body: {} }),
-    });
-    // Another instance holds the claim for the same key and body right now.
-    const send = () => handleHttp(slow, request({ body: '{}', headers: { 'idempotency-key': 'k2' } }), undefined, p);
+    const send = () => handleHttp(t.endpoint, request({ body: '{"n":1}', headers: { 'idempotency-key': 'k5' } }), undefined, p);
     const first = await send();
     const key = [...idem.records.keys()][0]!;
-    idem.records.set(key, { ...idem.records.get(key)!, state: 'pending', createdAt: '2026-03-01T00:00:00Z' });
-    delete (idem.records.get(key) as { response?: unknown }).response;
+    const stored: StoredResponse = { status: 201, headers: { etag: '"old"' }, body: '{"id":"thg_old"}' };
+    idem.records.set(key, { ...idem.records.get(key)!, response: stored });
+    const again = await send();
     expect(first.status).toBe(201);
-    const second = await send();
-    expect(second.status).toBe(409);
-    expect((second.headers as Record<string, string>)['retry-after']).toBe('1');
+    expect(again.body).toBe('{"id":"thg_old"}');
+    expect((again.headers as Record<string, string>)['idempotent-replayed']).toBe('true');
   });
 });

@@ -4,14 +4,16 @@ import { readDoc, statusOf, translateError } from './documents';
 
 /**
  * Idempotency records, one per (caller, operation, key), expiring by the container's TTL (24 h).
- * The claim is a create, so of two concurrent requests with the same key exactly one runs.
+ * Each is created once (a create: of two concurrent requests exactly one writes it) and never
+ * changed: it binds the key to the first request's body and to the moment it was first used, from
+ * which every attempt derives the id of what it creates (docs/api.md, Idempotency).
  */
 export class CosmosIdempotencyStore implements IdempotencyStore {
   constructor(private readonly container: Container) {}
 
   async claim(key: string, fingerprint: string, now: string): Promise<boolean> {
     try {
-      await this.container.items.create({ id: key, fingerprint, state: 'pending', createdAt: now });
+      await this.container.items.create({ id: key, fingerprint, createdAt: now });
       return true;
     } catch (err) {
       if (statusOf(err) === 409) return false;
@@ -25,27 +27,9 @@ export class CosmosIdempotencyStore implements IdempotencyStore {
     return {
       key,
       fingerprint: String(doc.fingerprint),
-      state: doc.state === 'completed' ? 'completed' : 'pending',
       createdAt: String(doc.createdAt),
-      ...(doc.response ? { response: doc.response as StoredResponse } : {}),
+      // Records of the mechanism before derived ids kept the answer once their request succeeded.
+      ...(doc.state === 'completed' && doc.response ? { response: doc.response as StoredResponse } : {}),
     };
-  }
-
-  async complete(key: string, response: StoredResponse): Promise<void> {
-    const doc = await readDoc(this.container, key, key);
-    if (!doc) return;
-    try {
-      await this.container.item(key, key).replace({ ...doc, state: 'completed', response });
-    } catch (err) {
-      translateError(err, 'idempotency record');
-    }
-  }
-
-  async release(key: string): Promise<void> {
-    try {
-      await this.container.item(key, key).delete();
-    } catch (err) {
-      if (statusOf(err) !== 404) translateError(err, 'idempotency record');
-    }
   }
 }

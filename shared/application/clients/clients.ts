@@ -3,6 +3,7 @@ import { DEFAULT_CURRENCY } from '../../domain/shared/money';
 import { makeId } from '../../domain/shared/ids';
 import { requireClientScope, requireRole } from '../access';
 import type { CallContext } from '../context';
+import { createOnce, newUlid, type Created } from '../idempotency';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { SlaPolicyError, type SlaPolicyOverride } from '../../domain/orders/sla';
 import { slaContextOf } from '../../domain/orders/sla-lifecycle';
@@ -24,10 +25,11 @@ export interface CreateClientInput {
   readonly businessHours?: { readonly start: string; readonly end: string };
 }
 
-export async function createClient(deps: ClientDeps, call: CallContext, input: CreateClientInput): Promise<Versioned<Client>> {
+/** One create; under an `Idempotency-Key` the id is the request's, so a retry answers the client it made. */
+export async function createClient(deps: ClientDeps, call: CallContext, input: CreateClientInput): Promise<Created<Client>> {
   requireRole(call.principal, ['admin', 'operator'], 'create clients');
   const client: Client = {
-    id: makeId('client', deps.ids.ulid()),
+    id: makeId('client', newUlid(call, deps.ids)),
     name: input.name,
     ...(input.taxId ? { taxId: input.taxId } : {}),
     ...(input.asanaProjectId ? { asanaProjectId: input.asanaProjectId } : {}),
@@ -39,7 +41,11 @@ export async function createClient(deps: ClientDeps, call: CallContext, input: C
     createdBy: call.principal.userId,
   };
   checkSlaTerms(client);
-  return deps.clients.create(client);
+  return createOnce(
+    call,
+    () => deps.clients.create(client),
+    () => deps.clients.get(client.id),
+  );
 }
 
 /** A client's SLA policy and business hours must make a valid SLA context (422 otherwise). */
@@ -76,13 +82,13 @@ export async function createSite(
   call: CallContext,
   clientId: string,
   input: CreateSiteInput,
-): Promise<Versioned<Site>> {
+): Promise<Created<Site>> {
   requireClientScope(call.principal, clientId);
   requireRole(call.principal, ['admin', 'operator'], 'create sites');
   // The client must exist: a site never hangs off nothing.
   if (!(await deps.clients.get(clientId))) throw new NotFoundError('client not found');
   const site: Site = {
-    id: makeId('site', deps.ids.ulid()),
+    id: makeId('site', newUlid(call, deps.ids)),
     clientId,
     name: input.name,
     address: input.address,
@@ -90,7 +96,11 @@ export async function createSite(
     ...(input.timeZone ? { timeZone: input.timeZone } : {}),
     createdAt: deps.clock.now().toISOString(),
   };
-  return deps.clients.addSite(site);
+  return createOnce(
+    call,
+    () => deps.clients.addSite(site),
+    () => deps.clients.getSite(clientId, site.id),
+  );
 }
 
 export async function listSites(

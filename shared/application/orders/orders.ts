@@ -12,6 +12,7 @@ import {
 import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import { canSeeOrder } from '../access';
 import { toEvents, type CallContext } from '../context';
+import { createOnce, newUlid, type Created } from '../idempotency';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import type {
   ClientRepository,
@@ -58,8 +59,12 @@ function clientOf(call: CallContext, input: CreateOrderInput): string {
   return input.clientId;
 }
 
-/** `create`: reads the site and the client (its SLA terms; 2 point reads), writes order + history + `order.submitted` in one batch. */
-export async function createOrder(deps: OrderDeps, call: CallContext, input: CreateOrderInput): Promise<Versioned<Order>> {
+/**
+ * `create`: reads the site and the client (its SLA terms; 2 point reads), writes order + history +
+ * `order.submitted` in one batch. Under an `Idempotency-Key` the order's id is the request's, so a
+ * retry's batch is refused as a whole and the retry answers the order the first attempt made.
+ */
+export async function createOrder(deps: OrderDeps, call: CallContext, input: CreateOrderInput): Promise<Created<Order>> {
   if (call.principal.role === 'provider') throw new ForbiddenError('providers do not create orders');
   const clientId = clientOf(call, input);
   if (!mayCreateOrderFor(call.principal, clientId)) throw new NotFoundError('client not found');
@@ -75,7 +80,7 @@ export async function createOrder(deps: OrderDeps, call: CallContext, input: Cre
   };
   const decision = submitOrder(
     {
-      id: makeOrderId(clientId, deps.ids.ulid()),
+      id: makeOrderId(clientId, newUlid(call, deps.ids)),
       clientId,
       siteId: site.value.id,
       ...(input.assetCode ? { assetCode: input.assetCode } : {}),
@@ -91,7 +96,12 @@ export async function createOrder(deps: OrderDeps, call: CallContext, input: Cre
     deps.clock.now().toISOString(),
     slaContextOf(client.value),
   );
-  return deps.orders.create(decision.order, decision.history, toEvents(decision.events, ORDERS_SOURCE, call, deps));
+  const { order } = decision;
+  return createOnce(
+    call,
+    () => deps.orders.create(order, decision.history, toEvents(decision.events, ORDERS_SOURCE, call, deps)),
+    () => deps.orders.get(clientId, order.id),
+  );
 }
 
 /** One point read; an order outside the caller's scope is "not found". */

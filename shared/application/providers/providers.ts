@@ -24,6 +24,7 @@ import { applyOutcome, scorecardView, type OrderOutcome, type ScorecardView } fr
 import { makeId } from '../../domain/shared/ids';
 import { requireRole } from '../access';
 import { toEvents, type CallContext } from '../context';
+import { createOnce, newUlid, replayed, type Created } from '../idempotency';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../errors';
 import { decidedAgainOnLostRace } from '../lost-race';
 import { requireAcceptableFile, type FileStore } from '../files';
@@ -138,14 +139,28 @@ export async function registerProvider(
   deps: ProviderDeps,
   call: CallContext,
   input: RegisterProviderInput,
-): Promise<Versioned<Provider>> {
+): Promise<Created<Provider>> {
   const p = call.principal;
   if (!isStaff(p) && p.role !== 'provider') throw new ForbiddenError(`role ${p.role} may not register providers`);
   const nit = parseNit(input.nit);
   if (!nit.ok) throw new InvalidInputError('invalid NIT', [{ field: 'nit', message: nit.reason }]);
-  const id = p.role === 'provider' ? (p.providerId as string) : makeId('provider', deps.ids.ulid());
-  if (p.role === 'provider' && (await deps.providers.get(id)))
-    throw new ConflictError('your company is already registered', { providerId: id });
+  const self = p.role === 'provider';
+  // Staff: under an Idempotency-Key the id is the request's. Self-registration: the token's company.
+  const id = self ? (p.providerId as string) : makeId('provider', newUlid(call, deps.ids));
+  // What an earlier attempt of this request registered: by id for staff; for a self-registration
+  // (whose id is not the request's), this caller's registration of this NIT since the key was first used.
+  const since = call.idempotency?.since;
+  const isEarlier = (v: Provider) =>
+    since !== undefined && (!self || (v.createdBy === p.userId && v.nit === nit.nit && v.createdAt >= since));
+  const earlier = async () => {
+    const found = await deps.providers.get(id);
+    return found && isEarlier(found.value) ? found : undefined;
+  };
+  if (self) {
+    const existing = await deps.providers.get(id);
+    if (existing && isEarlier(existing.value)) return replayed(existing);
+    if (existing) throw new ConflictError('your company is already registered', { providerId: id });
+  }
   const decision = registerDecision(
     {
       id,
@@ -158,7 +173,11 @@ export async function registerProvider(
     p,
     deps.clock.now().toISOString(),
   );
-  return deps.providers.create(decision.provider, decision.history, toEvents(decision.events, PROVIDERS_SOURCE, call, deps));
+  return createOnce(
+    call,
+    () => deps.providers.create(decision.provider, decision.history, toEvents(decision.events, PROVIDERS_SOURCE, call, deps)),
+    earlier,
+  );
 }
 
 export async function getProvider(

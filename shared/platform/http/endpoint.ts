@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Principal } from '../../domain/access/principal';
+import type { IdempotentRequest } from '../../application/idempotency';
 import type { Logger } from '../logger';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,6 +18,11 @@ export interface EndpointContext<P, Q, B> {
   readonly logger: Logger;
   /** The body exactly as received (signature endpoints: what the signature covers). */
   readonly rawBody?: Uint8Array;
+  /**
+   * Idempotent endpoints, when the request carries an `Idempotency-Key`: the ULID every attempt of
+   * this request gives the aggregate it creates (`newUlid` in shared/application/idempotency.ts).
+   */
+  readonly idempotency?: IdempotentRequest;
 }
 
 export interface EndpointResult {
@@ -27,6 +33,8 @@ export interface EndpointResult {
   /** Path of a created resource, relative to the API root, e.g. `/api/v1/orders/ord_...`. */
   readonly location?: string;
   readonly headers?: Record<string, string>;
+  /** The answer is what an earlier attempt of the same idempotent request created (`Idempotent-Replayed: true`). */
+  readonly replayed?: boolean;
 }
 
 export interface ResponseSpec {
@@ -74,7 +82,10 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
     readonly values: Readonly<Record<string, { readonly summary: string; readonly body: z.ZodType }>>;
   };
   readonly responses: Readonly<Record<number, ResponseSpec>>;
-  /** Accepts `Idempotency-Key` (creates). */
+  /**
+   * Accepts `Idempotency-Key` (creates). The handler must name what it creates with
+   * `ctx.idempotency` and answer `replayed` with what exists when an earlier attempt created it.
+   */
   readonly idempotent?: boolean;
   /** Honours `If-Match` (updates). */
   readonly conditional?: boolean;

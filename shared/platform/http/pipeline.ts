@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/principal';
 import { ApplicationError, InvalidInputError, UnavailableError } from '../../application/errors';
+import type { IdempotentRequest } from '../../application/idempotency';
 import type { IdempotencyStore, StoredResponse } from '../../application/ports';
 import { AuthenticationError, wwwAuthenticate } from '../auth/token-verifier';
 import type { Logger } from '../logger';
@@ -10,6 +11,7 @@ import { corsHeaders } from './cors';
 import { correlationIdFrom, traceparentFrom } from './correlation';
 import type { AnyEndpoint, EndpointResult } from './endpoint';
 import { ifMatchTag, toHttpEtag } from './etag';
+import { ulidOf } from '../ids';
 import { problem, type FieldError, type ProblemType } from './problem';
 
 /** What the pipeline needs from the composition root. */
@@ -23,8 +25,6 @@ export interface HttpPlatform {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-/** A pending idempotency claim older than this belongs to a request that died; it may be retaken. */
-const STALE_CLAIM_MS = 60_000;
 
 class RequestProblem extends Error {
   constructor(
@@ -63,7 +63,7 @@ export async function handleHttp(
     principal = endpoint.auth === 'bearer' ? await authenticate(request, platform) : signed ? partner(endpoint) : anonymous;
     const input = validate(endpoint, request, rawBody);
     const ifMatch = endpoint.conditional ? ifMatchTag(request.headers.get('if-match')) : undefined;
-    const run = async () =>
+    const run = async (idempotency?: IdempotentRequest) =>
       toResponse(
         await endpoint.handler({
           principal: principal as Principal,
@@ -73,6 +73,7 @@ export async function handleHttp(
           traceparent,
           logger,
           ...(signed ? { rawBody } : {}),
+          ...(idempotency ? { idempotency } : {}),
         }),
       );
     const key = endpoint.idempotent ? idempotencyKey(request) : undefined;
@@ -160,6 +161,7 @@ function toResponse(result: EndpointResult): HttpResponseInit {
   const headers: Record<string, string> = { ...result.headers };
   if (result.etag) headers['etag'] = toHttpEtag(result.etag);
   if (result.location) headers['location'] = result.location;
+  if (result.replayed) headers['idempotent-replayed'] = 'true';
   if (result.body === undefined) return { status: result.status, headers };
   headers['content-type'] ??= 'application/json; charset=utf-8';
   return { status: result.status, headers, body: JSON.stringify(result.body) };
@@ -191,52 +193,42 @@ function fingerprintOf(request: HttpRequest, rawBody: Uint8Array | undefined): s
     .digest('base64url');
 }
 
+/**
+ * One effect per (caller, operation, key), however often and however concurrently the request is
+ * sent, and whatever crashed in between. The idempotency record — written once, before anything
+ * else — binds the key to the first request's fingerprint (another body: 422) and to the moment it
+ * was first used; every attempt derives from both the same ULID for what it creates, and the use
+ * case creates it with a Cosmos create in the same transactional batch as its events. A second
+ * attempt's batch is refused as a whole (409) and answers what the first wrote (`replayed`).
+ * Nothing is written after the effect, so no crash can leave an effect without its answer: a retry
+ * always finds the effect or makes it. Records are never released or retaken; they expire with the
+ * key (24 h). Failed attempts remember nothing but the body: the retry runs again.
+ */
 async function runIdempotently(
   platform: HttpPlatform,
   id: string,
   fingerprint: string,
-  run: () => Promise<HttpResponseInit>,
+  run: (idempotency: IdempotentRequest) => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
   const store = await platform.idempotency();
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await store.claim(id, fingerprint, platform.now().toISOString())) return runClaimed(store, id, run);
+    const now = platform.now().toISOString();
+    if (await store.claim(id, fingerprint, now)) return run(requestOf(id, now));
     const record = await store.get(id);
-    if (!record) continue; // released or expired meanwhile: claim again
+    if (!record) continue; // expired between the two calls: claim again
     if (record.fingerprint !== fingerprint) {
       throw new RequestProblem('idempotency-key-reused', 'this Idempotency-Key was used with a different request');
     }
-    if (record.state === 'completed' && record.response) return replay(record.response);
-    if (platform.now().getTime() - Date.parse(record.createdAt) > STALE_CLAIM_MS) {
-      await store.release(id);
-      continue;
-    }
-    throw new RequestProblem('idempotency-in-progress', 'the first request with this key is still running', [], {
-      'retry-after': '1',
-    });
+    // A record of the mechanism before derived ids (at most 24 h old, a deployment ago): its stored answer.
+    if (record.response) return replay(record.response);
+    return run(requestOf(id, record.createdAt));
   }
   throw new UnavailableError('could not claim the idempotency key', 1);
 }
 
-async function runClaimed(store: IdempotencyStore, id: string, run: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
-  let response: HttpResponseInit;
-  try {
-    response = await run();
-  } catch (err) {
-    // The request had no effect that needs protecting: let a retry run it again.
-    await store.release(id).catch(() => undefined);
-    throw err;
-  }
-  const status = response.status ?? 200;
-  if (status >= 200 && status < 300) {
-    await store.complete(id, {
-      status,
-      headers: (response.headers ?? {}) as Record<string, string>,
-      body: typeof response.body === 'string' ? response.body : '',
-    });
-  } else {
-    await store.release(id);
-  }
-  return response;
+/** What every attempt of one request creates is named by the key's record: its id and first use. */
+function requestOf(id: string, since: string): IdempotentRequest {
+  return { ulid: ulidOf(Date.parse(since), createHash('sha256').update(`ulid\n${id}`).digest()), since };
 }
 
 function replay(stored: StoredResponse): HttpResponseInit {
