@@ -1,6 +1,7 @@
 import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
+import type { RetrySchedule } from '../shared/application/events/retry';
 import type { Outbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
@@ -75,11 +76,11 @@ export interface Root {
   tickets(): Promise<TicketSystem | undefined>;
   readonly healthChecks: readonly HealthCheck[];
   /**
-   * How a workflow waits before a message that failed with "not now" goes back to the bus: the
-   * `sleep` of `consume`, called with the hold it decided (at most `MAX_HOLD_MS`). Unset — always in
-   * Azure and under `npm start` — `consume` uses a plain timer. See `AdapterOverrides`.
+   * The schedule on which the workflows re-send a message that failed with "not now" (read at every
+   * failure). Unset — always in Azure and under `npm start` — `consume` uses `RETRY_SCHEDULE`. See
+   * `AdapterOverrides`.
    */
-  readonly holdFailedMessage?: (ms: number) => Promise<void>;
+  readonly retrySchedule?: () => RetrySchedule;
 }
 
 /** The containers whose aggregates write their events with them (transactional outbox). */
@@ -88,17 +89,16 @@ export type OutboxContainer = (typeof OUTBOX_CONTAINERS)[number];
 
 /**
  * Adapters a runtime supplies itself: the local host passes its durable local bus, because the
- * Azure entry must not contain local code, and its tests may pass a shorter hold of failed messages.
+ * Azure entry must not contain local code, and its tests may pass a shorter retry schedule.
  */
 export interface AdapterOverrides {
   publisher?: (root: Root) => Promise<MessagePublisher>;
   /**
-   * Replaces the wait of a failed message before the bus redelivers it (`Root.holdFailedMessage`).
-   * The embedded stack's tests shorten it, so a delivery budget that takes minutes in Azure is
-   * spent in seconds; it is given the consumer's hold (≤ `MAX_HOLD_MS`), so it can shorten the
-   * hold, never lengthen the cap.
+   * Replaces the workflows' retry schedule of "not now" failures (`Root.retrySchedule`, read at every
+   * failure). The embedded stack's tests shorten it, so a retry budget that takes half an hour in
+   * Azure is spent in seconds.
    */
-  holdFailedMessage?: (ms: number) => Promise<void>;
+  retrySchedule?: () => RetrySchedule;
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
@@ -371,7 +371,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     tasks,
     tickets,
     healthChecks,
-    ...(overrides.holdFailedMessage ? { holdFailedMessage: overrides.holdFailedMessage } : {}),
+    ...(overrides.retrySchedule ? { retrySchedule: overrides.retrySchedule } : {}),
   };
   return root;
 }

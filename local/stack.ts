@@ -3,6 +3,7 @@ import { startSandboxes, type Sandboxes } from './sandboxes';
 import { loadOrCreateSendGridWebhookKey } from './webhook-keys';
 import { join } from 'node:path';
 import type { Role } from '../shared/domain/access/principal';
+import type { RetrySchedule } from '../shared/application/events/retry';
 import { createLogger, type Logger } from '../shared/platform/logger';
 import { loadConfig, redact, resetConfigForTests } from '../shared/platform/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
@@ -27,12 +28,12 @@ export interface LocalStackOptions {
   readonly host?: string;
   readonly logger?: Logger;
   /**
-   * How the workflows wait before a message that failed with "not now" goes back to the bus
-   * (`AdapterOverrides.holdFailedMessage`; given the consumer's hold, at most 20 s). Unset — as
-   * under `npm start` — the hold is the consumer's own timer, as in Azure. Tests shorten it to spend
-   * a subscription's 10 deliveries in seconds (docs/local-host.md).
+   * The schedule on which the workflows re-send a message that failed with "not now"
+   * (`AdapterOverrides.retrySchedule`, read at every failure). Unset — as under `npm start` and in
+   * Azure — it is `RETRY_SCHEDULE`. Tests shorten it to spend a message's 10 attempts in seconds
+   * (docs/local-host.md, Retrying failed messages).
    */
-  readonly holdFailedMessage?: (ms: number) => Promise<void>;
+  readonly retrySchedule?: () => RetrySchedule;
 }
 
 export interface LocalStack {
@@ -129,7 +130,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           if (!bus) throw new Error('the local bus is not started yet');
           return bus.publisher;
         },
-        ...(opts.holdFailedMessage ? { holdFailedMessage: opts.holdFailedMessage } : {}),
+        ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}),
       });
     }
     const root = getRoot();

@@ -69,8 +69,10 @@ var workflows = [
 ]
 
 // The SQL rule on the `type` application property, written exactly as `sqlFilter()` in topology.ts
-// writes it. A workflow with no event types yet receives nothing (1=0).
-func sqlFilter(eventTypes string[]) string => empty(eventTypes) ? '1=0' : 'type IN (${join(map(eventTypes, t => '\'${replace(t, '\'', '\'\'')}\''), ', ')})'
+// writes it. A workflow with no event types yet receives nothing (1=0). A workflow's re-sent copy of
+// a failed message carries `target` = its subscription (docs/events.md, Retries): only that
+// subscription takes it; `target IS NULL` is true for every other message, which has no `target`.
+func sqlFilter(name string, eventTypes string[]) string => empty(eventTypes) ? '1=0' : 'type IN (${join(map(eventTypes, t => '\'${replace(t, '\'', '\'\'')}\''), ', ')}) AND (target IS NULL OR target = \'${replace(name, '\'', '\'\'')}\')'
 
 module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
   name: 'servicebus-namespace'
@@ -118,7 +120,7 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
                 name: '$Default'
                 filterType: 'SqlFilter'
                 sqlFilter: {
-                  sqlExpression: sqlFilter(workflow.eventTypes)
+                  sqlExpression: sqlFilter(workflow.name, workflow.eventTypes)
                 }
               }
             ]

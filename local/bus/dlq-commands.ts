@@ -67,7 +67,7 @@ export async function runDlqCommand(argv: readonly string[], bus: LocalBus): Pro
       let count = 0;
       for (const s of subscriptions) count += await bus.replay(s, values.all ? undefined : messageId);
       if (count === 0) throw new UsageError(`nothing to replay${messageId ? ` for ${messageId}` : ''}`);
-      return `replayed ${count} message(s): back on their subscription with the delivery count reset`;
+      return `replayed ${count} message(s): back on their subscription with the delivery count (and a re-sent copy's retry attempts) reset`;
     }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Container, JSONObject, OperationInput } from '@azure/cosmos';
 import type { MessagePublisher, OutgoingMessage, ReceivedMessage } from '../../shared/application/messaging';
-import { TOPOLOGY, subscriptionsFor, type TopologyDefinition } from '../../shared/adapters/servicebus/topology';
+import { TOPOLOGY, subscriptionsForMessage, type TopologyDefinition } from '../../shared/adapters/servicebus/topology';
+import { RETRY_PROPERTIES } from '../../shared/application/events/retry';
 import { silentLogger, type Logger } from '../../shared/platform/logger';
 
 /**
  * The local Service Bus: the topic's subscriptions as documents in the embedded, journaled Cosmos
  * (an acknowledged send is on disk), with Service Bus's delivery semantics — routing by the
- * subscription's event types, duplicate detection by messageId, scheduled delivery, peek-lock
+ * subscription's rule (event types, and `target` for a workflow's re-sent copy), duplicate
+ * detection by messageId, scheduled delivery, peek-lock
  * (an ETag-conditional lock, so no delivery is processed twice at once), deliveryCount, abandon on
  * failure, dead-letter after maxDeliveryCount with the error as description, redelivery when a lock
  * expires (a killed consumer).
@@ -28,7 +30,10 @@ export interface LocalBus {
   start(): void;
   stop(): Promise<void>;
   deadLetters(subscription: string): Promise<DeadLetter[]>;
-  /** Dead-lettered messages back to active, delivery count reset; all when no id. */
+  /**
+   * Dead-lettered messages back to active, delivery count reset; all when no id. A workflow's re-sent
+   * copy also loses its `attempt` and `retryChain`, so it gets the whole retry schedule again.
+   */
   replay(subscription: string, messageId?: string): Promise<number>;
 }
 
@@ -82,9 +87,9 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
   const { container } = opts;
 
   async function sendOne(m: OutgoingMessage): Promise<void> {
-    const type = String(m.applicationProperties.type ?? '');
-    const subs = subscriptionsFor(type, topology);
-    if (subs.length === 0) logger.debug('no subscription takes this message', { messageId: m.messageId, type });
+    const subs = subscriptionsForMessage(m.applicationProperties, topology);
+    if (subs.length === 0)
+      logger.debug('no subscription takes this message', { messageId: m.messageId, type: m.applicationProperties.type });
     for (const s of subs) {
       const at = now();
       const doc: MessageDoc = {
@@ -257,8 +262,14 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
       const chosen = (await deadLettered(sub)).filter((d) => !messageId || d.messageId === messageId);
       for (const d of chosen) {
         const message = container.item(d.id, sub);
+        const {
+          [RETRY_PROPERTIES.attempt]: _attempt,
+          [RETRY_PROPERTIES.chain]: _chain,
+          ...applicationProperties
+        } = d.applicationProperties;
         await message.replace({
           ...d,
+          applicationProperties,
           state: 'active',
           deliveryCount: 0,
           visibleAt: now(),

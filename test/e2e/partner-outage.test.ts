@@ -3,32 +3,29 @@ import { runDlqCommand } from '../../local/bus/dlq-commands';
 import { DEMO } from '../../local/seed';
 import type { RequestMatch } from '../../local/sandboxes/http-sandbox';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
-import { MAX_HOLD_MS } from '../../shared/application/events/consumer';
+import { RETRY_SCHEDULE, type RetrySchedule } from '../../shared/application/events/retry';
 import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
 
 /**
  * DocuSign down while orders are approved, on the local host, with the production resilience
- * policy (8 s timeout, 3 retries, circuit 5 failures → open 30 s) and the durable local bus
- * (10 deliveries, then the dead-letter queue):
+ * policy (8 s timeout, 3 retries, circuit 5 failures → open 30 s), the workflows' production retry
+ * schedule (a "not now" failure completes the message and re-sends it as a scheduled message:
+ * 5 s × 2ⁿ up to 10 min, or the partner's longer Retry-After, 10 attempts) and the durable local bus:
  *
  * 1. 503s, a hanging request and a lost answer: the API approves at once, the circuit opens, the
- *    messages are held and redelivered by the bus with the real holds (at most 20 s), and after
- *    recovery every order has exactly one envelope — also the order whose create DocuSign processed
+ *    messages are re-sent for when it half-opens — nothing waits inside a function — and after
+ *    recovery every order has exactly one envelope, also the order whose create DocuSign processed
  *    but never answered.
- * 2. DocuSign down for longer than the delivery budget: the message is dead-lettered with the
+ * 2. DocuSign down for longer than the retry budget: the last attempt is dead-lettered with the
  *    partner's name in its reason, and a replay with the `npm run dlq -- replay` code completes it
  *    with exactly one envelope.
  *
- * The workflows' holds go through `holdFailedMessage` (docs/local-host.md): recorded, and real
- * except while test 2 spends its delivery budget — 10 held deliveries take minutes in Azure. The
- * circuit's 30 s is real time, so test 1 takes about 35 s and the file about 50 s.
+ * The schedule is read through the stack's `retrySchedule` (docs/local-host.md): test 2 shortens it
+ * while it spends the 10 attempts, which take half an hour in Azure. The circuit's 30 s is real
+ * time, so test 1 takes about 35 s and the file about 50 s.
  */
-const holds: { ms: number; at: number }[] = [];
-let shortenHolds = false;
-const holdFailedMessage = async (ms: number) => {
-  holds.push({ ms, at: Date.now() });
-  if (!shortenHolds) await new Promise((r) => setTimeout(r, ms));
-};
+const SHORT: RetrySchedule = { maxAttempts: 10, firstDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 100, jitter: 0 };
+let schedule: RetrySchedule = RETRY_SCHEDULE;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
@@ -37,13 +34,12 @@ let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const docusign = () => stack.services.sandboxes!.docusign;
 
 beforeAll(async () => {
-  stack = await startTestStack({}, { holdFailedMessage });
+  stack = await startTestStack({}, { retrySchedule: () => schedule });
   api = apiClient(`${stack.url}/api`);
   act = orderActions(api);
   t = stack.tokens;
 });
 afterAll(async () => {
-  shortenHolds = true; // after a failure, messages still failing are not held while the stack stops
   await stack?.dispose();
 });
 
@@ -89,31 +85,44 @@ const envelopesOf = (orderId: string) =>
 const recordedEnvelope = (id: string, timeoutMs: number) =>
   eventually(async () => (await order(id)).contract?.envelopeId as string | undefined, timeoutMs);
 
-/** The order's `order.contract-requested` message on the orders workflow's subscription of the local bus, once relayed. */
-async function contractMessage(orderId: string) {
-  return eventually(() => findContractMessage(orderId));
+interface BusMessage {
+  messageId: string;
+  state: 'active' | 'completed' | 'deadlettered';
+  deliveryCount: number;
+  /** Absent on the original message: attempt 1. */
+  attempt?: number;
+  /** Epoch ms from which it may be delivered: a re-sent copy's scheduled time. */
+  visibleAt: number;
+  enqueuedAt: string;
 }
 
-async function findContractMessage(orderId: string) {
+/**
+ * The order's `order.contract-requested` messages on the orders workflow's subscription of the local
+ * bus, once relayed: the original and every re-sent copy, by attempt.
+ */
+async function contractMessages(orderId: string): Promise<BusMessage[]> {
   const { getRoot } = await import('../../functions/composition-root');
   const bus = (await getRoot().cosmos()).database(CONTAINERS.bus.database).container(CONTAINERS.bus.id);
   const { resources } = await bus.items
-    .query<{ messageId: string; state: string; deliveryCount: number }>(
+    .query<BusMessage>(
       {
         query:
-          'SELECT c.messageId, c.state, c.deliveryCount FROM c WHERE c.subscription = "orders-workflow" AND ' +
+          'SELECT c.messageId, c.state, c.deliveryCount, c.applicationProperties.attempt, c.visibleAt, c.enqueuedAt ' +
+          'FROM c WHERE c.subscription = "orders-workflow" AND ' +
           'c.applicationProperties.type = "order.contract-requested" AND c.applicationProperties.subject = @id',
         parameters: [{ name: '@id', value: orderId }],
       },
       { partitionKey: 'orders-workflow' },
     )
     .fetchAll();
-  expect(resources.length).toBeLessThanOrEqual(1);
-  return resources[0];
+  return resources.sort((x, y) => (x.attempt ?? 1) - (y.attempt ?? 1));
 }
 
+/** The latest message of the order (the highest attempt), once there is one. */
+const latestMessage = async (orderId: string) => eventually(async () => (await contractMessages(orderId)).at(-1));
+
 describe('DocuSign outage on the local host', () => {
-  it('503s, a hang and a lost answer: approvals answer at once, the circuit opens, the bus redelivers, one envelope per order after recovery', async () => {
+  it('503s, a hang and a lost answer: approvals answer at once, the circuit opens, the messages are re-sent for its half-opening, one envelope per order after recovery', async () => {
     const [a, b, c] = await Promise.all([quotedOrder('Caída A'), quotedOrder('Caída B'), quotedOrder('Caída C')]);
     const ds = docusign();
     const from = ds.requests.length;
@@ -139,25 +148,38 @@ describe('DocuSign outage on the local host', () => {
     took.push(await approve(c));
     for (const ms of took) expect(ms).toBeLessThan(2_000);
 
-    // All three messages fail fast and are held for the circuit's remaining time, capped at 20 s
-    // (the hung one after its timeout) — and DocuSign hears nothing meanwhile.
-    await eventually(async () => (holds.filter((h) => h.ms === MAX_HOLD_MS).length >= 3 ? true : undefined), 15_000);
+    // All three messages fail fast (the hung one after its timeout) and are completed, each with a
+    // copy scheduled for when the circuit half-opens, 30 s after it opened — and DocuSign hears
+    // nothing meanwhile.
+    const halfOpen = lossAt + 29_000;
+    await eventually(async () => {
+      const latest = await Promise.all([a, b, c].map((id) => latestMessage(id)));
+      return latest.every((m) => m.state === 'active' && (m.attempt ?? 1) >= 2 && m.visibleAt >= halfOpen) ? true : undefined;
+    }, 15_000);
     expect(ds.requests.slice(lost + 1).filter(isEnvelopeCall)).toEqual([]);
     for (const id of [a, b, c]) expect((await order(id)).contract?.envelopeId).toBeUndefined();
 
     ds.recover();
-    // Nothing reaches DocuSign before the circuit half-opens (30 s after the lost answer); the held
-    // messages come back by then and complete.
-    const envelopeIds = await Promise.all([a, b, c].map((id) => recordedEnvelope(id, 45_000)));
+    // Nothing reaches DocuSign before the circuit half-opens (30 s after the lost answer); the
+    // scheduled copies arrive by then and complete.
+    // (A copy that arrives while the half-open circuit is trying another call is re-sent after its
+    // next backoff, 10–20 s here: hence the long wait.)
+    const envelopeIds = await Promise.all([a, b, c].map((id) => recordedEnvelope(id, 60_000)));
     expect(Date.now() - lossAt).toBeGreaterThanOrEqual(29_000);
 
     for (const [i, id] of [a, b, c].entries()) {
       expect(envelopesOf(id).map((e) => e.envelopeId)).toEqual([envelopeIds[i]]);
       expect(envelopesOf(id)[0]?.templateRoles.map((r) => r.roleName)).toEqual(['provider', 'client']);
-      const message = await contractMessage(id);
-      expect(message.state).toBe('completed');
-      expect(message.deliveryCount).toBeGreaterThanOrEqual(2); // redelivered by the bus
-      expect(message.deliveryCount).toBeLessThan(10);
+      const messages = await contractMessages(id);
+      // The original and its copies: attempts 1, 2, …, each delivered once and completed — a "not
+      // now" is a new scheduled message, never an immediate redelivery.
+      expect(messages.map((m) => m.attempt ?? 1)).toEqual(messages.map((_m, n) => n + 1));
+      expect(messages.length).toBeGreaterThanOrEqual(2);
+      expect(messages.length).toBeLessThan(RETRY_SCHEDULE.maxAttempts);
+      for (const m of messages) expect(m).toMatchObject({ state: 'completed', deliveryCount: 1 });
+      // A copy sent while the circuit was open was due no earlier than its half-opening.
+      for (const m of messages.slice(1).filter((x) => Date.parse(x.enqueuedAt) >= lossAt))
+        expect(m.visibleAt).toBeGreaterThanOrEqual(halfOpen);
     }
     // After the recovery: a search per order, and a create only for the two whose create never
     // reached DocuSign — the lost one was found, not sent again.
@@ -172,48 +194,62 @@ describe('DocuSign outage on the local host', () => {
     expect(await stack.services.bus!.deadLetters('orders-workflow')).toEqual([]);
   });
 
-  it('down for longer than the delivery budget: dead-lettered with the partner named, replayed with the dlq command after recovery, one envelope', async () => {
+  it('down for longer than the retry budget: the last attempt is dead-lettered with the partner named, replayed with the dlq command after recovery, one envelope', async () => {
     const bus = stack.services.bus!;
     const id = await quotedOrder('Caída larga');
     const ds = docusign();
     const from = ds.requests.length;
-    const holdsFrom = holds.length;
     // DocuSign in maintenance: every request answers 503 with Retry-After 11 s — longer than the
-    // policy waits in-process, so each delivery fails and is held for it (shortened here).
+    // policy waits in-process, so each attempt fails and is re-sent (at once here: the schedule is
+    // shortened while the 10 attempts are spent).
     ds.failNext(1_000, 503, { retryAfterSeconds: 11, match: { path: ENVELOPES } });
-    shortenHolds = true;
+    schedule = SHORT;
     expect(await approve(id)).toBeLessThan(2_000);
 
-    const { messageId } = await contractMessage(id);
     const dead = await eventually(
-      async () => (await bus.deadLetters('orders-workflow')).find((d) => d.messageId === messageId),
+      async () => (await bus.deadLetters('orders-workflow')).find((d) => d.applicationProperties.subject === id),
       20_000,
     );
-    expect(dead).toMatchObject({ reason: 'MaxDeliveryCountExceeded', deliveryCount: 10 });
+    const [original] = await contractMessages(id);
+    expect(dead.messageId).toMatch(new RegExp(`^${original!.messageId}:retry:orders-workflow:10:c[0-9a-f]{7}$`));
+    expect(dead).toMatchObject({
+      reason: 'MaxDeliveryCountExceeded',
+      deliveryCount: 10,
+      applicationProperties: { type: 'order.contract-requested', target: 'orders-workflow', attempt: 10 },
+    });
     expect(dead.description).toMatch(/^docusign unavailable during "create envelope"/);
+    expect(String(dead.applicationProperties.retryReason)).toMatch(/^docusign unavailable during "create envelope"/);
     const listed = await runDlqCommand(['list', '--subscription', 'orders-workflow'], bus);
     expect(listed).toContain(
-      `${messageId}  order.contract-requested  deliveries=10  MaxDeliveryCountExceeded: docusign unavailable`,
+      `${dead.messageId}  order.contract-requested  deliveries=10  MaxDeliveryCountExceeded: docusign unavailable`,
     );
-    // Ten deliveries, one request: the partner's Retry-After kept the others from reaching it.
+    // Ten attempts (the last one delivered ten times), one request: the partner's Retry-After kept the
+    // others from reaching it.
+    const attempts = await contractMessages(id);
+    expect(attempts.map((m) => m.attempt ?? 1)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // One chain: its id came back through the worker's trigger metadata on every attempt.
+    expect(new Set(attempts.slice(1).map((m) => m.messageId.split(':').at(-1)))).toEqual(
+      new Set([dead.messageId.split(':').at(-1)]),
+    );
     expect(
       ds.requests
         .slice(from)
         .filter(isEnvelopeCall)
         .map((r) => `${r.method} ${r.status}`),
     ).toEqual(['GET 503']);
-    expect(holds.slice(holdsFrom).map((h) => h.ms)[0]).toBe(11_000);
     expect((await order(id)).contract?.envelopeId).toBeUndefined();
     expect(envelopesOf(id)).toEqual([]);
 
-    // The partner is back; the operator replays the message (what `npm run dlq -- replay` runs). Holds
-    // are real again: the replayed message waits out what is left of the Retry-After, then completes.
+    // The partner is back; the operator replays the message (what `npm run dlq -- replay` runs), on
+    // the production schedule again: the replay starts a new budget, waits out what is left of the
+    // Retry-After as a scheduled copy, then completes.
     ds.recover();
-    shortenHolds = false;
-    expect(await runDlqCommand(['replay', messageId, '--subscription', 'orders-workflow'], bus)).toContain('replayed 1');
+    schedule = RETRY_SCHEDULE;
+    expect(await runDlqCommand(['replay', dead.messageId, '--subscription', 'orders-workflow'], bus)).toContain('replayed 1');
     const envelopeId = await recordedEnvelope(id, 20_000);
     expect(envelopesOf(id).map((e) => e.envelopeId)).toEqual([envelopeId]);
-    expect(await contractMessage(id)).toMatchObject({ state: 'completed' });
+    // The replayed message (its attempt counter removed) and the copy that waited out the Retry-After.
+    await eventually(async () => ((await contractMessages(id)).every((m) => m.state === 'completed') ? true : undefined));
     expect(await bus.deadLetters('orders-workflow')).toEqual([]);
     expect(await runDlqCommand(['list', '--subscription', 'orders-workflow'], bus)).toMatch(/^no dead-lettered messages/);
   });

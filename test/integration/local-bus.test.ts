@@ -12,6 +12,8 @@ import { CosmosProcessedEvents } from '../../shared/adapters/cosmos/processed-ev
 import { ensureCosmosSchema } from '../../shared/adapters/cosmos/provision';
 import type { SubscriptionDefinition, TopologyDefinition } from '../../shared/adapters/servicebus/topology';
 import { consume } from '../../shared/application/events/consumer';
+import type { RetrySchedule } from '../../shared/application/events/retry';
+import { UnavailableError } from '../../shared/application/errors';
 import { messageFor, type ReceivedMessage } from '../../shared/application/messaging';
 import { silentLogger } from '../../shared/platform/logger';
 import { submittedEvent } from '../support/events';
@@ -93,7 +95,7 @@ describe('local bus: delivery semantics of Service Bus', () => {
         'test-consumer-1',
         m.body,
         { deliveryCount: m.deliveryCount },
-        { processed, logger: silentLogger, now: () => new Date() },
+        { processed, logger: silentLogger, now: () => new Date(), retry: { publisher: b.publisher } },
         {
           'order.submitted': async (_e, ctx) => {
             seen.push(ctx.deliveryCount);
@@ -151,6 +153,115 @@ describe('local bus: delivery semantics of Service Bus', () => {
     expect(await runDlqCommand(['list'], b)).toMatch(/^no dead-lettered messages/);
   });
 
+  it('"not now": the message completes and its copy arrives after the delay, only at the failing subscription', async () => {
+    const b = bus(await freshContainer());
+    const schedule: RetrySchedule = { maxAttempts: 10, firstDelayMs: 800, maxDelayMs: 800, maxRetryAfterMs: 800, jitter: 0 };
+    const seen: Record<string, { messageId: string; attempt: unknown; at: number }[]> = {
+      'orders-workflow': [],
+      notifications: [],
+    };
+    let failedAt = 0;
+    let effects = 0;
+    for (const s of Object.keys(seen)) {
+      b.consume(s, async (m) => {
+        seen[s]!.push({ messageId: m.messageId, attempt: m.applicationProperties.attempt, at: Date.now() });
+        await consume(
+          s,
+          m.body,
+          { deliveryCount: m.deliveryCount, messageId: m.messageId, applicationProperties: m.applicationProperties },
+          { processed, logger: silentLogger, now: () => new Date(), retry: { publisher: b.publisher, schedule } },
+          {
+            'order.submitted': async () => {
+              if (s === 'orders-workflow' && !failedAt) {
+                failedAt = Date.now();
+                throw new UnavailableError('asana busy', 1);
+              }
+              if (s === 'orders-workflow') effects++;
+            },
+          },
+        );
+      });
+    }
+    b.start();
+    await b.publisher.publish([messageFor(submittedEvent('evt_later_again'))]);
+    await until(() => effects === 1, 'the re-sent copy');
+    await settle(300);
+
+    // The copy: a message of its own (the original completed: it never came back), due after the delay.
+    const [original, copy] = seen['orders-workflow']!;
+    expect(seen['orders-workflow']).toHaveLength(2);
+    expect(original).toMatchObject({ messageId: 'evt_later_again', attempt: undefined });
+    expect(copy!.messageId).toMatch(/^evt_later_again:retry:orders-workflow:2:c[0-9a-f]{7}$/);
+    expect(copy!.attempt).toBe(2);
+    expect(copy!.at - failedAt).toBeGreaterThanOrEqual(800);
+    // The other subscription of the type had the event once, and not the copy.
+    expect(seen.notifications).toEqual([expect.objectContaining({ messageId: 'evt_later_again' })]);
+    expect(await b.deadLetters('orders-workflow')).toEqual([]);
+  });
+
+  it('"not now" until the last attempt: dead-lettered with the reason; replayed, it gets the whole schedule again', async () => {
+    const container = await freshContainer();
+    const b = bus(container);
+    const schedule: RetrySchedule = { maxAttempts: 3, firstDelayMs: 50, maxDelayMs: 100, maxRetryAfterMs: 100, jitter: 0 };
+    let failing = true;
+    const attempts: unknown[] = [];
+    b.consume('orders-workflow', async (m) => {
+      attempts.push(m.applicationProperties.attempt ?? 1);
+      await consume(
+        'orders-workflow',
+        m.body,
+        { deliveryCount: m.deliveryCount, messageId: m.messageId, applicationProperties: m.applicationProperties },
+        { processed, logger: silentLogger, now: () => new Date(), retry: { publisher: b.publisher, schedule } },
+        {
+          'order.submitted': async () => {
+            if (failing) throw new UnavailableError('docusign unavailable during "create envelope": rate-limited', 11);
+          },
+        },
+      );
+    });
+    b.start();
+    await b.publisher.publish([messageFor(submittedEvent('evt_budget'))]);
+    await until(async () => (await b.deadLetters('orders-workflow')).length === 1, 'the dead letter');
+    // Attempts 1 and 2 re-sent; the 3rd failed on each of its 10 deliveries, then the bus dead-lettered it.
+    expect(attempts).toEqual([1, 2, ...Array<number>(10).fill(3)]);
+    const [dead] = await b.deadLetters('orders-workflow');
+    expect(dead).toMatchObject({
+      reason: 'MaxDeliveryCountExceeded',
+      description: 'docusign unavailable during "create envelope": rate-limited',
+      deliveryCount: 10,
+      applicationProperties: {
+        type: 'order.submitted',
+        target: 'orders-workflow',
+        attempt: 3,
+        retryReason: 'docusign unavailable during "create envelope": rate-limited',
+      },
+    });
+    expect(dead!.messageId).toMatch(/^evt_budget:retry:orders-workflow:3:c[0-9a-f]{7}$/);
+
+    // Replayed while the partner is still down: the replayed copy is attempt 1 of a new chain (no
+    // messageId of the first chain is sent again, which duplicate detection would drop), and so on
+    // to the dead-letter queue again.
+    expect(await runDlqCommand(['replay', dead!.messageId], b)).toContain('replayed 1');
+    const firstChain = dead!.applicationProperties.retryChain;
+    const again = await (async () => {
+      await until(
+        async () => (await b.deadLetters('orders-workflow')).some((d) => d.applicationProperties.retryChain !== firstChain),
+        'the dead letter of the second chain',
+      );
+      return (await b.deadLetters('orders-workflow'))[0]!;
+    })();
+    expect(attempts.slice(12)).toEqual([1, 2, ...Array<number>(10).fill(3)]);
+    expect(again.messageId).toMatch(/^evt_budget:retry:orders-workflow:3:c[0-9a-f]{7}$/);
+    expect(again.messageId).not.toBe(dead!.messageId);
+    expect(await b.deadLetters('orders-workflow')).toHaveLength(1);
+
+    // The partner is back: a replay completes.
+    failing = false;
+    expect(await runDlqCommand(['replay', '--all', '--subscription', 'orders-workflow'], b)).toContain('replayed 1');
+    await until(() => processed.has('orders-workflow', 'evt_budget'), 'the replayed delivery handled');
+    expect(await b.deadLetters('orders-workflow')).toEqual([]);
+  });
+
   it('an invalid event is dead-lettered with the registry’s reason, not dropped', async () => {
     const b = bus(await freshContainer());
     b.consume('orders-workflow', async (m) => {
@@ -158,7 +269,7 @@ describe('local bus: delivery semantics of Service Bus', () => {
         'test-consumer-2',
         m.body,
         { deliveryCount: m.deliveryCount },
-        { processed, logger: silentLogger, now: () => new Date() },
+        { processed, logger: silentLogger, now: () => new Date(), retry: { publisher: b.publisher } },
         {
           'order.submitted': async () => undefined,
         },

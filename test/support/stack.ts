@@ -9,11 +9,11 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 /**
  * The whole local stack in this test process, on a free port and a fresh data folder. Each test
  * file runs in its own process (vitest `forks`), so the environment it sets is its own.
- * `options.holdFailedMessage` replaces the workflows' hold of a failed message (docs/local-host.md).
+ * `options.retrySchedule` replaces the workflows' retry schedule (docs/local-host.md).
  */
 export async function startTestStack(
   env: Record<string, string> = {},
-  options: Pick<LocalStackOptions, 'holdFailedMessage'> = {},
+  options: Pick<LocalStackOptions, 'retrySchedule'> = {},
 ): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
   Object.assign(process.env, { LOG_LEVEL: 'error', ...env });

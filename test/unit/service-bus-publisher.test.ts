@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceBusPublisher } from '../../shared/adapters/servicebus/service-bus-publisher';
 import { DOMAIN_EVENTS_TOPIC } from '../../shared/adapters/servicebus/topology';
 import { messageFor } from '../../shared/application/messaging';
+import { retryMessage } from '../../shared/application/events/retry';
 import { submittedEvent } from '../support/events';
 
 /**
@@ -64,6 +65,33 @@ describe('Service Bus publisher', () => {
     await publisher.publish([messageFor(submittedEvent('evt_due'), due), messageFor(submittedEvent('evt_now'))]);
     expect(bus.scheduled).toEqual([{ message: expect.objectContaining({ messageId: 'evt_due' }), at: due }]);
     expect(bus.sent.flat().map((m) => m.messageId)).toEqual(['evt_now']);
+  });
+
+  it("schedules a workflow's re-sent copy with its own messageId, its target and attempt (docs/events.md, Retries)", async () => {
+    const bus = recordingClient();
+    const publisher = new ServiceBusPublisher(bus.create);
+    const at = new Date('2026-12-01T08:00:05.000Z');
+    await publisher.publish([retryMessage(submittedEvent('evt_r'), 'orders-workflow', 2, 'cabcd123', at, 'asana busy')]);
+    expect(bus.sent).toEqual([]);
+    expect(bus.scheduled).toEqual([
+      {
+        message: expect.objectContaining({
+          messageId: 'evt_r:retry:orders-workflow:2:cabcd123',
+          subject: 'order.submitted',
+          body: submittedEvent('evt_r'),
+          applicationProperties: {
+            type: 'order.submitted',
+            subject: 'ord_1',
+            correlationId: 'corr-9',
+            target: 'orders-workflow',
+            attempt: 2,
+            retryChain: 'cabcd123',
+            retryReason: 'asana busy',
+          },
+        }),
+        at,
+      },
+    ]);
   });
 
   it('a client that could not be created is created again on the next publish', async () => {

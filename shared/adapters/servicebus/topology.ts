@@ -1,9 +1,12 @@
 import { NOTIFIED_EVENT_TYPES } from '../../domain/notifications/rules';
+import { RETRY_PROPERTIES } from '../../application/events/retry';
 
 /**
  * The Service Bus topology in one definition: the topic every domain event goes to, and one
- * subscription per workflow with a SQL filter on the `type` application property. The local
- * transport uses it as it is; `infra/` is checked against it.
+ * subscription per workflow with a SQL filter on the `type` application property — and on `target`,
+ * which only a workflow's re-sent copy of a failed message carries (docs/events.md, Retries): a copy
+ * reaches the subscription it names and no other. The local transport uses it as it is; `infra/` is
+ * checked against it.
  */
 export const DOMAIN_EVENTS_TOPIC = 'domain-events';
 
@@ -67,13 +70,35 @@ export const TOPOLOGY: TopologyDefinition = {
   ],
 };
 
-/** The subscription's rule as Service Bus SQL (what infra/ provisions). */
+/** The application property naming the one subscription a re-sent copy is for. */
+const TARGET_PROPERTY = RETRY_PROPERTIES.target;
+
+const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * The subscription's rule as Service Bus SQL (what infra/ provisions): its event types, and a
+ * `target` that is absent (`IS NULL` is true for a property the message does not have) or names it.
+ */
 export function sqlFilter(sub: SubscriptionDefinition): string {
   if (sub.eventTypes.length === 0) return '1=0';
-  return `type IN (${sub.eventTypes.map((t) => `'${t.replace(/'/g, "''")}'`).join(', ')})`;
+  return (
+    `type IN (${sub.eventTypes.map(quoted).join(', ')}) AND ` +
+    `(${TARGET_PROPERTY} IS NULL OR ${TARGET_PROPERTY} = ${quoted(sub.name)})`
+  );
 }
 
-/** The subscriptions an event of this type goes to (the local transport's routing). */
+/** The subscriptions an event of this type goes to. */
 export function subscriptionsFor(eventType: string, topology: TopologyDefinition = TOPOLOGY): SubscriptionDefinition[] {
   return topology.subscriptions.filter((s) => s.eventTypes.includes(eventType));
+}
+
+/** The subscriptions whose rule (`sqlFilter`) takes a message with these application properties: the local transport's routing. */
+export function subscriptionsForMessage(
+  applicationProperties: Readonly<Record<string, unknown>>,
+  topology: TopologyDefinition = TOPOLOGY,
+): SubscriptionDefinition[] {
+  const target = applicationProperties[TARGET_PROPERTY];
+  return subscriptionsFor(String(applicationProperties.type ?? ''), topology).filter(
+    (s) => target === undefined || target === null || target === s.name,
+  );
 }

@@ -1,11 +1,22 @@
-import { UnavailableError } from '../errors';
 import type { AppLogger } from '../ports';
+import type { MessagePublisher } from '../messaging';
 import { parseEvent, type EventType, type TypedEvent } from './registry';
+import {
+  attemptOf,
+  newRetryChain,
+  RETRY_PROPERTIES,
+  RETRY_SCHEDULE,
+  requestedDelayMs,
+  retryDelayMs,
+  retryMessage,
+  type RetrySchedule,
+} from './retry';
 
 /** Which events a consumer has already handled: one record per (consumer, event id), with a TTL. */
 export interface ProcessedEvents {
   has(consumer: string, eventId: string): Promise<boolean>;
-  record(consumer: string, eventId: string, at: Date): Promise<void>;
+  /** `ttlSeconds`: this record's own lifetime instead of the container's (webhook receipts). */
+  record(consumer: string, eventId: string, at: Date, ttlSeconds?: number): Promise<void>;
 }
 
 export interface ConsumerContext {
@@ -21,36 +32,42 @@ export type EventHandlers = {
 export interface DeliveryMeta {
   readonly deliveryCount: number;
   readonly messageId?: string;
+  /** The message's application properties: a re-sent copy carries its `attempt` and `retryChain` there. */
+  readonly applicationProperties?: Readonly<Record<string, unknown>>;
 }
 
-/** The longest a failed message is held before it goes back to the bus (the lock is 60 s). */
-export const MAX_HOLD_MS = 20_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** How long the failure asked us to wait: `UnavailableError.retryAfterSeconds`, or a partner's `retryAfterMs`. */
-function retryDelayOf(err: unknown): number {
-  if (err instanceof UnavailableError) return err.retryAfterSeconds * 1000;
-  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0;
+/** How a "not now" failure goes back to the bus: a scheduled copy through the publisher, on this schedule. */
+export interface RetryDeps {
+  readonly publisher: MessagePublisher;
+  readonly schedule?: RetrySchedule;
+  /** In [0, 1), for the jitter (Math.random unless a test fixes it). */
+  readonly random?: () => number;
 }
 
 /**
  * Runs one delivered message through a consumer's handlers, once in effect: a message whose event
  * this consumer already handled is acknowledged without running anything. Handlers are written so
  * that a crash between their effect and the processed record does no harm on redelivery
- * (deterministic ids, conditional writes). An invalid or unknown event throws: the bus retries it
- * and dead-letters it after the maximum delivery count, with the error as the reason — never
- * dropped silently.
+ * (deterministic ids, conditional writes).
+ *
+ * A handler that fails with "not now" (a partner's `Retry-After`, an open circuit,
+ * `UnavailableError`) is retried without waiting here: a copy of the event is sent to the topic as a
+ * scheduled message for this subscription only (`retryMessage`), after the schedule's backoff or
+ * the time the failure asked for when longer, and the delivered message is completed
+ * ('rescheduled'). On the schedule's last attempt the failure is thrown instead, so the bus
+ * dead-letters the copy after its deliveries. Any other failure, and an invalid or unknown event,
+ * throws: the bus redelivers the message and dead-letters it after the maximum delivery count, with
+ * the error as the reason — never dropped silently.
  */
 export async function consume(
   consumer: string,
   body: unknown,
   meta: DeliveryMeta,
-  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date; sleep?: (ms: number) => Promise<void> },
+  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date; retry: RetryDeps },
   handlers: EventHandlers,
-): Promise<'handled' | 'duplicate' | 'ignored'> {
+): Promise<'handled' | 'duplicate' | 'ignored' | 'rescheduled'> {
   const event = parseEvent(body);
+  const attempt = attemptOf(meta.applicationProperties);
   const logger = deps.logger.child({
     consumer,
     eventId: event.id,
@@ -58,6 +75,7 @@ export async function consume(
     correlationId: event.correlationId,
     ...(event.traceparent ? { traceparent: event.traceparent } : {}),
     deliveryCount: meta.deliveryCount,
+    ...(attempt > 1 ? { attempt } : {}),
   });
   const handler = handlers[event.type] as ((e: TypedEvent<EventType>, c: ConsumerContext) => Promise<void>) | undefined;
   if (!handler) {
@@ -65,6 +83,7 @@ export async function consume(
     logger.warn('no handler for event type; acknowledged without effect');
     return 'ignored';
   }
+  // Every copy of an event (redelivery, re-sent attempt, replay) has the same event id.
   if (await deps.processed.has(consumer, event.id)) {
     logger.info('event already handled; duplicate delivery acknowledged');
     return 'duplicate';
@@ -72,13 +91,41 @@ export async function consume(
   try {
     await handler(event, { logger, deliveryCount: meta.deliveryCount });
   } catch (err) {
-    const holdMs = Math.min(retryDelayOf(err), MAX_HOLD_MS);
-    logger.error('event handler failed; the bus will retry', { error: err, ...(holdMs ? { holdMs } : {}) });
-    // A partner (or Cosmos) that said "not now" is given that time before the bus redelivers: the
-    // bus itself redelivers at once, and ten quick failures would dead-letter a message that only
-    // needed a minute. The hold stays well inside the message lock.
-    if (holdMs > 0) await (deps.sleep ?? sleep)(holdMs);
-    throw err;
+    const requested = requestedDelayMs(err);
+    const schedule = deps.retry.schedule ?? RETRY_SCHEDULE;
+    if (requested <= 0) {
+      logger.error('event handler failed; the bus will redeliver it', { error: err });
+      throw err;
+    }
+    if (attempt >= schedule.maxAttempts) {
+      logger.error('event handler failed on the last attempt; the bus dead-letters the message after its deliveries', {
+        error: err,
+        maxAttempts: schedule.maxAttempts,
+      });
+      throw err;
+    }
+    const delayMs = retryDelayMs(attempt, requested, schedule, deps.retry.random);
+    const at = new Date(deps.now().getTime() + delayMs);
+    const chainProperty = meta.applicationProperties?.[RETRY_PROPERTIES.chain];
+    const chain = typeof chainProperty === 'string' && chainProperty ? chainProperty : newRetryChain();
+    const reason = err instanceof Error ? err.message : String(err);
+    try {
+      await deps.retry.publisher.publish([retryMessage(event, consumer, attempt + 1, chain, at, reason)]);
+    } catch (sendError) {
+      // The copy could not be sent: the bus redelivers this message instead, at once.
+      logger.error('event handler failed and its retry could not be scheduled; the bus will redeliver it', {
+        error: err,
+        sendError,
+      });
+      throw err;
+    }
+    logger.warn('event handler failed with "not now"; retry scheduled', {
+      error: err,
+      nextAttempt: attempt + 1,
+      delayMs,
+      retryAt: at.toISOString(),
+    });
+    return 'rescheduled';
   }
   await deps.processed.record(consumer, event.id, deps.now());
   logger.info('event handled');

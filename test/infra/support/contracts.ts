@@ -60,10 +60,16 @@ export function isoSeconds(value: Value | undefined): number | undefined {
   return ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60 + Number(s);
 }
 
-/** The event types a filter written like `sqlFilter()` selects; undefined for any other SQL. */
-export function filterEventTypes(sql: string): Set<string> | undefined {
+/**
+ * The event types a filter written like `sqlFilter()` for `subscription` selects — `type IN (...)`
+ * and the re-sent copies addressed to that subscription (`target IS NULL OR target = '<name>'`);
+ * undefined for any other SQL.
+ */
+export function filterEventTypes(sql: string, subscription: string): Set<string> | undefined {
   if (sql === '1=0') return new Set();
-  const m = /^type IN \((.*)\)$/.exec(sql);
+  const target = `(target IS NULL OR target = '${subscription.replace(/'/g, "''")}')`;
+  if (!sql.endsWith(` AND ${target}`)) return undefined;
+  const m = /^type IN \((.*)\)$/.exec(sql.slice(0, -` AND ${target}`.length));
   if (!m) return undefined;
   const types = m[1]!.split(/,\s*/).map((t) => /^'((?:[^']|'')*)'$/.exec(t)?.[1]?.replace(/''/g, "'"));
   return types.every((t) => t !== undefined) ? new Set(types as string[]) : undefined;
@@ -118,7 +124,7 @@ export function serviceBusProblems(topology: TopologyDefinition, d: Deployment):
     }
     if (sql === expected) continue;
     // The same event types in another order select the same messages.
-    const given = filterEventTypes(sql);
+    const given = filterEventTypes(sql, def.name);
     const wanted = new Set(def.eventTypes);
     if (!given) problems.push(`${where}: filter ${JSON.stringify(sql)} is not the code's ${JSON.stringify(expected)}`);
     else {
