@@ -34,7 +34,7 @@ app.cosmosDB('feed', {
   databaseName: 'orders',
   containerName: 'orders',
   leaseContainerName: 'leases',
-  handler: (docs: unknown[], context) => record('feed')(docs, context),
+  handler: (docs: unknown[], context: InvocationContext) => record('feed')(docs, context),
 });
 app.get('echo-query', {
   route: 'echo',

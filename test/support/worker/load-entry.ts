@@ -33,11 +33,16 @@ export interface HttpFunction {
   readonly methods: readonly string[] | undefined;
 }
 
-export async function loadEntryAsWorker(entryFile: string, env: Record<string, string> = {}): Promise<LoadedEntry> {
+/** Imports the entry (or several modules, in order) in a child `node`; rejects when one fails to load. */
+export async function loadEntryAsWorker(
+  entry: string | readonly string[],
+  env: Record<string, string> = {},
+): Promise<LoadedEntry> {
   const dir = mkdtempSync(join(tmpdir(), 'worker-load-'));
   const out = join(dir, 'registrations.json');
+  const urls = (typeof entry === 'string' ? [entry] : entry).map((f) => pathToFileURL(f).href);
   try {
-    const script = `import(${JSON.stringify(pathToFileURL(entryFile).href)}).catch((e) => { console.error(e); process.exit(1); });`;
+    const script = `for (const url of ${JSON.stringify(urls)}) await import(url).catch((e) => { console.error(url, e); process.exit(1); });`;
     await promisify(execFile)(process.execPath, ['--require', STAND_IN, '--input-type=module', '-e', script], {
       env: { PATH: process.env.PATH ?? '', ...env, WORKER_REGISTRATIONS_FILE: out },
       timeout: 30_000,
