@@ -59,3 +59,16 @@ export function trustProfile(stored: UserProfile | undefined, token?: Principal)
   if ((stored.providerId ?? null) !== (token.providerId ?? null)) fields.push('providerId');
   return fields.length ? { mismatch: { fields } } : { profile: stored };
 }
+
+/**
+ * The same rule where no token is at hand but the tenant is known — the people of an order, whose
+ * contact details the workflows use (notifications, the contract's signer). The profile must agree
+ * with itself (`trustProfile`) and belong to the order's client: a client user of that client, or
+ * staff, who act for every client. A profile moved to another tenant since is set aside.
+ */
+export function trustProfileOfClient(stored: UserProfile | undefined, clientId: string): UserProfile | undefined {
+  const { profile } = trustProfile(stored);
+  if (!profile) return undefined;
+  if (profile.role === 'client') return profile.clientId === clientId ? profile : undefined;
+  return isStaff(profile) ? profile : undefined;
+}

@@ -275,6 +275,25 @@ describe('notifyEvent', () => {
     ]);
   });
 
+  it('order.submitted: a requester whose stored profile now belongs to another client is told nothing through it', async () => {
+    const { deps, emails, whatsapps, notifications } = await setup();
+    // Staff moved Ana to another client: her stored address and phone are that tenant's now.
+    await deps.users.put({
+      userId: 'u-client',
+      role: 'client',
+      clientId: 'cli_other',
+      name: 'Ana',
+      email: 'ana@other.test',
+      phone: '+573001112233',
+      preferences: { channels: ['email', 'whatsapp'], locale: 'es-CO' },
+      updatedAt: at,
+    });
+    await notifyEvent(deps, submitted('evt_moved'), ctx);
+    expect(emails.map((e) => e.to)).toEqual(['op@x.test']);
+    expect(whatsapps).toEqual([]);
+    expect(Object.keys(notifications.byRecipient()).filter((k) => k.startsWith('u-client/'))).toEqual([]);
+  });
+
   it('a transition reaches each person once, with the most specific message; other tenants hear nothing', async () => {
     const { deps, emails, notifications } = await setup();
     await notifyEvent(

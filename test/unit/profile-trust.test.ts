@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trustProfile } from '../../shared/application/access';
+import { trustProfile, trustProfileOfClient } from '../../shared/application/access';
 import { ApprovalLimitError, ConflictError } from '../../shared/application/errors';
 import { submitQuote } from '../../shared/application/orders/lifecycle';
 import { getMe, updatePreferences } from '../../shared/application/users/users';
@@ -45,6 +45,22 @@ async function awaitingApproval(w: World, amount: number): Promise<string> {
   await w.act(o.id, operator, 'select-quote', { quoteId: q.id });
   return o.id;
 }
+
+describe('trustProfileOfClient: the same rule where the order names the tenant', () => {
+  it('keeps a client user of the order’s client and staff, and sets aside other tenants and inconsistent profiles', () => {
+    const own = profile({ userId: 'u1', role: 'client', clientId: CLIENT });
+    const other = profile({ userId: 'u1', role: 'client', clientId: OTHER_CLIENT });
+    const op = profile({ userId: 'op', role: 'operator' });
+    const prov = profile({ userId: 'p1', role: 'provider', providerId: PROVIDER });
+    const broken = profile({ userId: 'u1', role: 'client' });
+    expect(trustProfileOfClient(own, CLIENT)).toBe(own);
+    expect(trustProfileOfClient(op, CLIENT)).toBe(op);
+    expect(trustProfileOfClient(other, CLIENT)).toBeUndefined();
+    expect(trustProfileOfClient(prov, CLIENT)).toBeUndefined();
+    expect(trustProfileOfClient(broken, CLIENT)).toBeUndefined();
+    expect(trustProfileOfClient(undefined, CLIENT)).toBeUndefined();
+  });
+});
 
 describe('trustProfile: the one rule', () => {
   const clientA: Principal = { userId: 'u1', role: 'client', clientId: CLIENT };

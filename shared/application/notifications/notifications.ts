@@ -12,6 +12,7 @@ import type { Order } from '../../domain/orders/order';
 import type { Provider } from '../../domain/providers/provider';
 import type { DomainEvent } from '../../domain/shared/events';
 import { DEFAULT_PREFERENCES, type Channel, type Locale } from '../../domain/users/user';
+import { trustProfileOfClient } from '../access';
 import type { CallContext } from '../context';
 import type { ConsumerContext } from '../events/consumer';
 import { PreconditionFailedError, UnavailableError } from '../errors';
@@ -136,9 +137,11 @@ async function recipients(
   for (const audience of audiences) {
     switch (audience) {
       case 'requester': {
-        const profile = order ? await deps.users.get(order.requester.userId) : undefined;
-        // A requester without a stored profile is told nothing: we have no address for them.
-        if (profile) all.push(fromProfile(profile.value));
+        const stored = order ? (await deps.users.get(order.requester.userId))?.value : undefined;
+        // A requester without a stored profile — or with one that no longer belongs to the order's
+        // client — is told nothing: we have no address for them that we may use.
+        const profile = order ? trustProfileOfClient(stored, order.clientId) : undefined;
+        if (profile) all.push(fromProfile(profile));
         break;
       }
       case 'client-approvers':

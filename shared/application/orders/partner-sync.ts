@@ -4,6 +4,7 @@ import type { AttachmentRepository } from './attachments';
 import type { FileStore } from '../files';
 import type { ContractEvent, ContractSigning, TaskTracker, TicketSystem } from '../integrations/ports';
 import type { ClientRepository, Clock, OrderRepository, ProviderRepository, UserRepository } from '../ports';
+import { trustProfileOfClient } from '../access';
 import { ApplicationError } from '../errors';
 import type { OrderTransition } from '../../domain/orders/transitions';
 import { contractDeclined, contractSigned, type LifecycleDeps, type SystemCall } from './lifecycle';
@@ -52,8 +53,10 @@ export async function sendContract(deps: PartnerSyncDeps, clientId: string, orde
       return undefined;
     const provider = (await deps.providers.get(o.providerId))?.value;
     if (!provider) throw new PartnerStepError(`provider ${o.providerId} not found`);
-    const approver = o.contract.requestedBy ? (await deps.users.get(o.contract.requestedBy))?.value : undefined;
-    const signer = approver?.role === 'client' && approver.email ? approver : (await deps.users.get(o.requester.userId))?.value;
+    // Only profiles that still belong to the order's client may give the signer's address.
+    const trusted = async (userId: string) => trustProfileOfClient((await deps.users.get(userId))?.value, o.clientId);
+    const approver = o.contract.requestedBy ? await trusted(o.contract.requestedBy) : undefined;
+    const signer = approver?.role === 'client' && approver.email ? approver : await trusted(o.requester.userId);
     const clientEmail = signer?.email ?? o.requester.email;
     if (!clientEmail) throw new PartnerStepError(`no e-mail address for the client's signer of ${o.id}`);
     const { envelopeId } = await contracts.createEnvelope({

@@ -15,6 +15,6 @@ export interface Principal {
 }
 
 /** Roles that act across every tenant. */
-export function isStaff(p: Principal): boolean {
+export function isStaff(p: Pick<Principal, 'role'>): boolean {
   return p.role === 'admin' || p.role === 'operator';
 }
