@@ -44,7 +44,8 @@ function errorStatuses(e: AnyEndpoint): number[] {
   if (e.auth === 'signature') [401, 413].forEach((s) => statuses.add(s));
   if (e.body) [413, 415].forEach((s) => statuses.add(s));
   if (e.conditional) statuses.add(412);
-  if (e.idempotent) [409, 422].forEach((s) => statuses.add(s));
+  // A reused key with another body; a concurrent duplicate is answered like a retry, never 409.
+  if (e.idempotent) statuses.add(422);
   (e.errors ?? []).forEach((s) => statuses.add(s));
   return [...statuses].sort();
 }
