@@ -1,5 +1,5 @@
 import { createClient, createSite, getClient, listSites } from '../../shared/application/clients/clients';
-import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { clientDeps } from './deps';
 import { registerEndpoint } from './register';
 import {
@@ -26,13 +26,7 @@ registerEndpoint(
     responses: { 201: { description: 'Created', schema: clientSchema } },
     handler: async (ctx) => {
       const client = await createClient(await clientDeps(), ctx, ctx.body);
-      return {
-        status: 201,
-        body: client.value,
-        etag: client.etag,
-        location: `/api/v1/clients/${client.value.id}`,
-        ...(client.replayed ? { replayed: true } : {}),
-      };
+      return created(client, client.value, `/api/v1/clients/${client.value.id}`);
     },
   }),
 );
@@ -68,13 +62,7 @@ registerEndpoint(
     responses: { 201: { description: 'Created', schema: siteSchema } },
     handler: async (ctx) => {
       const site = await createSite(await clientDeps(), ctx, ctx.params.clientId, ctx.body);
-      return {
-        status: 201,
-        body: site.value,
-        etag: site.etag,
-        location: `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`,
-        ...(site.replayed ? { replayed: true } : {}),
-      };
+      return created(site, site.value, `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`);
     },
   }),
 );

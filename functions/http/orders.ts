@@ -3,7 +3,7 @@ import { NotFoundError } from '../../shared/application/errors';
 import { listQuotes, performOrderAction, submitQuote } from '../../shared/application/orders/lifecycle';
 import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
 import { API_ACTIONS, ORDER_RULES, type ApiAction } from '../../shared/domain/orders/lifecycle';
-import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { confirmAttachment, listAttachments, requestAttachmentUpload } from '../../shared/application/orders/attachments';
 import { attachmentDeps, lifecycleDeps, orderDeps } from './deps';
 import { registerEndpoint } from './register';
@@ -40,13 +40,7 @@ registerEndpoint(
     responses: { 201: { description: 'Created', schema: orderSchema } },
     handler: async (ctx) => {
       const order = await createOrder(await orderDeps(), ctx, ctx.body);
-      return {
-        status: 201,
-        body: order.value,
-        etag: order.etag,
-        location: `/api/v1/orders/${order.value.id}`,
-        ...(order.replayed ? { replayed: true } : {}),
-      };
+      return created(order, order.value, `/api/v1/orders/${order.value.id}`);
     },
   }),
 );

@@ -11,7 +11,7 @@ import {
   requestDocumentUpload,
   reviewDocument,
 } from '../../shared/application/providers/providers';
-import { defineEndpoint } from '../../shared/platform/http/endpoint';
+import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { providerDeps } from './deps';
 import { registerEndpoint } from './register';
 import {
@@ -50,13 +50,7 @@ registerEndpoint(
     responses: { 201: { description: 'Registered, status PENDING_DOCUMENTS', schema: providerSchema } },
     handler: async (ctx) => {
       const p = await registerProvider(await providerDeps(), ctx, ctx.body);
-      return {
-        status: 201,
-        body: presentProvider(p.value),
-        etag: p.etag,
-        location: `/api/v1/providers/${p.value.id}`,
-        ...(p.replayed ? { replayed: true } : {}),
-      };
+      return created(p, presentProvider(p.value), `/api/v1/providers/${p.value.id}`);
     },
   }),
 );

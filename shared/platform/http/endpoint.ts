@@ -37,6 +37,15 @@ export interface EndpointResult {
   readonly replayed?: boolean;
 }
 
+/** The 201 of a create: the resource, its ETag and location, marked when an earlier attempt made it. */
+export function created(
+  resource: { readonly etag: string; readonly replayed?: boolean },
+  body: unknown,
+  location: string,
+): EndpointResult {
+  return { status: 201, body, etag: resource.etag, location, ...(resource.replayed ? { replayed: true } : {}) };
+}
+
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: z.ZodType;
