@@ -63,6 +63,11 @@ export interface LocalBusOptions {
   readonly now?: () => number;
   readonly pollIntervalMs?: number;
   readonly abandonDelayMs?: number;
+  /**
+   * Deliveries in flight per subscription (default 8). Per subscription, as in Azure, where each
+   * Service Bus trigger has its own message pump (`maxConcurrentCalls`): a slow workflow does not
+   * hold up the others.
+   */
   readonly concurrency?: number;
 }
 
@@ -74,7 +79,8 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
   const abandonDelayMs = opts.abandonDelayMs ?? 200;
   const concurrency = opts.concurrency ?? 8;
   const handlers = new Map<string, (m: ReceivedMessage) => Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<string, Set<Promise<void>>>();
+  const inFlightOf = (sub: string) => inFlight.get(sub) ?? inFlight.set(sub, new Set()).get(sub)!;
   let running = false;
   const timers: NodeJS.Timeout[] = [];
 
@@ -177,7 +183,8 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
   async function poll(sub: string): Promise<number> {
     const handler = handlers.get(sub)!;
     const def = subscription(sub);
-    const free = concurrency - [...inFlight].length;
+    const busy = inFlightOf(sub);
+    const free = concurrency - busy.size;
     if (free <= 0) return 0;
     const { resources } = await container.items
       .query<MessageDoc>(
@@ -203,8 +210,8 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
       }
       const locked = await lock(doc, def.lockDurationSeconds);
       if (!locked) continue;
-      const p = deliver(sub, locked, handler).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+      const p = deliver(sub, locked, handler).finally(() => busy.delete(p));
+      busy.add(p);
     }
     return resources.length;
   }
@@ -245,7 +252,7 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
     async stop() {
       running = false;
       for (const t of timers) clearTimeout(t);
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight.values()].flatMap((busy) => [...busy]));
     },
     async deadLetters(sub) {
       return (await deadLettered(sub)).map((d) => ({

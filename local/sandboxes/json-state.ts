@@ -9,6 +9,8 @@ import { join } from 'node:path';
  */
 export class JsonState<T> {
   private writing: Promise<void> = Promise.resolve();
+  /** The write that has not started yet, if any: it will carry every change made until it starts. */
+  private queued: Promise<void> | undefined;
   readonly value: T;
 
   private constructor(
@@ -25,14 +27,22 @@ export class JsonState<T> {
     return new JsonState(file, value);
   }
 
-  /** Writes the current value; resolves when it is on disk. */
+  /**
+   * Writes the current value; resolves when it is on disk. Writes coalesce: a change made while a
+   * write waits for the one before it is carried by that waiting write, so a burst of changes costs
+   * a few writes of the whole state, not one each.
+   */
   save(): Promise<void> {
-    const snapshot = JSON.stringify(this.value, null, 2);
+    if (this.queued) return this.queued;
     const write = this.writing.then(async () => {
+      // From here on a change needs the next write: this one's snapshot is taken now.
+      this.queued = undefined;
+      const snapshot = JSON.stringify(this.value, null, 2);
       await writeFile(`${this.file}.tmp`, snapshot, 'utf8');
       await rename(`${this.file}.tmp`, this.file);
     });
-    // A failed write fails its caller, not every later one.
+    this.queued = write;
+    // A failed write fails its callers, not every later one.
     this.writing = write.catch(() => undefined);
     return write;
   }

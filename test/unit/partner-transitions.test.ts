@@ -267,6 +267,8 @@ class Bus {
   /** The version (1 for the creation) of each successful delivery, in completion order. */
   readonly delivered: number[] = [];
   failedDeliveries = 0;
+  /** Why deliveries failed, in order. */
+  readonly failures: string[] = [];
   constructor(
     private readonly deps: PartnerSyncDeps,
     private readonly random: () => number = () => 0,
@@ -305,8 +307,9 @@ class Bus {
     try {
       await handle(this.deps, e);
       this.delivered.push((e.data as { version?: number }).version ?? 1);
-    } catch {
+    } catch (err) {
       this.failedDeliveries++;
+      this.failures.push((err as Error).message);
       if (!this.pending.includes(e)) this.pending.push(e);
     }
   }
@@ -355,7 +358,9 @@ describe('order transitions reach Qsystems and Asana', () => {
         await bus.deliverSome(Math.floor(random() * 4), 0.4);
       }
       await bus.drain();
-      expect(bus.failedDeliveries).toBe(0);
+      // A delivery that meets another one holding the order is handed back to the bus (not waited
+      // for inside the function) and done on a later delivery; nothing else failed.
+      expect(bus.failures.filter((m) => !/is held by another delivery/.test(m))).toEqual([]);
       // The run did what it says: some events were delivered before older ones, some twice.
       expect(bus.delivered).not.toEqual([...bus.delivered].sort((a, b) => a - b));
       expect(bus.delivered.length).toBeGreaterThan(new Set(bus.delivered).size);

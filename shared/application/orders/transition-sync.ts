@@ -49,8 +49,6 @@ export interface TransitionSyncDeps {
   readonly orders: Pick<OrderRepository, 'history'>;
   readonly syncCursors: PartnerSyncCursors;
   readonly clock: Clock;
-  /** How long a run waits for another run's claim before handing its message back to the bus. */
-  readonly syncWait?: { readonly pollMs: number; readonly attempts: number };
 }
 
 export interface TransitionJob {
@@ -78,9 +76,9 @@ export interface TransitionJob {
  * blocks the order's sync with that partner this long.
  */
 export const SYNC_LEASE_MS = 150_000;
-const DEFAULT_WAIT = { pollMs: 100, attempts: 150 };
+/** When a run that found the claim held asks to be tried again: about one delivery's time. */
+const HELD_RETRY_SECONDS = 2;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const lostRace = (err: unknown) => err instanceof PreconditionFailedError || err instanceof ConflictError;
 
 /** Reads the order's whole history (single partition, a page or two for any real order). */
@@ -101,11 +99,10 @@ async function historyOf(deps: TransitionSyncDeps, clientId: string, orderId: st
 /** Delivers what the partner lacks; answers how many transitions this run delivered. */
 export async function deliverTransitions(deps: TransitionSyncDeps, job: TransitionJob): Promise<number> {
   const owner = randomUUID();
-  const wait = deps.syncWait ?? DEFAULT_WAIT;
   const now = () => deps.clock.now();
   const leaseUntil = () => new Date(now().getTime() + SYNC_LEASE_MS).toISOString();
 
-  for (let waited = 0; ; waited++) {
+  for (;;) {
     const current = await deps.syncCursors.get(job.clientId, job.orderId, job.partner);
     const cursor = current?.value;
     const done = cursor?.version ?? 0;
@@ -113,12 +110,13 @@ export async function deliverTransitions(deps: TransitionSyncDeps, job: Transiti
 
     const claim = cursor?.claim;
     if (claim && Date.parse(claim.until) > now().getTime()) {
-      // Another run is delivering; once it is done (or its lease runs out) this one looks again —
-      // usually to find that it delivered this event's transition too.
-      if (waited >= wait.attempts)
-        throw new UnavailableError(`the ${job.partner} sync of order ${job.orderId} is held by another delivery`, 2);
-      await sleep(wait.pollMs);
-      continue;
+      // Another run is delivering. Not waited for here (a function that sleeps holds a concurrency
+      // slot and bills compute): the message is tried again later — usually to find that the other
+      // run delivered this event's transition too.
+      throw new UnavailableError(
+        `the ${job.partner} sync of order ${job.orderId} is held by another delivery`,
+        HELD_RETRY_SECONDS,
+      );
     }
     // Read after the cursor: everything recorded before this run started is in it.
     const pending = transitionsAfter(await historyOf(deps, job.clientId, job.orderId), done);
