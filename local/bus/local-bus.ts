@@ -96,31 +96,35 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
     const subs = subscriptionsForMessage(m.applicationProperties, topology);
     if (subs.length === 0)
       logger.debug('no subscription takes this message', { messageId: m.messageId, type: m.applicationProperties.type });
-    for (const s of subs) {
-      const at = now();
-      const doc: MessageDoc = {
-        id: docId(s.name, m.messageId),
-        subscription: s.name,
-        messageId: m.messageId,
-        state: 'active',
-        body: m.body,
-        applicationProperties: { ...m.applicationProperties },
-        enqueuedAt: new Date(at).toISOString(),
-        visibleAt: m.scheduledEnqueueTime ? m.scheduledEnqueueTime.getTime() : at,
-        expiresAt: at + s.defaultMessageTimeToLiveSeconds * 1000,
-        deliveryCount: 0,
-      };
-      const op: OperationInput = { operationType: 'Create', resourceBody: doc as unknown as JSONObject };
-      const response = await container.items.batch([op], s.name);
-      const status = response.result?.[0]?.statusCode ?? 500;
-      // 409: the same messageId within the duplicate-detection window — dropped, like Service Bus.
-      if (status >= 400 && status !== 409) throw new Error(`local bus send failed with ${status}`);
-    }
+    // Every subscription's copy at once: the journal's group commit lets them share one fsync.
+    await Promise.all(
+      subs.map(async (s) => {
+        const at = now();
+        const doc: MessageDoc = {
+          id: docId(s.name, m.messageId),
+          subscription: s.name,
+          messageId: m.messageId,
+          state: 'active',
+          body: m.body,
+          applicationProperties: { ...m.applicationProperties },
+          enqueuedAt: new Date(at).toISOString(),
+          visibleAt: m.scheduledEnqueueTime ? m.scheduledEnqueueTime.getTime() : at,
+          expiresAt: at + s.defaultMessageTimeToLiveSeconds * 1000,
+          deliveryCount: 0,
+        };
+        const op: OperationInput = { operationType: 'Create', resourceBody: doc as unknown as JSONObject };
+        const response = await container.items.batch([op], s.name);
+        const status = response.result?.[0]?.statusCode ?? 500;
+        // 409: the same messageId within the duplicate-detection window — dropped, like Service Bus.
+        if (status >= 400 && status !== 409) throw new Error(`local bus send failed with ${status}`);
+      }),
+    );
   }
 
   const publisher: MessagePublisher = {
+    // Like a batch send: all accepted or the call fails (and is repeated; duplicates are dropped).
     publish: async (messages) => {
-      for (const m of messages) await sendOne(m);
+      await Promise.all(messages.map(sendOne));
     },
   };
 

@@ -166,14 +166,26 @@ function visibleDocuments(ref: CollectionRef, partition: { value: PartitionValue
   const ttlOn = typeof ref.node.read()!.defaultTtl === 'number';
   const now = nowSeconds();
   const docs: Resource[] = [];
+  // vercel's `_getPartition` splits the key's path again for every document: once per query here
+  // (every query scans, so this is on every bus poll and every list).
+  const keyPath = ref.node.documents._getPartitionKeyPath();
   for (const item of ref.node.documents._data.values()) {
     const doc = item.read();
     if (!doc) continue;
-    if (partition && ref.node.documents._getPartition(doc) !== partition.value) continue;
+    if (partition && valueAt(doc, keyPath) !== partition.value) continue;
     if (ttlOn && isExpired(ref, doc, now)) continue;
     docs.push(doc);
   }
   return docs;
+}
+
+function valueAt(doc: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = doc;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 /** What vercel's `Items.query` does, over the visible documents only. */

@@ -68,6 +68,8 @@ export interface ItemStore<I extends ItemNode> {
   _getQuery(sql: string): CompiledQuery;
   _userDefinedFunctions(): unknown;
   _getPartition(data: Record<string, unknown>): PartitionValue;
+  /** The partition key's path as property names (`/clientId` → `['clientId']`); computed at each call. */
+  _getPartitionKeyPath(): string[];
 }
 
 export type DocumentNode = ItemNode;

@@ -37,7 +37,7 @@ export class JsonState<T> {
     const write = this.writing.then(async () => {
       // From here on a change needs the next write: this one's snapshot is taken now.
       this.queued = undefined;
-      const snapshot = JSON.stringify(this.value, null, 2);
+      const snapshot = JSON.stringify(this.value);
       await writeFile(`${this.file}.tmp`, snapshot, 'utf8');
       await rename(`${this.file}.tmp`, this.file);
     });
