@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
 import { PNG, putFile } from '../support/files';
 
 /**
@@ -32,19 +32,7 @@ const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { toke
 
 /** A new order approved by the client after a quote: CONTRACTING, with an envelope on its way. */
 async function approvedOrder(title: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const r = await api('POST', '/v1/orders', {
-    token: t.client,
-    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x', ...extra },
-  });
-  expect(r.status, r.text).toBe(201);
-  const id = r.body.id;
-  await act(id, 'triage', t.operator);
-  await act(id, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
-  const quote = await api('POST', `/v1/orders/${id}/quotes`, {
-    token: t.provider,
-    body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
-  });
-  await act(id, 'select-quote', t.operator, { quoteId: quote.body.id });
+  const id = await quotedOrder(api, t, title, extra);
   await act(id, 'approve', t.client);
   return id;
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDlqCommand } from '../../local/bus/dlq-commands';
-import { DEMO } from '../../local/seed';
 import type { RequestMatch } from '../../local/sandboxes/http-sandbox';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
 import { RETRY_SCHEDULE, type RetrySchedule } from '../../shared/application/events/retry';
-import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, quotedOrder as quotedOrderOn, startTestStack } from '../support/stack';
 
 /**
  * DocuSign down while orders are approved, on the local host, with the production resilience
@@ -49,26 +48,10 @@ const SEARCH: RequestMatch = { method: 'GET', path: ENVELOPES };
 const CREATE: RequestMatch = { method: 'POST', path: ENVELOPES };
 const isEnvelopeCall = (r: { path: string }) => ENVELOPES.test(r.path.split('?')[0] ?? '');
 
-const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
 
 /** A new order with a selected quote: the client's approval is all that is left before the contract. */
-async function quotedOrder(title: string): Promise<string> {
-  const r = await api('POST', '/v1/orders', {
-    token: t.client,
-    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x' },
-  });
-  expect(r.status, r.text).toBe(201);
-  const id = r.body.id as string;
-  await act(id, 'triage', t.operator);
-  await act(id, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
-  const quote = await api('POST', `/v1/orders/${id}/quotes`, {
-    token: t.provider,
-    body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
-  });
-  await act(id, 'select-quote', t.operator, { quoteId: quote.body.id });
-  return id;
-}
+const quotedOrder = (title: string) => quotedOrderOn(api, t, title);
 
 /** The client approves; the API answers without waiting for DocuSign. Returns how long it took. */
 async function approve(id: string): Promise<number> {

@@ -9,7 +9,7 @@ import { LOCAL_JELOU_WEBHOOK_SECRET } from '../../local/stack';
 import { loadOrCreateSendGridWebhookKey, type SendGridWebhookKey } from '../../local/webhook-keys';
 import { readWhatsAppOutbox } from '../../shared/adapters/whatsapp/sandbox-whatsapp';
 import { replyNotificationId } from '../../shared/application/whatsapp/event-ids';
-import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
 import { children, kill, runningStack, startHost } from '../support/host-process';
 
 /**
@@ -105,23 +105,10 @@ describe('Jelou webhook', () => {
 });
 
 describe('DocuSign Connect webhook', () => {
-  const inHours = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
   const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
 
   async function contracting(): Promise<{ id: string; envelopeId: string }> {
-    const r = await api('POST', '/v1/orders', {
-      token: t.client,
-      body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title: 'Contrato viejo', description: 'x' },
-    });
-    expect(r.status, r.text).toBe(201);
-    const id = r.body.id as string;
-    await act(id, 'triage', t.operator);
-    await act(id, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
-    const quote = await api('POST', `/v1/orders/${id}/quotes`, {
-      token: t.provider,
-      body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
-    });
-    await act(id, 'select-quote', t.operator, { quoteId: quote.body.id });
+    const id = await quotedOrder(api, t, 'Contrato viejo');
     await act(id, 'approve', t.client);
     const envelopeId = await eventually(async () => (await order(id)).contract?.envelopeId as string | undefined);
     return { id, envelopeId };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
 import type { LocalBus } from '../../local/bus/local-bus';
+import { DEMO } from '../../local/seed';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /**
@@ -38,6 +39,34 @@ export function orderActions(api: ReturnType<typeof apiClient>) {
     if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
     return r;
   };
+}
+
+/**
+ * A new order of the demo client with the demo provider's quote selected: the client's approval is
+ * all that is left before the contract. `extra` goes into the create body (an `externalRef`, say).
+ */
+export async function quotedOrder(
+  api: ReturnType<typeof apiClient>,
+  tokens: Record<'operator' | 'client' | 'provider', string>,
+  title: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const act = orderActions(api);
+  const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const r = await api('POST', '/v1/orders', {
+    token: tokens.client,
+    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x', ...extra },
+  });
+  if (r.status !== 201) throw new Error(`create: expected 201, got ${r.status} ${r.text}`);
+  const id = r.body.id as string;
+  await act(id, 'triage', tokens.operator);
+  await act(id, 'request-quotes', tokens.operator, { quoteDeadline: inHours(2) });
+  const quote = await api('POST', `/v1/orders/${id}/quotes`, {
+    token: tokens.provider,
+    body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
+  });
+  await act(id, 'select-quote', tokens.operator, { quoteId: quote.body.id });
+  return id;
 }
 
 /** Every dead-lettered message of a local bus, with its subscription (none expected after a test). */
