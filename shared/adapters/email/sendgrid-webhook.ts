@@ -1,4 +1,3 @@
-import eventWebhookPackage from '@sendgrid/eventwebhook';
 import { z } from 'zod';
 import type { DeliveryReport } from '../../application/notifications/notifications';
 
@@ -12,18 +11,26 @@ export const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
 /** A signed request older (or newer) than this is refused: a captured request cannot be replayed later. */
 export const MAX_SKEW_SECONDS = 15 * 60;
 
-export function verifySendGridSignature(
+/**
+ * The package (and its ECDSA library) is loaded by the first signed request, not when the app is
+ * imported: no other function needs it, and it is ≈ a seventh of the entry's import time
+ * (docs/performance.md, cold start).
+ */
+let eventWebhookModule: Promise<typeof import('@sendgrid/eventwebhook')> | undefined;
+
+export async function verifySendGridSignature(
   rawBody: Uint8Array,
   headers: { get(name: string): string | null },
   publicKey: string,
   nowMs: number,
-): boolean {
+): Promise<boolean> {
   const signature = headers.get(SIGNATURE_HEADER);
   const timestamp = headers.get(TIMESTAMP_HEADER);
   if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
+  const { EventWebhook } = await (eventWebhookModule ??= import('@sendgrid/eventwebhook'));
   try {
-    const webhook = new eventWebhookPackage.EventWebhook();
+    const webhook = new EventWebhook();
     const key = webhook.convertPublicKeyToECDSA(publicKey);
     return webhook.verifySignature(key, Buffer.from(rawBody).toString('utf8'), signature, timestamp);
   } catch {

@@ -1,14 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { UnavailableError } from '../../application/errors';
 import type { Principal, Role } from '../../domain/access/principal';
 import type { Settings } from '../config';
@@ -55,6 +47,15 @@ const VERIFIED_TOKEN_CACHE_MAX_AGE_MS = 5 * 60 * 1000;
 /** Most privileged first: a token carrying several app roles acts with the strongest one. */
 const ROLE_PRECEDENCE: readonly Role[] = ['admin', 'operator', 'provider', 'client'];
 
+type Jose = typeof import('jose');
+let joseModule: Promise<Jose> | undefined;
+/**
+ * jose is loaded by the first token that needs a signature check, not when the app is imported: a
+ * cold start of a timer or bus trigger never verifies a token, and importing jose is ≈ a fifth of
+ * the entry's import time (docs/performance.md, cold start).
+ */
+const jose = (): Promise<Jose> => (joseModule ??= import('jose'));
+
 export interface TokenVerifierOptions {
   readonly now?: () => Date;
   /** Verified tokens remembered (`verified-token-cache.ts`); 0 turns the cache off. */
@@ -76,7 +77,7 @@ export function createTokenVerifier(settings: TokenVerifierSettings, opts: Token
       const at = now();
       const known = verified.get(token, at.getTime());
       if (known) return known;
-      const payload = await verifiedPayload(token, keys, {
+      const payload = await verifiedPayload(await jose(), token, keys, {
         algorithms,
         issuer: settings.AUTH_ISSUER,
         audience: settings.AUTH_AUDIENCE,
@@ -108,6 +109,7 @@ function entraKeys(settings: TokenVerifierSettings): JWTVerifyGetKey {
   if (!uri) throw new Error('AUTH_JWKS_URI is required when AUTH_MODE=entra');
   let remote: JWTVerifyGetKey | undefined;
   return async (header, token) => {
+    const { createRemoteJWKSet, errors } = await jose();
     remote ??= createRemoteJWKSet(new URL(uri), {
       cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
       cooldownDuration: JWKS_COOLDOWN_MS,
@@ -115,7 +117,7 @@ function entraKeys(settings: TokenVerifierSettings): JWTVerifyGetKey {
     try {
       return await remote(header, token);
     } catch (err) {
-      throw isKeySourceFailure(err) ? keysUnavailable(err) : err;
+      throw isKeySourceFailure(errors, err) ? keysUnavailable(err) : err;
     }
   };
 }
@@ -137,14 +139,14 @@ function developmentKeys(settings: TokenVerifierSettings): JWTVerifyGetKey {
 
 async function readLocalKeySet(file: string): Promise<JWTVerifyGetKey> {
   const jwks = JSON.parse(await readFile(file, 'utf8')) as JSONWebKeySet;
-  return createLocalJWKSet(jwks);
+  return (await jose()).createLocalJWKSet(jwks);
 }
 
 /**
  * Errors of the key endpoint itself (unreachable, timeout, not 200, not a key set). These say
  * nothing about the token, so they must not turn into a 401 that makes clients drop good tokens.
  */
-function isKeySourceFailure(err: unknown): boolean {
+function isKeySourceFailure(errors: Jose['errors'], err: unknown): boolean {
   if (!(err instanceof errors.JOSEError)) return true;
   return err.code === 'ERR_JWKS_TIMEOUT' || err.code === 'ERR_JOSE_GENERIC' || err.code === 'ERR_JWKS_INVALID';
 }
@@ -172,6 +174,7 @@ function bearerTokenFrom(header: string | null | undefined): string {
 }
 
 async function verifiedPayload(
+  { jwtVerify, errors }: Jose,
   token: string,
   keys: JWTVerifyGetKey,
   expected: { algorithms: string[]; issuer: string; audience: string; currentDate: Date },
@@ -184,13 +187,13 @@ async function verifiedPayload(
     });
     return payload;
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new AuthenticationError('invalid_token', rejectionReason(err));
+    if (err instanceof errors.JOSEError) throw new AuthenticationError('invalid_token', rejectionReason(errors, err));
     throw err;
   }
 }
 
 /** A short reason for the client; jose's own messages are not shown (they may change wording). */
-function rejectionReason(err: InstanceType<typeof errors.JOSEError>): string {
+function rejectionReason(errors: Jose['errors'], err: InstanceType<Jose['errors']['JOSEError']>): string {
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JWTClaimValidationFailed) return claimFailure(err.claim, err.reason);
   switch (err.code) {
