@@ -30,9 +30,10 @@ import { startLocalStack } from '../local/stack';
 import { silentLogger } from '../shared/platform/logger';
 import { machineDescription, measureEvents, percentile, type Api } from './events';
 import { httpClient } from './http-client';
+import { inProcessOrderGet, inWorkerOrderGet } from './in-process';
 
 const REPS = Number(process.env.BENCH_REPS ?? 300);
-const COLD_REPS = Number(process.env.BENCH_COLD_REPS ?? 10);
+const COLD_REPS = Number(process.env.BENCH_COLD_REPS ?? 15);
 const CONCURRENCY = 32;
 const THROUGHPUT_REQUESTS = Number(process.env.BENCH_THROUGHPUT ?? 2000);
 const run = promisify(execFile);
@@ -107,6 +108,11 @@ const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: round(percentile(s, 50)), p99: round(percentile(s, 99)), n: s.length };
 };
+/** The spread of a small series: every value counts (cold start, one child process each). */
+const spread = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: round(s[0]!), median: round(percentile(s, 50)), max: round(s[s.length - 1]!), n: s.length };
+};
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const now = () => performance.now();
 
@@ -138,9 +144,21 @@ async function coldStart() {
     entryMs.push(await timeImport([pathToUrl(entry)]));
     sdkMs.push(await timeImport(sdks));
   }
-  const e = stats(entryMs);
-  const b = stats(sdkMs);
-  return { entryMs: e, sdksMs: b, sdks, ratio: round(e.median / b.median), target: 1 / 3, met: e.median / b.median <= 1 / 3 };
+  const e = spread(entryMs);
+  const b = spread(sdkMs);
+  // Each run is a pair measured back to back (entry, then SDKs), so its ratio shares the moment's
+  // load; the spread of these ratios is what "reliably under a third" is judged on.
+  const ratios = spread(entryMs.map((ms, i) => ms / sdkMs[i]!));
+  return {
+    entryMs: e,
+    sdksMs: b,
+    sdks,
+    ratio: round(e.median / b.median),
+    ratioPerRun: ratios,
+    runsUnderTarget: entryMs.filter((ms, i) => ms / sdkMs[i]! <= 1 / 3).length,
+    target: 1 / 3,
+    met: ratios.median <= 1 / 3,
+  };
 }
 const pathToUrl = (p: string) => new URL(`file://${p}`).href;
 
@@ -198,7 +216,7 @@ async function main(): Promise<void> {
     connectionPolicy: { enableEndpointDiscovery: false, enableBackgroundEndpointRefreshing: false },
   });
   const results: Record<string, unknown> = {
-    command: 'npm run bench',
+    command: only === 'micro' ? 'npm run bench:micro' : 'npm run bench',
     at: new Date().toISOString(),
     machine: machineDescription(),
     repetitions: { latency: REPS, coldStart: COLD_REPS, throughputRequests: THROUGHPUT_REQUESTS, concurrency: CONCURRENCY },
@@ -208,8 +226,8 @@ async function main(): Promise<void> {
   const yes = (b: boolean) => (b ? 'yes' : 'NO');
   if (cold)
     rows.push([
-      'cold start: bundle import / eager SDK imports',
-      `${cold.ratio} (${cold.entryMs.median} / ${cold.sdksMs.median} ms)`,
+      `cold start: bundle / eager SDKs (${cold.ratioPerRun.n} runs)`,
+      `${cold.ratioPerRun.median} (per run ${cold.ratioPerRun.min}–${cold.ratioPerRun.max}; ${cold.runsUnderTarget}/${cold.ratioPerRun.n} ≤ 1/3)`,
       '≤ 0.333',
       yes(cold.met),
     ]);
@@ -373,10 +391,23 @@ async function main(): Promise<void> {
         const r = await call('GET', '/health');
         if (r.status !== 200) throw new Error(`health answered ${r.status}`);
       };
-      const read = await interleaved({ api: apiGet, bare: bareGet, floor: floorGet, health: healthGet });
+      // Our pipeline without the local host: the function's handler invoked with a constructed
+      // `HttpRequest`, as the Azure worker does (bench/in-process.ts; docs/performance.md).
+      const inProcessGet = inProcessOrderGet({ baseUrl: stack.url, token: stack.tokens.client, orderId });
+      const inWorkerGet = inWorkerOrderGet({ baseUrl: stack.url, token: stack.tokens.client, orderId });
+      const read = await interleaved({
+        api: apiGet,
+        bare: bareGet,
+        floor: floorGet,
+        health: healthGet,
+        inProcess: inProcessGet,
+        inWorker: inWorkerGet,
+      });
       const apiRps = await throughput(apiGet);
       const bareRps = await throughput(bareGet);
       const floorRps = await throughput(floorGet);
+      const inProcessRps = await throughput(inProcessGet);
+      const inWorkerRps = await throughput(inWorkerGet);
       floorClient.close();
       await new Promise((r) => floorServer.close(r));
       const pointRead = {
@@ -393,6 +424,20 @@ async function main(): Promise<void> {
           throughputPerSecond: floorRps,
           throughputShare: round(floorRps / bareRps),
           healthMs: read.health,
+        },
+        inProcess: {
+          what: "the function's handler invoked with a constructed HttpRequest (no local host), same read",
+          ms: read.inProcess,
+          ratio: round(read.inProcess.median / read.bare.median),
+          throughputPerSecond: inProcessRps,
+          throughputShare: round(inProcessRps / bareRps),
+        },
+        inWorker: {
+          what: "the worker's whole invocation (the library's getArguments, the handler, getResponse), no HTTP",
+          ms: read.inWorker,
+          ratio: round(read.inWorker.median / read.bare.median),
+          throughputPerSecond: inWorkerRps,
+          throughputShare: round(inWorkerRps / bareRps),
         },
         targets: { ratio: 1.5, throughputShare: 0.6 },
       };
@@ -414,6 +459,24 @@ async function main(): Promise<void> {
         `${pointRead.throughput32.share} (${apiRps} / ${bareRps} /s)`,
         '≥ 0.6',
         yes(pointRead.throughput32.share >= 0.6),
+      ]);
+      rows.push([
+        'point read in-process: handler / bare, median',
+        `${pointRead.inProcess.ratio} (${read.inProcess.median} / ${read.bare.median} ms)`,
+        '≤ 1.5',
+        yes(pointRead.inProcess.ratio <= 1.5),
+      ]);
+      rows.push([
+        'point read in-process: throughput at 32 / bare',
+        `${pointRead.inProcess.throughputShare} (${inProcessRps} / ${bareRps} /s)`,
+        '≥ 0.6',
+        yes(pointRead.inProcess.throughputShare >= 0.6),
+      ]);
+      rows.push([
+        'in-worker: whole worker invocation / bare (info)',
+        `${pointRead.inWorker.ratio} (${read.inWorker.median} ms; ${inWorkerRps} /s = ${pointRead.inWorker.throughputShare})`,
+        '—',
+        '—',
       ]);
       rows.push([
         'floor: bare node:http + same read / bare (info)',
