@@ -269,9 +269,15 @@ function requestUrl(req: IncomingMessage, origin: string): URL {
   }
 }
 
+const NO_BODY = new Uint8Array(0);
+
 /** The raw bytes, binary-safe; `too-large` past the limit (announced or actual). */
 async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large'> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return 'too-large';
+  const declared = req.headers['content-length'];
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body, so a
+  // GET skips the stream iteration (Node discards the empty message when the response ends).
+  if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) return NO_BODY;
+  if (Number(declared ?? 0) > limit) return 'too-large';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -49,10 +49,12 @@ export async function handleHttp(
   platform: HttpPlatform,
 ): Promise<HttpResponseInit> {
   const started = Date.now();
-  const correlationId = correlationIdFrom(request.headers.get('x-correlation-id'));
-  const traceparent = traceparentFrom(context?.traceContext?.traceParent, request.headers.get('traceparent'));
+  // The library's `headers` getter reaches through to the undici Request each time: read it once.
+  const headers = request.headers;
+  const correlationId = correlationIdFrom(headers.get('x-correlation-id'));
+  const traceparent = traceparentFrom(context?.traceContext?.traceParent, headers.get('traceparent'));
   const logger = platform.logger.child({ correlationId, function: endpoint.name });
-  const common = { 'x-correlation-id': correlationId, ...corsHeaders(request.headers.get('origin'), platform.corsOrigins) };
+  const common = { 'x-correlation-id': correlationId, ...corsHeaders(headers.get('origin'), platform.corsOrigins) };
 
   let response: HttpResponseInit;
   let principal: Principal | undefined;
@@ -60,9 +62,14 @@ export async function handleHttp(
     const signed = endpoint.auth === 'signature';
     const rawBody = endpoint.body || signed ? await readBody(request, endpoint.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
     if (signed) await verifySignature(endpoint, request, rawBody as Uint8Array);
-    principal = endpoint.auth === 'bearer' ? await authenticate(request, platform) : signed ? partner(endpoint) : anonymous;
+    principal =
+      endpoint.auth === 'bearer'
+        ? await platform.verifyToken(headers.get('authorization'))
+        : signed
+          ? partner(endpoint)
+          : anonymous;
     const input = validate(endpoint, request, rawBody);
-    const ifMatch = endpoint.conditional ? ifMatchTag(request.headers.get('if-match')) : undefined;
+    const ifMatch = endpoint.conditional ? ifMatchTag(headers.get('if-match')) : undefined;
     const run = async (idempotency?: IdempotentRequest) =>
       toResponse(
         await endpoint.handler({
@@ -120,10 +127,6 @@ async function readBody(request: HttpRequest, limit: number): Promise<Uint8Array
   return bytes;
 }
 
-async function authenticate(request: HttpRequest, platform: HttpPlatform): Promise<Principal> {
-  return platform.verifyToken(request.headers.get('authorization'));
-}
-
 function parseJson(request: HttpRequest, raw: Uint8Array): unknown {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (raw.byteLength === 0 && !type) return undefined;
@@ -140,19 +143,20 @@ function parseJson(request: HttpRequest, raw: Uint8Array): unknown {
 
 function validate(endpoint: AnyEndpoint, request: HttpRequest, rawBody: Uint8Array | undefined) {
   const errors: FieldError[] = [];
-  const check = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
+  // `value` is a thunk: an endpoint without a schema for a part does not pay for copying it.
+  const check = <T>(schema: z.ZodType<T> | undefined, value: () => unknown, where: string): T => {
     if (!schema) return undefined as T;
-    const result = schema.safeParse(value);
+    const result = schema.safeParse(value());
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
       errors.push({ pointer: '/' + [where, ...issue.path.map(String)].join('/'), detail: issue.message });
     }
     return undefined as T;
   };
-  const params = check(endpoint.params, { ...request.params }, 'params');
-  const query = check(endpoint.query, Object.fromEntries(request.query.entries()), 'query');
+  const params = check(endpoint.params, () => ({ ...request.params }), 'params');
+  const query = check(endpoint.query, () => Object.fromEntries(request.query.entries()), 'query');
   const bodySchema = endpoint.bodyFor && !errors.length ? endpoint.bodyFor(params) : endpoint.body;
-  const body = bodySchema ? check(bodySchema, parseJson(request, rawBody ?? new Uint8Array()), 'body') : undefined;
+  const body = bodySchema ? check(bodySchema, () => parseJson(request, rawBody ?? new Uint8Array()), 'body') : undefined;
   if (errors.length) throw new RequestProblem('validation-error', 'one or more fields are invalid', errors);
   return { params, query, body };
 }
