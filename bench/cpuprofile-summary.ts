@@ -1,7 +1,7 @@
 /**
  * Reads V8 CPU profiles (`.cpuprofile`, from `node --cpu-prof` or `node:inspector`) and prints where
- * the time went: self time by owner (our folders, each npm package, Node's internals, GC/idle) and
- * the functions with the most self time and the most inclusive time. Used by
+ * the time went: self time by layer of a point read, by owner (our folders, each npm package, Node's
+ * internals, GC/VM), and the functions with the most self time and the most inclusive time. Used by
  * `bench/profile-point-read.ts`; also a command:
  *
  *   npx tsx bench/cpuprofile-summary.ts <file.cpuprofile>... [--top 30] [--match <url part>]
@@ -27,6 +27,7 @@ export interface ProfileSummary {
   /** Sampled CPU time in ms (idle excluded). */
   readonly busyMs: number;
   readonly byOwner: readonly [string, number][];
+  readonly byLayer: readonly [string, number][];
   readonly selfByFunction: readonly [string, number][];
   readonly inclusiveByFunction: readonly [string, number][];
 }
@@ -40,6 +41,20 @@ export function ownerOf(url: string): string {
   const ours = /\/(shared|functions|local|bench|dist)\/(.*)$/.exec(url);
   if (ours) return [ours[1], ...ours[2]!.split('/').slice(0, 1)].join('/').replace(/\.[jt]s$/, '');
   return url;
+}
+
+/** The layers a point read crosses, for the before/after tables of docs/performance.md. */
+export function layerOf(owner: string): string {
+  if (/^(shared|functions|dist)\//.test(owner)) return 'ours: pipeline, auth, use case, repository, wiring';
+  if (owner === 'local/host' || owner === 'local/worker' || owner === 'local/functions-core') return 'local host and worker';
+  if (owner.startsWith('@azure/functions')) return '@azure/functions (the programming model)';
+  if (['@azure/cosmos', '@typespec/ts-http-runtime', '@azure/core-rest-pipeline', '@azure/core-util'].includes(owner))
+    return 'Cosmos SDK';
+  if (owner.startsWith('local/cosmos') || owner.includes('cosmosdb')) return 'embedded Cosmos server';
+  if (owner === 'zod') return 'zod';
+  if (owner.startsWith('bench/')) return 'bench (client, loop)';
+  if (owner === 'node (internals)' || owner.startsWith('(vm')) return 'Node (HTTP, streams, crypto), GC, VM';
+  return 'other (local bus, triggers, packages)';
 }
 
 const nameOf = (n: ProfileNode) =>
@@ -77,13 +92,23 @@ export function summarize(profiles: readonly CpuProfile[], opts: { match?: strin
   }
   const sorted = (m: Map<string, number>) =>
     [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000] as [string, number]);
-  return { busyMs: busy / 1000, byOwner: sorted(owner), selfByFunction: sorted(self), inclusiveByFunction: sorted(inclusive) };
+  const layer = new Map<string, number>();
+  for (const [k, us] of owner) add(layer, layerOf(k), us);
+  return {
+    busyMs: busy / 1000,
+    byOwner: sorted(owner),
+    byLayer: sorted(layer),
+    selfByFunction: sorted(self),
+    inclusiveByFunction: sorted(inclusive),
+  };
 }
 
 export function printSummary(s: ProfileSummary, top = 25, write: (line: string) => void = console.log): void {
   const row = ([k, ms]: [string, number]) =>
     write(`${ms.toFixed(1).padStart(9)} ms ${((100 * ms) / s.busyMs).toFixed(1).padStart(5)} %  ${k}`);
   write(`busy CPU ${s.busyMs.toFixed(1)} ms (idle excluded)`);
+  write('-- self time by layer');
+  s.byLayer.forEach(row);
   write('-- self time by owner');
   s.byOwner.slice(0, top).forEach(row);
   write('-- self time by function');
