@@ -161,35 +161,28 @@ function isExpired(ref: CollectionRef, doc: Resource, now: number): boolean {
   return at !== undefined && now > at;
 }
 
-/** The documents a read may see: not expired (even before the sweeper deleted them), in the partition. */
-function visibleDocuments(ref: CollectionRef, partition: { value: PartitionValue } | undefined): Resource[] {
+/**
+ * The documents a read may see: not expired (even before the sweeper deleted them), in the
+ * partition. A single-partition query reads only its partition's documents (the partition index),
+ * in the order a scan of the whole container would meet them.
+ */
+function visibleDocuments(store: CosmosStore, ref: CollectionRef, partition: { value: PartitionValue } | undefined): Resource[] {
   const ttlOn = typeof ref.node.read()!.defaultTtl === 'number';
   const now = nowSeconds();
   const docs: Resource[] = [];
-  // vercel's `_getPartition` splits the key's path again for every document: once per query here
-  // (every query scans, so this is on every bus poll and every list).
-  const keyPath = ref.node.documents._getPartitionKeyPath();
-  for (const item of ref.node.documents._data.values()) {
+  const items = partition ? store.partitionDocuments(ref, partition.value) : ref.node.documents._data.values();
+  for (const item of items) {
     const doc = item.read();
     if (!doc) continue;
-    if (partition && valueAt(doc, keyPath) !== partition.value) continue;
     if (ttlOn && isExpired(ref, doc, now)) continue;
     docs.push(doc);
   }
   return docs;
 }
 
-function valueAt(doc: Record<string, unknown>, path: readonly string[]): unknown {
-  let value: unknown = doc;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 /** What vercel's `Items.query` does, over the visible documents only. */
 function runQuery(
+  store: CosmosStore,
   ref: CollectionRef,
   spec: QuerySpec,
   page: PageOptions,
@@ -198,7 +191,7 @@ function runQuery(
   const documents = ref.node.documents;
   const indexingPolicy = ref.node.read()!.indexingPolicy as { compositeIndexes?: unknown } | undefined;
   try {
-    return documents._getQuery(spec.query).exec(visibleDocuments(ref, partition), {
+    return documents._getQuery(spec.query).exec(visibleDocuments(store, ref, partition), {
       parameters: spec.parameters,
       udf: documents._userDefinedFunctions(),
       maxItemCount: page.maxItemCount,
@@ -230,12 +223,13 @@ const queryDocuments: Handler = async (ctx) => {
     query: body.query,
     parameters: Array.isArray(body.parameters) ? (body.parameters as QuerySpec['parameters']) : [],
   };
-  return feedReply(runQuery(ref, spec, pageOptions(ctx.req), queryPartition(header(ctx.req, 'x-ms-documentdb-partitionkey'))));
+  const partition = queryPartition(header(ctx.req, 'x-ms-documentdb-partitionkey'));
+  return feedReply(runQuery(ctx.store, ref, spec, pageOptions(ctx.req), partition));
 };
 
 const readDocuments: Handler = (ctx) => {
   const ref = requireCollection(ctx);
-  return feedReply(runQuery(ref, { query: 'SELECT * FROM c' }, pageOptions(ctx.req), undefined));
+  return feedReply(runQuery(ctx.store, ref, { query: 'SELECT * FROM c' }, pageOptions(ctx.req), undefined));
 };
 
 const readDocument: Handler = (ctx) => {

@@ -4,6 +4,7 @@ import type {
   AccountNode,
   CollectionNode,
   DatabaseNode,
+  DocumentNode,
   DocumentOperationsModule,
   HandlerModule,
   ItemNode,
@@ -14,13 +15,15 @@ import type {
   Resource,
   RoutesModule,
 } from './vercel-cosmosdb-server';
+import { partitionIndexOf } from './partition-index';
 
 /**
  * The in-memory state of the embedded Cosmos DB: `@vercel/cosmosdb-server`'s Account (databases →
  * collections → documents), plus what the journal needs around it:
  * - `Change`: the unit the journal records and replays (the resulting resource, never a request);
  * - idempotent put/remove primitives used by replay, snapshot loading and batch rollback;
- * - the TTL expiry index (the vercel store ignores `ttl`).
+ * - the TTL expiry index (the vercel store ignores `ttl`);
+ * - the partition index of every container (partition-index.ts), in place of its document map.
  */
 const require = createRequire(import.meta.url);
 const LIB = '@vercel/cosmosdb-server/lib';
@@ -92,7 +95,15 @@ export class CosmosStore {
     const node = db?.collection(collIdOrRid);
     const data = node?.read();
     if (!db || !node || !data) return undefined;
+    // Every request and every replayed change resolves its container here, so the index is in
+    // place before the first document is written or queried through it.
+    partitionIndexOf(node.documents);
     return { db: db.read()!.id, coll: data.id, node };
+  }
+
+  /** The container's documents whose partition key value is `value`, in the container's order. */
+  partitionDocuments(ref: CollectionRef, value: PartitionValue): Iterable<DocumentNode> {
+    return partitionIndexOf(ref.node.documents).partition(value);
   }
 
   findDocument(ref: CollectionRef, id: string, pk: PartitionValue): Resource | undefined {
