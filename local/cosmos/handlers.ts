@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { execQuery } from './query-execution';
 import type { Engine, Tx } from './transactions';
+import { prefilterOf, type Prefilter } from './where-prefilter';
 import { expiresAt, vercel, type CollectionRef, type CosmosStore } from './store';
 import type {
   OperationInput,
@@ -164,9 +166,14 @@ function isExpired(ref: CollectionRef, doc: Resource, now: number): boolean {
 /**
  * The documents a read may see: not expired (even before the sweeper deleted them), in the
  * partition. A single-partition query reads only its partition's documents (the partition index),
- * in the order a scan of the whole container would meet them.
+ * in the order a scan of the whole container would meet them. `keep`: the query's prefilter.
  */
-function visibleDocuments(store: CosmosStore, ref: CollectionRef, partition: { value: PartitionValue } | undefined): Resource[] {
+function visibleDocuments(
+  store: CosmosStore,
+  ref: CollectionRef,
+  partition: { value: PartitionValue } | undefined,
+  keep: Prefilter | undefined,
+): Resource[] {
   const ttlOn = typeof ref.node.read()!.defaultTtl === 'number';
   const now = nowSeconds();
   const docs: Resource[] = [];
@@ -175,12 +182,13 @@ function visibleDocuments(store: CosmosStore, ref: CollectionRef, partition: { v
     const doc = item.read();
     if (!doc) continue;
     if (ttlOn && isExpired(ref, doc, now)) continue;
+    if (keep && !keep(doc)) continue;
     docs.push(doc);
   }
   return docs;
 }
 
-/** What vercel's `Items.query` does, over the visible documents only. */
+/** What vercel's `Items.query` does, over the visible documents that may satisfy its WHERE clause. */
 function runQuery(
   store: CosmosStore,
   ref: CollectionRef,
@@ -191,7 +199,8 @@ function runQuery(
   const documents = ref.node.documents;
   const indexingPolicy = ref.node.read()!.indexingPolicy as { compositeIndexes?: unknown } | undefined;
   try {
-    return documents._getQuery(spec.query).exec(visibleDocuments(store, ref, partition), {
+    const query = documents._getQuery(spec.query);
+    return execQuery(query, visibleDocuments(store, ref, partition, prefilterOf(query.ast, spec.parameters)), {
       parameters: spec.parameters,
       udf: documents._userDefinedFunctions(),
       maxItemCount: page.maxItemCount,

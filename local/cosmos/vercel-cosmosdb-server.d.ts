@@ -41,13 +41,33 @@ export interface QueryResult {
   continuation: { token: string; range?: unknown } | null;
 }
 
-/** A compiled query of `@zeit/cosmosdb-query`. */
+/** A compiled query of `@zeit/cosmosdb-query` (`lib/index.js`'s `Query`). */
 export interface CompiledQuery {
+  /** The parsed query (`lib/parser.js`'s syntax tree). */
+  readonly ast: unknown;
+  /** The JavaScript the query compiles to (generated on first read, then kept). */
+  readonly code: string;
   exec(
     data: unknown[],
     options: PageOptions & { parameters?: QuerySpec['parameters']; udf?: unknown; compositeIndexes?: unknown },
   ): QueryResult;
 }
+
+/** `@zeit/cosmosdb-query`'s `lib/aggregate-functions`, `lib/builtin-functions` and `lib/helpers`. */
+export type QueryRuntimeModule = Record<string, unknown>;
+
+/** What `new Function(code)` of a compiled query returns (see `lib/executor.js`). */
+export type QueryFunction = (
+  aggregateFunctions: QueryRuntimeModule,
+  builtinFunctions: QueryRuntimeModule,
+  collection: unknown[],
+  helpers: QueryRuntimeModule,
+  udf: unknown,
+  params: Record<string, unknown>,
+  maxItemCount: PageOptions['maxItemCount'],
+  continuation: PageOptions['continuation'],
+  compositeIndexes: unknown,
+) => QueryResult;
 
 /** `lib/account/items.js`: a map of resources by `_rid` plus an index `"<pk|id>:<keyPath>:<value>" → _rid`. */
 export interface ItemStore<I extends ItemNode> {
