@@ -2,7 +2,7 @@ import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { RetrySchedule } from '../shared/application/events/retry';
-import type { Outbox } from '../shared/application/events/relay';
+import type { ChangeFeedOutbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
@@ -30,8 +30,8 @@ import { createIdGenerator, systemClock } from '../shared/platform/ids';
 import { createLogger, type Logger } from '../shared/platform/logger';
 
 /**
- * The composition root: the one place that turns validated settings into adapters and hands them
- * to use cases. Everything is created on first use and then kept for the life of the process, so a
+ * The composition root: the one place that turns validated settings into adapters (the use cases
+ * get them through ./wiring). Everything is created on first use and then kept for the life of the process, so a
  * cold start loads only the SDKs that the invoked function needs (the SDK modules are imported
  * dynamically inside these factories).
  */
@@ -56,7 +56,7 @@ export interface Root {
   notifications(): Promise<NotificationRepository>;
   processedEvents(): Promise<ProcessedEvents>;
   /** The outbox of a container that holds event documents. */
-  outbox(container: OutboxContainer): Promise<Outbox>;
+  outbox(container: OutboxContainer): Promise<ChangeFeedOutbox>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
   whatsapp(): Promise<WhatsAppSender>;
@@ -186,12 +186,12 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
   const outboxes = Object.fromEntries(
     OUTBOX_CONTAINERS.map((name) => [
       name,
-      lazy(async (): Promise<Outbox> => {
+      lazy(async (): Promise<ChangeFeedOutbox> => {
         const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
         return new CosmosOutbox(await container(name), CONTAINERS[name].partitionKey.slice(1));
       }),
     ]),
-  ) as Record<OutboxContainer, () => Promise<Outbox>>;
+  ) as Record<OutboxContainer, () => Promise<ChangeFeedOutbox>>;
   const publisher = lazy(async (): Promise<MessagePublisher> => {
     const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
     if (namespace) {

@@ -1,6 +1,5 @@
-import { createClient, createSite, getClient, listSites } from '../../shared/application/clients/clients';
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
-import { clientDeps } from './deps';
+import { clients } from '../wiring';
 import { registerEndpoint } from './register';
 import {
   clientIdParams,
@@ -25,7 +24,7 @@ registerEndpoint(
     idempotent: true,
     responses: { 201: { description: 'Created', schema: clientSchema } },
     handler: async (ctx) => {
-      const client = await createClient(await clientDeps(), ctx, ctx.body);
+      const client = await clients.create(ctx, ctx.body);
       return created(client, client.value, `/api/v1/clients/${client.value.id}`);
     },
   }),
@@ -42,7 +41,7 @@ registerEndpoint(
     params: clientIdParams,
     responses: { 200: { description: 'The client', schema: clientSchema } },
     handler: async (ctx) => {
-      const client = await getClient(await clientDeps(), ctx, ctx.params.clientId);
+      const client = await clients.get(ctx, ctx.params.clientId);
       return { status: 200, body: client.value, etag: client.etag };
     },
   }),
@@ -61,7 +60,7 @@ registerEndpoint(
     idempotent: true,
     responses: { 201: { description: 'Created', schema: siteSchema } },
     handler: async (ctx) => {
-      const site = await createSite(await clientDeps(), ctx, ctx.params.clientId, ctx.body);
+      const site = await clients.createSite(ctx, ctx.params.clientId, ctx.body);
       return created(site, site.value, `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`);
     },
   }),
@@ -79,7 +78,7 @@ registerEndpoint(
     query: listSitesQuery,
     responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema) } },
     handler: async (ctx) => {
-      const page = await listSites(await clientDeps(), ctx, ctx.params.clientId, pageRequest(ctx.query));
+      const page = await clients.listSites(ctx, ctx.params.clientId, pageRequest(ctx.query));
       return { status: 200, body: page };
     },
   }),

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { listNotifications } from '../../shared/application/notifications/notifications';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { NOTIFICATION_STATUSES } from '../../shared/domain/notifications/notification';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
-import { getRoot } from '../composition-root';
+import { notifications } from '../wiring';
 import { registerEndpoint } from './register';
 import { pageOf, pageQuery, pageRequest } from './schemas';
 
@@ -35,12 +34,7 @@ registerEndpoint(
     responses: { 200: { description: 'A page of notifications', schema: pageOf(notificationSchema) } },
     handler: async (ctx) => {
       const { orderId, limit, continuationToken } = ctx.query;
-      const page = await listNotifications(
-        { notifications: await getRoot().notifications() },
-        ctx,
-        orderId ? { orderId } : {},
-        pageRequest({ limit, continuationToken }),
-      );
+      const page = await notifications.list(ctx, orderId ? { orderId } : {}, pageRequest({ limit, continuationToken }));
       // Internal fields (clientId, correlationId) stay out of the answer.
       return { status: 200, body: { ...page, items: page.items.map((n) => notificationSchema.parse(n)) } };
     },

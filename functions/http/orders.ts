@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../shared/application/errors';
-import { listQuotes, performOrderAction, submitQuote } from '../../shared/application/orders/lifecycle';
-import { createOrder, getOrder, getOrderHistory, listOrders } from '../../shared/application/orders/orders';
 import { API_ACTIONS, ORDER_RULES, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
-import { confirmAttachment, listAttachments, requestAttachmentUpload } from '../../shared/application/orders/attachments';
-import { attachmentDeps, lifecycleDeps, orderDeps } from './deps';
+import { orders } from '../wiring';
 import { registerEndpoint } from './register';
 import {
   attachmentParams,
@@ -39,7 +36,7 @@ registerEndpoint(
     errors: [422],
     responses: { 201: { description: 'Created', schema: orderSchema } },
     handler: async (ctx) => {
-      const order = await createOrder(await orderDeps(), ctx, ctx.body);
+      const order = await orders.create(ctx, ctx.body);
       return created(order, order.value, `/api/v1/orders/${order.value.id}`);
     },
   }),
@@ -57,7 +54,7 @@ registerEndpoint(
     responses: { 200: { description: 'A page of orders', schema: pageOf(orderSchema) } },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
-      const page = await listOrders(await lifecycleDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
+      const page = await orders.list(ctx, filters, pageRequest({ limit, continuationToken }));
       return { status: 200, body: page };
     },
   }),
@@ -74,7 +71,7 @@ registerEndpoint(
     params: orderIdParams,
     responses: { 200: { description: 'The order', schema: orderSchema } },
     handler: async (ctx) => {
-      const order = await getOrder(await orderDeps(), ctx, ctx.params.orderId);
+      const order = await orders.get(ctx, ctx.params.orderId);
       return { status: 200, body: order.value, etag: order.etag };
     },
   }),
@@ -92,7 +89,7 @@ registerEndpoint(
     query: historyQuery,
     responses: { 200: { description: 'A page of history entries', schema: pageOf(historyEntrySchema) } },
     handler: async (ctx) => {
-      const page = await getOrderHistory(await orderDeps(), ctx, ctx.params.orderId, pageRequest(ctx.query));
+      const page = await orders.history(ctx, ctx.params.orderId, pageRequest(ctx.query));
       return { status: 200, body: page };
     },
   }),
@@ -128,14 +125,7 @@ registerEndpoint(
     handler: async (ctx) => {
       const { orderId, action } = ctx.params;
       if (!isApiAction(action)) throw new NotFoundError(`unknown action "${action}"; one of ${API_ACTIONS.join(', ')}`);
-      const order = await performOrderAction(
-        await lifecycleDeps(),
-        ctx,
-        orderId,
-        action,
-        (ctx.body ?? {}) as Record<string, unknown>,
-        ctx.ifMatch,
-      );
+      const order = await orders.act(ctx, orderId, action, (ctx.body ?? {}) as Record<string, unknown>, ctx.ifMatch);
       return { status: 200, body: order.value, etag: order.etag };
     },
   }),
@@ -154,7 +144,7 @@ registerEndpoint(
     errors: [403, 409, 422],
     responses: { 201: { description: 'The quote', schema: quoteSchema } },
     handler: async (ctx) => {
-      const quote = await submitQuote(await lifecycleDeps(), ctx, ctx.params.orderId, ctx.body);
+      const quote = await orders.submitQuote(ctx, ctx.params.orderId, ctx.body);
       return { status: 201, body: quote };
     },
   }),
@@ -170,7 +160,7 @@ registerEndpoint(
     auth: 'bearer',
     params: orderIdParams,
     responses: { 200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }) } },
-    handler: async (ctx) => ({ status: 200, body: { items: await listQuotes(await lifecycleDeps(), ctx, ctx.params.orderId) } }),
+    handler: async (ctx) => ({ status: 200, body: { items: await orders.listQuotes(ctx, ctx.params.orderId) } }),
   }),
 );
 
@@ -187,7 +177,7 @@ registerEndpoint(
     errors: [422],
     responses: { 201: { description: 'The attachment, awaiting its upload', schema: attachmentUploadSchema } },
     handler: async (ctx) => {
-      const r = await requestAttachmentUpload(await attachmentDeps(), ctx, ctx.params.orderId, ctx.body);
+      const r = await orders.requestAttachmentUpload(ctx, ctx.params.orderId, ctx.body);
       return { status: 201, body: r, location: `/api/v1/orders/${ctx.params.orderId}/attachments/${r.attachment.id}` };
     },
   }),
@@ -205,7 +195,7 @@ registerEndpoint(
     responses: { 200: { description: 'The attachments', schema: z.object({ items: z.array(attachmentSchema) }) } },
     handler: async (ctx) => ({
       status: 200,
-      body: { items: await listAttachments(await attachmentDeps(), ctx, ctx.params.orderId) },
+      body: { items: await orders.listAttachments(ctx, ctx.params.orderId) },
     }),
   }),
 );
@@ -223,7 +213,7 @@ registerEndpoint(
     responses: { 200: { description: 'The stored attachment', schema: attachmentSchema } },
     handler: async (ctx) => ({
       status: 200,
-      body: await confirmAttachment(await attachmentDeps(), ctx, ctx.params.orderId, ctx.params.attachmentId),
+      body: await orders.confirmAttachment(ctx, ctx.params.orderId, ctx.params.attachmentId),
     }),
   }),
 );

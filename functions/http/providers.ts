@@ -1,18 +1,6 @@
-import {
-  confirmUpload,
-  getProvider,
-  getScorecard,
-  listDocuments,
-  listInvitations,
-  listProviders,
-  performProviderAction,
-  presentProvider,
-  registerProvider,
-  requestDocumentUpload,
-  reviewDocument,
-} from '../../shared/application/providers/providers';
+import { presentProvider } from '../../shared/application/providers/providers';
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
-import { providerDeps } from './deps';
+import { providers } from '../wiring';
 import { registerEndpoint } from './register';
 import {
   invitationSchema,
@@ -49,7 +37,7 @@ registerEndpoint(
     errors: [409, 422],
     responses: { 201: { description: 'Registered, status PENDING_DOCUMENTS', schema: providerSchema } },
     handler: async (ctx) => {
-      const p = await registerProvider(await providerDeps(), ctx, ctx.body);
+      const p = await providers.register(ctx, ctx.body);
       return created(p, presentProvider(p.value), `/api/v1/providers/${p.value.id}`);
     },
   }),
@@ -67,7 +55,7 @@ registerEndpoint(
     responses: { 200: { description: 'A page of providers, by legal name', schema: pageOf(providerSchema) } },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
-      const page = await listProviders(await providerDeps(), ctx, filters, pageRequest({ limit, continuationToken }));
+      const page = await providers.list(ctx, filters, pageRequest({ limit, continuationToken }));
       return { status: 200, body: { ...page, items: page.items.map(presentProvider) } };
     },
   }),
@@ -84,7 +72,7 @@ registerEndpoint(
     params: providerIdParams,
     responses: { 200: { description: 'The provider', schema: providerSchema } },
     handler: async (ctx) => {
-      const p = await getProvider(await providerDeps(), ctx, ctx.params.providerId);
+      const p = await providers.get(ctx, ctx.params.providerId);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
     },
   }),
@@ -103,7 +91,7 @@ registerEndpoint(
     errors: [409, 422],
     responses: { 201: { description: 'Upload with a PUT to the URL, then confirm', schema: uploadInstructionsSchema } },
     handler: async (ctx) => {
-      const r = await requestDocumentUpload(await providerDeps(), ctx, ctx.params.providerId, ctx.body);
+      const r = await providers.requestDocumentUpload(ctx, ctx.params.providerId, ctx.body);
       return { status: 201, body: { document: r.document, upload: r.upload }, etag: r.provider.etag };
     },
   }),
@@ -121,7 +109,7 @@ registerEndpoint(
     responses: { 200: { description: 'The documents', schema: z.object({ items: z.array(providerDocumentSchema) }) } },
     handler: async (ctx) => ({
       status: 200,
-      body: { items: await listDocuments(await providerDeps(), ctx, ctx.params.providerId) },
+      body: { items: await providers.listDocuments(ctx, ctx.params.providerId) },
     }),
   }),
 );
@@ -138,7 +126,7 @@ registerEndpoint(
     errors: [409, 422],
     responses: { 200: { description: 'The provider, the document pending review', schema: providerSchema } },
     handler: async (ctx) => {
-      const p = await confirmUpload(await providerDeps(), ctx, ctx.params.providerId, ctx.params.documentId);
+      const p = await providers.confirmUpload(ctx, ctx.params.providerId, ctx.params.documentId);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
     },
   }),
@@ -158,14 +146,7 @@ registerEndpoint(
     errors: [409, 412, 422],
     responses: { 200: { description: 'The provider after the review', schema: providerSchema } },
     handler: async (ctx) => {
-      const p = await reviewDocument(
-        await providerDeps(),
-        ctx,
-        ctx.params.providerId,
-        ctx.params.documentId,
-        ctx.body,
-        ctx.ifMatch,
-      );
+      const p = await providers.reviewDocument(ctx, ctx.params.providerId, ctx.params.documentId, ctx.body, ctx.ifMatch);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
     },
   }),
@@ -186,7 +167,7 @@ registerEndpoint(
     responses: { 200: { description: 'The provider after the action', schema: providerSchema } },
     handler: async (ctx) => {
       const { providerId, action } = ctx.params;
-      const p = await performProviderAction(await providerDeps(), ctx, providerId, action, ctx.body.reason, ctx.ifMatch);
+      const p = await providers.act(ctx, providerId, action, ctx.body.reason, ctx.ifMatch);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
     },
   }),
@@ -202,7 +183,7 @@ registerEndpoint(
     auth: 'bearer',
     params: providerIdParams,
     responses: { 200: { description: 'The scorecard', schema: scorecardSchema } },
-    handler: async (ctx) => ({ status: 200, body: await getScorecard(await providerDeps(), ctx, ctx.params.providerId) }),
+    handler: async (ctx) => ({ status: 200, body: await providers.scorecard(ctx, ctx.params.providerId) }),
   }),
 );
 
@@ -218,7 +199,7 @@ registerEndpoint(
     query: z.object(pageQuery),
     responses: { 200: { description: 'A page of invitations', schema: pageOf(invitationSchema) } },
     handler: async (ctx) => {
-      const page = await listInvitations(await providerDeps(), ctx, ctx.params.providerId, pageRequest(ctx.query));
+      const page = await providers.invitations(ctx, ctx.params.providerId, pageRequest(ctx.query));
       return { status: 200, body: page };
     },
   }),

@@ -1,6 +1,5 @@
-import { getMe, updatePreferences, updateUser } from '../../shared/application/users/users';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
-import { userDeps } from './deps';
+import { users } from '../wiring';
 import { registerEndpoint } from './register';
 import { meSchema, preferencesSchema, updateUserBody, userIdParams, userSchema } from './schemas';
 
@@ -15,7 +14,7 @@ registerEndpoint(
     auth: 'bearer',
     responses: { 200: { description: 'The profile', schema: meSchema } },
     handler: async (ctx) => {
-      const me = await getMe(await userDeps(), ctx);
+      const me = await users.me(ctx);
       return {
         status: 200,
         body: {
@@ -43,7 +42,7 @@ registerEndpoint(
     errors: [409],
     responses: { 200: { description: 'The updated profile', schema: userSchema } },
     handler: async (ctx) => {
-      const saved = await updatePreferences(await userDeps(), ctx, ctx.body, ctx.ifMatch);
+      const saved = await users.updatePreferences(ctx, ctx.body, ctx.ifMatch);
       return { status: 200, body: saved.value, etag: saved.etag };
     },
   }),
@@ -67,7 +66,7 @@ registerEndpoint(
       201: { description: 'Created', schema: userSchema },
     },
     handler: async (ctx) => {
-      const { profile, created } = await updateUser(await userDeps(), ctx, ctx.params.userId, ctx.body, ctx.ifMatch);
+      const { profile, created } = await users.update(ctx, ctx.params.userId, ctx.body, ctx.ifMatch);
       return { status: created ? 201 : 200, body: profile.value, etag: profile.etag };
     },
   }),

@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { outboxEntriesIn, relay } from '../../shared/application/events/relay';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
-import { getRoot, OUTBOX_CONTAINERS } from '../composition-root';
+import { OUTBOX_CONTAINERS } from '../composition-root';
+import { outbox } from '../wiring';
 
 /**
  * The transactional outbox relays: for each container that holds event documents, a change-feed
@@ -21,9 +21,7 @@ for (const name of OUTBOX_CONTAINERS) {
     createLeaseContainerIfNotExists: false,
     startFromBeginning: true,
     handler: async (documents: unknown[], context: InvocationContext) => {
-      const root = getRoot();
-      const entries = outboxEntriesIn(documents, def.partitionKey.slice(1));
-      const relayed = await relay(entries, { publisher: await root.publisher(), outbox: await root.outbox(name) });
+      const relayed = await outbox.relayChanges(name, documents);
       if (relayed > 0) context.log(`relayed ${relayed} event(s) from ${name}`);
     },
   });

@@ -1,8 +1,7 @@
 import { app } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { sweepCompliance } from '../../shared/application/providers/providers';
-import { providerDeps } from '../http/deps';
 import { getRoot } from '../composition-root';
+import { timers } from '../wiring';
 
 /**
  * The compliance watch's safety net, every day at 06:00 in Colombia (11:00 UTC): every provider with
@@ -12,7 +11,7 @@ import { getRoot } from '../composition-root';
 app.timer('compliance-watch', {
   schedule: '0 0 11 * * *',
   handler: async () => {
-    const checked = await sweepCompliance(await providerDeps(), { correlationId: `compliance-watch-${randomUUID()}` });
+    const checked = await timers.sweepCompliance({ correlationId: `compliance-watch-${randomUUID()}` });
     getRoot().logger.info('compliance watch ran', { providersChecked: checked });
   },
 });

@@ -1,8 +1,7 @@
 import { app } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import { sweepSla } from '../../shared/application/orders/sla-watch';
-import { slaWatchDeps } from '../http/deps';
 import { getRoot } from '../composition-root';
+import { timers } from '../wiring';
 
 /**
  * The SLA watch's safety net, every five minutes: orders whose next SLA check is overdue (its
@@ -12,7 +11,7 @@ import { getRoot } from '../composition-root';
 app.timer('sla-watch', {
   schedule: '0 */5 * * * *',
   handler: async () => {
-    const checked = await sweepSla(await slaWatchDeps(), { correlationId: `sla-watch-${randomUUID()}` });
+    const checked = await timers.sweepSla({ correlationId: `sla-watch-${randomUUID()}` });
     if (checked) getRoot().logger.info('sla watch swept overdue checks', { ordersChecked: checked });
   },
 });

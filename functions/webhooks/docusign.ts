@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { receiveConnectEvent } from '../../shared/application/integrations/connect-events';
 import {
   InvalidConnectEventError,
   parseConnectEvent,
@@ -9,8 +8,8 @@ import {
 import { PARTNER_SECRETS } from '../../shared/adapters/partners/secret-names';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
-import { lifecycleDeps } from '../http/deps';
 import { registerEndpoint } from '../http/register';
+import { webhooks } from '../wiring';
 import { refusedEvent } from './refusal';
 
 /**
@@ -63,9 +62,7 @@ registerEndpoint(
         throw err;
       }
       const call = { correlationId: ctx.correlationId, ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}) };
-      const root = getRoot();
-      const [deps, receipts] = await Promise.all([lifecycleDeps(), root.processedEvents()]);
-      const received = await receiveConnectEvent({ ...deps, receipts }, call, event);
+      const received = await webhooks.receiveConnectEvent(call, event);
       if (received.kind === 'stale') return refusedEvent(received.detail, '/body/generatedDateTime', ctx.correlationId);
       const outcome = received.kind === 'duplicate' ? 'duplicate' : received.result;
       ctx.logger.info('docusign connect event', { eventId: event.eventId, envelopeId: event.envelopeId, outcome });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { queueInboundWhatsApp } from '../../shared/application/whatsapp/inbound';
 import { parseJelouInbound, verifyJelouSignature } from '../../shared/adapters/whatsapp/jelou-webhook';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { webhooks } from '../wiring';
 import { refusedEvent } from './refusal';
 
 /** Inbound WhatsApp events are small (a text, or a media URL); anything bigger is not Jelou's. */
@@ -47,9 +47,7 @@ registerEndpoint(
       const parsed = parseJelouInbound(ctx.rawBody ?? new Uint8Array());
       if (parsed.kind === 'invalid') return refusedEvent(`not a Jelou event: ${parsed.reason}`, '/body', ctx.correlationId);
       if (parsed.kind === 'ignored') return { status: 200, body: { status: 'ignored' } };
-      const root = getRoot();
-      const [publisher, receipts] = await Promise.all([root.publisher(), root.processedEvents()]);
-      const outcome = await queueInboundWhatsApp({ publisher, receipts, clock: root.clock }, parsed.inbound, {
+      const outcome = await webhooks.queueInboundWhatsApp(parsed.inbound, {
         correlationId: ctx.correlationId,
         ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
       });

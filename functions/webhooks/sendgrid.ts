@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { recordDeliveryReport } from '../../shared/application/notifications/notifications';
 import {
   deliveryReportsOf,
   MAX_SKEW_SECONDS,
@@ -9,6 +8,7 @@ import {
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { notifications } from '../wiring';
 
 /** SendGrid posts a batch every 30 seconds or at 768 KB, whichever comes first: 1 MiB holds one. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -50,10 +50,9 @@ registerEndpoint(
       },
     },
     handler: async (ctx) => {
-      const notifications = await getRoot().notifications();
       let applied = 0;
       for (const report of deliveryReportsOf(ctx.body))
-        if ((await recordDeliveryReport({ notifications }, report)) === 'applied') applied++;
+        if ((await notifications.recordDeliveryReport(report)) === 'applied') applied++;
       return { status: 200, body: { received: ctx.body.length, applied } };
     },
   }),

@@ -1,24 +1,25 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { consume, type EventHandlers } from '../../shared/application/events/consumer';
 import { DOMAIN_EVENTS_TOPIC, TOPOLOGY } from '../../shared/adapters/servicebus/topology';
-import { getRoot } from '../composition-root';
+import { handlersOf, type Workflow } from '../../shared/application/workflows/workflow';
+import { consumeMessage } from '../wiring';
 
 /**
  * Registers a workflow: a Service Bus topic trigger on its subscription that runs each message
  * through the consumer framework (parse against the registry, skip what was already handled,
  * dispatch by type, re-send a "not now" failure as a scheduled message). Idempotency and retries are
- * given here once, to every handler.
+ * given here once, to every handler; the handlers are the workflow's map, bound to its ports.
  */
-export function registerWorkflow(subscription: string, handlers: () => Promise<EventHandlers>): void {
+export function registerWorkflow<P>(workflow: Workflow<P>, ports: P): void {
+  const { subscription } = workflow;
   if (!TOPOLOGY.subscriptions.some((s) => s.name === subscription)) throw new Error(`unknown subscription ${subscription}`);
+  const handlers = handlersOf(workflow, ports);
   app.serviceBusTopic(`${subscription}-consumer`, {
     connection: 'SERVICEBUS',
     topicName: DOMAIN_EVENTS_TOPIC,
     subscriptionName: subscription,
     handler: async (message: unknown, context: InvocationContext) => {
-      const root = getRoot();
       const meta = context.triggerMetadata ?? {};
-      await consume(
+      await consumeMessage(
         subscription,
         message,
         {
@@ -26,18 +27,8 @@ export function registerWorkflow(subscription: string, handlers: () => Promise<E
           messageId: String(meta.messageId ?? ''),
           applicationProperties: propertiesOf(meta.applicationProperties ?? meta.userProperties),
         },
-        {
-          processed: await root.processedEvents(),
-          logger: root.logger.child({ invocationId: context.invocationId }),
-          now: () => root.clock.now(),
-          retry: {
-            // The publisher is created on the first retry only.
-            publisher: { publish: async (messages) => (await root.publisher()).publish(messages) },
-            // Unset in Azure and under `npm start`: the consumer's RETRY_SCHEDULE.
-            ...(root.retrySchedule ? { schedule: root.retrySchedule() } : {}),
-          },
-        },
-        await handlers(),
+        context.invocationId,
+        handlers,
       );
     },
   });

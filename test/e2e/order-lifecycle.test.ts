@@ -72,7 +72,7 @@ async function strangerToken(): Promise<string> {
 async function toVerified(orderId: string, amount = 800_000_00): Promise<void> {
   await act(orderId, 'triage', t.operator, { priority: 'P3' });
   await act(orderId, 'assign', t.operator, { providerId: DEMO.providerIds[0], amount: { amount, currency: 'COP' } });
-  const { lifecycleDeps } = await import('../../functions/http/deps');
+  const { lifecycleDeps } = await import('../../functions/wiring');
   await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId, `env-${orderId}`);
   await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) });
   await act(orderId, 'check-in', t.provider);
@@ -120,7 +120,7 @@ describe('order lifecycle over HTTP', () => {
     // Nothing but the contract commands (and cancel) leaves CONTRACTING.
     const stuck = await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) }, 409);
     expect(stuck.body).toMatchObject({ status: 409, currentState: 'CONTRACTING', allowedActions: [] });
-    const { lifecycleDeps } = await import('../../functions/http/deps');
+    const { lifecycleDeps } = await import('../../functions/wiring');
     await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId, 'env-1');
 
     for (let round = 0; round < 2; round++) {
@@ -315,7 +315,7 @@ describe('attachments and invoices', () => {
       providerId: DEMO.providerIds[0],
       amount: { amount: 500_000_00, currency: 'COP' },
     });
-    const { lifecycleDeps } = await import('../../functions/http/deps');
+    const { lifecycleDeps } = await import('../../functions/wiring');
     await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId);
     await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) });
     await act(orderId, 'check-in', t.provider);

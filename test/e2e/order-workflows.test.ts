@@ -67,7 +67,7 @@ describe('orders workflow on the local host', () => {
     const onTrack = await api('GET', `/v1/orders?slaState=on-track&clientId=${client.body.id}`, { token: t.operator });
     expect(onTrack.body.items).toEqual([]);
     // The sweep's query on the real Cosmos protocol: on-site and resolve still have marks ahead.
-    const { slaWatchDeps } = await import('../../functions/http/deps');
+    const { slaWatchDeps } = await import('../../functions/wiring');
     const deps = await slaWatchDeps();
     const ahead = await deps.orders.findSlaChecksDue(new Date(Date.now() + 30 * 86_400_000).toISOString(), 1000);
     expect(ahead).toContainEqual({ clientId: client.body.id, orderId: id, checkAt: breached.slaNextCheckAt });
@@ -147,7 +147,7 @@ describe('orders workflow on the local host', () => {
     // Drive the known one to CLOSED.
     await act(known, 'triage', t.operator);
     await act(known, 'assign', t.operator, { providerId: DEMO.providerIds[0], amount: { amount: 300_000_00, currency: 'COP' } });
-    const { lifecycleDeps } = await import('../../functions/http/deps');
+    const { lifecycleDeps } = await import('../../functions/wiring');
     await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, known);
     await act(known, 'schedule', t.provider, { visitAt: inSeconds(3600) });
     await act(known, 'check-in', t.provider);

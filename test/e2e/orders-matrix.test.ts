@@ -108,7 +108,7 @@ async function step(orderId: string, action: ApiAction, by: Caller, body: unknow
 }
 
 async function signContract(orderId: string) {
-  const { lifecycleDeps } = await import('../../functions/http/deps');
+  const { lifecycleDeps } = await import('../../functions/wiring');
   await contractSigned(await lifecycleDeps(), { correlationId: 'matrix' }, DEMO.clientId, orderId);
 }
 

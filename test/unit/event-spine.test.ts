@@ -5,7 +5,8 @@ import { RETRY_SCHEDULE, retryDelayMs } from '../../shared/application/events/re
 import { UnavailableError } from '../../shared/application/errors';
 import { PartnerRejectedError, PartnerUnavailableError } from '../../shared/application/integrations/errors';
 import { InvalidEventError, parseEvent } from '../../shared/application/events/registry';
-import { outboxEntriesIn, relay, sweepOutbox, type Outbox, type OutboxEntry } from '../../shared/application/events/relay';
+import { outboxEntriesIn } from '../../shared/adapters/cosmos/outbox';
+import { relay, sweepOutbox, type Outbox, type OutboxEntry } from '../../shared/application/events/relay';
 import type { MessagePublisher, OutgoingMessage } from '../../shared/application/messaging';
 import { sqlFilter, subscriptionsFor, subscriptionsForMessage, TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { toServiceBusMessage } from '../../shared/adapters/servicebus/service-bus-publisher';

@@ -1,9 +1,13 @@
-import { NOTIFIED_EVENT_TYPES } from '../../domain/notifications/rules';
 import { RETRY_PROPERTIES } from '../../application/events/retry';
+import { NOTIFICATIONS_WORKFLOW } from '../../application/workflows/notifications';
+import { ORDERS_WORKFLOW } from '../../application/workflows/orders';
+import { PROVIDERS_WORKFLOW } from '../../application/workflows/providers';
+import { eventTypesOf } from '../../application/workflows/workflow';
 
 /**
  * The Service Bus topology in one definition: the topic every domain event goes to, and one
- * subscription per workflow with a SQL filter on the `type` application property — and on `target`,
+ * subscription per workflow with a SQL filter on the `type` application property — the event types
+ * of the workflow's handler map (shared/application/workflows), never listed again here — and on `target`,
  * which only a workflow's re-sent copy of a failed message carries (docs/events.md, Retries): a copy
  * reaches the subscription it names and no other. The local transport uses it as it is; `infra/` is
  * checked against it.
@@ -34,40 +38,13 @@ const common = {
   defaultMessageTimeToLiveSeconds: 14 * 24 * 3600,
 } as const;
 
+/** The workflows, each consuming its own subscription (notifications and the WhatsApp conversations are one bounded context, DESIGN 2.3–2.4). */
+const WORKFLOWS = [ORDERS_WORKFLOW, PROVIDERS_WORKFLOW, NOTIFICATIONS_WORKFLOW] as const;
+
 export const TOPOLOGY: TopologyDefinition = {
   topic: DOMAIN_EVENTS_TOPIC,
   duplicateDetectionWindowSeconds: 10 * 60,
-  subscriptions: [
-    {
-      name: 'orders-workflow',
-      eventTypes: [
-        'order.submitted',
-        'order.quote-deadline-reached',
-        'order.sla-check-due',
-        'order.status-changed',
-        'order.contract-requested',
-      ],
-      ...common,
-    },
-    {
-      name: 'providers-workflow',
-      eventTypes: [
-        'provider.compliance-check-due',
-        'order.quotes-requested',
-        'order.quote-submitted',
-        'order.quote-selected',
-        'order.work-completed',
-        'order.rated',
-        'order.rework-requested',
-        'order.status-changed',
-        'order.sla-at-risk',
-        'order.sla-breached',
-      ],
-      ...common,
-    },
-    // Notifications and the WhatsApp conversations (the same bounded context, DESIGN 2.3–2.4).
-    { name: 'notifications', eventTypes: [...NOTIFIED_EVENT_TYPES, 'whatsapp.inbound-received'], ...common },
-  ],
+  subscriptions: WORKFLOWS.map((w) => ({ name: w.subscription, eventTypes: eventTypesOf(w), ...common })),
 };
 
 /** The application property naming the one subscription a re-sent copy is for. */

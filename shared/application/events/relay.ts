@@ -16,15 +16,12 @@ export interface Outbox {
   markRelayed(entries: readonly OutboxEntry[]): Promise<void>;
 }
 
-/** The outbox entries among changed documents (the change feed also carries orders, history, ...). */
-export function outboxEntriesIn(documents: readonly unknown[], partitionField: string): OutboxEntry[] {
-  const entries: OutboxEntry[] = [];
-  for (const doc of documents) {
-    const d = doc as Record<string, unknown>;
-    if (d.docType !== 'event' || d.relayed === true) continue;
-    entries.push({ id: String(d.id), partitionKey: String(d[partitionField]), event: d.envelope as DomainEvent });
-  }
-  return entries;
+/**
+ * An outbox whose container feeds the relay through its change feed: it recognises its own
+ * unrelayed entries among the changed documents (the document's shape is the adapter's).
+ */
+export interface ChangeFeedOutbox extends Outbox {
+  entriesIn(changedDocuments: readonly unknown[]): OutboxEntry[];
 }
 
 /**
@@ -39,6 +36,14 @@ export async function relay(
   await deps.publisher.publish(entries.map((e) => messageFor(e.event)));
   await deps.outbox.markRelayed(entries);
   return entries.length;
+}
+
+/** The change-feed relay: the unrelayed events among a batch of changed documents, published. */
+export async function relayChanges(
+  changedDocuments: readonly unknown[],
+  deps: { publisher: MessagePublisher; outbox: ChangeFeedOutbox },
+): Promise<number> {
+  return relay(deps.outbox.entriesIn(changedDocuments), deps);
 }
 
 /** The timer's sweep: anything the change-feed relay missed (it advances its lease even on failure). */

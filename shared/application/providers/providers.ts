@@ -42,6 +42,9 @@ export interface ProviderDeps {
   readonly ids: IdGenerator;
 }
 
+/** What a provider's decision and its conditional write read (the workflows and timers): no file store. */
+export type ProviderUpdateDeps = Pick<ProviderDeps, 'providers' | 'clock' | 'ids'>;
+
 /** The system's own calls (workflows, timers) carry the event's correlation id. */
 export interface SystemCall {
   readonly correlationId: string;
@@ -81,7 +84,7 @@ async function load(deps: Pick<ProviderDeps, 'providers'>, call: CallContext, pr
 }
 
 async function save(
-  deps: ProviderDeps,
+  deps: ProviderUpdateDeps,
   call: CallContext | SystemCall,
   current: Versioned<Provider>,
   decision: ProviderDecision,
@@ -97,7 +100,7 @@ async function save(
  * read again and decide again — the decision functions are pure, so retrying them is safe.
  */
 async function updateWithRetry(
-  deps: ProviderDeps,
+  deps: ProviderUpdateDeps,
   call: SystemCall,
   providerId: string,
   decideOn: (p: Provider) => ProviderDecision | undefined,
@@ -402,12 +405,12 @@ export async function performProviderAction(
 // ---- workflows ----------------------------------------------------------------------------------
 
 /** The compliance watch for one provider (a scheduled message or the daily sweep woke it). */
-export async function checkProviderCompliance(deps: ProviderDeps, call: SystemCall, providerId: string): Promise<void> {
+export async function checkProviderCompliance(deps: ProviderUpdateDeps, call: SystemCall, providerId: string): Promise<void> {
   await updateWithRetry(deps, call, providerId, (p) => checkCompliance(p, deps.clock.now().toISOString(), today(deps)));
 }
 
 /** The daily safety net: every provider with a document expiring within the reminder horizon. */
-export async function sweepCompliance(deps: ProviderDeps, call: SystemCall): Promise<number> {
+export async function sweepCompliance(deps: ProviderUpdateDeps, call: SystemCall): Promise<number> {
   const ids = await deps.providers.findWithDocumentsExpiringBy(addDays(today(deps), 30));
   for (const id of ids) await checkProviderCompliance(deps, call, id);
   return ids.length;
@@ -415,7 +418,7 @@ export async function sweepCompliance(deps: ProviderDeps, call: SystemCall): Pro
 
 /** A scorecard update from an order event, applied at most once per event id. */
 export async function recordOrderOutcome(
-  deps: ProviderDeps,
+  deps: ProviderUpdateDeps,
   call: SystemCall,
   providerId: string,
   eventId: string,

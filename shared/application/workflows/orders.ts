@@ -1,0 +1,60 @@
+import { closeQuoteRound, type LifecycleDeps } from '../orders/lifecycle';
+import { enrichOrderAsset, recordOrderMaintenance, type OrdersWorkflowDeps } from '../orders/orders-workflow';
+import { pushTicketStatus, sendContract, storeSignedContract, syncAsanaTask, type PartnerSyncDeps } from '../orders/partner-sync';
+import { checkOrderSla, type SlaWatchDeps } from '../orders/sla-watch';
+import { callOf, defineWorkflow, type Lazy } from './workflow';
+
+export interface OrdersWorkflowPorts {
+  readonly assets: Lazy<OrdersWorkflowDeps>;
+  readonly lifecycle: Lazy<LifecycleDeps>;
+  readonly sla: Lazy<SlaWatchDeps>;
+  readonly partners: Lazy<PartnerSyncDeps>;
+}
+
+/**
+ * Runs independent partner steps of one event each to its end, then fails with the first error:
+ * an Asana outage does not hold back the Qsystems update; the bus retries the event and the steps
+ * that already succeeded find their work done (each is idempotent).
+ */
+async function allSteps(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const results = await Promise.allSettled(steps.map((step) => step()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The orders workflow: the asset of a submitted order (assets system), the quote round closed at
+ * its deadline, the SLA watch's scheduled checks, the contract envelope (DocuSign) and the signed
+ * PDF, the client's Asana task and Qsystems ticket, and the maintenance record of a closed order.
+ */
+export const ORDERS_WORKFLOW = defineWorkflow<OrdersWorkflowPorts>('orders-workflow', {
+  'order.submitted': async (p, e) => {
+    const [assets, partners] = await Promise.all([p.assets(), p.partners()]);
+    // The creation is the order's first transition (version 1) for Qsystems and the Asana task.
+    await allSteps([
+      () => enrichOrderAsset(assets, e.data.clientId, e.data.orderId),
+      () => syncAsanaTask(partners, e.data.clientId, e.data.orderId, { create: true, version: 1 }),
+      () => pushTicketStatus(partners, e.data.clientId, e.data.orderId, 1),
+    ]);
+  },
+  'order.quote-deadline-reached': async (p, e) => {
+    await closeQuoteRound(await p.lifecycle(), callOf(e), e.data.clientId, e.data.orderId, e.data.quoteDeadline);
+  },
+  'order.sla-check-due': async (p, e) => {
+    await checkOrderSla(await p.sla(), callOf(e), e.data.clientId, e.data.orderId, e.data.checkAt);
+  },
+  'order.status-changed': async (p, e) => {
+    const [assets, partners] = await Promise.all([p.assets(), p.partners()]);
+    const { clientId, orderId, version } = e.data;
+    // Each run delivers every transition the partner lacks, in order (the event's own included).
+    await allSteps([
+      () => syncAsanaTask(partners, clientId, orderId, { create: false, version }),
+      () => pushTicketStatus(partners, clientId, orderId, version),
+      () => (e.data.action === 'contract-signed' ? storeSignedContract(partners, clientId, orderId) : Promise.resolve()),
+      () => (e.data.to === 'CLOSED' ? recordOrderMaintenance(assets, clientId, orderId) : Promise.resolve()),
+    ]);
+  },
+  'order.contract-requested': async (p, e) => {
+    await sendContract(await p.partners(), e.data.clientId, e.data.orderId);
+  },
+});
