@@ -43,4 +43,25 @@ describe('layer boundaries', () => {
       await violations('shared/platform/http/probe.ts', "import { DEMO } from '../../../local/seed';\nexport const x = DEMO;\n"),
     ).toHaveLength(1);
   });
+
+  it('functions/ builds no domain objects or events', async () => {
+    const eslint = new ESLint();
+    const messages = async (code: string) =>
+      ((await eslint.lintText(code, { filePath: 'functions/http/probe.ts' }))[0]?.messages ?? []).map((m) => m.ruleId);
+    expect(await messages("import { newOrder } from '../../shared/domain/orders/order';\nexport const x = newOrder;\n")).toEqual([
+      '@typescript-eslint/no-restricted-imports',
+    ]);
+    expect(await messages("import { toEvents } from '../../shared/application/context';\nexport const x = toEvents;\n")).toEqual([
+      '@typescript-eslint/no-restricted-imports',
+    ]);
+    expect(await messages("export const e = { id: '1', type: 'order.submitted', dataVersion: 1 };\n")).toEqual([
+      'no-restricted-syntax',
+      'no-restricted-syntax',
+    ]);
+    expect(
+      await messages(
+        "import { ORDER_STATUSES, type Order } from '../../shared/domain/orders/order';\nexport const x: Order[] = [];\nexport const y = { type: 'validation-error', s: ORDER_STATUSES };\n",
+      ),
+    ).toEqual([]);
+  });
 });
