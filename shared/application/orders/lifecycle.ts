@@ -1,8 +1,10 @@
 import { isStaff } from '../../domain/access/principal';
+import { approvalLimitApplies } from '../../domain/orders/approval';
 import {
   decide,
   OrderRuleError,
-  roleRefusal,
+  precheck,
+  type ActionBodies,
   type ActionInputs,
   type Actor,
   type ApiAction,
@@ -56,28 +58,6 @@ export interface LifecycleDeps {
 
 export type SystemCall = Pick<CallContext, 'correlationId' | 'traceparent'>;
 
-/** The body each API action takes (after the HTTP schema): the application fills in the rest. */
-export interface ActionBodies {
-  triage: ActionInputs['triage'];
-  reject: ActionInputs['reject'];
-  'request-quotes': { quoteDeadline: string; visitDate?: string };
-  'select-quote': { quoteId: string };
-  approve: Record<string, never>;
-  'reject-quote': ActionInputs['reject-quote'];
-  assign: ActionInputs['assign'];
-  schedule: ActionInputs['schedule'];
-  'check-in': Record<string, never>;
-  hold: ActionInputs['hold'];
-  resume: ActionInputs['resume'];
-  complete: ActionInputs['complete'];
-  verify: Record<string, never>;
-  'request-rework': ActionInputs['request-rework'];
-  rate: ActionInputs['rate'];
-  invoice: ActionInputs['invoice'];
-  close: Record<string, never>;
-  cancel: ActionInputs['cancel'];
-}
-
 /** The domain's refusals in the application's terms. */
 function translate(err: unknown): never {
   if (!(err instanceof OrderRuleError)) throw err;
@@ -120,60 +100,59 @@ async function write(
   );
 }
 
-/** What the domain needs for an action, beyond the caller's body. */
-async function inputFor(
+/** What the application reads for one action, beyond the caller's body; the rules on it are the domain's. */
+type Gather<A extends ApiAction> = (
   deps: LifecycleDeps,
   call: CallContext,
   order: Order,
-  action: ApiAction,
-  body: Record<string, unknown>,
-): Promise<unknown> {
-  switch (action) {
-    case 'request-quotes': {
-      const b = body as ActionBodies['request-quotes'];
-      const site = await deps.clients.getSite(order.clientId, order.siteId);
-      if (!site) throw new ConflictError('the order’s site no longer exists');
-      const visitDate = b.visitDate ?? colombiaDate(new Date(b.quoteDeadline));
-      const eligible = await findEligibleProviders(deps, { category: order.category, city: site.value.city, visitDate });
-      return { ...b, visitDate, city: site.value.city, providerIds: eligible.map((p) => p.id) };
-    }
-    case 'select-quote': {
-      const quote = await deps.orders.getQuote(order.clientId, String(body.quoteId));
-      if (!quote || quote.orderId !== order.id)
-        throw new InvalidInputError('no such quote on this order', [{ field: 'quoteId', message: 'unknown quote' }]);
-      return { quoteId: quote.id, quote };
-    }
-    case 'approve': {
-      if (call.principal.role !== 'client') return {};
-      // Only a profile that agrees with the token (same user, role and client) carries a limit.
-      const { stored } = await callerProfile(deps.users, call.principal);
-      return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
-    }
-    case 'assign': {
-      const b = body as ActionBodies['assign'];
-      const provider = await deps.providers.get(b.providerId);
-      if (!provider || provider.value.status !== 'APPROVED')
-        throw new InvalidInputError('the provider is not approved', [
-          { field: 'providerId', message: 'must be an APPROVED provider' },
-        ]);
-      return b;
-    }
-    case 'complete': {
-      const b = body as ActionBodies['complete'];
-      // The state rule first (a 409 says more than an evidence error when the order is not in progress).
-      if (order.status === 'IN_PROGRESS') await requireEvidence(deps, order.clientId, order.id, b.attachmentIds);
-      return b;
-    }
-    case 'invoice': {
-      const b = body as ActionBodies['invoice'];
-      if (order.status === 'VERIFIED' && b.attachmentId)
-        await requireStoredAttachment(deps, order.clientId, order.id, b.attachmentId);
-      return { ...b, invoiceNumber: normalizeInvoiceNumber(b.invoiceNumber) };
-    }
-    default:
-      return body;
-  }
-}
+  body: ActionBodies[A],
+) => Promise<ActionInputs[A]>;
+
+const asSent = async <B>(_deps: LifecycleDeps, _call: CallContext, _order: Order, body: B): Promise<B> => body;
+
+const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
+  triage: asSent,
+  reject: asSent,
+  'request-quotes': async (deps, _call, order, body) => {
+    const site = await deps.clients.getSite(order.clientId, order.siteId);
+    if (!site) throw new ConflictError('the order’s site no longer exists');
+    const visitDate = body.visitDate ?? colombiaDate(new Date(body.quoteDeadline));
+    const eligible = await findEligibleProviders(deps, { category: order.category, city: site.value.city, visitDate });
+    return { ...body, visitDate, city: site.value.city, providerIds: eligible.map((p) => p.id) };
+  },
+  'select-quote': async (deps, _call, order, body) => {
+    const quote = await deps.orders.getQuote(order.clientId, body.quoteId);
+    return { quoteId: body.quoteId, ...(quote ? { quote } : {}) };
+  },
+  approve: async (deps, call) => {
+    if (!approvalLimitApplies(call.principal)) return {};
+    // Only a profile that agrees with the token (same user, role and client) carries a limit.
+    const { stored } = await callerProfile(deps.users, call.principal);
+    return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
+  },
+  'reject-quote': asSent,
+  assign: async (deps, _call, _order, body) => {
+    const provider = await deps.providers.get(body.providerId);
+    return { ...body, ...(provider ? { providerStatus: provider.value.status } : {}) };
+  },
+  schedule: asSent,
+  'check-in': asSent,
+  hold: asSent,
+  resume: asSent,
+  complete: async (deps, _call, order, body) => {
+    await requireEvidence(deps, order.clientId, order.id, body.attachmentIds);
+    return body;
+  },
+  verify: asSent,
+  'request-rework': asSent,
+  rate: asSent,
+  invoice: async (deps, _call, order, body) => {
+    if (body.attachmentId) await requireStoredAttachment(deps, order.clientId, order.id, body.attachmentId);
+    return { ...body, invoiceNumber: normalizeInvoiceNumber(body.invoiceNumber) };
+  },
+  close: asSent,
+  cancel: asSent,
+};
 
 /** The client's SLA terms (one point read), for the actions whose clocks depend on them. */
 export async function slaContextFor(deps: Pick<LifecycleDeps, 'clients'>, clientId: string): Promise<SlaContext> {
@@ -182,44 +161,36 @@ export async function slaContextFor(deps: Pick<LifecycleDeps, 'clients'>, client
 }
 
 /** `POST /orders/{id}/actions/{action}`. */
-export async function performOrderAction(
+export async function performOrderAction<A extends ApiAction>(
   deps: LifecycleDeps,
   call: CallContext,
   orderId: string,
-  action: ApiAction,
-  body: Record<string, unknown>,
+  action: A,
+  body: ActionBodies[A],
   ifMatch?: string,
 ): Promise<Versioned<Order>> {
   return decidedAgainOnLostRace(() => performOnce(deps, call, orderId, action, body, ifMatch), { ifMatch });
 }
 
-async function performOnce(
+async function performOnce<A extends ApiAction>(
   deps: LifecycleDeps,
   call: CallContext,
   orderId: string,
-  action: ApiAction,
-  body: Record<string, unknown>,
+  action: A,
+  body: ActionBodies[A],
   ifMatch: string | undefined,
 ): Promise<Versioned<Order>> {
   const current = await getOrder(deps, call, orderId);
-  // Scope (404) first, then whether the role may ever take the action (403), before the state (409)
-  // and before gathering the action's input (whose lookups could answer 422 for a caller never allowed).
-  const forbidden = roleRefusal(action, call.principal as Actor);
-  if (forbidden) translate(forbidden);
+  const by: Actor = call.principal;
+  // Scope (404) first, then the table's pre-check (role 403, state 409, guard), before gathering the
+  // action's input (whose lookups could answer 422 for a caller who may not act).
+  const refused = precheck(current.value, action, by, body, deps.clock.now().toISOString());
+  if (refused) translate(refused);
   const [input, sla] = await Promise.all([
-    inputFor(deps, call, current.value, action, body),
+    GATHER[action](deps, call, current.value, body),
     SLA_CONTEXT_ACTIONS.includes(action) ? slaContextFor(deps, current.value.clientId) : undefined,
   ]);
-  const decision = decideOrThrow(() =>
-    decide(
-      current.value,
-      action,
-      call.principal as Actor,
-      input as ActionInputs[typeof action],
-      deps.clock.now().toISOString(),
-      sla,
-    ),
-  );
+  const decision = decideOrThrow(() => decide(current.value, action, by, input, deps.clock.now().toISOString(), sla));
   if (action !== 'invoice' || !decision.order.invoice) return write(deps, call, current, decision, ifMatch);
   // The invoice number is claimed before the order is written and released if the write fails, so
   // a number is held only by an order that really carries it (a crash in between is handled by the
@@ -292,7 +263,7 @@ async function submitQuoteOnce(deps: LifecycleDeps, call: CallContext, orderId: 
     submittedAt: now,
     submittedBy: p.userId,
   };
-  const decision = decideOrThrow(() => decide(current.value, 'submit-quote', p as Actor, { quote }, now));
+  const decision = decideOrThrow(() => decide(current.value, 'submit-quote', p, { quote }, now));
   await write(deps, call, current, decision, undefined, [quote]);
   return quote;
 }

@@ -1,13 +1,20 @@
-import type { Principal, Role } from '../access/principal';
 import type { EventDraft } from '../shared/events';
-import { covers, type Money } from '../shared/money';
-import type { Order, OrderHistoryEntry, OrderStatus, Priority, ServiceCategory } from './order';
-import { moveClocks, punctuality, settleSla, type OrderSla, type SlaContext } from './sla-lifecycle';
+import type { Money } from '../shared/money';
+import { approvalRefusal, invoiceAmountRefusal } from './approval';
+import type { Order, OrderHistoryEntry } from './order';
+import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
+import { moveClocks, punctuality, settleSla, type SlaContext } from './sla-lifecycle';
+import type { ProviderStatus } from '../providers/vocabulary';
+import type { OrderStatus, Priority, ServiceCategory } from './vocabulary';
+
+export { OrderRuleError, type Actor, type ActorRole } from './refusals';
 
 /**
  * The order lifecycle (DESIGN 2.1) as one pure table: from which states an action is legal, for
- * which roles, where it leads, and the guard and effect that go with it. The application loads the
- * order, asks `decide`, and writes the result (order + history + events) in one batch.
+ * which roles (and which of them: the assigned provider, a client only early on), where it leads,
+ * and the guard and effect that go with it. The application loads the order, asks `precheck`
+ * before it gathers what the action needs, asks `decide`, and writes the result (order + history +
+ * events) in one batch.
  */
 export const ORDER_ACTIONS = [
   'triage',
@@ -43,33 +50,49 @@ export const API_ACTIONS = ORDER_ACTIONS.filter((a) => !(NOT_API as readonly str
 >[];
 export type ApiAction = (typeof API_ACTIONS)[number];
 
-export type Actor = Pick<Principal, 'userId' | 'role' | 'clientId' | 'providerId'> | { userId: 'system'; role: 'system' };
-export type ActorRole = Role | 'system';
+/** An action that takes no body (the API accepts none, or `{}`). */
+type NoBody = Record<never, never>;
+type Reason = { reason: string };
 
-/** What the caller sends with each action (validated by the API's schemas first). */
-export interface ActionInputs {
+/**
+ * What each action is sent: the body of an API action (the API's schemas in functions/http/schemas.ts
+ * are checked against these at compile time), the input a system action is given. One declaration
+ * per action; what `precheck` reads.
+ */
+export interface ActionBodies {
   triage: { category?: ServiceCategory; priority?: Priority };
-  reject: { reason: string };
-  'request-quotes': { quoteDeadline: string; providerIds: readonly string[]; city: string; visitDate?: string };
-  'submit-quote': { quote: Quote };
-  'close-quote-round': { quoteCount: number };
-  'select-quote': { quoteId: string; quote: Quote };
-  approve: { approvalLimit?: Money };
-  'reject-quote': { reason: string };
+  reject: Reason;
+  'request-quotes': { quoteDeadline: string; visitDate?: string };
+  'select-quote': { quoteId: string };
+  approve: NoBody;
+  'reject-quote': Reason;
   assign: { providerId: string; amount: Money };
-  'contract-signed': { envelopeId?: string };
-  'contract-declined': { reason: string };
   schedule: { visitAt: string };
-  'check-in': Record<string, never>;
-  hold: { reason: string };
-  resume: { reason: string };
+  'check-in': NoBody;
+  hold: Reason;
+  resume: Reason;
   complete: { report: string; attachmentIds: readonly string[] };
-  verify: Record<string, never>;
-  'request-rework': { reason: string };
+  verify: NoBody;
+  'request-rework': Reason;
   rate: { score: number; comment?: string };
   invoice: { invoiceNumber: string; amount: Money; attachmentId?: string };
-  close: Record<string, never>;
-  cancel: { reason: string };
+  close: NoBody;
+  cancel: Reason;
+  'submit-quote': { quote: Quote };
+  'close-quote-round': { quoteCount: number };
+  'contract-signed': { envelopeId?: string };
+  'contract-declined': Reason;
+}
+
+/** What `decide` takes: each action's body, with what the application gathered for it (facts only it can read). */
+export interface ActionInputs extends ActionBodies {
+  'request-quotes': ActionBodies['request-quotes'] & { city: string; providerIds: readonly string[] };
+  /** The quote named by `quoteId`, when the client has one of that id. */
+  'select-quote': ActionBodies['select-quote'] & { quote?: Quote };
+  /** The approver's limit, when it has one (approval.ts). */
+  approve: { approvalLimit?: Money };
+  /** The named provider's status; absent when there is no such provider. */
+  assign: ActionBodies['assign'] & { providerStatus?: ProviderStatus };
 }
 
 export interface Quote {
@@ -86,58 +109,9 @@ export interface Quote {
   readonly submittedBy: string;
 }
 
-/** The lifecycle's own fields on an order (all optional: they fill in as the order moves). */
-export interface OrderLifecycle extends OrderSla {
-  readonly invitedProviderIds?: readonly string[];
-  readonly quoteDeadline?: string;
-  /** Set when the round closed at its deadline: no more quotes; the client may see them. */
-  readonly quoteRoundClosedAt?: string;
-  readonly visitDate?: string;
-  readonly selectedQuoteId?: string;
-  /** The approved not-to-exceed amount. */
-  readonly approvedAmount?: Money;
-  readonly providerId?: string;
-  readonly contract?: {
-    readonly requestedAt: string;
-    readonly requestedBy?: string;
-    /** Set by the orders workflow once DocuSign has the envelope. */
-    readonly envelopeId?: string;
-    readonly sentAt?: string;
-    readonly signedAt?: string;
-    /** The signed contract stored in `order-files` (an attachment of kind `contract`). */
-    readonly documentAttachmentId?: string;
-  };
-  /** The order's task in the client's Asana project (Integrations). */
-  readonly asanaTaskGid?: string;
-  readonly visitAt?: string;
-  readonly hold?: { readonly reason: string; readonly since: string };
-  readonly completion?: { readonly report: string; readonly attachmentIds: readonly string[]; readonly at: string };
-  readonly rating?: { readonly score: number; readonly comment?: string; readonly at: string };
-  readonly invoice?: {
-    readonly invoiceNumber: string;
-    readonly amount: Money;
-    readonly attachmentId?: string;
-    readonly at: string;
-  };
-  readonly reworkCount?: number;
-  readonly closedReason?: string;
-}
-
 export type LifecycleOrder = Order;
 
-export class OrderRuleError extends Error {
-  constructor(
-    readonly kind: 'illegal' | 'guard' | 'forbidden' | 'approval-limit',
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    readonly fieldErrors: readonly { field: string; message: string }[] = [],
-  ) {
-    super(message);
-    this.name = 'OrderRuleError';
-  }
-}
-
-type Ctx<A extends OrderAction> = { order: LifecycleOrder; by: Actor; now: string; input: ActionInputs[A] };
+type Ctx<A extends OrderAction, I = ActionInputs[A]> = { order: LifecycleOrder; by: Actor; now: string; input: I };
 type Effect<A extends OrderAction> = (c: Ctx<A>) => {
   patch: Partial<LifecycleOrder>;
   events?: EventDraft[];
@@ -148,10 +122,18 @@ interface Rule<A extends OrderAction> {
   readonly from: readonly OrderStatus[];
   readonly to: OrderStatus | 'same';
   readonly roles: readonly ActorRole[];
-  /** Returns why the action is refused now, or nothing. */
-  readonly guard?: (c: Ctx<A>) => OrderRuleError | undefined;
+  /** Which providers of the role may act: the order's assigned provider, or one invited to quote. */
+  readonly provider?: 'assigned' | 'invited';
+  /** A client may act only from these states (an operator can from any state of `from`). */
+  readonly clientFrom?: readonly OrderStatus[];
+  /** Why the action is refused now, from the order and the body alone (asked before gathering). */
+  readonly guard?: (c: Ctx<A, ActionBodies[A]>) => OrderRuleError | undefined;
+  /** Why it is refused, from what the application gathered (asked by `decide`). */
+  readonly check?: (c: Ctx<A>) => OrderRuleError | undefined;
   readonly effect?: Effect<A>;
-  readonly reason?: (i: ActionInputs[A]) => string | undefined;
+  /** Events built from the order after its clocks moved (punctuality is known only then). */
+  readonly settledEvents?: (c: Ctx<A>, next: LifecycleOrder) => EventDraft[];
+  readonly reason?: (i: ActionBodies[A]) => string | undefined;
 }
 
 const BEFORE_WORK_COMPLETED: OrderStatus[] = [
@@ -166,12 +148,6 @@ const BEFORE_WORK_COMPLETED: OrderStatus[] = [
 ];
 const STAFF: ActorRole[] = ['admin', 'operator'];
 
-const guard = (message: string, details: Record<string, unknown> = {}, fields: { field: string; message: string }[] = []) =>
-  new OrderRuleError('guard', message, details, fields);
-const isAssigned = (c: { order: LifecycleOrder; by: Actor }) =>
-  c.by.role !== 'provider' || c.order.providerId === c.by.providerId;
-const assignedOnly = (c: { order: LifecycleOrder; by: Actor }) =>
-  isAssigned(c) ? undefined : new OrderRuleError('forbidden', 'only the assigned provider may do this');
 const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
 
 /** The table. `to: 'same'` keeps the state (quote submissions, scheduling, rating). */
@@ -199,9 +175,9 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     guard: ({ input, now }) =>
       !later(input.quoteDeadline, now)
         ? guard('the quote deadline must be in the future', {}, [{ field: 'quoteDeadline', message: 'must be in the future' }])
-        : input.providerIds.length === 0
-          ? guard('no eligible provider for this order', { eligibleProviders: 0 })
-          : undefined,
+        : undefined,
+    check: ({ input }) =>
+      input.providerIds.length === 0 ? guard('no eligible provider for this order', { eligibleProviders: 0 }) : undefined,
     effect: ({ order, input }) => ({
       patch: {
         invitedProviderIds: input.providerIds,
@@ -263,12 +239,11 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['QUOTING'],
     to: 'same',
     roles: ['provider'],
-    guard: ({ order, by, now }) =>
-      by.role === 'provider' && !(order.invitedProviderIds ?? []).includes(by.providerId ?? '')
-        ? new OrderRuleError('forbidden', 'only invited providers quote')
-        : (order.quoteDeadline && !later(order.quoteDeadline, now)) || order.quoteRoundClosedAt
-          ? guard('the quote deadline has passed', { quoteDeadline: order.quoteDeadline ?? null })
-          : undefined,
+    provider: 'invited',
+    guard: ({ order, now }) =>
+      (order.quoteDeadline && !later(order.quoteDeadline, now)) || order.quoteRoundClosedAt
+        ? guard('the quote deadline has passed', { quoteDeadline: order.quoteDeadline ?? null })
+        : undefined,
     effect: ({ order, input }) => ({
       patch: {},
       details: { quoteId: input.quote.id, amount: input.quote.amount },
@@ -286,34 +261,31 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['QUOTING'],
     to: 'AWAITING_APPROVAL',
     roles: STAFF,
-    guard: ({ order, input }) =>
-      input.quote.orderId !== order.id
-        ? guard('no such quote on this order', {}, [{ field: 'quoteId', message: 'unknown' }])
+    check: ({ order, input }) =>
+      !input.quote || input.quote.orderId !== order.id
+        ? guard('no such quote on this order', {}, [{ field: 'quoteId', message: 'unknown quote' }])
         : undefined,
-    effect: ({ order, input }) => ({
-      patch: { selectedQuoteId: input.quote.id, providerId: input.quote.providerId, approvedAmount: input.quote.amount },
-      details: { quoteId: input.quote.id, providerId: input.quote.providerId, amount: input.quote.amount },
-      events: [
-        {
-          type: 'order.quote-selected',
-          subject: order.id,
-          dataVersion: 1,
-          data: { orderId: order.id, clientId: order.clientId, providerId: input.quote.providerId },
-        },
-      ],
-    }),
+    effect: ({ order, input }) => {
+      const quote = input.quote as Quote; // `check` refused a missing one
+      return {
+        patch: { selectedQuoteId: quote.id, providerId: quote.providerId, approvedAmount: quote.amount },
+        details: { quoteId: quote.id, providerId: quote.providerId, amount: quote.amount },
+        events: [
+          {
+            type: 'order.quote-selected',
+            subject: order.id,
+            dataVersion: 1,
+            data: { orderId: order.id, clientId: order.clientId, providerId: quote.providerId },
+          },
+        ],
+      };
+    },
   },
   approve: {
     from: ['AWAITING_APPROVAL'],
     to: 'CONTRACTING',
     roles: ['client', ...STAFF],
-    guard: ({ order, by, input }) =>
-      by.role === 'client' && !(input.approvalLimit && order.approvedAmount && covers(input.approvalLimit, order.approvedAmount))
-        ? new OrderRuleError('approval-limit', 'the amount exceeds your approval limit; an operator can approve it', {
-            amount: order.approvedAmount,
-            approvalLimit: input.approvalLimit ?? null,
-          })
-        : undefined,
+    check: ({ order, by, input }) => approvalRefusal(order.approvedAmount, by, input.approvalLimit),
     effect: (c) => contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount }),
   },
   'reject-quote': {
@@ -330,6 +302,10 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['TRIAGED'],
     to: 'CONTRACTING',
     roles: STAFF,
+    check: ({ input }) =>
+      input.providerStatus !== 'APPROVED'
+        ? guard('the provider is not approved', {}, [{ field: 'providerId', message: 'must be an APPROVED provider' }])
+        : undefined,
     effect: (c) =>
       contractRequested(
         { ...c.order, providerId: c.input.providerId },
@@ -366,24 +342,25 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['SCHEDULED'],
     to: 'same',
     roles: ['provider'],
-    guard: (c) =>
-      assignedOnly(c) ??
-      (!later(c.input.visitAt, c.now)
+    provider: 'assigned',
+    guard: ({ input, now }) =>
+      !later(input.visitAt, now)
         ? guard('the visit must be in the future', {}, [{ field: 'visitAt', message: 'must be in the future' }])
-        : undefined),
+        : undefined,
     effect: ({ input }) => ({ patch: { visitAt: input.visitAt }, details: { visitAt: input.visitAt } }),
   },
   'check-in': {
     from: ['SCHEDULED'],
     to: 'IN_PROGRESS',
     roles: ['provider'],
-    guard: (c) => assignedOnly(c) ?? (!c.order.visitAt ? guard('schedule the visit first', { visitAt: null }) : undefined),
+    provider: 'assigned',
+    guard: ({ order }) => (!order.visitAt ? guard('schedule the visit first', { visitAt: null }) : undefined),
   },
   hold: {
     from: ['IN_PROGRESS'],
     to: 'ON_HOLD',
     roles: ['provider', ...STAFF],
-    guard: assignedOnly,
+    provider: 'assigned',
     reason: (i) => i.reason,
     effect: ({ input, now }) => ({ patch: { hold: { reason: input.reason, since: now } } }),
   },
@@ -391,7 +368,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['ON_HOLD'],
     to: 'IN_PROGRESS',
     roles: ['provider', ...STAFF],
-    guard: assignedOnly,
+    provider: 'assigned',
     reason: (i) => i.reason,
     effect: () => ({ patch: { hold: undefined } }),
   },
@@ -399,23 +376,28 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['IN_PROGRESS'],
     to: 'WORK_COMPLETED',
     roles: ['provider'],
-    guard: (c) =>
-      assignedOnly(c) ??
-      (c.input.attachmentIds.length === 0
+    provider: 'assigned',
+    guard: ({ input }) =>
+      input.attachmentIds.length === 0
         ? guard('evidence is required', {}, [{ field: 'attachmentIds', message: 'at least one photo' }])
-        : undefined),
-    effect: ({ order, input, now }) => ({
+        : undefined,
+    effect: ({ input, now }) => ({
       patch: { completion: { report: input.report, attachmentIds: input.attachmentIds, at: now } },
-      events: [
-        {
-          type: 'order.work-completed',
-          subject: order.id,
-          dataVersion: 1,
-          // `decide` fills in onSiteOnTime and resolvedOnTime from the stopped clocks.
-          data: { orderId: order.id, clientId: order.clientId, providerId: order.providerId ?? '' },
-        },
-      ],
     }),
+    settledEvents: ({ order, now }, next) => [
+      {
+        type: 'order.work-completed',
+        subject: order.id,
+        dataVersion: 1,
+        data: {
+          orderId: order.id,
+          clientId: order.clientId,
+          providerId: order.providerId ?? '',
+          // Whether on-site and resolve were met, from the clocks the completion stopped.
+          ...punctuality(next.sla, now),
+        },
+      },
+    ],
   },
   verify: { from: ['WORK_COMPLETED'], to: 'VERIFIED', roles: ['client', ...STAFF] },
   'request-rework': {
@@ -457,13 +439,8 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: ['VERIFIED'],
     to: 'INVOICED',
     roles: ['provider'],
-    guard: (c) =>
-      assignedOnly(c) ??
-      (!c.order.approvedAmount || !covers(c.order.approvedAmount, c.input.amount)
-        ? guard('the invoice exceeds the approved amount', { approvedAmount: c.order.approvedAmount ?? null }, [
-            { field: 'amount', message: 'at most the approved amount (NTE)' },
-          ])
-        : undefined),
+    provider: 'assigned',
+    guard: ({ order, input }) => invoiceAmountRefusal(order.approvedAmount, input.amount),
     effect: ({ input, now }) => ({
       patch: {
         invoice: {
@@ -481,13 +458,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     from: BEFORE_WORK_COMPLETED,
     to: 'CANCELLED',
     roles: ['client', ...STAFF],
-    guard: ({ order, by }) =>
-      by.role === 'client' && !['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'].includes(order.status)
-        ? new OrderRuleError('illegal', `a client cannot cancel an order that is ${order.status}; an operator can`, {
-            currentState: order.status,
-            allowedActions: allowedOrderActions(order, by),
-          })
-        : undefined,
+    clientFrom: ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'],
     reason: (i) => i.reason,
     effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
   },
@@ -516,27 +487,60 @@ function contractRequested(
   };
 }
 
-/**
- * Whether the role may ever take the action, in any state: the table's `roles`, asked before
- * anything about the order's state (403 before 409) — by `decide`, and by the application before it
- * gathers an action's input.
- */
-export function roleRefusal(action: OrderAction, by: Pick<Actor, 'role'>): OrderRuleError | undefined {
-  const roles = ORDER_RULES[action].roles as readonly ActorRole[];
-  return roles.includes(by.role) ? undefined : new OrderRuleError('forbidden', `role ${by.role} may not ${action} orders`);
+/** Which of the table's who-and-when rules refuses the actor this action now, in the order they are asked. */
+function standing(
+  order: LifecycleOrder,
+  action: OrderAction,
+  by: Actor,
+): 'role' | 'state' | 'client-from' | 'provider' | undefined {
+  const rule: Pick<Rule<OrderAction>, 'from' | 'roles' | 'provider' | 'clientFrom'> = ORDER_RULES[action];
+  if (!rule.roles.includes(by.role)) return 'role';
+  if (!rule.from.includes(order.status)) return 'state';
+  if (by.role === 'client' && rule.clientFrom && !rule.clientFrom.includes(order.status)) return 'client-from';
+  if (by.role === 'provider' && rule.provider === 'assigned' && order.providerId !== by.providerId) return 'provider';
+  if (by.role === 'provider' && rule.provider === 'invited' && !(order.invitedProviderIds ?? []).includes(by.providerId ?? ''))
+    return 'provider';
+  return undefined;
 }
 
-/** The API actions this caller could take on this order now (what a 409 lists). */
+/** The API actions this caller could take on this order now (what a 409 lists): the table's who-and-when rules. */
 export function allowedOrderActions(order: LifecycleOrder, by: Actor): ApiAction[] {
-  return API_ACTIONS.filter((a) => {
-    const r = ORDER_RULES[a] as Rule<OrderAction>;
-    if (roleRefusal(a, by) || !r.from.includes(order.status)) return false;
-    if (a === 'cancel' && by.role === 'client')
-      return ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'].includes(order.status);
-    if (by.role === 'provider' && ['schedule', 'check-in', 'hold', 'resume', 'complete', 'invoice'].includes(a))
-      return isAssigned({ order, by });
-    return true;
-  });
+  return API_ACTIONS.filter((a) => standing(order, a, by) === undefined);
+}
+
+/**
+ * Whether the table lets this caller take the action now, from what it sent: the role (403, whatever
+ * the state), the state (409), who of the role (the assigned or invited provider; a client only early
+ * on), the guard and the reason. The application asks it before it gathers the action's inputs (so
+ * no lookup answers for a caller who may not act); `decide` asks it first too.
+ */
+export function precheck<A extends OrderAction>(
+  order: LifecycleOrder,
+  action: A,
+  by: Actor,
+  body: ActionBodies[A],
+  now: string,
+): OrderRuleError | undefined {
+  const rule = ORDER_RULES[action] as Rule<A>;
+  const conflict = (message: string) =>
+    new OrderRuleError('illegal', message, { currentState: order.status, allowedActions: allowedOrderActions(order, by) });
+  switch (standing(order, action, by)) {
+    case 'role':
+      return new OrderRuleError('forbidden', `role ${by.role} may not ${action} orders`);
+    case 'state':
+      return conflict(`cannot ${action} an order that is ${order.status}`);
+    case 'client-from':
+      return conflict(`a client cannot ${action} an order that is ${order.status}; an operator can`);
+    case 'provider':
+      return rule.provider === 'invited'
+        ? new OrderRuleError('forbidden', 'only invited providers quote')
+        : new OrderRuleError('forbidden', 'only the assigned provider may do this');
+  }
+  const refused = rule.guard?.({ order, by, now, input: body });
+  if (refused) return refused;
+  if (rule.reason && !rule.reason(body))
+    return new OrderRuleError('guard', `${action} needs a reason`, {}, [{ field: 'reason', message: 'required' }]);
+  return undefined;
 }
 
 export interface LifecycleDecision {
@@ -562,37 +566,22 @@ export function decide<A extends OrderAction>(
   slaContext?: SlaContext,
 ): LifecycleDecision {
   const rule = ORDER_RULES[action] as Rule<A>;
-  // The role first: an action the caller's role may never take is refused whatever the state.
-  const forbidden = roleRefusal(action, by);
-  if (forbidden) throw forbidden;
-  if (!rule.from.includes(order.status)) {
-    throw new OrderRuleError('illegal', `cannot ${action} an order that is ${order.status}`, {
-      currentState: order.status,
-      allowedActions: allowedOrderActions(order, by),
-    });
-  }
-  const ctx: Ctx<A> = { order, by, now, input };
-  const refused = rule.guard?.(ctx);
+  const refused = precheck(order, action, by, input, now) ?? rule.check?.({ order, by, now, input });
   if (refused) throw refused;
+  const ctx: Ctx<A> = { order, by, now, input };
   const reason = rule.reason?.(input);
-  if (rule.reason && !reason)
-    throw new OrderRuleError('guard', `${action} needs a reason`, {}, [{ field: 'reason', message: 'required' }]);
   const effect = rule.effect?.(ctx) ?? { patch: {} };
   const to = rule.to === 'same' ? order.status : rule.to;
   const version = order.version + 1;
   let next = applyPatch(order, { ...effect.patch, status: to, updatedAt: now, version });
-  let effectEvents = effect.events ?? [];
+  let slaEvents: EventDraft[] = [];
   if (next.sla) {
     // The clocks move with the order (DESIGN 2.1): stopped, paused, resumed, rescheduled, settled.
     const moved = moveClocks(next.sla, action, order, next, now, slaContext);
     const settled = settleSla({ ...next, sla: moved }, now);
     next = applyPatch(next, settled.patch);
-    effectEvents = [...effectEvents, ...settled.events];
+    slaEvents = settled.events;
   }
-  const onTime = punctuality(next.sla, now);
-  effectEvents = effectEvents.map((e) =>
-    e.type === 'order.work-completed' ? { ...e, data: { ...(e.data as object), ...onTime } } : e,
-  );
   const entry: OrderHistoryEntry = {
     orderId: order.id,
     seq: version,
@@ -619,5 +608,9 @@ export function decide<A extends OrderAction>(
       ...(next.providerId ? { providerId: next.providerId } : {}),
     },
   };
-  return { order: next, history: [entry], events: [transitionEvent, ...effectEvents] };
+  return {
+    order: next,
+    history: [entry],
+    events: [transitionEvent, ...(effect.events ?? []), ...(rule.settledEvents?.(ctx, next) ?? []), ...slaEvents],
+  };
 }

@@ -1,34 +1,21 @@
 import type { Principal } from '../access/principal';
 import type { EventDraft } from '../shared/events';
-import type { OrderLifecycle } from './lifecycle';
-import { openSla, type SlaContext } from './sla-lifecycle';
+import type { Money } from '../shared/money';
+import { openSla, type OrderSla, type SlaContext } from './sla-lifecycle';
+import type { OrderChannel, OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
-export const ORDER_STATUSES = [
-  'SUBMITTED',
-  'TRIAGED',
-  'REJECTED',
-  'QUOTING',
-  'AWAITING_APPROVAL',
-  'CONTRACTING',
-  'SCHEDULED',
-  'IN_PROGRESS',
-  'ON_HOLD',
-  'WORK_COMPLETED',
-  'VERIFIED',
-  'INVOICED',
-  'CLOSED',
-  'CANCELLED',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const SERVICE_CATEGORIES = ['electrical', 'plumbing', 'hvac', 'civil', 'locksmith', 'cleaning', 'it', 'other'] as const;
-export type ServiceCategory = (typeof SERVICE_CATEGORIES)[number];
-
-export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const ORDER_CHANNELS = ['dashboard', 'whatsapp', 'api'] as const;
-export type OrderChannel = (typeof ORDER_CHANNELS)[number];
+// The vocabulary lives in a leaf module (importable from anywhere in the domain without a cycle);
+// the order is where readers look for it.
+export {
+  ORDER_CHANNELS,
+  ORDER_STATUSES,
+  PRIORITIES,
+  SERVICE_CATEGORIES,
+  type OrderChannel,
+  type OrderStatus,
+  type Priority,
+  type ServiceCategory,
+} from './vocabulary';
 
 export interface Contact {
   readonly name: string;
@@ -36,7 +23,44 @@ export interface Contact {
   readonly phone?: string;
 }
 
-/** An order: what was asked for, plus what its lifecycle has filled in so far (lifecycle.ts). */
+/** The lifecycle's own fields on an order (all optional: they fill in as the order moves). */
+export interface OrderLifecycle extends OrderSla {
+  readonly invitedProviderIds?: readonly string[];
+  readonly quoteDeadline?: string;
+  /** Set when the round closed at its deadline: no more quotes; the client may see them. */
+  readonly quoteRoundClosedAt?: string;
+  readonly visitDate?: string;
+  readonly selectedQuoteId?: string;
+  /** The approved not-to-exceed amount. */
+  readonly approvedAmount?: Money;
+  readonly providerId?: string;
+  readonly contract?: {
+    readonly requestedAt: string;
+    readonly requestedBy?: string;
+    /** Set by the orders workflow once DocuSign has the envelope. */
+    readonly envelopeId?: string;
+    readonly sentAt?: string;
+    readonly signedAt?: string;
+    /** The signed contract stored in `order-files` (an attachment of kind `contract`). */
+    readonly documentAttachmentId?: string;
+  };
+  /** The order's task in the client's Asana project (Integrations). */
+  readonly asanaTaskGid?: string;
+  readonly visitAt?: string;
+  readonly hold?: { readonly reason: string; readonly since: string };
+  readonly completion?: { readonly report: string; readonly attachmentIds: readonly string[]; readonly at: string };
+  readonly rating?: { readonly score: number; readonly comment?: string; readonly at: string };
+  readonly invoice?: {
+    readonly invoiceNumber: string;
+    readonly amount: Money;
+    readonly attachmentId?: string;
+    readonly at: string;
+  };
+  readonly reworkCount?: number;
+  readonly closedReason?: string;
+}
+
+/** An order: what was asked for, plus what its lifecycle has filled in so far (`OrderLifecycle`). */
 export interface Order extends OrderLifecycle {
   readonly id: string;
   readonly clientId: string;
@@ -76,17 +100,6 @@ export interface OrderHistoryEntry {
   readonly details?: Record<string, unknown>;
 }
 
-export interface OrderSubmittedData {
-  readonly orderId: string;
-  readonly clientId: string;
-  readonly siteId: string;
-  readonly category: ServiceCategory;
-  readonly priority: Priority;
-  readonly title: string;
-  readonly requesterUserId: string;
-  readonly channel: OrderChannel;
-}
-
 /** What a creator decides; the rest of an order is set by the lifecycle. */
 export type NewOrder = Omit<
   Order,
@@ -105,7 +118,7 @@ export function submitOrder(input: NewOrder, by: Principal, now: string, sla: Sl
   // Every clock starts at submission (DESIGN 2.1); the first SLA check is scheduled with it.
   const clocks = openSla(submitted, now, sla);
   const order: Order = { ...submitted, ...clocks.patch };
-  const data: OrderSubmittedData = {
+  const data = {
     orderId: order.id,
     clientId: order.clientId,
     siteId: order.siteId,

@@ -1,6 +1,6 @@
 import type { EventDraft } from '../shared/events';
 import { businessCalendar, DEFAULT_CALENDAR, UnsupportedTimeZoneError, type BusinessCalendar } from './business-calendar';
-import type { OrderStatus, Priority } from './order';
+import type { OrderStatus, Priority } from './vocabulary';
 import {
   clockStatus,
   DEFAULT_SLA_POLICY,

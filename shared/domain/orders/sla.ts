@@ -1,5 +1,5 @@
 import { addBusinessDays, instantMs, isoOf, type BusinessCalendar } from './business-calendar';
-import type { Priority } from './order';
+import type { Priority } from './vocabulary';
 
 /**
  * SLA clocks of an order (DESIGN 2.1), as pure functions over a small state the order carries.

@@ -1,4 +1,4 @@
-import type { ServiceCategory } from '../orders/order';
+import type { ServiceCategory } from '../orders/vocabulary';
 
 /**
  * Provider documents (DESIGN 2.2) and their rules. Dates are calendar dates (`YYYY-MM-DD`) in

@@ -1,5 +1,6 @@
 import type { Principal, Role } from '../access/principal';
 import type { ServiceCategory } from '../orders/order';
+import type { EventTypesCarrying, ProviderTransitionedData } from '../events/catalogue';
 import type { EventDraft } from '../shared/events';
 import {
   addDays,
@@ -11,9 +12,9 @@ import {
   type DocumentType,
 } from './documents';
 import { emptyScorecard, type ScorecardCounters } from './scorecard';
+import { REMINDER_DAYS, type ProviderStatus, type ReminderDays } from './vocabulary';
 
-export const PROVIDER_STATUSES = ['PENDING_DOCUMENTS', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'SUSPENDED'] as const;
-export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
+export { PROVIDER_STATUSES, REMINDER_DAYS, type ProviderStatus, type ReminderDays } from './vocabulary';
 
 /** What operators do through `/actions/{action}`. */
 export const PROVIDER_ACTIONS = ['approve', 'reject', 'suspend', 'reinstate'] as const;
@@ -23,10 +24,6 @@ export type SystemTransition = 'documents-complete' | 'documents-incomplete' | '
 
 export const DOCUMENT_STATUSES = ['AWAITING_UPLOAD', 'PENDING_REVIEW', 'APPROVED', 'REJECTED', 'SUPERSEDED'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
-
-/** Days before an expiry at which the provider is reminded, once each. */
-export const REMINDER_DAYS = [30, 15, 7] as const;
-export type ReminderDays = (typeof REMINDER_DAYS)[number];
 
 export interface ProviderDocument extends DocumentFacts {
   readonly id: string;
@@ -126,7 +123,7 @@ interface Transition {
   /** Who may ask for it; system transitions are never asked for over the API. */
   readonly roles: readonly (Role | 'system')[];
   readonly reasonRequired: boolean;
-  readonly event: string;
+  readonly event: EventTypesCarrying<ProviderTransitionedData>;
 }
 
 /** The one table of provider moves: from which states, to which, by whom, and the event it emits. */
@@ -402,14 +399,15 @@ export function confirmDocumentUpload(
         reviewedBy: 'system',
       };
   const withDoc = replaceDocument(p, submitted, now);
-  const event: EventDraft = {
-    type: check.ok ? 'provider.document-submitted' : 'provider.document-reviewed',
-    subject: p.id,
-    dataVersion: 1,
-    data: check.ok
-      ? { providerId: p.id, documentId, documentType: doc.type }
-      : { providerId: p.id, documentId, documentType: doc.type, decision: 'reject', reason: check.reason },
-  };
+  const ref = { providerId: p.id, documentId, documentType: doc.type };
+  const event: EventDraft = check.ok
+    ? { type: 'provider.document-submitted', subject: p.id, dataVersion: 1, data: ref }
+    : {
+        type: 'provider.document-reviewed',
+        subject: p.id,
+        dataVersion: 1,
+        data: { ...ref, decision: 'reject', reason: check.reason },
+      };
   const base: ProviderDecision = { provider: { ...withDoc, version: p.version }, history: [], events: [event] };
   return check.ok ? then(base, (q) => followDocuments(q, now)) : base;
 }

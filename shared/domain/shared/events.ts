@@ -1,6 +1,8 @@
+import type { EventPayloads, EventType } from '../events/catalogue';
+
 /**
  * A domain event as it travels through the outbox and the bus (CloudEvents-like envelope).
- * The registry of event types and their schemas grows with the event spine; this is the envelope.
+ * What each type carries is declared once, in the event catalogue (events/catalogue.ts).
  */
 export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly id: string;
@@ -19,12 +21,17 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly deliverAt?: string;
 }
 
-/** What the domain decides; the application adds id, time and correlation when it records the event. */
-export interface EventDraft<TType extends string = string, TData = unknown> {
-  readonly type: TType;
-  readonly subject: string;
-  readonly dataVersion: number;
-  readonly data: TData;
-  /** Deliver no earlier than this instant (ISO-8601): deadlines and reminders. */
-  readonly deliverAt?: string;
-}
+/**
+ * What the domain decides; the application adds id, time and correlation when it records the event.
+ * A union over the catalogue, discriminated by `type`: a draft's `data` must be its type's payload.
+ */
+export type EventDraft<T extends EventType = EventType> = {
+  readonly [K in T]: {
+    readonly type: K;
+    readonly subject: string;
+    readonly dataVersion: number;
+    readonly data: EventPayloads[K];
+    /** Deliver no earlier than this instant (ISO-8601): deadlines and reminders. */
+    readonly deliverAt?: string;
+  };
+}[T];

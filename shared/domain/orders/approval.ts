@@ -1,0 +1,36 @@
+import { covers, type Money } from '../shared/money';
+import { guardRefusal, OrderRuleError, type Actor } from './refusals';
+
+/**
+ * The approval rules of an order (DESIGN 2.1): the approved amount is a not-to-exceed (NTE). A
+ * client user approves only within its approval limit (staff approve any amount; an operator can
+ * approve what a client may not), and the provider's invoice stays within the approved amount.
+ */
+
+/** Whether the actor's approval is bounded by an approval limit (the application reads it only then). */
+export function approvalLimitApplies(by: Pick<Actor, 'role'>): boolean {
+  return by.role === 'client';
+}
+
+/** Refuses an approval above the approver's limit; a client without a limit approves nothing. */
+export function approvalRefusal(
+  approvedAmount: Money | undefined,
+  by: Pick<Actor, 'role'>,
+  approvalLimit: Money | undefined,
+): OrderRuleError | undefined {
+  if (!approvalLimitApplies(by)) return undefined;
+  if (approvalLimit && approvedAmount && covers(approvalLimit, approvedAmount)) return undefined;
+  return new OrderRuleError('approval-limit', 'the amount exceeds your approval limit; an operator can approve it', {
+    amount: approvedAmount,
+    approvalLimit: approvalLimit ?? null,
+  });
+}
+
+/** Refuses an invoice above the approved amount (or on an order without one). */
+export function invoiceAmountRefusal(approvedAmount: Money | undefined, amount: Money): OrderRuleError | undefined {
+  return !approvedAmount || !covers(approvedAmount, amount)
+    ? guardRefusal('the invoice exceeds the approved amount', { approvedAmount: approvedAmount ?? null }, [
+        { field: 'amount', message: 'at most the approved amount (NTE)' },
+      ])
+    : undefined;
+}
