@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { PageRequest } from '../../shared/application/ports';
 import { ROLES } from '../../shared/domain/access/principal';
 import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
-import type { ApiAction } from '../../shared/domain/orders/lifecycle';
+import type { ActionBodies, ApiAction } from '../../shared/domain/orders/lifecycle';
+import type { SchemasFor } from '../../shared/application/schema-for';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
 import { SLA_STATUSES } from '../../shared/domain/orders/sla';
@@ -439,8 +440,7 @@ const noBody = z
   .transform((b) => b ?? {});
 const instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
 
-/** One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1). */
-export const ORDER_ACTION_BODIES = {
+const actionBodies = {
   triage: z
     .strictObject({ category: z.enum(SERVICE_CATEGORIES).optional(), priority: z.enum(PRIORITIES).optional() })
     .optional()
@@ -465,7 +465,12 @@ export const ORDER_ACTION_BODIES = {
   invoice: z.strictObject({ invoiceNumber: text(1, 64), amount: money, attachmentId: id.optional() }),
   close: noBody,
   cancel: reasonBody,
-} satisfies Record<ApiAction, z.ZodType>;
+};
+/**
+ * One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1), each parsing to
+ * exactly the domain's body of its action (`ActionBodies`): checked here at compile time.
+ */
+export const ORDER_ACTION_BODIES = actionBodies satisfies SchemasFor<Pick<ActionBodies, ApiAction>, typeof actionBodies>;
 
 export const orderActionParams = z.object({ orderId: id, action: z.string().min(1).max(40) });
 

@@ -1,14 +1,17 @@
 import { z } from 'zod';
 import { ORDER_CHANNELS, ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../domain/orders/order';
+import type { EventPayloads } from '../../domain/events/catalogue';
 import type { DomainEvent } from '../../domain/shared/events';
+import type { SchemasFor } from '../schema-for';
 import { SLA_CLOCKS } from '../../domain/orders/sla';
 import { DOCUMENT_TYPES } from '../../domain/providers/documents';
 import { PROVIDER_STATUSES, REMINDER_DAYS } from '../../domain/providers/provider';
 
 /**
- * Every event type, its data schema and its version, in one place. Producers are typed by the
- * domain; consumers parse what arrives from the bus against this registry, so an unknown or
- * malformed event is refused with a reason instead of being half-handled.
+ * Every event type, its data schema and its version. The payloads are declared once, by the domain
+ * (events/catalogue.ts), and producers are typed by it; consumers parse what arrives from the bus
+ * against this registry, so an unknown or malformed event is refused with a reason instead of being
+ * half-handled. Each schema is checked against the catalogue's payload at compile time.
  */
 const orderProviderData = z.object({ orderId: z.string(), clientId: z.string(), providerId: z.string() });
 const providerTransitionData = z.object({
@@ -29,7 +32,7 @@ const slaEventData = z.object({
   providerId: z.string().optional(),
 });
 
-export const EVENT_REGISTRY = {
+const registry = {
   'order.submitted': {
     version: 1,
     data: z.object({
@@ -170,6 +173,15 @@ export const EVENT_REGISTRY = {
     }),
   },
 } as const;
+
+type DataSchemas<R> = { readonly [K in keyof R]: R[K] extends { readonly data: infer S } ? S : never };
+/** The data schema of every event type parses exactly the catalogue's payload (compile time). */
+export const EVENT_REGISTRY = registry satisfies {
+  readonly [K in keyof EventPayloads]: {
+    readonly version: number;
+    readonly data: SchemasFor<EventPayloads, DataSchemas<typeof registry>>[K];
+  };
+};
 
 export type EventType = keyof typeof EVENT_REGISTRY;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_REGISTRY)[T]['data']>;
