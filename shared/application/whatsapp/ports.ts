@@ -11,22 +11,8 @@ import type { Versioned } from '../ports';
  * as order attachments; a provider's declined invitations are recorded.
  */
 
-/** One inbound WhatsApp event, whatever the partner's payload looked like. */
-export interface InboundWhatsApp {
-  /** The partner's id of the message: a redelivery carries the same one. */
-  readonly eventId: string;
-  /** E.164, e.g. +573001234567. */
-  readonly from: string;
-  /** When the user sent it (ISO-8601). */
-  readonly at: string;
-  readonly kind: 'text' | 'image' | 'interactive' | 'other';
-  /** The text, an image's caption, or an interactive reply's title. */
-  readonly text?: string;
-  readonly mediaUrl?: string;
-  readonly mediaContentType?: string;
-  /** An interactive (button / list) reply's id. */
-  readonly buttonId?: string;
-}
+/** One inbound WhatsApp event, whatever the partner's payload looked like: the event's payload. */
+export type { InboundWhatsApp } from '../../domain/events/catalogue';
 
 export interface PhoneDirectory {
   /** The user whose profile carries this E.164 phone, if any. */
