@@ -1,32 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { IdGenerator } from '../ports';
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-function encodeTime(ms: number): string {
-  let out = '';
-  let t = Math.max(0, Math.min(ms, 2 ** 48 - 1));
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[t % 32] + out;
-    t = Math.floor(t / 32);
-  }
-  return out;
-}
+import { ulidOfBits } from '../ulid';
 
 function digest(seed: string): Buffer {
   return createHash('sha256').update(seed, 'utf8').digest();
 }
 
-/** 16 Crockford characters (80 bits) from the digest. */
-function encodeRandom(bytes: Buffer): string {
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    const bit = i * 5;
-    const byte = bit >> 3;
-    const word = ((bytes[byte] ?? 0) << 8) | (bytes[byte + 1] ?? 0);
-    out += CROCKFORD[(word >> (11 - (bit & 7))) & 31];
-  }
-  return out;
+/** The ULID of the event's time and the first 80 bits of a digest. */
+function derivedUlid(time: number, seed: string): string {
+  return ulidOfBits(time, BigInt(`0x${digest(seed).subarray(0, 10).toString('hex')}`));
 }
 
 /**
@@ -37,8 +19,8 @@ function encodeRandom(bytes: Buffer): string {
  * part is the event's own time, so ids stay time-ordered.
  */
 export function idsForEvent(eventId: string, at: string): IdGenerator & { readonly firstUlid: string } {
-  const time = encodeTime(Date.parse(at) || 0);
-  const ulidAt = (n: number) => time + encodeRandom(digest(`${eventId}#ulid#${n}`));
+  const time = Math.max(0, Math.min(Date.parse(at) || 0, 2 ** 48 - 1));
+  const ulidAt = (n: number) => derivedUlid(time, `${eventId}#ulid#${n}`);
   let ulids = 0;
   let uuids = 0;
   return {
