@@ -15,7 +15,12 @@ describe('ulidOf: a ULID from a time and a seed (idempotent creates)', () => {
     expect(ulidOf(Date.parse('2026-03-02T14:30:00.000Z'), sha256('ulid\nkey-1'))).toBe('01KJQF9EJ0FSDWKQB0GDT91S01');
     expect(ulidOf(0, new Uint8Array(16))).toBe('00000000000000000000000000');
     expect(ulidOf(2 ** 48 - 1, new Uint8Array(16).fill(255))).toBe('7ZZZZZZZZZZZZZZZZZZZZZZZZZ');
-    expect(ulidOf(1_700_000_000_123, Uint8Array.from({ length: 16 }, (_, i) => i * 17))).toBe('01HF7YAT3V0H2K4N6Q8SAVCXEZ');
+    expect(
+      ulidOf(
+        1_700_000_000_123,
+        Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+      ),
+    ).toBe('01HF7YAT3V0H2K4N6Q8SAVCXEZ');
   });
 });
 

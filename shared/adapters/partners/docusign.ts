@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatMoney, type Money } from '../../domain/shared/money';
 import { PartnerRejectedError } from '../../application/integrations/errors';
 import type { ContractEnvelopeRequest, ContractSigning, SecretStore } from '../../application/integrations/ports';
 import { DocuSignTokenProvider, type DocuSignAuthOptions } from './docusign-auth';
@@ -142,31 +143,12 @@ export class DocuSignContractSigning implements ContractSigning {
   }
 }
 
-/** ISO 4217 currencies whose minor unit is not the hundredth. */
-const EXPONENT: Readonly<Record<string, number>> = {
-  ...Object.fromEntries(
-    ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'].map((c) => [
-      c,
-      0,
-    ]),
-  ),
-  ...Object.fromEntries(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((c) => [c, 3])),
-};
-
 /**
  * Minor units → the amount as a Colombian reader expects it: "$ 1.250.000" for 125000000 COP
- * centavos; decimals only when there are any. (The locale's own digits cannot be used to convert:
- * es-CO displays COP without decimals although its minor unit is the centavo.)
+ * centavos; decimals only when there are any.
  */
-export function formatAmount(money: { amount: number; currency: string }): string {
-  const exponent = EXPONENT[money.currency] ?? 2;
-  const whole = money.amount % 10 ** exponent === 0;
-  return new Intl.NumberFormat('es-CO', {
-    style: 'currency',
-    currency: money.currency,
-    minimumFractionDigits: whole ? 0 : exponent,
-    maximumFractionDigits: whole ? 0 : exponent,
-  }).format(money.amount / 10 ** exponent);
+export function formatAmount(money: Money): string {
+  return formatMoney(money, 'es-CO', 'exact');
 }
 
 function isPdf(bytes: Uint8Array): boolean {

@@ -1,4 +1,5 @@
-import { DEFAULT_TIME_ZONE, type Client, type Site } from '../../domain/clients/client';
+import type { Client, Site } from '../../domain/clients/client';
+import { DEFAULT_TIME_ZONE } from '../../domain/shared/time';
 import { DEFAULT_CURRENCY } from '../../domain/shared/money';
 import { makeId } from '../../domain/shared/ids';
 import { requireClientScope, requireRole } from '../access';

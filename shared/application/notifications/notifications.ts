@@ -10,6 +10,8 @@ import { rulesFor, type Audience } from '../../domain/notifications/rules';
 import { renderEmail, renderWhatsApp, type MessageVars, type TemplateName } from '../../domain/notifications/templates';
 import type { Order } from '../../domain/orders/order';
 import type { Provider } from '../../domain/providers/provider';
+import { formatMoney, type Money } from '../../domain/shared/money';
+import { formatDateTime } from '../../domain/shared/time';
 import type { DomainEvent } from '../../domain/shared/events';
 import { DEFAULT_PREFERENCES, type Channel, type Locale } from '../../domain/users/user';
 import { trustProfileOfClient } from '../access';
@@ -169,15 +171,9 @@ async function recipients(
   return all;
 }
 
-const formatMoney = (m: { amount: number; currency: string } | undefined, locale: Locale) =>
-  m ? new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amount / 100) : '';
+const formatAmount = (m: Money | undefined, locale: Locale) => (m ? formatMoney(m, locale) : '');
 
-const formatInstant = (iso: string | undefined, locale: Locale) =>
-  iso
-    ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Bogota' }).format(
-        new Date(iso),
-      )
-    : '';
+const formatInstant = (iso: string | undefined, locale: Locale) => (iso ? formatDateTime(iso, locale) : '');
 
 const CLOCK_NAMES: Record<Locale, Record<string, string>> = {
   'es-CO': { acknowledge: 'atención', onSite: 'llegada a sitio', resolve: 'solución' },
@@ -196,7 +192,7 @@ function messageVars(event: DomainEvent, facts: Facts, to: Recipient): MessageVa
     title: str(o?.title ?? d.title),
     priority: str(o?.priority ?? d.priority),
     reason: str(d.reason),
-    amount: formatMoney(o?.invoice?.amount ?? o?.approvedAmount, to.locale),
+    amount: formatAmount(o?.invoice?.amount ?? o?.approvedAmount, to.locale),
     visitAt: formatInstant(o?.visitAt, to.locale),
     quoteDeadline: formatInstant(str(d.quoteDeadline) || o?.quoteDeadline, to.locale),
     clock: CLOCK_NAMES[to.locale][str(d.clock)] ?? str(d.clock),

@@ -29,8 +29,6 @@ export interface Site {
   readonly createdAt: string;
 }
 
-export const DEFAULT_TIME_ZONE = 'America/Bogota';
-
 export interface ClientDefaults {
   readonly timeZone: string;
   readonly currency: Money['currency'];

@@ -1,4 +1,5 @@
 import type { ServiceCategory } from '../orders/vocabulary';
+import { localDate } from '../shared/time';
 
 /**
  * Provider documents (DESIGN 2.2) and their rules. Dates are calendar dates (`YYYY-MM-DD`) in
@@ -71,7 +72,7 @@ export function validOn(doc: DocumentFacts, date: string): boolean {
   return !doc.expiresAt || daysBetween(date, doc.expiresAt) >= 0;
 }
 
-/** Today's calendar date in Colombia (UTC−5 all year: no daylight saving). */
+/** Today's calendar date in Colombia. */
 export function colombiaDate(instant: Date): string {
-  return new Date(instant.getTime() - 5 * 3_600_000).toISOString().slice(0, 10);
+  return localDate(instant.getTime());
 }

@@ -2,6 +2,7 @@ import type { Principal, Role } from '../access/principal';
 import type { ServiceCategory } from '../orders/order';
 import type { EventTypesCarrying, ProviderTransitionedData } from '../events/catalogue';
 import type { EventDraft } from '../shared/events';
+import { startOfLocalDay } from '../shared/time';
 import {
   addDays,
   daysBetween,
@@ -479,9 +480,9 @@ export function reviewDocument(
   });
 }
 
-/** 00:00 in Colombia (UTC−5, no daylight saving) on a calendar date. */
+/** 00:00 in Colombia on a calendar date. */
 export function colombiaMidnight(date: string): string {
-  return `${date}T05:00:00.000Z`;
+  return startOfLocalDay(date);
 }
 
 /** Scheduled messages that wake the compliance check at each reminder and the day after expiry. */

@@ -1,5 +1,7 @@
 import type { OrderStatus, ServiceCategory } from '../orders/order';
 import { SERVICE_CATEGORIES } from '../orders/order';
+import { formatMoney } from '../shared/money';
+import { localDateTime } from '../shared/time';
 import type { Locale } from '../users/user';
 import type { OrderSummary, Purpose, Refusal, Reply } from './dialog';
 
@@ -72,20 +74,13 @@ const STATUS: Record<Locale, Record<OrderStatus, string>> = {
 
 /** Whole pesos with the locale's thousands separator: `$1.250.000` / `COP 1,250,000`. */
 export function formatCop(minor: number, locale: Locale): string {
-  const pesos = String(Math.floor(minor / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, locale === 'en' ? ',' : '.');
-  return locale === 'en' ? `COP ${pesos}` : `$${pesos}`;
-}
-
-/** Colombian local time (UTC−5 all year), `2026-03-02 14:30`. */
-export function formatBogota(iso: string): string {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : new Date(t - 5 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return formatMoney({ amount: minor, currency: 'COP' }, locale, 'plain');
 }
 
 const numbered = (lines: readonly string[]) => lines.map((l, i) => `${i + 1}. ${l}`).join('\n');
 
 function orderLine(o: OrderSummary, locale: Locale): string {
-  const visit = o.visitAt ? ` (${locale === 'en' ? 'visit' : 'visita'} ${formatBogota(o.visitAt)})` : '';
+  const visit = o.visitAt ? ` (${locale === 'en' ? 'visit' : 'visita'} ${localDateTime(o.visitAt)})` : '';
   return `${o.id} — ${o.title} — ${STATUS[locale][o.status]}${visit}`;
 }
 
@@ -159,11 +154,11 @@ const ES: Words = {
   'no-orders': () => 'No encontramos órdenes suyas todavía.',
   invitations: (r) =>
     `Sus invitaciones abiertas (responda con el número):\n${numbered(
-      r.invitations.map((i) => `${i.title} — ${i.orderId} — cierra ${formatBogota(i.quoteDeadline)}`),
+      r.invitations.map((i) => `${i.title} — ${i.orderId} — cierra ${localDateTime(i.quoteDeadline)}`),
     )}`,
   'no-invitations': () => 'No tiene invitaciones abiertas en este momento.',
   'invitation-options': (r) =>
-    `${r.invitation.title} (${r.invitation.orderId}), cierra ${formatBogota(r.invitation.quoteDeadline)}.\n` +
+    `${r.invitation.title} (${r.invitation.orderId}), cierra ${localDateTime(r.invitation.quoteDeadline)}.\n` +
     numbered(['Aceptar y cotizar', 'Rechazar']),
   'decline-reason': () => '¿Por qué rechaza la invitación? Escriba el motivo en un mensaje.',
   declined: (r) => `Registramos que no cotizará la orden ${r.orderId}. Gracias por avisar.`,
@@ -232,11 +227,11 @@ const EN: Words = {
   'no-orders': () => 'We found no orders of yours yet.',
   invitations: (r) =>
     `Your open invitations (answer with the number):\n${numbered(
-      r.invitations.map((i) => `${i.title} — ${i.orderId} — closes ${formatBogota(i.quoteDeadline)}`),
+      r.invitations.map((i) => `${i.title} — ${i.orderId} — closes ${localDateTime(i.quoteDeadline)}`),
     )}`,
   'no-invitations': () => 'You have no open invitations right now.',
   'invitation-options': (r) =>
-    `${r.invitation.title} (${r.invitation.orderId}), closes ${formatBogota(r.invitation.quoteDeadline)}.\n` +
+    `${r.invitation.title} (${r.invitation.orderId}), closes ${localDateTime(r.invitation.quoteDeadline)}.\n` +
     numbered(['Accept and quote', 'Decline']),
   'decline-reason': () => 'Why are you declining? Please write the reason in one message.',
   declined: (r) => `We recorded that you will not quote order ${r.orderId}. Thank you for letting us know.`,
