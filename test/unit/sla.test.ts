@@ -71,6 +71,7 @@ describe('Colombian public holidays', () => {
       '2026-06-08',
       '2026-06-15',
       '2026-06-29',
+      '2026-07-13', // Virgen de Chiquinquirá, Ley 2578 de 2026
       '2026-07-20',
       '2026-08-07',
       '2026-08-17',
@@ -177,15 +178,16 @@ describe('Colombian public holidays', () => {
     }
   });
 
-  it('lists sorted unique dates: 18 a year, 17 when two fall on one day', () => {
+  it('lists sorted unique dates: 18 a year (19 from 2026), one less when two fall on one day', () => {
     for (let year = 1990; year <= 2100; year++) {
       const h = colombianHolidays(year);
+      const count = year >= 2026 ? 19 : 18; // Ley 2578 de 2026 added Virgen de Chiquinquirá
       expect([...h].sort()).toEqual(h);
       expect(new Set(h).size).toBe(h.length);
-      expect(h.length === 18 || h.length === 17).toBe(true);
+      expect(h.length === count || h.length === count - 1).toBe(true);
     }
     expect(colombianHolidays(2025)).toHaveLength(17);
-    expect(colombianHolidays(2026)).toHaveLength(18);
+    expect(colombianHolidays(2026)).toHaveLength(19);
   });
 
   it('refuses a year it cannot compute', () => {

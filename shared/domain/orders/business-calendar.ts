@@ -1,9 +1,12 @@
 /**
- * Business time for SLA clocks (DESIGN 2.1): Colombian public holidays, business hours, and
- * "n business days" arithmetic. Pure: no Intl, no clock, no I/O. Time zones are fixed UTC offsets
- * (Colombia has had no daylight saving time since 1993), so local time = UTC + `utcOffsetMinutes`.
- * See docs/sla.md.
+ * Business time for SLA clocks (DESIGN 2.1): business hours, public holidays (Colombian by
+ * default, `colombian-holidays.ts`) and "n business days" arithmetic. No Intl, no clock. Time zones
+ * are fixed UTC offsets (shared/time), so local time = UTC + `utcOffsetMinutes`. See docs/sla.md.
  */
+import { DEFAULT_TIME_ZONE, FIXED_OFFSET_ZONES } from '../shared/time';
+import { colombianHolidays } from './colombian-holidays';
+
+export { colombianHolidays, easterSunday } from './colombian-holidays';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -32,7 +35,7 @@ export function isoOf(ms: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Colombian public holidays
+// Days
 // ---------------------------------------------------------------------------------------------
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1–12). */
@@ -49,94 +52,9 @@ function weekdayOf(day: number): number {
   return ((((day + 3) % 7) + 7) % 7) + 1;
 }
 
-/** The day itself when it is a Monday, otherwise the following Monday (Ley 51 de 1983). */
-function toMonday(day: number): number {
-  return day + ((8 - weekdayOf(day)) % 7);
-}
-
-/** Easter Sunday (Gregorian computus, Meeus/Jones/Butcher) as `YYYY-MM-DD`. */
-export function easterSunday(year: number): string {
-  assertYear(year);
-  return dateOfDay(easterDay(year));
-}
-
-function easterDay(year: number): number {
-  const a = year % 19;
-  const b = Math.floor(year / 100);
-  const c = year % 100;
-  const d = Math.floor(b / 4);
-  const e = b % 4;
-  const f = Math.floor((b + 8) / 25);
-  const g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4);
-  const k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7;
-  const m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31);
-  const day = ((h + l - 7 * m + 114) % 31) + 1;
-  return dayNumber(year, month, day);
-}
-
-function assertYear(year: number): void {
-  if (!Number.isInteger(year) || year < 1583 || year > 9999) {
-    throw new RangeError(`year must be an integer between 1583 and 9999 (Gregorian calendar), got ${year}`);
-  }
-}
-
-/** Holidays that stay on their date whatever the weekday (Ley 51 de 1983, art. 1). */
-const FIXED: readonly (readonly [month: number, day: number])[] = [
-  [1, 1], // Año Nuevo
-  [5, 1], // Día del Trabajo
-  [7, 20], // Independencia
-  [8, 7], // Batalla de Boyacá
-  [12, 8], // Inmaculada Concepción
-  [12, 25], // Navidad
-];
-
-/** Holidays moved to the following Monday when they do not fall on one (Ley 51 de 1983, "Ley Emiliani"). */
-const EMILIANI: readonly (readonly [month: number, day: number])[] = [
-  [1, 6], // Reyes Magos
-  [3, 19], // San José
-  [6, 29], // San Pedro y San Pablo
-  [8, 15], // Asunción de la Virgen
-  [10, 12], // Día de la Raza
-  [11, 1], // Todos los Santos
-  [11, 11], // Independencia de Cartagena
-];
-
-/**
- * Colombian public holidays of a year, sorted `YYYY-MM-DD`, without duplicates (San Pedro moved to
- * Monday can fall on the same day as Sagrado Corazón, as in 2025: one holiday, not two).
- * The rules are those in force since 1984 (Ley 51 de 1983); earlier years get today's rules.
- */
-export function colombianHolidays(year: number): string[] {
-  assertYear(year);
-  const easter = easterDay(year);
-  const days = new Set<number>([
-    ...FIXED.map(([m, d]) => dayNumber(year, m, d)),
-    ...EMILIANI.map(([m, d]) => toMonday(dayNumber(year, m, d))),
-    easter - 3, // Jueves Santo (not moved)
-    easter - 2, // Viernes Santo (not moved)
-    easter + 43, // Ascensión del Señor: Thursday Easter+39, moved to Monday
-    easter + 64, // Corpus Christi: Thursday Easter+60, moved to Monday
-    easter + 71, // Sagrado Corazón: Friday Easter+68, moved to Monday
-  ]);
-  return [...days].sort((a, b) => a - b).map(dateOfDay);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Calendars
 // ---------------------------------------------------------------------------------------------
-
-/** The time zones a calendar accepts by name: only fixed-offset ones (no DST rules are modelled). */
-export const FIXED_OFFSET_ZONES: Readonly<Record<string, number>> = {
-  'America/Bogota': -300,
-  UTC: 0,
-  'Etc/UTC': 0,
-};
-
-export const DEFAULT_CALENDAR_TIME_ZONE = 'America/Bogota';
 
 /** When and where business time runs. Build one with `businessCalendar`. */
 export interface BusinessCalendar {
@@ -152,7 +70,7 @@ export interface BusinessCalendar {
 }
 
 export interface BusinessCalendarOptions {
-  /** A zone of `FIXED_OFFSET_ZONES`; anything else is refused. Default `America/Bogota`. */
+  /** A zone of `FIXED_OFFSET_ZONES` (shared/time); anything else is refused. Default `America/Bogota`. */
   readonly timeZone?: string;
   /** Overrides `timeZone`'s offset (they must agree when both are given). */
   readonly utcOffsetMinutes?: number;
@@ -181,7 +99,7 @@ function minuteOfDay(hhmm: string, what: string): number {
 
 /** A calendar from a client's settings; every option defaults to Colombia, Monday–Friday 08:00–18:00. */
 export function businessCalendar(options: BusinessCalendarOptions = {}): BusinessCalendar {
-  const zone = options.timeZone ?? DEFAULT_CALENDAR_TIME_ZONE;
+  const zone = options.timeZone ?? DEFAULT_TIME_ZONE;
   const zoneOffset = FIXED_OFFSET_ZONES[zone];
   let utcOffsetMinutes: number;
   if (options.utcOffsetMinutes !== undefined) {
