@@ -166,10 +166,13 @@ describe('azure.yaml prepackage hook on a fresh clone', () => {
 });
 
 /** Every package a bundle imports (`from "x"`, `import("x")`), node built-ins left out. */
+/** Bare specifiers of import statements; not a string that merely follows the word (`case "from":`). */
 function bareSpecifiers(files: readonly string[]): string[] {
   const found = new Set<string>();
   for (const file of files) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'.\/][^"']*)["']/g)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(
+      /(?:(?<!["'])\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'.\/\s][^"'\s]*)["']/g,
+    )) {
       if (!m[1]!.startsWith('node:')) found.add(m[1]!);
     }
   }
