@@ -2,6 +2,7 @@ import { isStaff } from '../../domain/access/principal';
 import {
   isSettled,
   notificationId,
+  isFinal,
   withStatus,
   type Notification,
   type NotificationStatus,
@@ -294,9 +295,6 @@ export interface DeliveryReport {
   readonly reportId: string;
 }
 
-/** Final statuses a later report may not overwrite (a delivered message does not bounce later). */
-const FINAL: readonly NotificationStatus[] = ['delivered', 'bounced', 'failed'];
-
 /**
  * What a delivery report did: `applied` changed the record; `duplicate` (this report id was applied
  * before), `already-final` (the record had its final status) and `unknown` (no such notification:
@@ -321,7 +319,7 @@ export async function recordDeliveryReport(
     if (!current) return 'unknown';
     const n = current.value;
     if ((n.deliveryReports ?? []).includes(report.reportId)) return 'duplicate';
-    if (FINAL.includes(n.status)) return 'already-final';
+    if (isFinal(n.status)) return 'already-final';
     const next = {
       ...withStatus(n, report.status, report.at, report.detail),
       // Every applied report makes the record final, so this list holds one id; the bound is a guard.

@@ -2,7 +2,7 @@ import { isStaff, type Principal } from '../../domain/access/principal';
 import { checkUpload } from '../../domain/files/file-types';
 import type { ServiceCategory } from '../../domain/orders/order';
 import { addDays, colombiaDate, type DocumentFacts, type DocumentType } from '../../domain/providers/documents';
-import { normalizeCity, rankEligible, type EligibilityCriteria } from '../../domain/providers/eligibility';
+import { coversCity, rankEligible, type EligibilityCriteria } from '../../domain/providers/eligibility';
 import { parseNit } from '../../domain/providers/nit';
 import {
   actOnProvider,
@@ -206,11 +206,7 @@ export async function listProviders(
     own &&
     (!filters.status || own.value.status === filters.status) &&
     (!filters.category || own.value.categories.includes(filters.category));
-  return { items: matches && (!filters.city || cityMatches(own.value, filters.city)) ? [own.value] : [] };
-}
-
-function cityMatches(p: Provider, city: string): boolean {
-  return p.cities.some((c) => normalizeCity(c) === normalizeCity(city));
+  return { items: matches && (!filters.city || coversCity(own.value, filters.city)) ? [own.value] : [] };
 }
 
 export async function getScorecard(

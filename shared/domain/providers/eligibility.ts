@@ -20,12 +20,18 @@ export function normalizeCity(city: string): string {
     .toLowerCase();
 }
 
+/** Whether the provider works in this city (its listed cities, compared as `normalizeCity` does). */
+export function coversCity(p: Pick<Provider, 'cities'>, city: string): boolean {
+  const wanted = normalizeCity(city);
+  return p.cities.some((c) => normalizeCity(c) === wanted);
+}
+
 /** Why a provider is not eligible; empty when it is. */
 export function ineligibilityReasons(p: Provider, c: EligibilityCriteria): string[] {
   const reasons: string[] = [];
   if (p.status !== 'APPROVED') reasons.push(`status ${p.status}`);
   if (!p.categories.includes(c.category)) reasons.push(`does not cover ${c.category}`);
-  if (!p.cities.some((city) => normalizeCity(city) === normalizeCity(c.city))) reasons.push(`does not cover ${c.city}`);
+  if (!coversCity(p, c.city)) reasons.push(`does not cover ${c.city}`);
   const invalid = invalidDocumentTypes(p, c.visitDate);
   if (invalid.length) reasons.push(`documents not valid on ${c.visitDate}: ${invalid.join(', ')}`);
   return reasons;
