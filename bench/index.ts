@@ -31,6 +31,7 @@ import { silentLogger } from '../shared/platform/logger';
 import { machineDescription, measureEvents, percentile, type Api } from './events';
 import { httpClient } from './http-client';
 import { inProcessOrderGet, inWorkerOrderGet } from './in-process';
+import { AZURE_SDKS } from './cold-imports';
 
 const REPS = Number(process.env.BENCH_REPS ?? 300);
 const COLD_REPS = Number(process.env.BENCH_COLD_REPS ?? 15);
@@ -119,14 +120,7 @@ const now = () => performance.now();
 async function coldStart() {
   const entry = resolve('dist/functions/index.js');
   if (!existsSync(entry)) await run('npx', ['tsx', 'scripts/build.ts']);
-  const sdks = [
-    '@azure/functions',
-    '@azure/cosmos',
-    '@azure/identity',
-    '@azure/keyvault-secrets',
-    '@azure/service-bus',
-    '@azure/storage-blob',
-  ];
+  const sdks = [...AZURE_SDKS];
   const timeImport = async (specifiers: string[]) => {
     const code =
       `const t = performance.now(); for (const s of ${JSON.stringify(specifiers)}) await import(s);` +

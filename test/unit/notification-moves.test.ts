@@ -17,7 +17,7 @@ const base: Notification = {
   eventType: 'order.submitted',
   recipientUserId: 'u1',
   channel: 'email',
-  locale: 'es',
+  locale: 'es-CO',
   template: 'order-submitted',
   subject: 's',
   status: 'queued',
