@@ -89,10 +89,10 @@ export async function measureEvents(api: Api) {
     steadyOrders.map((o) => o.id),
     60_000,
   );
-  const latencies = steadyOrders
+  const timed = steadyOrders
     .filter((o) => seen.has(o.id))
-    .map((o) => Math.max(0, seen.get(o.id)!.createdAt - o.respondedAt))
-    .sort((a, b) => a - b);
+    .map((o) => ({ atS: (o.respondedAt - start) / 1000, ms: Math.max(0, seen.get(o.id)!.createdAt - o.respondedAt) }));
+  const latencies = timed.map((t) => t.ms).sort((a, b) => a - b);
 
   const burstIds: string[] = [];
   let next = 0;
@@ -117,9 +117,26 @@ export async function measureEvents(api: Api) {
       medianMs: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       targets: { medianMs: 1000, p99Ms: 3000 },
+      // Where the tail is (informative): the slowest 1 % with the second of the run each was created
+      // in, and the worst latency per 5-second window — a stall shows as slow orders bunched in time.
+      slowest: [...timed]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, Math.ceil(timed.length / 100))
+        .map((t) => ({ atS: Math.round(t.atS * 10) / 10, ms: t.ms })),
+      worstPerWindow: worstPerWindow(timed, 5),
     },
     burst: { orders: BURST, notified: burstNotified, lost: BURST - burstNotified, duplicates: burstDuplicates },
   };
+}
+
+/** The worst latency among the orders created in each `seconds`-long window of the run, in order. */
+function worstPerWindow(timed: readonly { atS: number; ms: number }[], seconds: number): number[] {
+  const worst: number[] = [];
+  for (const { atS, ms } of timed) {
+    const w = Math.floor(atS / seconds);
+    worst[w] = Math.max(worst[w] ?? 0, ms);
+  }
+  return Array.from(worst, (ms) => ms ?? 0);
 }
 
 /** The machine a figure was measured on, written beside every result. */
