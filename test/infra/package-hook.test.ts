@@ -165,8 +165,10 @@ describe('azure.yaml prepackage hook on a fresh clone', () => {
   });
 });
 
-/** Every package a bundle imports (`from "x"`, `import("x")`), node built-ins left out. */
-/** Bare specifiers of import statements; not a string that merely follows the word (`case "from":`). */
+/**
+ * Every package a bundle imports (`from "x"`, `import("x")`), node built-ins left out: bare specifiers
+ * of import statements, not a string that merely follows the word (`case "from":`).
+ */
 function bareSpecifiers(files: readonly string[]): string[] {
   const found = new Set<string>();
   for (const file of files) {
