@@ -23,6 +23,8 @@ export const DEMO = {
     client: 'usr-demo-client',
     provider: 'usr-demo-provider',
   } satisfies Record<Role, string>,
+  /** The WhatsApp numbers of the demo client and provider users (the console's simulator offers them). */
+  phones: { client: '+573001112233', provider: '+573004445566' },
 } as const;
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -93,11 +95,11 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   await t.users.put(
     profile(DEMO.users.client, 'client', {
       clientId: DEMO.clientId,
-      phone: '+573001112233',
+      phone: DEMO.phones.client,
       approvalLimit: { amount: 5_000_000_00, currency: 'COP' },
     }),
   );
-  await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: '+573004445566' }));
+  await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../shared/platform/logger';
 import { loadConfig, redact, resetConfigForTests } from '../shared/platform/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './cosmos/embedded-cosmos';
+import { createConsole } from './console';
 import { lockDataDir } from './data-lock';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer } from './dev-issuer';
 import { installFunctionsCore } from './functions-core';
@@ -145,13 +146,32 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     }
 
     await runAppStartHooks({ core });
+    const tokens = await mintDemoTokens(issuer, settings.AUTH_ISSUER, settings.AUTH_AUDIENCE);
+    let hostUrl = '';
     const http = await startHttpHost({
       core,
       registrations: core.registrations(),
       port: opts.port,
       host: opts.host ?? '127.0.0.1',
       log: (line) => logger.debug(line),
+      // The local console (docs/local-host.md), ahead of the app's routes; never part of the bundle.
+      localRoutes: createConsole({
+        apiUrl: () => hostUrl,
+        tokens: () => tokens,
+        outboxes: outboxesOf(env.SANDBOX_DIR),
+        ...(sandboxes ? { sandboxes } : {}),
+        bus: () => bus,
+        jelou: {
+          ...(env.JELOU_WEBHOOK_SECRET ? { secret: env.JELOU_WEBHOOK_SECRET } : {}),
+          botId: env.JELOU_BOT_ID ?? 'algesta-local',
+        },
+        phones: [
+          { label: 'Demo client (Comercial Andina)', phone: DEMO.phones.client },
+          { label: 'Demo provider (Refrigeración Total)', phone: DEMO.phones.provider },
+        ],
+      }),
     });
+    hostUrl = http.url;
     closers.push(() => http.close());
     // DocuSign's sandbox posts its Connect messages to this host's webhook.
     sandboxes?.docusign.setWebhookUrl(`${http.url}/api/webhooks/docusign`);
@@ -179,7 +199,6 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       closers.push(() => rm(file, { force: true }));
     }
 
-    const tokens = await mintDemoTokens(issuer, settings.AUTH_ISSUER, settings.AUTH_AUDIENCE);
     return { url: http.url, port: http.port, tokens, seeded, services, close: closeAll };
   } catch (err) {
     await closeAll();

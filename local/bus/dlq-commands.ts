@@ -11,6 +11,42 @@ export const DLQ_USAGE =
 
 export class UsageError extends Error {}
 
+/** The subscriptions of the topology, by name (the ones `--subscription` accepts). */
+export const DLQ_SUBSCRIPTIONS: readonly string[] = TOPOLOGY.subscriptions.map((s) => s.name);
+
+export interface DeadLetterEntry {
+  readonly subscription: string;
+  readonly message: DeadLetter;
+}
+
+/**
+ * The dead-lettered messages of one subscription, or of all (the console's page and `list`/`show`
+ * read them here, so both see the same thing).
+ */
+export async function listDeadLetters(bus: LocalBus, subscription?: string): Promise<DeadLetterEntry[]> {
+  const found: DeadLetterEntry[] = [];
+  for (const s of subscriptionsOf(subscription))
+    for (const message of await bus.deadLetters(s)) found.push({ subscription: s, message });
+  return found;
+}
+
+/**
+ * Puts dead-lettered messages back on their subscription (`messageId`, or every one when absent),
+ * in one subscription or all; answers how many. `replay` and the console's replay buttons call this.
+ */
+export async function replayDeadLetters(bus: LocalBus, target: { subscription?: string; messageId?: string }): Promise<number> {
+  let count = 0;
+  for (const s of subscriptionsOf(target.subscription)) count += await bus.replay(s, target.messageId);
+  return count;
+}
+
+function subscriptionsOf(subscription: string | undefined): readonly string[] {
+  if (subscription === undefined) return DLQ_SUBSCRIPTIONS;
+  if (!DLQ_SUBSCRIPTIONS.includes(subscription))
+    throw new UsageError(`unknown subscription "${subscription}"; one of: ${DLQ_SUBSCRIPTIONS.join(', ')}`);
+  return [subscription];
+}
+
 /** Runs one dlq command against a bus; returns what to print. */
 export async function runDlqCommand(argv: readonly string[], bus: LocalBus): Promise<string> {
   const { values, positionals } = parseArgs({
@@ -24,16 +60,9 @@ export async function runDlqCommand(argv: readonly string[], bus: LocalBus): Pro
     },
   });
   const [command, messageId] = positionals;
-  const names = TOPOLOGY.subscriptions.map((s) => s.name);
-  if (values.subscription && !names.includes(values.subscription)) {
-    throw new UsageError(`unknown subscription "${values.subscription}"; one of: ${names.join(', ')}`);
-  }
-  const subscriptions = values.subscription ? [values.subscription] : names;
-  const all = async () => {
-    const found: { subscription: string; message: DeadLetter }[] = [];
-    for (const s of subscriptions) for (const message of await bus.deadLetters(s)) found.push({ subscription: s, message });
-    return found;
-  };
+  const subscription = values.subscription || undefined;
+  const subscriptions = subscriptionsOf(subscription);
+  const all = () => listDeadLetters(bus, subscription);
 
   switch (command) {
     case 'list': {
@@ -64,8 +93,10 @@ export async function runDlqCommand(argv: readonly string[], bus: LocalBus): Pro
     }
     case 'replay': {
       if (!messageId && !values.all) throw new UsageError('replay needs a messageId or --all');
-      let count = 0;
-      for (const s of subscriptions) count += await bus.replay(s, values.all ? undefined : messageId);
+      const count = await replayDeadLetters(bus, {
+        ...(subscription ? { subscription } : {}),
+        ...(values.all || !messageId ? {} : { messageId }),
+      });
       if (count === 0) throw new UsageError(`nothing to replay${messageId ? ` for ${messageId}` : ''}`);
       return `replayed ${count} message(s): back on their subscription with the delivery count (and a re-sent copy's retry attempts) reset`;
     }

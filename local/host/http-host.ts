@@ -35,7 +35,14 @@ export interface HttpHostOptions {
   readonly maxBodyBytes?: number;
   /** Where the invocation hooks come from. Default: the installed shim (none installed: no hooks). */
   readonly core?: FunctionsCoreShim;
+  /**
+   * Local tooling served by this host ahead of the Functions routing (the console, local/console/):
+   * it answers `true` when it took the request. Azure's host has nothing of the kind.
+   */
+  readonly localRoutes?: LocalRoutes;
 }
+
+export type LocalRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export interface HttpRouteInfo {
   readonly name: string;
@@ -75,6 +82,7 @@ interface HostContext {
   readonly log: (line: string) => void;
   readonly maxBodyBytes: number;
   readonly origin: string;
+  readonly localRoutes: LocalRoutes | undefined;
   stopping: boolean;
 }
 
@@ -99,6 +107,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     log,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     origin: url,
+    localRoutes: opts.localRoutes,
     stopping: false,
   };
   const inFlight = trackRequests(server, ctx);
@@ -207,6 +216,7 @@ function failRequest(res: ServerResponse, ctx: HostContext, err: unknown): void 
 // ---------------------------------------------------------------------------------------------
 
 async function serveRequest(req: IncomingMessage, res: ServerResponse, ctx: HostContext): Promise<void> {
+  if (ctx.localRoutes && (await ctx.localRoutes(req, res))) return;
   const method = (req.method ?? 'GET').toUpperCase();
   const url = requestUrl(req, ctx.origin);
   const match = ctx.table.match(method, url.pathname);

@@ -123,34 +123,7 @@ export class JelouSandbox {
 
   /** The documented `message_event` envelope for an inbound message (unsigned). */
   inboundEnvelope(spec: InboundSpec): { eventId: string; body: Record<string, unknown> } {
-    const digits = spec.from.replace(/^\+/, '');
-    const eventId = spec.eventId ?? `wamid.${randomUUID()}`;
-    const value = spec.image
-      ? {
-          id: eventId,
-          type: 'image',
-          content: {
-            url: spec.image.url,
-            mime_type: spec.image.mimeType ?? 'image/jpeg',
-            ...(spec.image.caption ? { caption: spec.image.caption } : {}),
-          },
-        }
-      : spec.raw
-        ? { id: eventId, type: spec.raw.type, ...(spec.raw.content === undefined ? {} : { content: spec.raw.content }) }
-        : { id: eventId, type: 'text', content: { body: spec.text ?? '' } };
-    const body = {
-      field: 'messages',
-      object: 'message_event',
-      event_type: 'message',
-      timestamp: spec.timestamp ?? Date.now(),
-      project_id: 'sandbox-project',
-      room_id: `room-${digits}`,
-      contact: { id: digits, name: spec.name ?? 'Sandbox user' },
-      conversation: { id: `conversation-${digits}` },
-      bot: { id: this.options.botId, name: 'Algesta (sandbox)' },
-      value,
-    };
-    return { eventId, body };
+    return jelouInboundEnvelope(spec, this.options.botId);
   }
 
   /**
@@ -283,6 +256,42 @@ export class JelouSandbox {
   private expectedAuthorization(): string {
     return `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
   }
+}
+
+/**
+ * Jelou's documented `message_event` envelope for an inbound message, unsigned (sign the JSON with
+ * `signJelouBody`). The sandbox's `sendInbound` and the local console's WhatsApp simulator build
+ * what they post with this.
+ */
+export function jelouInboundEnvelope(spec: InboundSpec, botId: string): { eventId: string; body: Record<string, unknown> } {
+  const digits = spec.from.replace(/^\+/, '');
+  const eventId = spec.eventId ?? `wamid.${randomUUID()}`;
+  const value = spec.image
+    ? {
+        id: eventId,
+        type: 'image',
+        content: {
+          url: spec.image.url,
+          mime_type: spec.image.mimeType ?? 'image/jpeg',
+          ...(spec.image.caption ? { caption: spec.image.caption } : {}),
+        },
+      }
+    : spec.raw
+      ? { id: eventId, type: spec.raw.type, ...(spec.raw.content === undefined ? {} : { content: spec.raw.content }) }
+      : { id: eventId, type: 'text', content: { body: spec.text ?? '' } };
+  const body = {
+    field: 'messages',
+    object: 'message_event',
+    event_type: 'message',
+    timestamp: spec.timestamp ?? Date.now(),
+    project_id: 'sandbox-project',
+    room_id: `room-${digits}`,
+    contact: { id: digits, name: spec.name ?? 'Sandbox user' },
+    conversation: { id: `conversation-${digits}` },
+    bot: { id: botId, name: 'Algesta (sandbox)' },
+    value,
+  };
+  return { eventId, body };
 }
 
 function unprocessable(description: string): Answer {
