@@ -61,6 +61,7 @@ export function page(opts: { title: string; current: string; body: Html }): stri
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${opts.title} · Algesta local console</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/console/console.css" />
         <script src="/console/console.js" defer></script>
       </head>
