@@ -23,11 +23,13 @@ import {
   rmSync,
   symlinkSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEntryAsWorker, type WorkerFunctionMetadata } from '../support/worker/load-entry';
+import { RENDERER_FILES } from '../../shared/platform/http/api-reference-assets';
 import { REPO } from './support/bicep';
 
 type Yaml = Record<string, any>;
@@ -137,6 +139,19 @@ describe('azure.yaml prepackage hook on a fresh clone', () => {
       expect(packages).toEqual(expect.arrayContaining(['@azure/functions', '@azure/cosmos', '@azure/storage-blob']));
       for (const name of packages) expect(Object.keys(pkg.dependencies), name).toContain(packageName(name));
       expect(importFrom(unpacked, packages)).toEqual({ status: 0, output: '' });
+      // The API reference page reads the renderer's files at run time, resolved from the bundle's own
+      // folder (shared/platform/http/api-reference.ts): the package must hold them, and find them itself.
+      const rendererDir = dirname(
+        createRequire(join(unpacked, pkg.main.split('/')[0]!, 'chunks', 'api-reference.js')).resolve(
+          'swagger-ui-dist/package.json',
+        ),
+      );
+      expect(rendererDir).toBe(join(unpacked, 'node_modules', 'swagger-ui-dist'));
+      for (const file of Object.keys(RENDERER_FILES)) expect(existsSync(join(rendererDir, file)), file).toBe(true);
+      expect(readdirSync(join(unpacked, pkg.main.split('/')[0]!, 'chunks')).some((f) => /^api-reference-.*\.js$/.test(f))).toBe(
+        true,
+      );
+
       // And the check bites: without a dependency that only an adapter uses, the entry still
       // registers every function, but that package no longer imports.
       const lacking = mkdtempSync(join(tmpdir(), 'algesta-package-lacking-'));
