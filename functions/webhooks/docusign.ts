@@ -58,11 +58,12 @@ registerEndpoint(
     replayWindow: `the message's \`generatedDateTime\` (signed, in the body) must be at most ${WEBHOOK_WINDOWS.docusign.maxAgeSeconds / 86_400} days old (Connect's retries) and at most ${WEBHOOK_WINDOWS.docusign.maxAheadSeconds / 60} minutes ahead of our clock; an event that already moved the order is a \`duplicate\` for ${WEBHOOK_WINDOWS.docusign.rememberSeconds / 86_400} days.`,
     documentedBody: connectMessage,
     requestExample: connectEventExample,
-    errors: [400],
+    errors: [400, 503],
     problems: {
       400: 'Signed, but not a Connect JSON SIM message, or generated more than 15 days ago',
       401: 'No X-DocuSign-Signature-N header is the HMAC-SHA256 of the body under a configured Connect key',
       413: 'Body larger than 1 MiB (Connect is configured without documents)',
+      503: 'The event could not be recorded now (the store is unavailable); Connect delivers it again',
     },
     responses: {
       200: {
