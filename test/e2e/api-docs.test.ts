@@ -188,7 +188,8 @@ describe.skipIf(browserSkip !== false)(`in a browser${browserSkip ? ` — skippe
       await expect(me.locator('.live-responses-table tbody .response-col_status').first().innerText()).resolves.toContain('200');
 
       expect([...origins]).toEqual([stack.url]);
-      expect(problems.filter((p) => /Content Security Policy|Refused to/i.test(p))).toEqual([]);
+      // No error at all in the console: a CSP violation ("Refused to …") would be one.
+      expect(problems).toEqual([]);
     } finally {
       await browser.close();
     }
