@@ -14,6 +14,16 @@ const at = '2026-12-01T14:05:09.123Z';
 const later = '2026-12-01T15:30:00.000Z';
 const cop = (amount: number) => ({ amount, currency: 'COP' });
 
+/** An example per path parameter: the demo tenant's, so that "Try it" finds them on the local stack. */
+export const PATH_EXAMPLES: Readonly<Record<string, string>> = {
+  clientId,
+  userId: 'usr-demo-client',
+  orderId,
+  attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N0',
+  providerId,
+  documentId: 'doc_01JBX7D1E2F3G4H5J6K7M8N9P0',
+};
+
 export const createClientExample = {
   name: 'Almacenes La 14 S.A.',
   taxId: '890300346-1',

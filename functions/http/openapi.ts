@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { buildOpenApiDocument } from '../../shared/platform/http/openapi';
+import { PATH_EXAMPLES } from './examples';
 import { registerEndpoint, registeredEndpoints } from './register';
 
 let document: unknown;
+
+/** The document as `/api/v1/openapi.json` serves it, from every registered endpoint. */
+export function apiDocument() {
+  return buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0', pathExamples: PATH_EXAMPLES });
+}
 
 registerEndpoint(
   defineEndpoint({
@@ -32,7 +38,7 @@ registerEndpoint(
     },
     handler: async () => {
       // Built once, on first request: every endpoint is registered by then (the entry imports all).
-      document ??= buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0' });
+      document ??= apiDocument();
       return { status: 200, body: document, headers: { 'cache-control': 'public, max-age=300' } };
     },
   }),

@@ -8,7 +8,7 @@ import { signJelouBody, verifyJelouSignature } from '../../shared/adapters/whats
 import { verifyConnectSignature } from '../../shared/adapters/partners/docusign-connect';
 import { WEBHOOK_WINDOWS } from '../../shared/application/webhook-events';
 import type { AnyEndpoint } from '../../shared/platform/http/endpoint';
-import { buildOpenApiDocument, problemSchemaName } from '../../shared/platform/http/openapi';
+import { problemSchemaName } from '../../shared/platform/http/openapi';
 import { PROBLEM_BASE, PROBLEMS, type ProblemType } from '../../shared/platform/http/problem';
 
 /**
@@ -25,9 +25,10 @@ beforeAll(async () => {
   // Registrations land in the local core shim (not the library's "test mode"), as under the host.
   installFunctionsCore();
   await import('../../functions/index');
+  const { apiDocument } = await import('../../functions/http/openapi');
   endpoints = registeredEndpoints();
   // As served: JSON, so what a client reads (no undefined members, no functions).
-  doc = JSON.parse(JSON.stringify(buildOpenApiDocument(endpoints, { title: 'Algesta API', version: '1.0.0' }))) as Json;
+  doc = JSON.parse(JSON.stringify(apiDocument())) as Json;
   for (const [path, item] of Object.entries(doc.paths as Record<string, Json>))
     for (const [method, op] of Object.entries(item)) operations.push({ path, method, op: op as Json });
 });
@@ -74,6 +75,8 @@ describe('the OpenAPI document', () => {
           else if (!media.schema?.contentMediaType?.startsWith('image/')) missing.push(`${where} ${status} ${type}`);
         }
       if (examples === 0) missing.push(`${where}: no example at all`);
+      for (const p of (op.parameters ?? []) as Json[])
+        if (p.in === 'path' && p.example === undefined) missing.push(`${where} path parameter ${p.name}`);
     }
     expect(missing).toEqual([]);
   });
@@ -141,6 +144,17 @@ describe('the OpenAPI document', () => {
       const r = schema.safeParse(example);
       if (!r.success) refused.push(`${where}: ${String(r.error)}`);
     };
+    for (const { op } of operations) {
+      const e =
+        endpoints.find((x) => op.operationId === x.name) ??
+        endpoints.find((x) => x.operationsPer && (op.operationId as string).startsWith(`${x.name}-`))!;
+      if (!e.params) continue;
+      const path = Object.fromEntries(
+        ((op.parameters ?? []) as Json[]).filter((p) => p.in === 'path').map((p) => [p.name, p.example]),
+      );
+      if (e.operationsPer) path[e.operationsPer.param] = (op.operationId as string).slice(e.name.length + 1);
+      check(`${op.operationId} path parameters`, e.params, path);
+    }
     for (const e of endpoints) {
       if (e.operationsPer) {
         for (const [value, spec] of Object.entries(e.operationsPer.values))

@@ -18,18 +18,31 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): unknown[] {
+/**
+ * Path parameters carry an example (the one given for their name, else the first value of their
+ * enum): "Try it" starts from it. Optional query parameters carry none, so that a request tried
+ * as it is filters nothing.
+ */
+function parameters(
+  schema: z.ZodType | undefined,
+  location: 'path' | 'query',
+  pathExamples: Readonly<Record<string, string>> = {},
+): unknown[] {
   if (!schema) return [];
   const s = jsonSchema(schema, 'input');
   const properties = (s.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((s.required ?? []) as string[]);
-  return Object.entries(properties).map(([name, propSchema]) => ({
-    name,
-    in: location,
-    required: location === 'path' || required.has(name),
-    ...(propSchema.description ? { description: propSchema.description } : {}),
-    schema: propSchema,
-  }));
+  return Object.entries(properties).map(([name, propSchema]) => {
+    const example = location !== 'path' ? undefined : Array.isArray(propSchema.enum) ? propSchema.enum[0] : pathExamples[name];
+    return {
+      name,
+      in: location,
+      required: location === 'path' || required.has(name),
+      ...(propSchema.description ? { description: propSchema.description } : {}),
+      schema: propSchema,
+      ...(example !== undefined ? { example } : {}),
+    };
+  });
 }
 
 /** A problem type's component schema name: `validation-error` → `ValidationErrorProblem`. */
@@ -246,7 +259,7 @@ function describeWebhook(e: AnyEndpoint): string | undefined {
   ].join('\n\n');
 }
 
-function operation(e: AnyEndpoint): Record<string, unknown> {
+function operation(e: AnyEndpoint, pathExamples: Readonly<Record<string, string>>): Record<string, unknown> {
   const headerParams: unknown[] = [];
   if (e.idempotent)
     headerParams.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
@@ -270,7 +283,7 @@ function operation(e: AnyEndpoint): Record<string, unknown> {
     summary: e.summary,
     ...(description ? { description } : {}),
     tags: [...e.tags],
-    parameters: [...parameters(e.params, 'path'), ...parameters(e.query, 'query'), ...headerParams],
+    parameters: [...parameters(e.params, 'path', pathExamples), ...parameters(e.query, 'query'), ...headerParams],
     ...(bodySchema
       ? {
           requestBody: {
@@ -327,14 +340,20 @@ export function openApiPath(route: string, routePrefix = 'api'): string {
 
 export function buildOpenApiDocument(
   endpoints: readonly AnyEndpoint[],
-  info: { title: string; version: string; serverUrl?: string },
+  info: {
+    title: string;
+    version: string;
+    serverUrl?: string;
+    /** An example value per path parameter name (`orderId`, `clientId`…). */
+    pathExamples?: Readonly<Record<string, string>>;
+  },
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const e of endpoints) {
     for (const { route, endpoint } of documentedOperations(e)) {
       const path = openApiPath(route);
       paths[path] ??= {};
-      paths[path][endpoint.method.toLowerCase()] = operation(endpoint);
+      paths[path][endpoint.method.toLowerCase()] = operation(endpoint, info.pathExamples ?? {});
     }
   }
   return {
