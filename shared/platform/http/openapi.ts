@@ -125,11 +125,20 @@ function problemExample(e: AnyEndpoint, type: ProblemType): unknown {
         : EXAMPLE_DETAIL[type];
   const errors =
     type === 'validation-error'
-      ? [{ pointer: e.body || e.documentedBody ? '/body' : e.query ? '/query/limit' : '/params', detail: 'Invalid input' }]
+      ? [{ pointer: invalidFieldPointer(e), detail: 'Invalid input' }]
       : type === 'unprocessable-entity'
         ? [{ pointer: '/body/siteId', detail: 'unknown site' }]
         : [];
   return problemBody(type, { detail, errors, correlationId: EXAMPLE_CORRELATION_ID });
+}
+
+/** Where a validation error of this endpoint could point: its body, else a query or path field. */
+function invalidFieldPointer(e: AnyEndpoint): string {
+  if (e.body || e.documentedBody) return '/body';
+  const first = (schema: z.ZodType | undefined) => (schema instanceof z.ZodObject ? Object.keys(schema.shape)[0] : undefined);
+  const query = first(e.query);
+  if (query) return `/query/${query}`;
+  return `/params/${first(e.params) ?? ''}`;
 }
 
 function errorStatuses(e: AnyEndpoint): number[] {
