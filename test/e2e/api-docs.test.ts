@@ -165,7 +165,7 @@ describe.skipIf(browserSkip !== false)(`in a browser${browserSkip ? ` — skippe
       tab.on('pageerror', (e) => problems.push(String(e)));
       const response = await tab.goto(`${stack.url}/api/docs`);
       expect(response?.status()).toBe(200);
-      await tab.locator('.opblock').first().waitFor({ timeout: 30_000 });
+      await tab.locator('.opblock').first().waitFor({ timeout: 90_000 });
 
       const doc = (await api('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
       const operations = Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0);
@@ -193,5 +193,6 @@ describe.skipIf(browserSkip !== false)(`in a browser${browserSkip ? ` — skippe
     } finally {
       await browser.close();
     }
-  }, 120_000);
+    // Generous: Chromium's start and Swagger UI's first render take 15–25 s on a loaded two-core machine.
+  }, 240_000);
 });
