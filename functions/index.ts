@@ -5,6 +5,7 @@
  */
 import './http/health';
 import './http/openapi';
+import './http/docs';
 import './http/clients';
 import './http/users';
 import './http/orders';

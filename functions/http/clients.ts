@@ -1,5 +1,6 @@
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { clients } from '../wiring';
+import { clientExample, createClientExample, createSiteExample, siteExample } from './examples';
 import { registerEndpoint } from './register';
 import {
   clientIdParams,
@@ -21,8 +22,9 @@ registerEndpoint(
     tags: ['clients'],
     auth: 'bearer',
     body: createClientBody,
+    requestExample: createClientExample,
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: clientSchema } },
+    responses: { 201: { description: 'Created', schema: clientSchema, example: clientExample } },
     handler: async (ctx) => {
       const client = await clients.create(ctx, ctx.body);
       return created(client, client.value, `/api/v1/clients/${client.value.id}`);
@@ -39,7 +41,7 @@ registerEndpoint(
     tags: ['clients'],
     auth: 'bearer',
     params: clientIdParams,
-    responses: { 200: { description: 'The client', schema: clientSchema } },
+    responses: { 200: { description: 'The client', schema: clientSchema, example: clientExample } },
     handler: async (ctx) => {
       const client = await clients.get(ctx, ctx.params.clientId);
       return { status: 200, body: client.value, etag: client.etag };
@@ -57,8 +59,9 @@ registerEndpoint(
     auth: 'bearer',
     params: clientIdParams,
     body: createSiteBody,
+    requestExample: createSiteExample,
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: siteSchema } },
+    responses: { 201: { description: 'Created', schema: siteSchema, example: siteExample } },
     handler: async (ctx) => {
       const site = await clients.createSite(ctx, ctx.params.clientId, ctx.body);
       return created(site, site.value, `/api/v1/clients/${site.value.clientId}/sites/${site.value.id}`);
@@ -76,7 +79,7 @@ registerEndpoint(
     auth: 'bearer',
     params: clientIdParams,
     query: listSitesQuery,
-    responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema) } },
+    responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema), example: { items: [siteExample] } } },
     handler: async (ctx) => {
       const page = await clients.listSites(ctx, ctx.params.clientId, pageRequest(ctx.query));
       return { status: 200, body: page };

@@ -14,7 +14,7 @@ registerEndpoint(
     summary: 'Liveness: the process answers',
     tags: ['health'],
     auth: 'anonymous',
-    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }), example: { status: 'ok' } } },
     handler: async () => ({ status: 200, body: { status: 'ok' } }),
   }),
 );
@@ -29,7 +29,11 @@ registerEndpoint(
     auth: 'anonymous',
     errors: [503],
     responses: {
-      200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }) },
+      200: {
+        description: 'Ready',
+        schema: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }),
+        example: { status: 'ready', checks: { cosmos: 'ok', blob: 'ok', bus: 'ok' } },
+      },
     },
     handler: async (ctx) => {
       const results = await Promise.all(

@@ -3,6 +3,7 @@ import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { NOTIFICATION_STATUSES } from '../../shared/domain/notifications/notification';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { notifications } from '../wiring';
+import { notificationPageExample } from './examples';
 import { registerEndpoint } from './register';
 import { pageOf, pageQuery, pageRequest } from './schemas';
 
@@ -31,7 +32,9 @@ registerEndpoint(
     tags: ['notifications'],
     auth: 'bearer',
     query: z.object({ orderId: z.string().min(1).max(128).optional(), ...pageQuery }),
-    responses: { 200: { description: 'A page of notifications', schema: pageOf(notificationSchema) } },
+    responses: {
+      200: { description: 'A page of notifications', schema: pageOf(notificationSchema), example: notificationPageExample },
+    },
     handler: async (ctx) => {
       const { orderId, limit, continuationToken } = ctx.query;
       const page = await notifications.list(ctx, orderId ? { orderId } : {}, pageRequest({ limit, continuationToken }));

@@ -1,8 +1,15 @@
+import { z } from 'zod';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { buildOpenApiDocument } from '../../shared/platform/http/openapi';
+import { PATH_EXAMPLES } from './examples';
 import { registerEndpoint, registeredEndpoints } from './register';
 
 let document: unknown;
+
+/** The document as `/api/v1/openapi.json` serves it, from every registered endpoint. */
+export function apiDocument() {
+  return buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0', pathExamples: PATH_EXAMPLES });
+}
 
 registerEndpoint(
   defineEndpoint({
@@ -12,10 +19,26 @@ registerEndpoint(
     summary: 'This API’s OpenAPI 3.1 document',
     tags: ['meta'],
     auth: 'anonymous',
-    responses: { 200: { description: 'The OpenAPI document' } },
+    responses: {
+      200: {
+        description: 'The OpenAPI document',
+        schema: z.looseObject({
+          openapi: z.literal('3.1.0'),
+          info: z.looseObject({ title: z.string(), version: z.string() }),
+          paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+          components: z.looseObject({}),
+        }),
+        example: {
+          openapi: '3.1.0',
+          info: { title: 'Algesta API', version: '1.0.0' },
+          paths: { '/api/health': { get: { operationId: 'health', summary: 'Liveness: the process answers' } } },
+          components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+        },
+      },
+    },
     handler: async () => {
       // Built once, on first request: every endpoint is registered by then (the entry imports all).
-      document ??= buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0' });
+      document ??= apiDocument();
       return { status: 200, body: document, headers: { 'cache-control': 'public, max-age=300' } };
     },
   }),

@@ -3,6 +3,18 @@ import { NotFoundError } from '../../shared/application/errors';
 import { API_ACTIONS, ORDER_RULES, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { orders } from '../wiring';
+import {
+  attachmentExample,
+  attachmentUploadExample,
+  createOrderExample,
+  historyPageExample,
+  ORDER_ACTION_EXAMPLES,
+  orderExample,
+  orderPageExample,
+  quoteExample,
+  requestAttachmentExample,
+  submitQuoteExample,
+} from './examples';
 import { registerEndpoint } from './register';
 import {
   attachmentParams,
@@ -32,9 +44,10 @@ registerEndpoint(
     tags: ['orders'],
     auth: 'bearer',
     body: createOrderBody,
+    requestExample: createOrderExample,
     idempotent: true,
     errors: [422],
-    responses: { 201: { description: 'Created', schema: orderSchema } },
+    responses: { 201: { description: 'Created', schema: orderSchema, example: orderExample } },
     handler: async (ctx) => {
       const order = await orders.create(ctx, ctx.body);
       return created(order, order.value, `/api/v1/orders/${order.value.id}`);
@@ -51,7 +64,7 @@ registerEndpoint(
     tags: ['orders'],
     auth: 'bearer',
     query: listOrdersQuery,
-    responses: { 200: { description: 'A page of orders', schema: pageOf(orderSchema) } },
+    responses: { 200: { description: 'A page of orders', schema: pageOf(orderSchema), example: orderPageExample } },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
       const page = await orders.list(ctx, filters, pageRequest({ limit, continuationToken }));
@@ -69,7 +82,7 @@ registerEndpoint(
     tags: ['orders'],
     auth: 'bearer',
     params: orderIdParams,
-    responses: { 200: { description: 'The order', schema: orderSchema } },
+    responses: { 200: { description: 'The order', schema: orderSchema, example: orderExample } },
     handler: async (ctx) => {
       const order = await orders.get(ctx, ctx.params.orderId);
       return { status: 200, body: order.value, etag: order.etag };
@@ -87,7 +100,9 @@ registerEndpoint(
     auth: 'bearer',
     params: orderIdParams,
     query: historyQuery,
-    responses: { 200: { description: 'A page of history entries', schema: pageOf(historyEntrySchema) } },
+    responses: {
+      200: { description: 'A page of history entries', schema: pageOf(historyEntrySchema), example: historyPageExample },
+    },
     handler: async (ctx) => {
       const page = await orders.history(ctx, ctx.params.orderId, pageRequest(ctx.query));
       return { status: 200, body: page };
@@ -100,7 +115,16 @@ const actionOperations = Object.fromEntries(
   API_ACTIONS.map((a) => {
     const r = ORDER_RULES[a];
     const to = r.to === 'same' ? 'the same state' : r.to;
-    return [a, { body: ORDER_ACTION_BODIES[a], summary: `${a}: ${r.from.join(' | ')} → ${to} (${r.roles.join(', ')})` }];
+    return [
+      a,
+      {
+        body: ORDER_ACTION_BODIES[a],
+        summary: `${a}: ${r.from.join(' | ')} → ${to} (${r.roles.join(', ')})`,
+        example: ORDER_ACTION_EXAMPLES[a],
+        // A client user's approval above its approval limit (docs/api.md).
+        ...(a === 'approve' ? { problemTypes: ['approval-limit-exceeded' as const] } : {}),
+      },
+    ];
   }),
 );
 
@@ -120,7 +144,13 @@ registerEndpoint(
     operationsPer: { param: 'action', values: actionOperations },
     conditional: true,
     errors: [403, 409, 412, 422],
-    responses: { 200: { description: 'The order after the action', schema: orderSchema } },
+    responses: {
+      200: {
+        description: 'The order after the action',
+        schema: orderSchema,
+        example: { ...orderExample, status: 'TRIAGED', version: 2 },
+      },
+    },
     handler: async (ctx) => {
       const { orderId, action } = ctx.params;
       if (!isApiAction(action)) throw new NotFoundError(`unknown action "${action}"; one of ${API_ACTIONS.join(', ')}`);
@@ -140,8 +170,9 @@ registerEndpoint(
     auth: 'bearer',
     params: orderIdParams,
     body: submitQuoteBody,
+    requestExample: submitQuoteExample,
     errors: [403, 409, 422],
-    responses: { 201: { description: 'The quote', schema: quoteSchema } },
+    responses: { 201: { description: 'The quote', schema: quoteSchema, example: quoteExample } },
     handler: async (ctx) => {
       const quote = await orders.submitQuote(ctx, ctx.params.orderId, ctx.body);
       return { status: 201, body: quote };
@@ -158,7 +189,9 @@ registerEndpoint(
     tags: ['orders'],
     auth: 'bearer',
     params: orderIdParams,
-    responses: { 200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }) } },
+    responses: {
+      200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }), example: { items: [quoteExample] } },
+    },
     handler: async (ctx) => ({ status: 200, body: { items: await orders.listQuotes(ctx, ctx.params.orderId) } }),
   }),
 );
@@ -173,8 +206,15 @@ registerEndpoint(
     auth: 'bearer',
     params: orderIdParams,
     body: requestAttachmentBody,
+    requestExample: requestAttachmentExample,
     errors: [422],
-    responses: { 201: { description: 'The attachment, awaiting its upload', schema: attachmentUploadSchema } },
+    responses: {
+      201: {
+        description: 'The attachment, awaiting its upload',
+        schema: attachmentUploadSchema,
+        example: attachmentUploadExample,
+      },
+    },
     handler: async (ctx) => {
       const r = await orders.requestAttachmentUpload(ctx, ctx.params.orderId, ctx.body);
       return { status: 201, body: r, location: `/api/v1/orders/${ctx.params.orderId}/attachments/${r.attachment.id}` };
@@ -191,7 +231,13 @@ registerEndpoint(
     tags: ['orders'],
     auth: 'bearer',
     params: orderIdParams,
-    responses: { 200: { description: 'The attachments', schema: z.object({ items: z.array(attachmentSchema) }) } },
+    responses: {
+      200: {
+        description: 'The attachments',
+        schema: z.object({ items: z.array(attachmentSchema) }),
+        example: { items: [attachmentExample] },
+      },
+    },
     handler: async (ctx) => ({
       status: 200,
       body: { items: await orders.listAttachments(ctx, ctx.params.orderId) },
@@ -209,7 +255,7 @@ registerEndpoint(
     auth: 'bearer',
     params: attachmentParams,
     errors: [409, 422],
-    responses: { 200: { description: 'The stored attachment', schema: attachmentSchema } },
+    responses: { 200: { description: 'The stored attachment', schema: attachmentSchema, example: attachmentExample } },
     handler: async (ctx) => ({
       status: 200,
       body: await orders.confirmAttachment(ctx, ctx.params.orderId, ctx.params.attachmentId),

@@ -1,6 +1,17 @@
 import { presentProvider } from '../../shared/application/providers/providers';
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { providers } from '../wiring';
+import {
+  invitationPageExample,
+  providerActionExample,
+  providerDocumentExample,
+  providerExample,
+  registerProviderExample,
+  requestDocumentExample,
+  reviewDocumentExample,
+  scorecardExample,
+  uploadInstructionsExample,
+} from './examples';
 import { registerEndpoint } from './register';
 import {
   invitationSchema,
@@ -33,9 +44,16 @@ registerEndpoint(
     tags,
     auth: 'bearer',
     body: registerProviderBody,
+    requestExample: registerProviderExample,
     idempotent: true,
     errors: [409, 422],
-    responses: { 201: { description: 'Registered, status PENDING_DOCUMENTS', schema: providerSchema } },
+    responses: {
+      201: {
+        description: 'Registered, status PENDING_DOCUMENTS',
+        schema: providerSchema,
+        example: { ...providerExample, status: 'PENDING_DOCUMENTS', documents: [], allowedActions: [], version: 1 },
+      },
+    },
     handler: async (ctx) => {
       const p = await providers.register(ctx, ctx.body);
       return created(p, presentProvider(p.value), `/api/v1/providers/${p.value.id}`);
@@ -52,7 +70,13 @@ registerEndpoint(
     tags,
     auth: 'bearer',
     query: listProvidersQuery,
-    responses: { 200: { description: 'A page of providers, by legal name', schema: pageOf(providerSchema) } },
+    responses: {
+      200: {
+        description: 'A page of providers, by legal name',
+        schema: pageOf(providerSchema),
+        example: { items: [providerExample] },
+      },
+    },
     handler: async (ctx) => {
       const { limit, continuationToken, ...filters } = ctx.query;
       const page = await providers.list(ctx, filters, pageRequest({ limit, continuationToken }));
@@ -70,7 +94,7 @@ registerEndpoint(
     tags,
     auth: 'bearer',
     params: providerIdParams,
-    responses: { 200: { description: 'The provider', schema: providerSchema } },
+    responses: { 200: { description: 'The provider', schema: providerSchema, example: providerExample } },
     handler: async (ctx) => {
       const p = await providers.get(ctx, ctx.params.providerId);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
@@ -88,8 +112,15 @@ registerEndpoint(
     auth: 'bearer',
     params: providerIdParams,
     body: requestDocumentBody,
+    requestExample: requestDocumentExample,
     errors: [409, 422],
-    responses: { 201: { description: 'Upload with a PUT to the URL, then confirm', schema: uploadInstructionsSchema } },
+    responses: {
+      201: {
+        description: 'Upload with a PUT to the URL, then confirm',
+        schema: uploadInstructionsSchema,
+        example: uploadInstructionsExample,
+      },
+    },
     handler: async (ctx) => {
       const r = await providers.requestDocumentUpload(ctx, ctx.params.providerId, ctx.body);
       return { status: 201, body: { document: r.document, upload: r.upload }, etag: r.provider.etag };
@@ -106,7 +137,13 @@ registerEndpoint(
     tags,
     auth: 'bearer',
     params: providerIdParams,
-    responses: { 200: { description: 'The documents', schema: z.object({ items: z.array(providerDocumentSchema) }) } },
+    responses: {
+      200: {
+        description: 'The documents',
+        schema: z.object({ items: z.array(providerDocumentSchema) }),
+        example: { items: [providerDocumentExample] },
+      },
+    },
     handler: async (ctx) => ({
       status: 200,
       body: { items: await providers.listDocuments(ctx, ctx.params.providerId) },
@@ -124,7 +161,18 @@ registerEndpoint(
     auth: 'bearer',
     params: providerDocumentParams,
     errors: [409, 422],
-    responses: { 200: { description: 'The provider, the document pending review', schema: providerSchema } },
+    responses: {
+      200: {
+        description: 'The provider, the document pending review',
+        schema: providerSchema,
+        example: {
+          ...providerExample,
+          status: 'UNDER_REVIEW',
+          documents: [providerDocumentExample],
+          allowedActions: ['approve', 'reject'],
+        },
+      },
+    },
     handler: async (ctx) => {
       const p = await providers.confirmUpload(ctx, ctx.params.providerId, ctx.params.documentId);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
@@ -142,9 +190,10 @@ registerEndpoint(
     auth: 'bearer',
     params: providerDocumentParams,
     body: reviewDocumentBody,
+    requestExample: reviewDocumentExample,
     conditional: true,
     errors: [409, 412, 422],
-    responses: { 200: { description: 'The provider after the review', schema: providerSchema } },
+    responses: { 200: { description: 'The provider after the review', schema: providerSchema, example: providerExample } },
     handler: async (ctx) => {
       const p = await providers.reviewDocument(ctx, ctx.params.providerId, ctx.params.documentId, ctx.body, ctx.ifMatch);
       return { status: 200, body: presentProvider(p.value), etag: p.etag };
@@ -162,9 +211,10 @@ registerEndpoint(
     auth: 'bearer',
     params: providerActionParams,
     body: providerActionBody,
+    requestExample: providerActionExample,
     conditional: true,
     errors: [409, 412, 422],
-    responses: { 200: { description: 'The provider after the action', schema: providerSchema } },
+    responses: { 200: { description: 'The provider after the action', schema: providerSchema, example: providerExample } },
     handler: async (ctx) => {
       const { providerId, action } = ctx.params;
       const p = await providers.act(ctx, providerId, action, ctx.body.reason, ctx.ifMatch);
@@ -182,7 +232,7 @@ registerEndpoint(
     tags,
     auth: 'bearer',
     params: providerIdParams,
-    responses: { 200: { description: 'The scorecard', schema: scorecardSchema } },
+    responses: { 200: { description: 'The scorecard', schema: scorecardSchema, example: scorecardExample } },
     handler: async (ctx) => ({ status: 200, body: await providers.scorecard(ctx, ctx.params.providerId) }),
   }),
 );
@@ -197,7 +247,9 @@ registerEndpoint(
     auth: 'bearer',
     params: providerIdParams,
     query: z.object(pageQuery),
-    responses: { 200: { description: 'A page of invitations', schema: pageOf(invitationSchema) } },
+    responses: {
+      200: { description: 'A page of invitations', schema: pageOf(invitationSchema), example: invitationPageExample },
+    },
     handler: async (ctx) => {
       const page = await providers.invitations(ctx, ctx.params.providerId, pageRequest(ctx.query));
       return { status: 200, body: page };

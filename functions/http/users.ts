@@ -1,5 +1,6 @@
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { users } from '../wiring';
+import { meExample, preferencesExample, updateUserExample, userExample } from './examples';
 import { registerEndpoint } from './register';
 import { meSchema, preferencesSchema, updateUserBody, userIdParams, userSchema } from './schemas';
 
@@ -12,7 +13,7 @@ registerEndpoint(
       'The caller’s profile and roles; a stored profile of another role or tenant than the token’s is not used (`stored: false`, `profileMismatch`)',
     tags: ['users'],
     auth: 'bearer',
-    responses: { 200: { description: 'The profile', schema: meSchema } },
+    responses: { 200: { description: 'The profile', schema: meSchema, example: meExample } },
     handler: async (ctx) => {
       const me = await users.me(ctx);
       return {
@@ -38,9 +39,10 @@ registerEndpoint(
     tags: ['users'],
     auth: 'bearer',
     body: preferencesSchema,
+    requestExample: preferencesExample,
     conditional: true,
     errors: [409],
-    responses: { 200: { description: 'The updated profile', schema: userSchema } },
+    responses: { 200: { description: 'The updated profile', schema: userSchema, example: userExample } },
     handler: async (ctx) => {
       const saved = await users.updatePreferences(ctx, ctx.body, ctx.ifMatch);
       return { status: 200, body: saved.value, etag: saved.etag };
@@ -59,11 +61,12 @@ registerEndpoint(
     auth: 'bearer',
     params: userIdParams,
     body: updateUserBody,
+    requestExample: updateUserExample,
     conditional: true,
     errors: [409, 422],
     responses: {
-      200: { description: 'Updated', schema: userSchema },
-      201: { description: 'Created', schema: userSchema },
+      200: { description: 'Updated', schema: userSchema, example: userExample },
+      201: { description: 'Created', schema: userSchema, example: userExample },
     },
     handler: async (ctx) => {
       const { profile, created } = await users.update(ctx, ctx.params.userId, ctx.body, ctx.ifMatch);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { WEBHOOK_WINDOWS } from '../../shared/application/webhook-events';
 import {
+  connectMessage,
   InvalidConnectEventError,
   parseConnectEvent,
   parseHmacKeyList,
@@ -9,6 +11,7 @@ import { PARTNER_SECRETS } from '../../shared/adapters/partners/secret-names';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { connectEventExample } from '../http/examples';
 import { webhooks } from '../wiring';
 import { refusedEvent } from './refusal';
 
@@ -41,16 +44,32 @@ registerEndpoint(
       const keys = parseHmacKeyList(await (await getRoot().secrets()).get(PARTNER_SECRETS.docusignConnectHmacKeys));
       return verifyConnectSignature(raw, Object.fromEntries(headers.entries()), keys);
     },
-    errors: [400],
+    // Connect sends one header per active HMAC key (up to 100): -1 always, -2… while keys rotate.
+    signatureHeaders: [1, 2].map((n) => ({
+      name: `X-DocuSign-Signature-${n}`,
+      required: n === 1,
+      description:
+        n === 1
+          ? 'base64 of the HMAC-SHA256 of the raw body under one of the account’s Connect keys; the request is taken when any X-DocuSign-Signature-N matches any configured key'
+          : 'the same under the account’s next key (sent while keys rotate; -3 and on likewise, up to 100)',
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      example: n === 1 ? 'f0ZTSGBYhSr1Ys+BxUPYc7cFM5lOfT5GihDJTqHMjnI=' : 'cuqkVb3oZpU8rD7O3vXx2sW6y1L5nQ9hJ4kT0aE8mBw=',
+    })),
+    replayWindow: `the message's \`generatedDateTime\` (signed, in the body) must be at most ${WEBHOOK_WINDOWS.docusign.maxAgeSeconds / 86_400} days old (Connect's retries) and at most ${WEBHOOK_WINDOWS.docusign.maxAheadSeconds / 60} minutes ahead of our clock; an event that already moved the order is a \`duplicate\` for ${WEBHOOK_WINDOWS.docusign.rememberSeconds / 86_400} days.`,
+    documentedBody: connectMessage,
+    requestExample: connectEventExample,
+    errors: [400, 503],
     problems: {
       400: 'Signed, but not a Connect JSON SIM message, or generated more than 15 days ago',
       401: 'No X-DocuSign-Signature-N header is the HMAC-SHA256 of the body under a configured Connect key',
       413: 'Body larger than 1 MiB (Connect is configured without documents)',
+      503: 'The event could not be recorded now (the store is unavailable); Connect delivers it again',
     },
     responses: {
       200: {
         description: 'Applied, a duplicate of an event already applied, or ignored (another envelope, a late delivery)',
         schema: z.object({ outcome: z.enum(['signed', 'declined', 'ignored', 'duplicate']) }),
+        example: { outcome: 'signed' },
       },
     },
     handler: async (ctx) => {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { parseJelouInbound, verifyJelouSignature } from '../../shared/adapters/whatsapp/jelou-webhook';
+import { WEBHOOK_WINDOWS } from '../../shared/application/webhook-events';
+import { messageEvent, parseJelouInbound, verifyJelouSignature } from '../../shared/adapters/whatsapp/jelou-webhook';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { jelouEventExample } from '../http/examples';
 import { webhooks } from '../wiring';
 import { refusedEvent } from './refusal';
 
@@ -30,6 +32,19 @@ registerEndpoint(
       const secret = getRoot().settings.JELOU_WEBHOOK_SECRET;
       return secret !== undefined && verifyJelouSignature(raw, headers.get('x-jelou-signature') ?? undefined, secret);
     },
+    signatureHeaders: [
+      {
+        name: 'X-Jelou-Signature',
+        required: true,
+        description:
+          '`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the webhook’s signing secret (docs.jelou.ai, “Firma HMAC-SHA256”)',
+        pattern: '^sha256=[0-9a-fA-F]{64}$',
+        example: 'sha256=5b1f0c3e8f0d4a2b9c7e6d5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b',
+      },
+    ],
+    replayWindow: `the message's \`timestamp\` (signed, in the body) must be at most ${WEBHOOK_WINDOWS.jelou.maxAgeSeconds / 3600} hours old and at most ${WEBHOOK_WINDOWS.jelou.maxAheadSeconds / 60} minutes ahead of our clock; a message id queued before is a \`duplicate\` for ${WEBHOOK_WINDOWS.jelou.rememberSeconds / 86_400} days.`,
+    documentedBody: messageEvent,
+    requestExample: jelouEventExample,
     errors: [400, 503],
     problems: {
       400: 'Signed, but not a Jelou message_event (or contact.id is not a phone number), or a message older than 24 hours',
@@ -41,6 +56,7 @@ registerEndpoint(
       200: {
         description: 'Queued for the conversation, a duplicate of a message already queued, or ignored (not a user message)',
         schema: z.object({ status: z.enum(['queued', 'duplicate', 'ignored']) }),
+        example: { status: 'queued' },
       },
     },
     handler: async (ctx) => {

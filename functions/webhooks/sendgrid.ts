@@ -3,11 +3,14 @@ import {
   deliveryReportsOf,
   MAX_SKEW_SECONDS,
   sendGridEvents,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
   verifySendGridSignature,
 } from '../../shared/adapters/email/sendgrid-webhook';
 import { defineEndpoint } from '../../shared/platform/http/endpoint';
 import { getRoot } from '../composition-root';
 import { registerEndpoint } from '../http/register';
+import { sendGridEventsExample } from '../http/examples';
 import { notifications } from '../wiring';
 
 /** SendGrid posts a batch every 30 seconds or at 768 KB, whichever comes first: 1 MiB holds one. */
@@ -34,7 +37,26 @@ registerEndpoint(
       const key = root.settings.SENDGRID_WEBHOOK_PUBLIC_KEY;
       return key !== undefined && verifySendGridSignature(raw, headers, key, root.clock.now().getTime());
     },
+    signatureHeaders: [
+      {
+        name: headerName(SIGNATURE_HEADER),
+        required: true,
+        description:
+          'base64 of the ECDSA (P-256, SHA-256, DER) signature over the timestamp header’s value followed by the raw body, with the Event Webhook’s verification key',
+        pattern: '^[A-Za-z0-9+/]+={0,2}$',
+        example: 'MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=',
+      },
+      {
+        name: headerName(TIMESTAMP_HEADER),
+        required: true,
+        description: `Unix time in seconds when SendGrid signed the request; refused more than ${MAX_SKEW_SECONDS / 60} minutes from our clock`,
+        pattern: '^\\d{1,12}$',
+        example: '1796220314',
+      },
+    ],
+    replayWindow: `the signed timestamp must be within ${MAX_SKEW_SECONDS / 60} minutes of our clock, either way; a report already applied changes nothing (the notification keeps the report ids it applied).`,
     body: sendGridEvents,
+    requestExample: sendGridEventsExample,
     errors: [503],
     problems: {
       400: 'Signed, but not an array of SendGrid events (at most 5000)',
@@ -47,6 +69,7 @@ registerEndpoint(
         description:
           '`applied`: the reports that changed a notification (replays, reports for final or unknown notifications and other event kinds change nothing)',
         schema: z.object({ received: z.number().int(), applied: z.number().int() }),
+        example: { received: 1, applied: 1 },
       },
     },
     handler: async (ctx) => {
@@ -57,3 +80,8 @@ registerEndpoint(
     },
   }),
 );
+
+/** `x-twilio-email-event-webhook-signature` as SendGrid writes it. */
+function headerName(lower: string): string {
+  return lower.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase());
+}

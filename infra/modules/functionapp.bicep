@@ -143,6 +143,8 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_JWKS_URI: authJwksUri
   CORS_ALLOWED_ORIGINS: join(corsAllowedOrigins, ',')
+  // The API reference page at /api/docs, in every environment (it shows the public OpenAPI document).
+  API_DOCS_ENABLED: 'true'
   // E-mail through SendGrid (the key and the webhook's verification key come from Key Vault).
   SENDGRID_FROM_EMAIL: emailFromAddress
   SENDGRID_FROM_NAME: emailFromName

@@ -48,6 +48,9 @@ export const settingsSchema = z
 
     CORS_ALLOWED_ORIGINS: commaList,
 
+    /** The API reference page at `/api/docs` (docs/api.md); `false` answers it 404. The OpenAPI document stays. */
+    API_DOCS_ENABLED: z.stringbool().default(true),
+
     /** Partner sandboxes write here (e-mails as .eml under `mailbox/`); set on the embedded stack. */
     SANDBOX_DIR: z.string().min(1).optional(),
 

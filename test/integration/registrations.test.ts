@@ -11,6 +11,8 @@ const EXPECTED = [
   ['health', 'GET', 'health'],
   ['health-ready', 'GET', 'health/ready'],
   ['openapi', 'GET', 'v1/openapi.json'],
+  ['docs', 'GET', 'docs'],
+  ['docs-asset', 'GET', 'docs/{asset}'],
   ['clients-create', 'POST', 'v1/clients'],
   ['clients-get', 'GET', 'v1/clients/{clientId}'],
   ['sites-create', 'POST', 'v1/clients/{clientId}/sites'],

@@ -48,6 +48,8 @@ export const POLICY: Record<string, Policy> = {
   health: { expect: '', public: true },
   'health-ready': { expect: '', public: true },
   openapi: { expect: '', public: true },
+  docs: { expect: '', public: true },
+  'docs-asset': { expect: '', public: true },
   'webhooks-sendgrid': { expect: '', public: true },
   'webhooks-jelou': { expect: '', public: true },
   'webhooks-docusign': { expect: '', public: true },

@@ -73,6 +73,14 @@ describe('configuration', () => {
     expect(() => parseSettings({ ...valid, JELOU_BOT_ID: 'bot' })).toThrow(/JELOU_CLIENT_ID/);
   });
 
+  it('turns the API reference page on unless API_DOCS_ENABLED says false, and refuses what is no boolean', () => {
+    expect(parseSettings(valid).API_DOCS_ENABLED).toBe(true);
+    expect(parseSettings({ ...valid, API_DOCS_ENABLED: '' }).API_DOCS_ENABLED).toBe(true);
+    expect(parseSettings({ ...valid, API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
+    expect(parseSettings({ ...valid, API_DOCS_ENABLED: 'true' }).API_DOCS_ENABLED).toBe(true);
+    expect(() => parseSettings({ ...valid, API_DOCS_ENABLED: 'nope' })).toThrow(/API_DOCS_ENABLED/);
+  });
+
   it('every setting is in local.settings.example.json and in the README table', () => {
     const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
     const readme = readFileSync('README.md', 'utf8');

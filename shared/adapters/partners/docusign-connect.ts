@@ -55,8 +55,8 @@ export class InvalidConnectEventError extends Error {
 
 const textCustomField = z.object({ name: z.string(), value: z.string().optional() }).loose();
 
-/** The JSON SIM envelope message (Connect 2.0), as far as we read it. */
-const connectMessage = z
+/** The JSON SIM envelope message (Connect 2.0), as far as we read it (also the webhook's documented body). */
+export const connectMessage = z
   .object({
     event: z.string().min(1),
     apiVersion: z.string().optional(),

@@ -55,7 +55,7 @@ const interactive = z.object({
     .optional(),
 });
 
-const messageEvent = z.object({
+export const messageEvent = z.object({
   object: z.literal('message_event'),
   event_type: z.string(),
   timestamp: z.number().int().positive(),

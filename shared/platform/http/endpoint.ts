@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Principal } from '../../domain/access/principal';
 import type { IdempotentRequest } from '../../application/idempotency';
 import type { Logger } from '../logger';
+import type { ProblemType } from './problem';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -13,6 +14,8 @@ export interface EndpointContext<P, Q, B> {
   readonly body: B;
   /** The `If-Match` header value, when the client sent one. */
   readonly ifMatch?: string;
+  /** The `If-None-Match` header, when the client sent one (revalidation of a cached answer). */
+  readonly ifNoneMatch?: string;
   readonly correlationId: string;
   readonly traceparent?: string;
   readonly logger: Logger;
@@ -33,6 +36,11 @@ export interface EndpointResult {
   /** Path of a created resource, relative to the API root, e.g. `/api/v1/orders/ord_...`. */
   readonly location?: string;
   readonly headers?: Record<string, string>;
+  /**
+   * Sent as it is instead of JSON, with the `content-type` the handler sets in `headers` (the API
+   * reference page and its assets are not JSON).
+   */
+  readonly content?: string | Uint8Array;
   /** The answer is what an earlier attempt of the same idempotent request created (`Idempotent-Replayed: true`). */
   readonly replayed?: boolean;
 }
@@ -49,6 +57,20 @@ export function created(
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: z.ZodType;
+  /** An answer as the API sends it: the OpenAPI document's example (a test parses it with `schema`). */
+  readonly example?: unknown;
+  /** Not JSON: the answer's media types, each with an example of its text (none for an image). */
+  readonly mediaTypes?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A request header a partner signs its webhook with, as the document lists it. */
+export interface SignatureHeader {
+  readonly name: string;
+  readonly required: boolean;
+  readonly description: string;
+  /** The value's format, as the verifier checks it. */
+  readonly pattern: string;
+  readonly example: string;
 }
 
 /**
@@ -72,6 +94,20 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly verifySignature?: (rawBody: Uint8Array, headers: Headers) => Promise<boolean> | boolean;
   /** A tighter body limit than the API's default (webhooks). */
   readonly maxBodyBytes?: number;
+  /** Signature endpoints: the headers `verifySignature` reads (documented as header parameters). */
+  readonly signatureHeaders?: readonly SignatureHeader[];
+  /**
+   * Signature endpoints: how long after the sender signed an event it is still taken, and how long
+   * it is remembered against replays (documented with the operation).
+   */
+  readonly replayWindow?: string;
+  /**
+   * The body as the handler parses it itself, for endpoints without `body` (a webhook reads its raw
+   * bytes after the signature): documented only, never validated by the pipeline.
+   */
+  readonly documentedBody?: z.ZodType;
+  /** A request body as a client sends it: the document's example (a test parses it with the body schema). */
+  readonly requestExample?: unknown;
   readonly params?: z.ZodType<P>;
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
@@ -88,7 +124,18 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
    */
   readonly operationsPer?: {
     readonly param: string;
-    readonly values: Readonly<Record<string, { readonly summary: string; readonly body: z.ZodType }>>;
+    readonly values: Readonly<
+      Record<
+        string,
+        {
+          readonly summary: string;
+          readonly body: z.ZodType;
+          readonly example: unknown;
+          /** Problem types only this value answers (an approval above the approver's limit). */
+          readonly problemTypes?: readonly ProblemType[];
+        }
+      >
+    >;
   };
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /**
@@ -100,6 +147,11 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   readonly conditional?: boolean;
   /** Statuses the handler may answer with besides the success ones (documented as problems). */
   readonly errors?: readonly number[];
+  /**
+   * Problem types the handler may answer besides those its statuses imply (the document lists,
+   * per status, the types an endpoint can answer with: shared/platform/http/openapi.ts).
+   */
+  readonly problemTypes?: readonly ProblemType[];
   /**
    * This endpoint's own description of a problem status, where the API-wide one does not fit (a
    * webhook's signature and body limit are not the API's bearer token and 1 MB). A signature

@@ -70,12 +70,14 @@ export async function handleHttp(
           : anonymous;
     const input = validate(endpoint, request, rawBody);
     const ifMatch = endpoint.conditional ? ifMatchTag(headers.get('if-match')) : undefined;
+    const ifNoneMatch = headers.get('if-none-match') ?? undefined;
     const run = async (idempotency?: IdempotentRequest) =>
       toResponse(
         await endpoint.handler({
           principal: principal as Principal,
           ...input,
           ...(ifMatch ? { ifMatch } : {}),
+          ...(ifNoneMatch ? { ifNoneMatch } : {}),
           correlationId,
           traceparent,
           logger,
@@ -166,6 +168,7 @@ function toResponse(result: EndpointResult): HttpResponseInit {
   if (result.etag) headers['etag'] = toHttpEtag(result.etag);
   if (result.location) headers['location'] = result.location;
   if (result.replayed) headers['idempotent-replayed'] = 'true';
+  if (result.content !== undefined) return { status: result.status, headers, body: result.content };
   if (result.body === undefined) return { status: result.status, headers };
   headers['content-type'] ??= 'application/json; charset=utf-8';
   return { status: result.status, headers, body: JSON.stringify(result.body) };
