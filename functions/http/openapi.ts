@@ -4,6 +4,16 @@ import { registerEndpoint, registeredEndpoints } from './register';
 
 let document: unknown;
 
+/**
+ * The served document. Built once, on first use: every endpoint is registered by then (the entry
+ * imports all). `npm run client:generate` reads it the same way, so the typed client is generated from
+ * exactly what this function answers.
+ */
+export function openApiDocument(): unknown {
+  document ??= buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0' });
+  return document;
+}
+
 registerEndpoint(
   defineEndpoint({
     name: 'openapi',
@@ -14,9 +24,7 @@ registerEndpoint(
     auth: 'anonymous',
     responses: { 200: { description: 'The OpenAPI document' } },
     handler: async () => {
-      // Built once, on first request: every endpoint is registered by then (the entry imports all).
-      document ??= buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0' });
-      return { status: 200, body: document, headers: { 'cache-control': 'public, max-age=300' } };
+      return { status: 200, body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } };
     },
   }),
 );
