@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, quotedOrder, startTestStack, typedClients } from '../support/stack';
 import { PNG, putFile } from '../support/files';
 
 /**
@@ -13,6 +13,7 @@ import { PNG, putFile } from '../support/files';
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const sandboxes = () => stack.services.sandboxes!;
@@ -20,7 +21,8 @@ const sandboxes = () => stack.services.sandboxes!;
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -32,7 +34,7 @@ const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { toke
 
 /** A new order approved by the client after a quote: CONTRACTING, with an envelope on its way. */
 async function approvedOrder(title: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const id = await quotedOrder(api, t, title, extra);
+  const id = await quotedOrder(as, t, title, extra);
   await act(id, 'approve', t.client);
   return id;
 }
@@ -126,7 +128,7 @@ describe('partners on the local host', () => {
       const found = sandboxes().qsystems.ticket(ref);
       return found?.status === 'CLOSED' ? found : undefined;
     });
-    expect(ticket.sequence).toBe(closed.body.version);
+    expect(ticket.sequence).toBe(closed.version);
     // The ticket never went backwards, whatever order the updates arrived in.
     const sequences = ticket.history.map((h) => h.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));

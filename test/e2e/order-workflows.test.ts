@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, startTestStack, typedClients } from '../support/stack';
 import { PNG, putFile } from '../support/files';
 
 /**
@@ -12,13 +12,15 @@ import { PNG, putFile } from '../support/files';
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { LOCAL_JELOU_WEBHOOK_SECRET } from '../../local/stack';
 import { loadOrCreateSendGridWebhookKey, type SendGridWebhookKey } from '../../local/webhook-keys';
 import { readWhatsAppOutbox } from '../../shared/adapters/whatsapp/sandbox-whatsapp';
 import { replyNotificationId } from '../../shared/application/whatsapp/event-ids';
-import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
+import { apiClient, eventually, orderActions, quotedOrder, startTestStack, typedClients } from '../support/stack';
 import { children, kill, runningStack, startHost } from '../support/host-process';
 
 /**
@@ -25,6 +25,7 @@ const DAY = 24 * HOUR;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 let jelou: JelouSandbox;
@@ -33,7 +34,8 @@ let sendgrid: SendGridWebhookKey;
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
   jelou = await JelouSandbox.start({ botId: 'bot-algesta', clientId: 'algesta', clientSecret: 'secret' });
   jelou.setWebhook(`${stack.url}/api/webhooks/jelou`, LOCAL_JELOU_WEBHOOK_SECRET);
@@ -108,7 +110,7 @@ describe('DocuSign Connect webhook', () => {
   const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
 
   async function contracting(): Promise<{ id: string; envelopeId: string }> {
-    const id = await quotedOrder(api, t, 'Contrato viejo');
+    const id = await quotedOrder(as, t, 'Contrato viejo');
     await act(id, 'approve', t.client);
     const envelopeId = await eventually(async () => (await order(id)).contract?.envelopeId as string | undefined);
     return { id, envelopeId };
