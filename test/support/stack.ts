@@ -6,6 +6,7 @@ import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
 import type { LocalBus } from '../../local/bus/local-bus';
 import { DEMO } from '../../local/seed';
+import { PNG, putFile } from './files';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 
 /**
@@ -126,11 +127,7 @@ export async function quotedOrder(
 ): Promise<string> {
   const act = orderActions(as);
   const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
-  const created = await as(tokens.client).POST('/api/v1/orders', {
-    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x', ...extra },
-  });
-  if (!created.data) throw new Error(`create: expected 201, got ${created.response.status} ${JSON.stringify(created.error)}`);
-  const id = created.data.id;
+  const id = (await createOrder(as, tokens.client, { priority: 'P3', title, description: 'x', ...extra })).id;
   await act(id, 'triage', tokens.operator);
   await act(id, 'request-quotes', tokens.operator, { quoteDeadline: inHours(2) });
   const quote = await as(tokens.provider).POST('/api/v1/orders/{orderId}/quotes', {
@@ -142,6 +139,47 @@ export async function quotedOrder(
   return id;
 }
 export type CreateOrderBody = NonNullable<paths['/api/v1/orders']['post']['requestBody']>['content']['application/json'];
+
+/** A new order through the typed client (`extra` into the create body); returns it as created. */
+export async function createOrder(as: TypedClients, token: string, extra: Partial<CreateOrderBody> = {}) {
+  const { data, error, response } = await as(token).POST('/api/v1/orders', {
+    body: { siteId: DEMO.siteIds[0]!, category: 'hvac', priority: 'P3', title: 'Aire', description: 'No enfría', ...extra },
+  });
+  if (!data) throw new Error(`create: expected 201, got ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
+/** An order as `token` reads it (`GET /api/v1/orders/{orderId}`); fails unless 200. */
+export async function readOrder(as: TypedClients, token: string, orderId: string) {
+  const { data, error, response } = await as(token).GET('/api/v1/orders/{orderId}', { params: { path: { orderId } } });
+  if (!data) throw new Error(`read ${orderId}: expected 200, got ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
+/** Announces, uploads (to Azurite, through the SAS URL) and confirms a file of an order; returns its id. */
+export async function storedAttachment(
+  as: TypedClients,
+  token: string,
+  orderId: string,
+  file: { kind?: 'photo' | 'evidence' | 'invoice' | 'other'; bytes?: Buffer; contentType?: string; fileName?: string } = {},
+): Promise<string> {
+  const { kind = 'photo', bytes = PNG, contentType = 'image/png' } = file;
+  const fileName = file.fileName ?? `file.${contentType.split('/')[1]}`;
+  const announced = await as(token).POST('/api/v1/orders/{orderId}/attachments', {
+    params: { path: { orderId } },
+    body: { kind, fileName, contentType, size: bytes.length },
+  });
+  if (!announced.data) throw new Error(`announce: got ${announced.response.status} ${JSON.stringify(announced.error)}`);
+  const uploaded = await putFile(announced.data.upload, bytes);
+  if (uploaded !== 201) throw new Error(`upload: got ${uploaded}`);
+  const attachmentId = announced.data.attachment.id;
+  const confirmed = await as(token).POST('/api/v1/orders/{orderId}/attachments/{attachmentId}/confirm', {
+    params: { path: { orderId, attachmentId } },
+  });
+  if (confirmed.data?.status !== 'STORED')
+    throw new Error(`confirm: got ${confirmed.response.status} ${JSON.stringify(confirmed.error)}`);
+  return attachmentId;
+}
 
 /** Every dead-lettered message of a local bus, with its subscription (none expected after a test). */
 export async function allDeadLetters(bus: LocalBus): Promise<{ subscription: string; messageId: string; description: string }[]> {
