@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import ts from 'typescript';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { ROOT, generateClientFiles, servedOpenApiDocument } from '../../scripts/client';
-import type { orderActions } from '../support/stack';
+import type { ApiAction } from '../../shared/domain/orders/lifecycle';
+import type { OrderAction, orderActions } from '../support/stack';
 
 /**
  * Issue 19, item 2: "a contract break fails the build". The end-to-end tests call the API through the
@@ -95,6 +96,14 @@ describe('a contract break is a type error in the end-to-end tests', () => {
   it('the current document: the e2e files typecheck clean against the client generated from it', () => {
     expect(baseline.program.getSourceFile(SCHEMA)).toBeDefined();
     expect(baseline.errors).toEqual([]);
+  });
+
+  it('the client has one operation per action of the domain, no more, no fewer (a type-level check)', () => {
+    // Table-driven tests (orders-matrix) iterate the domain's API_ACTIONS: they and the client agree.
+    expectTypeOf<OrderAction>().toEqualTypeOf<ApiAction>();
+    expect(Object.keys(original.paths).filter((p) => p.startsWith('/api/v1/orders/{orderId}/actions/')).length).toBeGreaterThan(
+      10,
+    );
   });
 
   it('an action, a request field and a response field renamed: each use in the tests is an error', async () => {
