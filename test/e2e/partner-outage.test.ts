@@ -4,12 +4,12 @@ import type { RequestMatch } from '../../local/sandboxes/http-sandbox';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
 import { RETRY_SCHEDULE, type RetrySchedule } from '../../shared/application/events/retry';
 import {
-  apiClient,
   eventually,
   orderActions,
   quotedOrder as quotedOrderOn,
   startTestStack,
   typedClients,
+  readOrder,
 } from '../support/stack';
 
 /**
@@ -34,7 +34,6 @@ const SHORT: RetrySchedule = { maxAttempts: 10, firstDelayMs: 20, maxDelayMs: 10
 let schedule: RetrySchedule = RETRY_SCHEDULE;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
 let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
@@ -42,7 +41,6 @@ const docusign = () => stack.services.sandboxes!.docusign;
 
 beforeAll(async () => {
   stack = await startTestStack({}, { retrySchedule: () => schedule });
-  api = apiClient(`${stack.url}/api`);
   as = typedClients(stack.url);
   act = orderActions(as);
   t = stack.tokens;
@@ -57,7 +55,7 @@ const SEARCH: RequestMatch = { method: 'GET', path: ENVELOPES };
 const CREATE: RequestMatch = { method: 'POST', path: ENVELOPES };
 const isEnvelopeCall = (r: { path: string }) => ENVELOPES.test(r.path.split('?')[0] ?? '');
 
-const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
+const order = (id: string) => readOrder(as, t.operator, id);
 
 /** A new order with a selected quote: the client's approval is all that is left before the contract. */
 const quotedOrder = (title: string) => quotedOrderOn(as, t, title);
