@@ -6,8 +6,8 @@ import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
 import type { LocalBus } from '../../local/bus/local-bus';
 import { DEMO } from '../../local/seed';
-import { PNG, putFile } from './files';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { PNG, putFile } from './files';
 
 /**
  * The whole local stack in this test process, on a free port and a fresh data folder. Each test
