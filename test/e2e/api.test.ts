@@ -2,7 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { paths } from '../../client';
+import { AlgestaProblemError, createAlgestaClient, isProblem, unwrap, type paths } from '../../client';
 import { DEMO } from '../../local/seed';
 import { loadOrCreateDevIssuer } from '../../local/dev-issuer';
 import { apiClient, startTestStack, typedClients, type CreateOrderBody, type TypedClients } from '../support/stack';
@@ -401,6 +401,38 @@ describe('role × tenant matrix', () => {
     expectProblem(stale, 412, 'precondition-failed');
     const after = await as(tokens.client).GET('/api/v1/me');
     expect(after.data!.preferences.locale).toBe('en');
+  });
+});
+
+describe('the dashboard client itself (client/index.ts)', () => {
+  it('asks a token function before every request, and unwrap returns the data or throws the problem', async () => {
+    let asked = 0;
+    const api = createAlgestaClient({
+      baseUrl: stack.url,
+      token: async () => {
+        asked++;
+        return tokens.client;
+      },
+    });
+    const me = await unwrap(api.GET('/api/v1/me'));
+    expect(me.userId).toBe(DEMO.users.client);
+    expect((await unwrap(api.GET('/api/v1/orders', { params: { query: { limit: 1 } } }))).items.length).toBeLessThanOrEqual(1);
+    expect(asked).toBe(2);
+
+    const missing = unwrap(api.GET('/api/v1/orders/{orderId}', { params: { path: { orderId: 'ord_nope' } } }));
+    await expect(missing).rejects.toBeInstanceOf(AlgestaProblemError);
+    const error = (await missing.catch((e: unknown) => e)) as AlgestaProblemError;
+    expect(error.status).toBe(404);
+    expect(error.problem).toMatchObject({ type: `${PROBLEM}not-found`, status: 404 });
+    expect(isProblem(error.problem)).toBe(true);
+    expect(isProblem({ status: 404 })).toBe(false);
+    // Without a token: the anonymous operations answer, the others are 401 problems.
+    const anonymous = createAlgestaClient({ baseUrl: stack.url });
+    expect((await anonymous.GET('/api/health')).response.status).toBe(200);
+    await expect(unwrap(anonymous.GET('/api/v1/me'))).rejects.toMatchObject({
+      status: 401,
+      problem: { type: `${PROBLEM}unauthorized` },
+    });
   });
 });
 
