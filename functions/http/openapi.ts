@@ -6,9 +6,18 @@ import { registerEndpoint, registeredEndpoints } from './register';
 
 let document: unknown;
 
-/** The document as `/api/v1/openapi.json` serves it, from every registered endpoint. */
-export function apiDocument() {
-  return buildOpenApiDocument(registeredEndpoints(), { title: 'Algesta API', version: '1.0.0', pathExamples: PATH_EXAMPLES });
+/**
+ * The served document, from every registered endpoint. Built once, on first use: every endpoint is
+ * registered by then (the entry imports all). `npm run client:generate` reads it the same way, so the
+ * typed client is generated from exactly what this function answers.
+ */
+export function openApiDocument(): unknown {
+  document ??= buildOpenApiDocument(registeredEndpoints(), {
+    title: 'Algesta API',
+    version: '1.0.0',
+    pathExamples: PATH_EXAMPLES,
+  });
+  return document;
 }
 
 registerEndpoint(
@@ -37,9 +46,7 @@ registerEndpoint(
       },
     },
     handler: async () => {
-      // Built once, on first request: every endpoint is registered by then (the entry imports all).
-      document ??= apiDocument();
-      return { status: 200, body: document, headers: { 'cache-control': 'public, max-age=300' } };
+      return { status: 200, body: openApiDocument(), headers: { 'cache-control': 'public, max-age=300' } };
     },
   }),
 );

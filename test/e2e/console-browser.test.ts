@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient, eventually, orderActions, startTestStack } from '../support/stack';
+import { eventually, orderActions, readOrder, startTestStack, typedClients } from '../support/stack';
 
 /**
  * The local console in a real browser: headless Chromium (Debian's `chromium` package, driven by
@@ -69,8 +69,8 @@ async function untilVisible(locator: ReturnType<Page['locator']>): Promise<void>
 
 describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
   it('open an order by WhatsApp → sign its contract → read the e-mail, all by clicking through the console', async () => {
-    const api = apiClient(`${stack.url}/api`);
-    const act = orderActions(api);
+    const as = typedClients(stack.url);
+    const act = orderActions(as);
     const t = stack.tokens;
 
     // Home: the API reference link and a token per role, with a working copy button.
@@ -103,20 +103,20 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
     }
 
     // The operator's and the provider's part, by API: triage, quotes, selection; the client approves.
-    const order = (await api('GET', `/v1/orders/${orderId}`, { token: t.client })).body;
+    const order = await readOrder(as, t.client, orderId!);
     expect(order).toMatchObject({ channel: 'whatsapp', status: 'SUBMITTED', title: 'El aire de la recepción gotea' });
     await act(orderId!, 'triage', t.operator, { category: 'hvac' });
     await act(orderId!, 'request-quotes', t.operator, { quoteDeadline: new Date(Date.now() + 3_600_000).toISOString() });
-    const quote = await api('POST', `/v1/orders/${orderId}/quotes`, {
-      token: t.provider,
+    const quote = await as(t.provider).POST('/api/v1/orders/{orderId}/quotes', {
+      params: { path: { orderId: orderId! } },
       body: {
         amount: { amount: 850_000_00, currency: 'COP' },
         leadTimeDays: 2,
         validUntil: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
       },
     });
-    expect(quote.status).toBe(201);
-    await act(orderId!, 'select-quote', t.operator, { quoteId: quote.body.id });
+    expect(quote.response.status).toBe(201);
+    await act(orderId!, 'select-quote', t.operator, { quoteId: quote.data!.id });
     await act(orderId!, 'approve', t.client);
 
     // DocuSign: the contract's envelope waits for signature; Sign.
@@ -141,7 +141,7 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
     const body = page.frameLocator('iframe.mail').locator('body');
     await expect.poll(() => body.innerText()).toContain('está firmado');
     expect(await page.locator('pre.mail-text').innerText()).toContain('El proveedor programará la visita');
-    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.client })).body.status).toBe('SCHEDULED');
+    expect((await readOrder(as, t.client, orderId!)).status).toBe('SCHEDULED');
 
     expect(problems).toEqual([]);
   });

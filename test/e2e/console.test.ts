@@ -2,7 +2,17 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_SCHEDULE, type RetrySchedule } from '../../shared/application/events/retry';
 import { DEMO } from '../../local/seed';
-import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
+import {
+  apiClient,
+  createOrder,
+  eventually,
+  orderActions,
+  quotedOrder,
+  readOrder,
+  startTestStack,
+  typedClients,
+  type TypedClients,
+} from '../support/stack';
 
 /**
  * The local console over plain HTTP, on the real local stack: every page answers, what users typed
@@ -17,11 +27,13 @@ let schedule: RetrySchedule = RETRY_SCHEDULE;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: TypedClients;
 let origin: string;
 
 beforeAll(async () => {
   stack = await startTestStack({}, { retrySchedule: () => schedule });
   api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
   origin = stack.url;
 });
 afterAll(async () => {
@@ -169,18 +181,7 @@ describe('the local console (HTTP)', () => {
   });
 
   it('mailbox and partners: the e-mails and the Asana task of an order with a hostile title, newest first, escaped', async () => {
-    const created = await api('POST', '/v1/orders', {
-      token: stack.tokens.client,
-      body: {
-        siteId: DEMO.siteIds[0],
-        category: 'hvac',
-        priority: 'P3',
-        title: HOSTILE,
-        description: 'x',
-        externalRef: 'QS-7001',
-      },
-    });
-    expect(created.status).toBe(201);
+    await createOrder(as, stack.tokens.client, { title: HOSTILE, description: 'x', externalRef: 'QS-7001' });
     const list = await eventually(async () => {
       const page = await get('/console/mailbox');
       return page.text.includes('&lt;script&gt;') ? page : undefined;
@@ -197,10 +198,7 @@ describe('the local console (HTTP)', () => {
     expect(mail.text).toMatch(/<pre class="mail-text">[^<]*&lt;script&gt;alert/);
     expectEscaped(mail.text);
     // The newest e-mail comes first.
-    await api('POST', '/v1/orders', {
-      token: stack.tokens.client,
-      body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title: 'Newer order', description: 'x' },
-    });
+    await createOrder(as, stack.tokens.client, { title: 'Newer order', description: 'x' });
     await eventually(async () => {
       const rows = [...(await get('/console/mailbox')).text.matchAll(/<a href="\/console\/mailbox\/[^"]+">([^<]*)<\/a>/g)];
       return rows[0]?.[1]?.includes('Newer order') ? true : undefined;
@@ -217,12 +215,9 @@ describe('the local console (HTTP)', () => {
   });
 
   it('DocuSign: the envelope of an approved order waits with a Sign button; signing (same origin only) completes the contract', async () => {
-    const id = await quotedOrder(api, stack.tokens, HOSTILE);
-    await orderActions(api)(id, 'approve', stack.tokens.client);
-    const envelopeId = await eventually(
-      async () =>
-        (await api('GET', `/v1/orders/${id}`, { token: stack.tokens.operator })).body.contract?.envelopeId as string | undefined,
-    );
+    const id = await quotedOrder(as, stack.tokens, HOSTILE);
+    await orderActions(as)(id, 'approve', stack.tokens.client);
+    const envelopeId = await eventually(async () => (await readOrder(as, stack.tokens.operator, id)).contract?.envelopeId);
     const page = await get('/console/docusign');
     expect(page.status).toBe(200);
     expect(page.text).toContain(`<code>${id}</code>`);
@@ -241,9 +236,7 @@ describe('the local console (HTTP)', () => {
     const after = await get(signed.headers.location as string);
     expect(after.text).toContain(`Signed envelope ${envelopeId}. DocuSign Connect posted envelope-completed: HTTP 200.`);
     expect(stack.services.sandboxes!.docusign.envelope(envelopeId)?.status).toBe('completed');
-    await eventually(async () =>
-      (await api('GET', `/v1/orders/${id}`, { token: stack.tokens.client })).body.status === 'SCHEDULED' ? true : undefined,
-    );
+    await eventually(async () => ((await readOrder(as, stack.tokens.client, id)).status === 'SCHEDULED' ? true : undefined));
     // Signed twice: the page says so, nothing else happens.
     const twice = await post('/console/docusign/sign', { envelopeId });
     expect((await get(twice.headers.location as string)).text).toContain('is already completed');
@@ -251,12 +244,12 @@ describe('the local console (HTTP)', () => {
 
   it('dead letters: a message the workflow gave up on is listed and replayed from the console (the dlq command code)', async () => {
     const ds = stack.services.sandboxes!.docusign;
-    const id = await quotedOrder(api, stack.tokens, 'Caída de DocuSign');
+    const id = await quotedOrder(as, stack.tokens, 'Caída de DocuSign');
     // DocuSign in maintenance, answering Retry-After 11 s: each attempt fails without opening the
     // circuit (partner-outage.test.ts), and the shortened schedule spends the 10 attempts at once.
     ds.failNext(1_000, 503, { retryAfterSeconds: 11, match: { path: /\/envelopes$/ } });
     schedule = SHORT;
-    await orderActions(api)(id, 'approve', stack.tokens.client);
+    await orderActions(as)(id, 'approve', stack.tokens.client);
     const bus = stack.services.bus!;
     const dead = await eventually(
       async () => (await bus.deadLetters('orders-workflow')).find((d) => d.applicationProperties.subject === id),
@@ -279,10 +272,7 @@ describe('the local console (HTTP)', () => {
     const replayed = await post('/console/dead-letters/replay', { subscription: 'orders-workflow', messageId: dead.messageId });
     expect(replayed.headers.location).toBe('/console/dead-letters?replayed=1');
     expect((await get(replayed.headers.location as string)).text).toContain('Replayed 1 message(s).');
-    await eventually(
-      async () => (await api('GET', `/v1/orders/${id}`, { token: stack.tokens.operator })).body.contract?.envelopeId,
-      25_000,
-    );
+    await eventually(async () => (await readOrder(as, stack.tokens.operator, id)).contract?.envelopeId, 25_000);
     expect(await bus.deadLetters('orders-workflow')).toEqual([]);
     expect((await post('/console/dead-letters/replay', { subscription: 'nope', messageId: 'x' })).status).toBe(400);
   });

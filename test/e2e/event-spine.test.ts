@@ -3,43 +3,46 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { eventually, startTestStack, typedClients } from '../support/stack';
 
 /**
  * The spine end to end on the local stack: POST /orders writes the order and its event in one
  * batch; the change-feed relay publishes it to the local bus; the notifications workflow writes
- * the records and sends the e-mails through the sandbox; GET /notifications lists them.
+ * the records and sends the e-mails through the sandbox; GET /notifications lists them. The API
+ * through the typed client.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
 });
+
+const notesOf = async (token: string, orderId: string) =>
+  (await as(token).GET('/api/v1/notifications', { params: { query: { orderId } } })).data!.items;
 afterAll(async () => {
   await stack?.dispose();
 });
 
 describe('order.submitted reaches the notifications workflow', () => {
   it('notifies the requester and the operators once, by e-mail, with one correlation id throughout', async () => {
-    const created = await api('POST', '/v1/orders', {
-      token: stack.tokens.client,
+    const created = await as(stack.tokens.client).POST('/api/v1/orders', {
       headers: { 'x-correlation-id': 'corr-spine-1' },
       body: {
-        siteId: DEMO.siteIds[0],
+        siteId: DEMO.siteIds[0]!,
         category: 'electrical',
         priority: 'P1',
         title: 'Sin energía en la sede',
         description: 'Tablero principal',
       },
     });
-    expect(created.status).toBe(201);
-    const orderId: string = created.body.id;
+    expect(created.response.status).toBe(201);
+    const orderId = created.data!.id;
 
     const mine = await eventually(async () => {
-      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.client });
-      return r.body.items.find((n: { status: string }) => n.status === 'sent') ? r.body.items : undefined;
+      const items = await notesOf(stack.tokens.client, orderId);
+      return items.find((n) => n.status === 'sent') ? items : undefined;
     });
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({
@@ -49,27 +52,23 @@ describe('order.submitted reaches the notifications workflow', () => {
       status: 'sent',
       locale: 'es-CO',
     });
-    expect(mine[0].history.map((h: { status: string }) => h.status)).toEqual(['queued', 'sending', 'sent']);
+    expect(mine[0]!.history.map((h) => h.status)).toEqual(['queued', 'sending', 'sent']);
 
     // Staff see every recipient's record for the order: the requester and the operator.
     const all = await eventually(async () => {
-      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
-      return r.body.items.length >= 2 && r.body.items.every((n: { status: string }) => n.status === 'sent')
-        ? r.body.items
-        : undefined;
+      const items = await notesOf(stack.tokens.operator, orderId);
+      return items.length >= 2 && items.every((n) => n.status === 'sent') ? items : undefined;
     });
-    expect(all.map((n: { recipientUserId: string }) => n.recipientUserId).sort()).toEqual(
-      [DEMO.users.client, DEMO.users.operator].sort(),
-    );
+    expect(all.map((n) => n.recipientUserId).sort()).toEqual([DEMO.users.client, DEMO.users.operator].sort());
     // A client asking for another recipient's notifications sees only its own.
-    const clientView = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.client });
-    expect(clientView.body.items.every((n: { recipientUserId: string }) => n.recipientUserId === DEMO.users.client)).toBe(true);
+    const clientView = await notesOf(stack.tokens.client, orderId);
+    expect(clientView.every((n) => n.recipientUserId === DEMO.users.client)).toBe(true);
 
     // The sandbox mailbox holds the e-mail.
     const mailbox = join(stack.dataDir, 'sandbox', 'mailbox');
-    const eml = await readFile(join(mailbox, `${mine[0].id}.eml`), 'utf8');
+    const eml = await readFile(join(mailbox, `${mine[0]!.id}.eml`), 'utf8');
     expect(eml).toContain('To: ');
-    expect(eml).toContain(`X-Algesta-Notification-Id: ${mine[0].id}`);
+    expect(eml).toContain(`X-Algesta-Notification-Id: ${mine[0]!.id}`);
     expect((await readdir(mailbox)).filter((f) => f.endsWith('.eml')).length).toBeGreaterThanOrEqual(2);
 
     // One correlation id from the request through the event to the notification records.
@@ -101,15 +100,11 @@ describe('order.submitted reaches the notifications workflow', () => {
   });
 
   it('the same event published again has no second effect', async () => {
-    const created = await api('POST', '/v1/orders', {
-      token: stack.tokens.client,
-      body: { siteId: DEMO.siteIds[1], category: 'plumbing', priority: 'P3', title: 'Goteo en baño', description: 'Piso 2' },
+    const created = await as(stack.tokens.client).POST('/api/v1/orders', {
+      body: { siteId: DEMO.siteIds[1]!, category: 'plumbing', priority: 'P3', title: 'Goteo en baño', description: 'Piso 2' },
     });
-    const orderId: string = created.body.id;
-    await eventually(async () => {
-      const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
-      return r.body.items.length >= 2 ? true : undefined;
-    });
+    const orderId = created.data!.id;
+    await eventually(async () => ((await notesOf(stack.tokens.operator, orderId)).length >= 2 ? true : undefined));
     const { getRoot } = await import('../../functions/composition-root');
     const cosmos = await getRoot().cosmos();
     const orders = cosmos.database(CONTAINERS.orders.database).container(CONTAINERS.orders.id);
@@ -128,10 +123,8 @@ describe('order.submitted reaches the notifications workflow', () => {
     await publisher.publish([messageFor(events[0].envelope)]);
     await publisher.publish([{ ...messageFor(events[0].envelope), messageId: `${events[0].envelope.id}-after-window` }]);
     await new Promise((r) => setTimeout(r, 1500));
-    const r = await api('GET', `/v1/notifications?orderId=${orderId}`, { token: stack.tokens.operator });
-    expect(r.body.items).toHaveLength(2);
-    expect(
-      r.body.items.every((n: { history: { status: string }[] }) => n.history.filter((h) => h.status === 'sent').length === 1),
-    ).toBe(true);
+    const items = await notesOf(stack.tokens.operator, orderId);
+    expect(items).toHaveLength(2);
+    expect(items.every((n) => n.history.filter((h) => h.status === 'sent').length === 1)).toBe(true);
   });
 });

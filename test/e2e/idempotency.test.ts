@@ -14,6 +14,8 @@ import { apiClient, startTestStack } from '../support/stack';
  * crash case is in test/e2e/crash.test.ts; here each endpoint, found among the registered ones:
  * a retry answers the first attempt's resource (201, `Idempotent-Replayed: true`, the same body,
  * ETag and Location), concurrent duplicates make one resource, another body with the key is a 422.
+ * Raw HTTP (`apiClient`), not the typed client: the endpoints and their sample bodies come from the
+ * registrations and the security policy's table at run time, not from calls the compiler could check.
  */
 const PROBLEM = 'https://api.algesta.co/problems/';
 /** The tested endpoints, each with another valid body (a changed name or title). */

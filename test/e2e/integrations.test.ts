@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO } from '../../local/seed';
-import { apiClient, eventually, orderActions, quotedOrder, startTestStack } from '../support/stack';
-import { PNG, putFile } from '../support/files';
+import {
+  apiClient,
+  createOrder,
+  eventually,
+  orderActions,
+  quotedOrder,
+  readOrder,
+  startTestStack,
+  storedAttachment,
+  typedClients,
+  type CreateOrderBody,
+} from '../support/stack';
 
 /**
  * The partners on the local host, each through its real HTTP adapter against its sandbox: the
@@ -10,9 +19,12 @@ import { PNG, putFile } from '../support/files';
  * without effect), the client's Asana task, the Qsystems ticket — every transition of a long
  * lifecycle once and in order, through a Qsystems outage — and an Asana outage that the bus rides out
  * without doubling anything.
+ *
+ * The API through the typed client (`as(token)`); the partners' webhooks raw (`api`), as they send them.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const sandboxes = () => stack.services.sandboxes!;
@@ -20,7 +32,8 @@ const sandboxes = () => stack.services.sandboxes!;
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -28,11 +41,14 @@ afterAll(async () => {
 });
 
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
-const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
+const order = (id: string) => readOrder(as, t.operator, id);
+const historyOf = async (orderId: string) =>
+  (await as(t.operator).GET('/api/v1/orders/{orderId}/history', { params: { path: { orderId }, query: { limit: 100 } } })).data!
+    .items;
 
 /** A new order approved by the client after a quote: CONTRACTING, with an envelope on its way. */
-async function approvedOrder(title: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const id = await quotedOrder(api, t, title, extra);
+async function approvedOrder(title: string, extra: Partial<CreateOrderBody> = {}): Promise<string> {
+  const id = await quotedOrder(as, t, title, extra);
   await act(id, 'approve', t.client);
   return id;
 }
@@ -40,7 +56,7 @@ async function approvedOrder(title: string, extra: Record<string, unknown> = {})
 const envelopeOf = (id: string) =>
   eventually(async () => {
     const o = await order(id);
-    return o.contract?.envelopeId ? (o.contract.envelopeId as string) : undefined;
+    return o.contract?.envelopeId;
   });
 
 describe('partners on the local host', () => {
@@ -66,17 +82,16 @@ describe('partners on the local host', () => {
     expect(delivery.status).toBe(200);
     expect((await order(id)).status).toBe('SCHEDULED');
     await sandboxes().docusign.redeliver(sandboxes().docusign.deliveries.indexOf(delivery));
-    const history = await api('GET', `/v1/orders/${id}/history?limit=100`, { token: t.operator });
-    expect(history.body.items.filter((h: { action: string }) => h.action === 'contract-signed')).toHaveLength(1);
+    expect((await historyOf(id)).filter((h) => h.action === 'contract-signed')).toHaveLength(1);
 
     const stored = await eventually(async () => {
       const o = await order(id);
       return o.contract?.documentAttachmentId ? o : undefined;
     });
-    const attachments = await api('GET', `/v1/orders/${id}/attachments`, { token: t.client });
-    const contract = attachments.body.items.find((a: { id: string }) => a.id === stored.contract.documentAttachmentId);
+    const attachments = await as(t.client).GET('/api/v1/orders/{orderId}/attachments', { params: { path: { orderId: id } } });
+    const contract = attachments.data!.items.find((a) => a.id === stored.contract!.documentAttachmentId);
     expect(contract).toMatchObject({ kind: 'contract', contentType: 'application/pdf', status: 'STORED' });
-    const pdf = Buffer.from(await (await fetch(contract.downloadUrl)).arrayBuffer());
+    const pdf = Buffer.from(await (await fetch(contract!.downloadUrl!)).arrayBuffer());
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
@@ -85,8 +100,8 @@ describe('partners on the local host', () => {
     const first = await envelopeOf(id);
     await sandboxes().docusign.decline(first, 'No de acuerdo');
     expect((await order(id)).status).toBe('QUOTING');
-    const quotes = await api('GET', `/v1/orders/${id}/quotes`, { token: t.operator });
-    await act(id, 'select-quote', t.operator, { quoteId: quotes.body.items[0].id });
+    const quotes = await as(t.operator).GET('/api/v1/orders/{orderId}/quotes', { params: { path: { orderId: id } } });
+    await act(id, 'select-quote', t.operator, { quoteId: quotes.data!.items[0]!.id });
     await act(id, 'approve', t.client);
     const second = await envelopeOf(id);
     expect(second).not.toBe(first);
@@ -98,17 +113,12 @@ describe('partners on the local host', () => {
   it('Asana and Qsystems follow the order: one task per order, completed on close; the ticket holds the latest status', async () => {
     const ref = `QS-${Date.now()}`;
     const id = await approvedOrder('Seguimiento', { externalRef: ref });
-    const gid = await eventually(async () => (await order(id)).asanaTaskGid as string | undefined);
+    const gid = await eventually(async () => (await order(id)).asanaTaskGid);
     await sandboxes().docusign.complete(await envelopeOf(id));
     await act(id, 'schedule', t.provider, { visitAt: inHours(24) });
     await act(id, 'check-in', t.provider);
-    const photo = await api('POST', `/v1/orders/${id}/attachments`, {
-      token: t.provider,
-      body: { kind: 'photo', fileName: 'f.png', contentType: 'image/png', size: PNG.length },
-    });
-    await putFile(photo.body.upload, PNG);
-    await api('POST', `/v1/orders/${id}/attachments/${photo.body.attachment.id}/confirm`, { token: t.provider });
-    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo.body.attachment.id] });
+    const photo = await storedAttachment(as, t.provider, id);
+    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo] });
     await act(id, 'verify', t.client);
     await act(id, 'invoice', t.provider, { invoiceNumber: `FV-${ref}`, amount: { amount: 700_000_00, currency: 'COP' } });
     const closed = await act(id, 'close', t.operator);
@@ -126,7 +136,7 @@ describe('partners on the local host', () => {
       const found = sandboxes().qsystems.ticket(ref);
       return found?.status === 'CLOSED' ? found : undefined;
     });
-    expect(ticket.sequence).toBe(closed.body.version);
+    expect(ticket.sequence).toBe(closed.version);
     // The ticket never went backwards, whatever order the updates arrived in.
     const sequences = ticket.history.map((h) => h.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
@@ -160,13 +170,8 @@ describe('partners on the local host', () => {
     await act(id, 'check-in', t.provider);
     await act(id, 'hold', t.provider, { reason: 'Falta un repuesto' });
     await act(id, 'resume', t.provider, { reason: 'Llegó el repuesto' });
-    const photo = await api('POST', `/v1/orders/${id}/attachments`, {
-      token: t.provider,
-      body: { kind: 'photo', fileName: 'f.png', contentType: 'image/png', size: PNG.length },
-    });
-    await putFile(photo.body.upload, PNG);
-    await api('POST', `/v1/orders/${id}/attachments/${photo.body.attachment.id}/confirm`, { token: t.provider });
-    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo.body.attachment.id] });
+    const photo = await storedAttachment(as, t.provider, id);
+    await act(id, 'complete', t.provider, { report: 'Hecho y probado', attachmentIds: [photo] });
     await act(id, 'verify', t.client);
     await act(id, 'invoice', t.provider, { invoiceNumber: `FV-${ref}`, amount: { amount: 700_000_00, currency: 'COP' } });
     await act(id, 'close', t.operator);
@@ -175,11 +180,7 @@ describe('partners on the local host', () => {
       const found = sandboxes().qsystems.ticket(ref);
       return found?.status === 'CLOSED' ? found : undefined;
     }, 60_000);
-    const history = (await api('GET', `/v1/orders/${id}/history?limit=100`, { token: t.operator })).body.items as {
-      seq: number;
-      from: string | null;
-      to: string;
-    }[];
+    const history = await historyOf(id);
     const transitions = history.filter((h) => h.from !== h.to);
     expect(transitions.map((h) => h.to)).toEqual(lifecycle);
     expect(history.length).toBeGreaterThan(transitions.length); // the same-status entries were there, and not sent
@@ -193,7 +194,7 @@ describe('partners on the local host', () => {
     expect(answers.filter((s) => s === 200)).toHaveLength(lifecycle.length);
     expect(answers).toHaveLength(lifecycle.length + 4);
 
-    const gid = (await order(id)).asanaTaskGid as string;
+    const gid = (await order(id)).asanaTaskGid!;
     const comments = await eventually(async () => {
       const found = (sandboxes().asana.task(gid)?.stories ?? []).filter((s) => s.type === 'comment');
       return found.length >= lifecycle.length ? found : undefined;
@@ -208,13 +209,8 @@ describe('partners on the local host', () => {
     // Four failures in a row: the adapter's in-process retries absorb them or the message goes back
     // to the bus (held first); either way nothing is created twice.
     sandboxes().asana.failNext(4, 503);
-    const r = await api('POST', '/v1/orders', {
-      token: t.client,
-      body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title: 'Asana caído', description: 'x' },
-    });
-    expect(r.status).toBe(201); // the API never waits for a partner
-    const id = r.body.id as string;
-    const gid = await eventually(async () => (await order(id)).asanaTaskGid as string | undefined, 30_000);
+    const id = (await createOrder(as, t.client, { title: 'Asana caído', description: 'x' })).id; // the API never waits for a partner
+    const gid = await eventually(async () => (await order(id)).asanaTaskGid, 30_000);
     expect(sandboxes().asana.requests.filter((x) => x.outcome === 'failed').length - failedBefore).toBe(4);
     expect(
       sandboxes()

@@ -3,22 +3,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { loadOrCreateSendGridWebhookKey, type SendGridWebhookKey } from '../../local/webhook-keys';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { apiClient, createOrder, eventually, orderActions, startTestStack, typedClients } from '../support/stack';
 
 /**
  * Notifications on the local host: order events reach the people the rules name (through the real
  * bus, into the sandbox mailbox), `GET /notifications` shows each caller its own, and SendGrid's
  * Event Webhook — ECDSA-signed — moves records to delivered / bounced; forged, truncated,
  * re-serialized, missing, stale or oversized requests are refused with no effect.
+ * The API through the typed client (`as(token)`); SendGrid's webhook raw (`api`), as SendGrid sends it.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 let key: SendGridWebhookKey;
 
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
   key = await loadOrCreateSendGridWebhookKey(join(stack.dataDir, 'sendgrid-webhook'));
 });
@@ -26,18 +31,11 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
-async function newOrder(title: string): Promise<string> {
-  const r = await api('POST', '/v1/orders', {
-    token: t.client,
-    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x' },
-  });
-  expect(r.status).toBe(201);
-  return r.body.id;
-}
+const newOrder = async (title: string) => (await createOrder(as, t.client, { title, description: 'x' })).id;
 
-type Note = { id: string; template: string; status: string; orderId?: string; history: { status: string }[] };
-async function notesOf(token: string, orderId: string): Promise<Note[]> {
-  return (await api('GET', `/v1/notifications?orderId=${orderId}&limit=100`, { token })).body.items;
+async function notesOf(token: string, orderId?: string) {
+  const query = { limit: 100, ...(orderId ? { orderId } : {}) };
+  return (await as(token).GET('/api/v1/notifications', { params: { query } })).data!.items;
 }
 
 function signedPost(body: string, opts: { timestamp?: string; signature?: string; headers?: Record<string, string> } = {}) {
@@ -62,8 +60,7 @@ describe('notifications on the local host', () => {
     });
     expect(mine.map((n) => n.template)).toEqual(['order-submitted']);
     const operatorOwn = await eventually(async () => {
-      const items = (await api('GET', `/v1/notifications?limit=100`, { token: t.operator })).body.items as Note[];
-      const found = items.filter((n) => n.orderId === orderId);
+      const found = (await notesOf(t.operator)).filter((n) => n.orderId === orderId);
       // The record exists (queued) before the e-mail goes out; wait for the send, not the record.
       return found.length && found.every((n) => n.status === 'sent') ? found : undefined;
     });
@@ -72,11 +69,8 @@ describe('notifications on the local host', () => {
     const sameEvent = (f: string) => f.startsWith(mine[0]!.id.split('.')[0]!);
     expect((await readdir(mailbox)).filter(sameEvent)).toHaveLength(2);
 
-    await api('POST', `/v1/orders/${orderId}/actions/triage`, { token: t.operator });
-    await api('POST', `/v1/orders/${orderId}/actions/request-quotes`, {
-      token: t.operator,
-      body: { quoteDeadline: new Date(Date.now() + 3_600_000).toISOString() },
-    });
+    await act(orderId, 'triage', t.operator);
+    await act(orderId, 'request-quotes', t.operator, { quoteDeadline: new Date(Date.now() + 3_600_000).toISOString() });
     const invited = await eventually(async () => {
       const items = await notesOf(t.provider, orderId);
       return items.length ? items : undefined;

@@ -2,7 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
-import { apiClient, orderActions, startTestStack } from '../support/stack';
+import { apiClient, orderActions, refusedActions, startTestStack, typedClients, type TypedClients } from '../support/stack';
 import { pdf, PNG, putFile } from '../support/files';
 
 /**
@@ -10,16 +10,23 @@ import { pdf, PNG, putFile } from '../support/files';
  * contract gate (its "signed" command called directly until the DocuSign webhook exists), field work
  * with a rework round, verification, rating, invoice; the approval limit; quote rejection and
  * cancellation; a race between two conflicting actions.
+ *
+ * Every call goes through the dashboard's typed client (client/): a renamed action, field or path is
+ * a typecheck error here. `raw` is only for the requests that break the contract on purpose.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
+let raw: ReturnType<typeof apiClient>;
+let as: TypedClients;
 let act: ReturnType<typeof orderActions>;
+let refused: ReturnType<typeof refusedActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  raw = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
+  act = orderActions(as);
+  refused = refusedActions(as);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -29,26 +36,47 @@ afterAll(async () => {
 const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
 
 async function newOrder(title: string): Promise<string> {
-  const r = await api('POST', '/v1/orders', {
-    token: t.client,
+  const { data, response } = await as(t.client).POST('/api/v1/orders', {
     body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'No enfría' },
   });
-  expect(r.status).toBe(201);
-  return r.body.id;
+  expect(response.status).toBe(201);
+  return data!.id;
 }
 
+const getOrder = async (orderId: string, token: string) =>
+  (await as(token).GET('/api/v1/orders/{orderId}', { params: { path: { orderId } } })).data!;
+const listQuotes = async (orderId: string, token: string) =>
+  (await as(token).GET('/api/v1/orders/{orderId}/quotes', { params: { path: { orderId } } })).data!.items;
+
+/** Announces a file: the attachment and where to upload it, or the problem. */
+const announce = (
+  orderId: string,
+  token: string,
+  body: { kind: 'photo' | 'evidence' | 'invoice'; fileName: string; contentType: string; size: number },
+) => as(token).POST('/api/v1/orders/{orderId}/attachments', { params: { path: { orderId } }, body });
+const confirm = (orderId: string, attachmentId: string, token: string) =>
+  as(token).POST('/api/v1/orders/{orderId}/attachments/{attachmentId}/confirm', { params: { path: { orderId, attachmentId } } });
+
 /** Announces, uploads (to Azurite, through the SAS URL) and confirms a file; returns its id. */
-async function attach(orderId: string, token: string, bytes = PNG, contentType = 'image/png', kind = 'photo'): Promise<string> {
-  const r = await api('POST', `/v1/orders/${orderId}/attachments`, {
-    token,
-    body: { kind, fileName: `file.${contentType.split('/')[1]}`, contentType, size: bytes.length },
+async function attach(
+  orderId: string,
+  token: string,
+  bytes = PNG,
+  contentType = 'image/png',
+  kind: 'photo' | 'evidence' | 'invoice' = 'photo',
+): Promise<string> {
+  const r = await announce(orderId, token, {
+    kind,
+    fileName: `file.${contentType.split('/')[1]}`,
+    contentType,
+    size: bytes.length,
   });
-  expect(r.status).toBe(201);
-  expect(await putFile(r.body.upload, bytes)).toBe(201);
-  const confirmed = await api('POST', `/v1/orders/${orderId}/attachments/${r.body.attachment.id}/confirm`, { token });
-  expect(confirmed.status).toBe(200);
-  expect(confirmed.body.status).toBe('STORED');
-  return r.body.attachment.id;
+  expect(r.response.status).toBe(201);
+  expect(await putFile(r.data!.upload, bytes)).toBe(201);
+  const confirmed = await confirm(orderId, r.data!.attachment.id, token);
+  expect(confirmed.response.status).toBe(200);
+  expect(confirmed.data!.status).toBe('STORED');
+  return r.data!.attachment.id;
 }
 
 function orderFiles() {
@@ -83,14 +111,19 @@ async function toVerified(orderId: string, amount = 800_000_00): Promise<void> {
 async function toAwaitingApproval(orderId: string, amount: number) {
   await act(orderId, 'triage', t.operator, { priority: 'P2' });
   const quoting = await act(orderId, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
-  expect(quoting.body.invitedProviderIds).toEqual([DEMO.providerIds[0]]);
-  const quote = await api('POST', `/v1/orders/${orderId}/quotes`, {
-    token: t.provider,
-    body: { amount: { amount, currency: 'COP' }, leadTimeDays: 2, validUntil: inHours(24 * 30).slice(0, 10) },
+  expect(quoting.invitedProviderIds).toEqual([DEMO.providerIds[0]]);
+  const quote = await submitQuote(orderId, amount, 2);
+  await act(orderId, 'select-quote', t.operator, { quoteId: quote.id });
+  return quote;
+}
+
+async function submitQuote(orderId: string, amount: number, leadTimeDays: number) {
+  const { data, response } = await as(t.provider).POST('/api/v1/orders/{orderId}/quotes', {
+    params: { path: { orderId } },
+    body: { amount: { amount, currency: 'COP' }, leadTimeDays, validUntil: inHours(24 * 30).slice(0, 10) },
   });
-  expect(quote.status).toBe(201);
-  await act(orderId, 'select-quote', t.operator, { quoteId: quote.body.id });
-  return quote.body;
+  expect(response.status).toBe(201);
+  return data!;
 }
 
 describe('order lifecycle over HTTP', () => {
@@ -99,27 +132,23 @@ describe('order lifecycle over HTTP', () => {
     // Quotes stay sealed for the client while the round is open.
     await act(orderId, 'triage', t.operator, { priority: 'P2' });
     await act(orderId, 'request-quotes', t.operator, { quoteDeadline: inHours(2) });
-    const submitted = await api('POST', `/v1/orders/${orderId}/quotes`, {
-      token: t.provider,
-      body: { amount: { amount: 1_200_000_00, currency: 'COP' }, leadTimeDays: 3, validUntil: inHours(24 * 30).slice(0, 10) },
-    });
-    expect(submitted.status).toBe(201);
-    expect((await api('GET', `/v1/orders/${orderId}/quotes`, { token: t.client })).body.items).toEqual([]);
-    expect((await api('GET', `/v1/orders/${orderId}/quotes`, { token: t.operator })).body.items).toHaveLength(1);
-    expect((await api('GET', `/v1/orders/${orderId}/quotes`, { token: t.provider })).body.items).toHaveLength(1);
+    const submitted = await submitQuote(orderId, 1_200_000_00, 3);
+    expect(await listQuotes(orderId, t.client)).toEqual([]);
+    expect(await listQuotes(orderId, t.operator)).toHaveLength(1);
+    expect(await listQuotes(orderId, t.provider)).toHaveLength(1);
 
-    await act(orderId, 'select-quote', t.operator, { quoteId: submitted.body.id });
-    expect((await api('GET', `/v1/orders/${orderId}/quotes`, { token: t.client })).body.items).toHaveLength(1);
+    await act(orderId, 'select-quote', t.operator, { quoteId: submitted.id });
+    expect(await listQuotes(orderId, t.client)).toHaveLength(1);
     const approved = await act(orderId, 'approve', t.client);
-    expect(approved.body).toMatchObject({
+    expect(approved).toMatchObject({
       status: 'CONTRACTING',
       approvedAmount: { amount: 1_200_000_00, currency: 'COP' },
       providerId: DEMO.providerIds[0],
     });
 
     // Nothing but the contract commands (and cancel) leaves CONTRACTING.
-    const stuck = await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) }, 409);
-    expect(stuck.body).toMatchObject({ status: 409, currentState: 'CONTRACTING', allowedActions: [] });
+    const stuck = await refused(orderId, 'schedule', t.provider, 409, { visitAt: inHours(24) });
+    expect(stuck).toMatchObject({ status: 409, currentState: 'CONTRACTING', allowedActions: [] });
     const { lifecycleDeps } = await import('../../functions/wiring');
     await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId, 'env-1');
 
@@ -132,30 +161,29 @@ describe('order lifecycle over HTTP', () => {
       }
       const photo = await attach(orderId, t.provider);
       const completed = await act(orderId, 'complete', t.provider, { report: 'Compresor cambiado', attachmentIds: [photo] });
-      expect(completed.body.status).toBe('WORK_COMPLETED');
+      expect(completed.status).toBe('WORK_COMPLETED');
       if (round === 0) await act(orderId, 'request-rework', t.client, { reason: 'Sigue sin enfriar' });
     }
     await act(orderId, 'verify', t.client);
     await act(orderId, 'rate', t.client, { score: 5, comment: 'Excelente' });
-    await act(orderId, 'rate', t.client, { score: 1 }, 409);
-    await act(
-      orderId,
-      'invoice',
-      t.provider,
-      { invoiceNumber: 'FV-1001', amount: { amount: 1_300_000_00, currency: 'COP' } },
-      422,
-    );
+    await refused(orderId, 'rate', t.client, 409, { score: 1 });
+    await refused(orderId, 'invoice', t.provider, 422, {
+      invoiceNumber: 'FV-1001',
+      amount: { amount: 1_300_000_00, currency: 'COP' },
+    });
     await act(orderId, 'invoice', t.provider, { invoiceNumber: 'FV-1001', amount: { amount: 1_150_000_00, currency: 'COP' } });
     const closed = await act(orderId, 'close', t.operator);
-    expect(closed.body).toMatchObject({
+    expect(closed).toMatchObject({
       status: 'CLOSED',
       reworkCount: 1,
       rating: { score: 5 },
       invoice: { invoiceNumber: 'FV-1001' },
     });
 
-    const history = await api('GET', `/v1/orders/${orderId}/history?limit=100`, { token: t.client });
-    expect(history.body.items.map((h: { action: string }) => h.action)).toEqual([
+    const history = (
+      await as(t.client).GET('/api/v1/orders/{orderId}/history', { params: { path: { orderId }, query: { limit: 100 } } })
+    ).data!;
+    expect(history.items.map((h) => h.action)).toEqual([
       'create',
       'triage',
       'request-quotes',
@@ -177,10 +205,8 @@ describe('order lifecycle over HTTP', () => {
       'invoice',
       'close',
     ]);
-    expect(history.body.items.map((h: { seq: number }) => h.seq)).toEqual(
-      history.body.items.map((_: unknown, i: number) => i + 1),
-    );
-    expect(history.body.items.find((h: { action: string }) => h.action === 'contract-signed').by).toEqual({
+    expect(history.items.map((h) => h.seq)).toEqual(history.items.map((_, i) => i + 1));
+    expect(history.items.find((h) => h.action === 'contract-signed')!.by).toEqual({
       userId: 'system',
       role: 'system',
     });
@@ -189,24 +215,24 @@ describe('order lifecycle over HTTP', () => {
   it('a client above its approval limit gets 403 approval-limit-exceeded; an operator approves; quote rejection goes back to quoting', async () => {
     const orderId = await newOrder('Límite de aprobación');
     await toAwaitingApproval(orderId, 9_000_000_00);
-    const refused = await act(orderId, 'approve', t.client, undefined, 403);
-    expect(refused.body).toMatchObject({
+    const overLimit = await refused(orderId, 'approve', t.client, 403);
+    expect(overLimit).toMatchObject({
       type: 'https://api.algesta.co/problems/approval-limit-exceeded',
       amount: { amount: 9_000_000_00, currency: 'COP' },
       approvalLimit: { amount: 5_000_000_00, currency: 'COP' },
     });
-    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.client })).body.status).toBe('AWAITING_APPROVAL');
+    expect((await getOrder(orderId, t.client)).status).toBe('AWAITING_APPROVAL');
     await act(orderId, 'reject-quote', t.client, { reason: 'Muy caro' });
-    const back = await api('GET', `/v1/orders/${orderId}`, { token: t.client });
-    expect(back.body).toMatchObject({ status: 'QUOTING' });
-    expect(back.body.approvedAmount).toBeUndefined();
+    const back = await getOrder(orderId, t.client);
+    expect(back).toMatchObject({ status: 'QUOTING' });
+    expect(back.approvedAmount).toBeUndefined();
 
     const second = await newOrder('Aprobación por operador');
     await toAwaitingApproval(second, 9_000_000_00);
-    expect((await act(second, 'approve', t.operator)).body.status).toBe('CONTRACTING');
+    expect((await act(second, 'approve', t.operator)).status).toBe('CONTRACTING');
     // A client may not cancel once contracting has begun; an operator may.
-    await act(second, 'cancel', t.client, { reason: 'Ya no' }, 409);
-    expect((await act(second, 'cancel', t.operator, { reason: 'Cliente desiste' })).body).toMatchObject({
+    await refused(second, 'cancel', t.client, 409, { reason: 'Ya no' });
+    expect(await act(second, 'cancel', t.operator, { reason: 'Cliente desiste' })).toMatchObject({
       status: 'CANCELLED',
       closedReason: 'Cliente desiste',
     });
@@ -214,47 +240,60 @@ describe('order lifecycle over HTTP', () => {
 
   it('refuses unknown actions (404), illegal ones (409 with the legal ones), bad bodies (400), other roles (403) and stale versions (412)', async () => {
     const orderId = await newOrder('Errores');
-    expect((await act(orderId, 'teleport', t.operator, {}, 404)).body.type).toMatch(/not-found$/);
-    const illegal = await act(orderId, 'close', t.operator, undefined, 409);
-    expect(illegal.body).toMatchObject({
+    // Off the contract on purpose, so sent raw: an action the document does not list, and bodies its
+    // schemas forbid (the typed client would not compile them).
+    const unknown = await raw('POST', `/v1/orders/${orderId}/actions/teleport`, { token: t.operator, body: {} });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toMatch(/not-found$/);
+    const noReason = await raw('POST', `/v1/orders/${orderId}/actions/reject`, { token: t.operator, body: {} });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors[0].pointer).toBe('/body/reason');
+    const badPriority = await raw('POST', `/v1/orders/${orderId}/actions/triage`, {
+      token: t.operator,
+      body: { priority: 'P9' },
+    });
+    expect(badPriority.status).toBe(400);
+    expect(badPriority.body.errors[0].pointer).toBe('/body/priority');
+
+    const illegal = await refused(orderId, 'close', t.operator, 409);
+    expect(illegal).toMatchObject({
       status: 409,
       currentState: 'SUBMITTED',
       allowedActions: ['triage', 'reject', 'cancel'],
     });
-    expect((await act(orderId, 'reject', t.operator, {}, 400)).body.errors[0].pointer).toBe('/body/reason');
-    expect((await act(orderId, 'triage', t.operator, { priority: 'P9' }, 400)).body.errors[0].pointer).toBe('/body/priority');
-    await act(orderId, 'triage', t.client, undefined, 403);
-    const current = await api('GET', `/v1/orders/${orderId}`, { token: t.operator });
-    const stale = await api('POST', `/v1/orders/${orderId}/actions/triage`, {
-      token: t.operator,
-      headers: { 'if-match': '"stale"' },
+    await refused(orderId, 'triage', t.client, 403);
+    const current = await getOrder(orderId, t.operator);
+    const stale = await as(t.operator).POST('/api/v1/orders/{orderId}/actions/triage', {
+      params: { path: { orderId }, header: { 'If-Match': '"stale"' } },
     });
-    expect(stale.status).toBe(412);
-    const after = await api('GET', `/v1/orders/${orderId}`, { token: t.operator });
+    expect(stale.response.status).toBe(412);
+    expect(stale.error?.type).toMatch(/precondition-failed$/);
+    const after = await getOrder(orderId, t.operator);
     // Unchanged by the refused request. (Not compared by ETag: background steps — the Asana task,
     // the asset check — may amend the order meanwhile without a new version.)
-    expect(after.body.version).toBe(current.body.version);
-    expect(after.body.status).toBe('SUBMITTED');
+    expect(after.version).toBe(current.version);
+    expect(after.status).toBe('SUBMITTED');
     // Another client's user does not see the order at all.
     const stranger = await strangerToken();
-    await act(orderId, 'cancel', stranger, { reason: 'no es mío' }, 404);
+    await refused(orderId, 'cancel', stranger, 404, { reason: 'no es mío' });
   });
 
   it('two conflicting actions at once: exactly one wins, the other gets 409 or 412, one history entry', async () => {
     const orderId = await newOrder('Carrera');
     // Both end the order: whichever is written first, the other finds it ended (409) or lost the
     // write (412) — never both applied.
+    const path = { orderId };
     const [a, b] = await Promise.all([
-      api('POST', `/v1/orders/${orderId}/actions/cancel`, { token: t.client, body: { reason: 'Ya no' } }),
-      api('POST', `/v1/orders/${orderId}/actions/reject`, { token: t.admin, body: { reason: 'Duplicada' } }),
+      as(t.client).POST('/api/v1/orders/{orderId}/actions/cancel', { params: { path }, body: { reason: 'Ya no' } }),
+      as(t.admin).POST('/api/v1/orders/{orderId}/actions/reject', { params: { path }, body: { reason: 'Duplicada' } }),
     ]);
-    const statuses = [a.status, b.status].sort();
+    const statuses = [a.response.status, b.response.status].sort();
     expect(statuses[0]).toBe(200);
     expect([409, 412]).toContain(statuses[1]);
-    const history = await api('GET', `/v1/orders/${orderId}/history`, { token: t.operator });
-    expect(history.body.items).toHaveLength(2);
-    const winner = a.status === 200 ? 'CANCELLED' : 'REJECTED';
-    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.status).toBe(winner);
+    const history = await as(t.operator).GET('/api/v1/orders/{orderId}/history', { params: { path } });
+    expect(history.data!.items).toHaveLength(2);
+    const winner = a.response.status === 200 ? 'CANCELLED' : 'REJECTED';
+    expect((await getOrder(orderId, t.operator)).status).toBe(winner);
   });
 });
 
@@ -263,50 +302,48 @@ describe('attachments and invoices', () => {
     const orderId = await newOrder('Evidencias');
     const other = await newOrder('Otra orden');
     // Types and sizes outside the rules are refused before any URL is handed out.
-    const zip = await api('POST', `/v1/orders/${orderId}/attachments`, {
-      token: t.client,
-      body: { kind: 'photo', fileName: 'x.zip', contentType: 'application/zip', size: 10 },
+    const zip = await announce(orderId, t.client, { kind: 'photo', fileName: 'x.zip', contentType: 'application/zip', size: 10 });
+    expect(zip.response.status).toBe(422);
+    const huge = await announce(orderId, t.client, {
+      kind: 'photo',
+      fileName: 'x.png',
+      contentType: 'image/png',
+      size: 20 * 1024 * 1024 + 1,
     });
-    expect(zip.status).toBe(422);
-    const huge = await api('POST', `/v1/orders/${orderId}/attachments`, {
-      token: t.client,
-      body: { kind: 'photo', fileName: 'x.png', contentType: 'image/png', size: 20 * 1024 * 1024 + 1 },
-    });
-    expect(huge.status).toBe(422);
+    expect(huge.response.status).toBe(422);
     // A PNG declared as a PDF: rejected on confirm, the blob deleted.
-    const lying = await api('POST', `/v1/orders/${orderId}/attachments`, {
-      token: t.client,
-      body: { kind: 'evidence', fileName: 'x.pdf', contentType: 'application/pdf', size: PNG.length },
-    });
-    expect(await putFile(lying.body.upload, PNG)).toBe(201);
-    const refused = await api('POST', `/v1/orders/${orderId}/attachments/${lying.body.attachment.id}/confirm`, {
-      token: t.client,
-    });
-    expect(refused.status).toBe(422);
-    expect(await orderFiles().getBlobClient(lying.body.attachment.blobName).exists()).toBe(false);
+    const lying = (
+      await announce(orderId, t.client, { kind: 'evidence', fileName: 'x.pdf', contentType: 'application/pdf', size: PNG.length })
+    ).data!;
+    expect(await putFile(lying.upload, PNG)).toBe(201);
+    expect((await confirm(orderId, lying.attachment.id, t.client)).response.status).toBe(422);
+    expect(await orderFiles().getBlobClient(lying.attachment.blobName).exists()).toBe(false);
 
     const photo = await attach(orderId, t.client);
     const report = await attach(orderId, t.client, pdf('informe'), 'application/pdf', 'evidence');
-    const listed = await api('GET', `/v1/orders/${orderId}/attachments`, { token: t.operator });
-    const byId = Object.fromEntries(listed.body.items.map((a: { id: string }) => [a.id, a]));
-    expect(byId[lying.body.attachment.id]).toMatchObject({ status: 'REJECTED' });
-    expect(byId[lying.body.attachment.id].downloadUrl).toBeUndefined();
-    const download = await fetch(byId[photo].downloadUrl);
+    const listed = await as(t.operator).GET('/api/v1/orders/{orderId}/attachments', { params: { path: { orderId } } });
+    const byId = Object.fromEntries(listed.data!.items.map((a) => [a.id, a]));
+    expect(byId[lying.attachment.id]).toMatchObject({ status: 'REJECTED' });
+    expect(byId[lying.attachment.id]!.downloadUrl).toBeUndefined();
+    const downloadUrl = byId[photo]!.downloadUrl!;
+    const download = await fetch(downloadUrl);
     expect(Buffer.from(await download.arrayBuffer()).equals(PNG)).toBe(true);
     // Read-only: the download URL cannot overwrite the file.
-    expect(
-      (await fetch(byId[photo].downloadUrl, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: pdf('x') }))
-        .status,
-    ).toBe(403);
+    expect((await fetch(downloadUrl, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: pdf('x') })).status).toBe(
+      403,
+    );
 
     // Another client's user sees none of it.
     const stranger = await strangerToken();
-    expect((await api('GET', `/v1/orders/${orderId}/attachments`, { token: stranger })).status).toBe(404);
-    const sneaky = await api('POST', `/v1/orders/${orderId}/attachments`, {
-      token: stranger,
-      body: { kind: 'photo', fileName: 'x.png', contentType: 'image/png', size: PNG.length },
+    const peek = await as(stranger).GET('/api/v1/orders/{orderId}/attachments', { params: { path: { orderId } } });
+    expect(peek.response.status).toBe(404);
+    const sneaky = await announce(orderId, stranger, {
+      kind: 'photo',
+      fileName: 'x.png',
+      contentType: 'image/png',
+      size: PNG.length,
     });
-    expect(sneaky.status).toBe(404);
+    expect(sneaky.response.status).toBe(404);
 
     // Evidence for `complete`: stored attachments of this order, with a photo among them.
     const otherPhoto = await attach(other, t.client);
@@ -319,12 +356,12 @@ describe('attachments and invoices', () => {
     await contractSigned(await lifecycleDeps(), { correlationId: 'docusign-test' }, DEMO.clientId, orderId);
     await act(orderId, 'schedule', t.provider, { visitAt: inHours(24) });
     await act(orderId, 'check-in', t.provider);
-    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [otherPhoto] }, 422);
-    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [lying.body.attachment.id, photo] }, 422);
-    await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [report] }, 422);
-    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.status).toBe('IN_PROGRESS');
+    await refused(orderId, 'complete', t.provider, 422, { report: 'Listo', attachmentIds: [otherPhoto] });
+    await refused(orderId, 'complete', t.provider, 422, { report: 'Listo', attachmentIds: [lying.attachment.id, photo] });
+    await refused(orderId, 'complete', t.provider, 422, { report: 'Listo', attachmentIds: [report] });
+    expect((await getOrder(orderId, t.operator)).status).toBe('IN_PROGRESS');
     const done = await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [report, photo] });
-    expect(done.body).toMatchObject({ status: 'WORK_COMPLETED', completion: { attachmentIds: [report, photo] } });
+    expect(done).toMatchObject({ status: 'WORK_COMPLETED', completion: { attachmentIds: [report, photo] } });
   });
 
   it('invoice numbers are unique per provider, however they are spelled; an invoice file must be stored on the order', async () => {
@@ -334,28 +371,23 @@ describe('attachments and invoices', () => {
     await toVerified(second);
     const number = `FV-${Date.now()}`;
     await act(first, 'invoice', t.provider, { invoiceNumber: number, amount: { amount: 800_000_00, currency: 'COP' } });
-    const duplicate = await act(
-      second,
-      'invoice',
-      t.provider,
-      { invoiceNumber: ` ${number.toLowerCase()} `, amount: { amount: 700_000_00, currency: 'COP' } },
-      409,
-    );
-    expect(duplicate.body.detail).toMatch(/already used/);
-    expect((await api('GET', `/v1/orders/${second}`, { token: t.operator })).body.status).toBe('VERIFIED');
-    await act(
-      second,
-      'invoice',
-      t.provider,
-      { invoiceNumber: `${number}-B`, amount: { amount: 700_000_00, currency: 'COP' }, attachmentId: 'att_missing' },
-      422,
-    );
+    const duplicate = await refused(second, 'invoice', t.provider, 409, {
+      invoiceNumber: ` ${number.toLowerCase()} `,
+      amount: { amount: 700_000_00, currency: 'COP' },
+    });
+    expect(duplicate.detail).toMatch(/already used/);
+    expect((await getOrder(second, t.operator)).status).toBe('VERIFIED');
+    await refused(second, 'invoice', t.provider, 422, {
+      invoiceNumber: `${number}-B`,
+      amount: { amount: 700_000_00, currency: 'COP' },
+      attachmentId: 'att_missing',
+    });
     const file = await attach(second, t.provider, pdf('factura'), 'application/pdf', 'invoice');
     const invoiced = await act(second, 'invoice', t.provider, {
       invoiceNumber: `${number}-B`,
       amount: { amount: 700_000_00, currency: 'COP' },
       attachmentId: file,
     });
-    expect(invoiced.body.invoice).toMatchObject({ invoiceNumber: `${number}-B`.toUpperCase(), attachmentId: file });
+    expect(invoiced.invoice).toMatchObject({ invoiceNumber: `${number}-B`.toUpperCase(), attachmentId: file });
   });
 });

@@ -13,6 +13,11 @@ import { PNG, putFile } from '../support/files';
  * tries the step first and is refused — 404 when the order is outside its tenant or invitations,
  * 403 when it sees the order but its role may not act — with the order unchanged; then an allowed
  * caller takes the step. The expectations come from ORDER_RULES, so the table and the API agree.
+ *
+ * Raw HTTP (`apiClient`), not the typed client: the same request is sent for every action and caller
+ * from the table's rows, so no call names an operation the compiler could check. That the table's
+ * actions are exactly the client's operations is checked at the type level in
+ * test/unit/client-contract.test.ts.
  */
 type Caller = 'admin' | 'operator' | 'client' | 'provider' | 'otherClient' | 'otherProvider';
 const CALLERS: readonly Caller[] = ['admin', 'operator', 'client', 'provider', 'otherClient', 'otherProvider'];

@@ -3,7 +3,14 @@ import { runDlqCommand } from '../../local/bus/dlq-commands';
 import type { RequestMatch } from '../../local/sandboxes/http-sandbox';
 import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
 import { RETRY_SCHEDULE, type RetrySchedule } from '../../shared/application/events/retry';
-import { apiClient, eventually, orderActions, quotedOrder as quotedOrderOn, startTestStack } from '../support/stack';
+import {
+  eventually,
+  orderActions,
+  quotedOrder as quotedOrderOn,
+  startTestStack,
+  typedClients,
+  readOrder,
+} from '../support/stack';
 
 /**
  * DocuSign down while orders are approved, on the local host, with the production resilience
@@ -27,15 +34,15 @@ const SHORT: RetrySchedule = { maxAttempts: 10, firstDelayMs: 20, maxDelayMs: 10
 let schedule: RetrySchedule = RETRY_SCHEDULE;
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
 let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 const docusign = () => stack.services.sandboxes!.docusign;
 
 beforeAll(async () => {
   stack = await startTestStack({}, { retrySchedule: () => schedule });
-  api = apiClient(`${stack.url}/api`);
-  act = orderActions(api);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
 });
 afterAll(async () => {
@@ -48,10 +55,10 @@ const SEARCH: RequestMatch = { method: 'GET', path: ENVELOPES };
 const CREATE: RequestMatch = { method: 'POST', path: ENVELOPES };
 const isEnvelopeCall = (r: { path: string }) => ENVELOPES.test(r.path.split('?')[0] ?? '');
 
-const order = async (id: string) => (await api('GET', `/v1/orders/${id}`, { token: t.operator })).body;
+const order = (id: string) => readOrder(as, t.operator, id);
 
 /** A new order with a selected quote: the client's approval is all that is left before the contract. */
-const quotedOrder = (title: string) => quotedOrderOn(api, t, title);
+const quotedOrder = (title: string) => quotedOrderOn(as, t, title);
 
 /** The client approves; the API answers without waiting for DocuSign. Returns how long it took. */
 async function approve(id: string): Promise<number> {

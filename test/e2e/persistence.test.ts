@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient } from '../support/stack';
+import { createAlgestaClient } from '../../client';
 import { children, kill, startHost } from '../support/host-process';
 
 /**
  * Durability through the real `npm start` entry: the local host runs as a child process, answers
  * writes, is killed with SIGKILL (no chance to flush anything), restarts on the same data folder,
- * and every answered write is read back.
+ * and every answered write is read back. The API through the typed client.
  */
 let dataDir: string;
 
@@ -22,15 +22,14 @@ describe('persistence across SIGKILL', () => {
   it('every answered write is read back after a kill and restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'algesta-kill-'));
     const first = await startHost(dataDir);
-    const api = apiClient(`${first.url}/api`);
+    const asClient = createAlgestaClient({ baseUrl: first.url, token: first.tokens.client });
     const created: { id: string; version: number; title: string }[] = [];
     // Concurrent writes: the kill lands right after the last answer, with others just acknowledged.
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        api('POST', '/v1/orders', {
-          token: first.tokens.client,
+        asClient.POST('/api/v1/orders', {
           body: {
-            siteId: DEMO.siteIds[i % 2],
+            siteId: DEMO.siteIds[i % 2]!,
             category: 'plumbing',
             priority: 'P3',
             title: `Kill test ${i}`,
@@ -40,31 +39,30 @@ describe('persistence across SIGKILL', () => {
       ),
     );
     for (const r of results) {
-      expect(r.status).toBe(201);
-      created.push({ id: r.body.id, version: r.body.version, title: r.body.title });
+      expect(r.response.status).toBe(201);
+      created.push({ id: r.data!.id, version: r.data!.version, title: r.data!.title });
     }
-    const prefs = await api('PUT', '/v1/me/preferences', {
-      token: first.tokens.operator,
+    const prefs = await createAlgestaClient({ baseUrl: first.url, token: first.tokens.operator }).PUT('/api/v1/me/preferences', {
       body: { channels: ['whatsapp'], locale: 'en' },
     });
-    expect(prefs.status).toBe(200);
+    expect(prefs.response.status).toBe(200);
     await kill(first.child);
 
     const second = await startHost(dataDir);
-    const api2 = apiClient(`${second.url}/api`);
+    const client2 = createAlgestaClient({ baseUrl: second.url, token: second.tokens.client });
     for (const c of created) {
-      const r = await api2('GET', `/v1/orders/${c.id}`, { token: second.tokens.client });
-      expect(r.status).toBe(200);
+      const r = await client2.GET('/api/v1/orders/{orderId}', { params: { path: { orderId: c.id } } });
+      expect(r.response.status).toBe(200);
       // The answered write, as answered (background steps may have amended it since: compared by version).
-      expect(r.body).toMatchObject({ version: c.version, title: c.title });
+      expect(r.data).toMatchObject({ version: c.version, title: c.title });
     }
-    const me = await api2('GET', '/v1/me', { token: second.tokens.operator });
-    expect(me.body.preferences).toEqual({ channels: ['whatsapp'], locale: 'en' });
+    const me = await createAlgestaClient({ baseUrl: second.url, token: second.tokens.operator }).GET('/api/v1/me');
+    expect(me.data!.preferences).toEqual({ channels: ['whatsapp'], locale: 'en' });
     // The demo data was not seeded twice, and the history survived too.
-    const sites = await api2('GET', `/v1/clients/${DEMO.clientId}/sites`, { token: second.tokens.client });
-    expect(sites.body.items).toHaveLength(2);
-    const history = await api2('GET', `/v1/orders/${created[0]!.id}/history`, { token: second.tokens.client });
-    expect(history.body.items).toHaveLength(1);
+    const sites = await client2.GET('/api/v1/clients/{clientId}/sites', { params: { path: { clientId: DEMO.clientId } } });
+    expect(sites.data!.items).toHaveLength(2);
+    const history = await client2.GET('/api/v1/orders/{orderId}/history', { params: { path: { orderId: created[0]!.id } } });
+    expect(history.data!.items).toHaveLength(1);
     await kill(second.child);
   });
 });

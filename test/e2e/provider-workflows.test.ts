@@ -4,21 +4,22 @@ import { CONTAINERS } from '../../shared/adapters/cosmos/containers';
 import { messageFor } from '../../shared/application/messaging';
 import { addDays, colombiaDate } from '../../shared/domain/providers/documents';
 import type { DomainEvent } from '../../shared/domain/shared/events';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { eventually, startTestStack, typedClients } from '../support/stack';
 
 /**
  * The providers workflow on the local stack: a document approval's compliance checks leave the
  * providers outbox as scheduled messages (not delivered before their time); order events published
  * on the bus reach the providers workflow and show up as invitations and in the scorecard, once.
+ * The API through the typed client.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
-const PROVIDER = DEMO.providerIds[0];
+let as: ReturnType<typeof typedClients>;
+const PROVIDER = DEMO.providerIds[0]!;
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n%%EOF\n');
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
 });
 afterAll(async () => {
   await stack?.dispose();
@@ -39,30 +40,38 @@ function orderEvent(type: string, data: Record<string, unknown>): DomainEvent {
   };
 }
 
+const readScorecard = async () =>
+  (
+    await as(stack.tokens.operator).GET('/api/v1/providers/{providerId}/scorecard', {
+      params: { path: { providerId: PROVIDER } },
+    })
+  ).data!;
+
 describe('providers workflow', () => {
   it('an approved expiring document schedules its compliance checks through the outbox and the bus', async () => {
     const expiresAt = addDays(colombiaDate(new Date()), 60);
-    const requested = await api('POST', `/v1/providers/${PROVIDER}/documents`, {
-      token: stack.tokens.provider,
+    const requested = await as(stack.tokens.provider).POST('/api/v1/providers/{providerId}/documents', {
+      params: { path: { providerId: PROVIDER } },
       body: { type: 'insurance-policy', fileName: 'poliza.pdf', contentType: 'application/pdf', size: PDF.length, expiresAt },
     });
-    expect(requested.status).toBe(201);
-    const put = await fetch(requested.body.upload.url, { method: 'PUT', headers: requested.body.upload.headers, body: PDF });
+    expect(requested.response.status).toBe(201);
+    const { upload, document } = requested.data!;
+    const put = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: PDF });
     expect(put.status).toBe(201);
-    const documentId: string = requested.body.document.id;
-    expect(
-      (await api('POST', `/v1/providers/${PROVIDER}/documents/${documentId}/confirm`, { token: stack.tokens.provider })).status,
-    ).toBe(200);
-    const reviewed = await api('POST', `/v1/providers/${PROVIDER}/documents/${documentId}/review`, {
-      token: stack.tokens.operator,
+    const path = { providerId: PROVIDER, documentId: document.id };
+    const confirmed = await as(stack.tokens.provider).POST('/api/v1/providers/{providerId}/documents/{documentId}/confirm', {
+      params: { path },
+    });
+    expect(confirmed.response.status).toBe(200);
+    const reviewed = await as(stack.tokens.operator).POST('/api/v1/providers/{providerId}/documents/{documentId}/review', {
+      params: { path },
       body: { decision: 'approve' },
     });
-    expect(reviewed.status).toBe(200);
-    expect(
-      reviewed.body.documents
-        .filter((d: { type: string; status: string }) => d.type === 'insurance-policy')
-        .map((d: { status: string }) => d.status),
-    ).toEqual(['SUPERSEDED', 'APPROVED']);
+    expect(reviewed.response.status).toBe(200);
+    expect(reviewed.data!.documents.filter((d) => d.type === 'insurance-policy').map((d) => d.status)).toEqual([
+      'SUPERSEDED',
+      'APPROVED',
+    ]);
 
     // The relay turns the four events into scheduled messages on the providers-workflow subscription.
     const client = await (await import('../../functions/composition-root')).getRoot().cosmos();
@@ -77,7 +86,7 @@ describe('providers workflow', () => {
           { partitionKey: 'providers-workflow' },
         )
         .fetchAll();
-      const mine = resources.filter((m) => (m.body.data as { documentId: string }).documentId === documentId);
+      const mine = resources.filter((m) => (m.body.data as { documentId: string }).documentId === document.id);
       return mine.length === 4 ? mine : undefined;
     });
     const expected = [addDays(expiresAt, -30), addDays(expiresAt, -15), addDays(expiresAt, -7), addDays(expiresAt, 1)].map((d) =>
@@ -111,20 +120,21 @@ describe('providers workflow', () => {
     await publisher.publish([{ ...messageFor(rated), messageId: `${rated.id}-again` }]);
 
     const invitations = await eventually(async () => {
-      const r = await api('GET', `/v1/providers/${PROVIDER}/invitations`, { token: stack.tokens.provider });
-      return r.body.items.some((i: { orderId: string }) => i.orderId === orderId) ? r.body.items : undefined;
+      const r = await as(stack.tokens.provider).GET('/api/v1/providers/{providerId}/invitations', {
+        params: { path: { providerId: PROVIDER } },
+      });
+      return r.data!.items.some((i) => i.orderId === orderId) ? r.data!.items : undefined;
     });
-    expect(invitations.filter((i: { orderId: string }) => i.orderId === orderId)).toEqual([
+    expect(invitations.filter((i) => i.orderId === orderId)).toEqual([
       expect.objectContaining({ orderId, providerId: PROVIDER, quoteDeadline, status: 'OPEN', city: 'Bogotá' }),
     ]);
     const scorecard = await eventually(async () => {
-      const r = await api('GET', `/v1/providers/${PROVIDER}/scorecard`, { token: stack.tokens.operator });
-      return r.body.ratings >= 1 ? r.body : undefined;
+      const r = await readScorecard();
+      return r.ratings >= 1 ? r : undefined;
     });
     // Give the duplicates time to arrive and be ignored.
     await new Promise((r) => setTimeout(r, 1000));
-    const again = await api('GET', `/v1/providers/${PROVIDER}/scorecard`, { token: stack.tokens.operator });
     expect(scorecard).toMatchObject({ ratings: 1, averageRating: 4 });
-    expect(again.body).toMatchObject({ ratings: 1, averageRating: 4 });
+    expect(await readScorecard()).toMatchObject({ ratings: 1, averageRating: 4 });
   });
 });

@@ -4,7 +4,7 @@ import { JelouSandbox } from '../../local/sandboxes/jelou';
 import { DEMO } from '../../local/seed';
 import { LOCAL_JELOU_WEBHOOK_SECRET } from '../../local/stack';
 import { readWhatsAppOutbox } from '../../shared/adapters/whatsapp/sandbox-whatsapp';
-import { apiClient, eventually, startTestStack } from '../support/stack';
+import { eventually, orderActions, readOrder, startTestStack, typedClients } from '../support/stack';
 import { PNG } from '../support/files';
 
 /**
@@ -12,19 +12,21 @@ import { PNG } from '../support/files';
  * `/api/webhooks/jelou`, the bus carries them to the conversation, and every reply lands in the
  * WhatsApp sandbox outbox. The client opens an order (with a photo fetched from Jelou's media URL);
  * the provider quotes and, once the order is scheduled, checks in — all through the same commands
- * as the API.
+ * as the API. The API's side (the operator, the client's approval, the reads) through the typed client.
  */
 const CLIENT_PHONE = '+573001112233';
 const PROVIDER_PHONE = '+573004445566';
 
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
+let as: ReturnType<typeof typedClients>;
+let act: ReturnType<typeof orderActions>;
 let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 let jelou: JelouSandbox;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
+  act = orderActions(as);
   t = stack.tokens;
   jelou = await JelouSandbox.start({ botId: 'bot-algesta', clientId: 'algesta', clientSecret: 'secret' });
   jelou.setWebhook(`${stack.url}/api/webhooks/jelou`, LOCAL_JELOU_WEBHOOK_SECRET);
@@ -71,20 +73,22 @@ describe('WhatsApp on the local host', () => {
     const opened = await say(CLIENT_PHONE, { text: 'listo' });
     const orderId = /ord_[A-Za-z0-9_]+/.exec(opened.join('\n'))?.[0];
     expect(orderId, opened.join('\n')).toBeDefined();
-    const order = (await api('GET', `/v1/orders/${orderId}`, { token: t.client })).body;
+    const order = await readOrder(as, t.client, orderId!);
     expect(order).toMatchObject({ channel: 'whatsapp', clientId: DEMO.clientId, siteId: DEMO.siteIds[0], status: 'SUBMITTED' });
-    const attachments = (await api('GET', `/v1/orders/${orderId}/attachments`, { token: t.client })).body.items;
+    const path = { orderId: order.id };
+    const attachments = (await as(t.client).GET('/api/v1/orders/{orderId}/attachments', { params: { path } })).data!.items;
     expect(attachments).toMatchObject([{ kind: 'photo', status: 'STORED', contentType: 'image/png', size: PNG.length }]);
 
     // The operator invites the provider; the provider quotes by WhatsApp.
-    await api('POST', `/v1/orders/${orderId}/actions/triage`, { token: t.operator, body: { category: 'hvac' } });
-    const invited = await api('POST', `/v1/orders/${orderId}/actions/request-quotes`, {
-      token: t.operator,
-      body: { quoteDeadline: new Date(Date.now() + 3_600_000).toISOString() },
+    await act(order.id, 'triage', t.operator, { category: 'hvac' });
+    const invited = await act(order.id, 'request-quotes', t.operator, {
+      quoteDeadline: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    expect(invited.body.invitedProviderIds).toContain(DEMO.providerIds[0]);
+    expect(invited.invitedProviderIds).toContain(DEMO.providerIds[0]);
+    const providerId = DEMO.providerIds[0]!;
     await eventually(async () =>
-      (await api('GET', `/v1/providers/${DEMO.providerIds[0]}/invitations`, { token: t.provider })).body.items.length
+      (await as(t.provider).GET('/api/v1/providers/{providerId}/invitations', { params: { path: { providerId } } })).data!.items
+        .length
         ? true
         : undefined,
     );
@@ -96,38 +100,32 @@ describe('WhatsApp on the local host', () => {
     await say(PROVIDER_PHONE, { text: '2' });
     const quoted = await say(PROVIDER_PHONE, { text: '15' });
     expect(quoted.join('\n')).toContain(orderId);
-    const quotes = (await api('GET', `/v1/orders/${orderId}/quotes`, { token: t.operator })).body.items;
+    const quotes = (await as(t.operator).GET('/api/v1/orders/{orderId}/quotes', { params: { path } })).data!.items;
     expect(quotes).toMatchObject([
       { providerId: DEMO.providerIds[0], amount: { amount: 85_000_000, currency: 'COP' }, leadTimeDays: 2 },
     ]);
 
     // Approval, contract (DocuSign sandbox), visit; then the provider checks in by WhatsApp.
-    await api('POST', `/v1/orders/${orderId}/actions/select-quote`, { token: t.operator, body: { quoteId: quotes[0].id } });
-    await api('POST', `/v1/orders/${orderId}/actions/approve`, { token: t.client });
-    const envelopeId = await eventually(
-      async () =>
-        (await api('GET', `/v1/orders/${orderId}`, { token: t.operator })).body.contract?.envelopeId as string | undefined,
-    );
+    await act(order.id, 'select-quote', t.operator, { quoteId: quotes[0]!.id });
+    await act(order.id, 'approve', t.client);
+    const envelopeId = await eventually(async () => (await readOrder(as, t.operator, order.id)).contract?.envelopeId);
     await stack.services.sandboxes!.docusign.complete(envelopeId);
-    const scheduled = await api('POST', `/v1/orders/${orderId}/actions/schedule`, {
-      token: t.provider,
-      body: { visitAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
-    expect(scheduled.status).toBe(200);
+    const scheduled = await act(order.id, 'schedule', t.provider, { visitAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(scheduled.status).toBe('SCHEDULED');
     // The provider's order list is a view kept from events: wait until it shows the visit.
     await eventually(async () => {
-      const mine = (await api('GET', '/v1/orders?status=SCHEDULED&limit=100', { token: t.provider })).body.items as {
-        id: string;
-      }[];
+      const mine = (await as(t.provider).GET('/api/v1/orders', { params: { query: { status: 'SCHEDULED', limit: 100 } } })).data!
+        .items;
       return mine.some((o) => o.id === orderId) ? true : undefined;
     });
     const choices = await say(PROVIDER_PHONE, { text: '2' });
     expect(choices.join('\n')).toContain(orderId);
     const checkedIn = await say(PROVIDER_PHONE, { text: '1' });
     expect(checkedIn.join('\n')).toContain(orderId);
-    expect((await api('GET', `/v1/orders/${orderId}`, { token: t.client })).body.status).toBe('IN_PROGRESS');
-    const history = (await api('GET', `/v1/orders/${orderId}/history?limit=100`, { token: t.operator })).body.items;
-    expect(history.find((h: { action: string }) => h.action === 'check-in').by).toEqual({
+    expect((await readOrder(as, t.client, order.id)).status).toBe('IN_PROGRESS');
+    const history = (await as(t.operator).GET('/api/v1/orders/{orderId}/history', { params: { path, query: { limit: 100 } } }))
+      .data!.items;
+    expect(history.find((h) => h.action === 'check-in')!.by).toEqual({
       userId: DEMO.users.provider,
       role: 'provider',
     });

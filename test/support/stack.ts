@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAlgestaClient, type AlgestaClient, type paths } from '../../client';
 import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { silentLogger } from '../../shared/platform/logger';
 import type { LocalBus } from '../../local/bus/local-bus';
 import { DEMO } from '../../local/seed';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { PNG, putFile } from './files';
 
 /**
  * The whole local stack in this test process, on a free port and a fresh data folder. Each test
@@ -30,14 +32,86 @@ export async function startTestStack(
 }
 
 /**
- * `POST /orders/{id}/actions/{action}` that must answer `expected` (200 by default): a step of a test's
- * setup that fails loudly, with the problem text, instead of at a later assertion.
+ * The dashboard's typed client (client/) for a bearer token, one per token: the tests call the API's
+ * `/api/v1/...` operations the way the dashboard does, so a contract change (a renamed field, action or
+ * path) is a type error in the tests (`npm run typecheck`) and not only a failure at run time. Calls
+ * that break the contract on purpose (malformed JSON, wrong content types, bodies the schema forbids,
+ * unknown actions) and partners' webhooks use `apiClient` below.
  */
-export function orderActions(api: ReturnType<typeof apiClient>) {
-  return async function act(orderId: string, action: string, token: string, body?: unknown, expected = 200) {
-    const r = await api('POST', `/v1/orders/${orderId}/actions/${action}`, { token, ...(body !== undefined ? { body } : {}) });
-    if (r.status !== expected) throw new Error(`${action}: expected ${expected}, got ${r.status} ${r.text}`);
-    return r;
+export function typedClients(stackUrl: string): (token?: string) => AlgestaClient {
+  const byToken = new Map<string | undefined, AlgestaClient>();
+  return (token) => {
+    let client = byToken.get(token);
+    if (!client) byToken.set(token, (client = createAlgestaClient({ baseUrl: stackUrl, ...(token ? { token } : {}) })));
+    return client;
+  };
+}
+export type TypedClients = ReturnType<typeof typedClients>;
+
+const ACTIONS_PREFIX = '/api/v1/orders/{orderId}/actions/';
+type ActionPath = Extract<keyof paths, `${typeof ACTIONS_PREFIX}${string}`>;
+/** Every order action the document lists (`triage`, `select-quote`…): one operation each. */
+export type OrderAction = ActionPath extends `${typeof ACTIONS_PREFIX}${infer A}` ? A : never;
+type ActionOperation<A extends OrderAction> = paths[`${typeof ACTIONS_PREFIX}${A}`]['post'];
+/** The action's typed body (`OrdersAction<Action>Body` in the document). */
+export type OrderActionBody<A extends OrderAction> = NonNullable<
+  ActionOperation<A>['requestBody']
+>['content']['application/json'];
+/** The body argument: required where the document requires a body, optional where it may be empty. */
+type BodyArg<A extends OrderAction> = undefined extends ActionOperation<A>['requestBody']
+  ? [body?: OrderActionBody<A>]
+  : [body: OrderActionBody<A>];
+/** What an action answers on success: the order after it. */
+export type ActionResult<A extends OrderAction> = ActionOperation<A>['responses'][200]['content']['application/json'];
+/** The body of any error answer among `responses` (problem details, per the document). */
+type ErrorBodies<R> = {
+  [S in keyof R]: S extends 200 | 201 | 204 ? never : R[S] extends { content: infer C } ? C[keyof C] : never;
+}[keyof R];
+export type ActionProblem<A extends OrderAction> = ErrorBodies<ActionOperation<A>['responses']>;
+
+function postAction<A extends OrderAction>(
+  client: AlgestaClient,
+  orderId: string,
+  action: A,
+  body: OrderActionBody<A> | undefined,
+) {
+  // One concrete action's operation stands for all: the public signatures above carry each action's types.
+  const path = `${ACTIONS_PREFIX}${action}` as `${typeof ACTIONS_PREFIX}triage`;
+  return client.POST(path, { params: { path: { orderId } }, ...(body !== undefined ? { body: body as never } : {}) }) as Promise<
+    { data: ActionResult<A>; error?: never; response: Response } | { data?: never; error: ActionProblem<A>; response: Response }
+  >;
+}
+
+/**
+ * An order action through the typed client that must succeed (200): a step of a test's setup that
+ * fails loudly, with the problem text, instead of at a later assertion. Returns the order after it.
+ */
+export function orderActions(as: TypedClients) {
+  return async function act<A extends OrderAction>(
+    orderId: string,
+    action: A,
+    token: string,
+    ...[body]: BodyArg<A>
+  ): Promise<ActionResult<A>> {
+    const { data, error, response } = await postAction(as(token), orderId, action, body);
+    if (error !== undefined || !data) throw new Error(`${action}: expected 200, got ${response.status} ${JSON.stringify(error)}`);
+    return data;
+  };
+}
+
+/** An order action with a well-formed body that the API must refuse with `status`; returns the problem. */
+export function refusedActions(as: TypedClients) {
+  return async function refused<A extends OrderAction>(
+    orderId: string,
+    action: A,
+    token: string,
+    status: number,
+    ...[body]: BodyArg<A>
+  ): Promise<ActionProblem<A>> {
+    const { error, response } = await postAction(as(token), orderId, action, body);
+    if (response.status !== status || error === undefined)
+      throw new Error(`${action}: expected ${status}, got ${response.status} ${JSON.stringify(error)}`);
+    return error;
   };
 }
 
@@ -46,27 +120,65 @@ export function orderActions(api: ReturnType<typeof apiClient>) {
  * all that is left before the contract. `extra` goes into the create body (an `externalRef`, say).
  */
 export async function quotedOrder(
-  api: ReturnType<typeof apiClient>,
+  as: TypedClients,
   tokens: Record<'operator' | 'client' | 'provider', string>,
   title: string,
-  extra: Record<string, unknown> = {},
+  extra: Partial<CreateOrderBody> = {},
 ): Promise<string> {
-  const act = orderActions(api);
+  const act = orderActions(as);
   const inHours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
-  const r = await api('POST', '/v1/orders', {
-    token: tokens.client,
-    body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P3', title, description: 'x', ...extra },
-  });
-  if (r.status !== 201) throw new Error(`create: expected 201, got ${r.status} ${r.text}`);
-  const id = r.body.id as string;
+  const id = (await createOrder(as, tokens.client, { priority: 'P3', title, description: 'x', ...extra })).id;
   await act(id, 'triage', tokens.operator);
   await act(id, 'request-quotes', tokens.operator, { quoteDeadline: inHours(2) });
-  const quote = await api('POST', `/v1/orders/${id}/quotes`, {
-    token: tokens.provider,
+  const quote = await as(tokens.provider).POST('/api/v1/orders/{orderId}/quotes', {
+    params: { path: { orderId: id } },
     body: { amount: { amount: 700_000_00, currency: 'COP' }, leadTimeDays: 1, validUntil: inHours(24 * 30).slice(0, 10) },
   });
-  await act(id, 'select-quote', tokens.operator, { quoteId: quote.body.id });
+  if (!quote.data) throw new Error(`quote: expected 201, got ${quote.response.status} ${JSON.stringify(quote.error)}`);
+  await act(id, 'select-quote', tokens.operator, { quoteId: quote.data.id });
   return id;
+}
+export type CreateOrderBody = NonNullable<paths['/api/v1/orders']['post']['requestBody']>['content']['application/json'];
+
+/** A new order through the typed client (`extra` into the create body); returns it as created. */
+export async function createOrder(as: TypedClients, token: string, extra: Partial<CreateOrderBody> = {}) {
+  const { data, error, response } = await as(token).POST('/api/v1/orders', {
+    body: { siteId: DEMO.siteIds[0]!, category: 'hvac', priority: 'P3', title: 'Aire', description: 'No enfría', ...extra },
+  });
+  if (!data) throw new Error(`create: expected 201, got ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
+/** An order as `token` reads it (`GET /api/v1/orders/{orderId}`); fails unless 200. */
+export async function readOrder(as: TypedClients, token: string, orderId: string) {
+  const { data, error, response } = await as(token).GET('/api/v1/orders/{orderId}', { params: { path: { orderId } } });
+  if (!data) throw new Error(`read ${orderId}: expected 200, got ${response.status} ${JSON.stringify(error)}`);
+  return data;
+}
+
+/** Announces, uploads (to Azurite, through the SAS URL) and confirms a file of an order; returns its id. */
+export async function storedAttachment(
+  as: TypedClients,
+  token: string,
+  orderId: string,
+  file: { kind?: 'photo' | 'evidence' | 'invoice' | 'other'; bytes?: Buffer; contentType?: string; fileName?: string } = {},
+): Promise<string> {
+  const { kind = 'photo', bytes = PNG, contentType = 'image/png' } = file;
+  const fileName = file.fileName ?? `file.${contentType.split('/')[1]}`;
+  const announced = await as(token).POST('/api/v1/orders/{orderId}/attachments', {
+    params: { path: { orderId } },
+    body: { kind, fileName, contentType, size: bytes.length },
+  });
+  if (!announced.data) throw new Error(`announce: got ${announced.response.status} ${JSON.stringify(announced.error)}`);
+  const uploaded = await putFile(announced.data.upload, bytes);
+  if (uploaded !== 201) throw new Error(`upload: got ${uploaded}`);
+  const attachmentId = announced.data.attachment.id;
+  const confirmed = await as(token).POST('/api/v1/orders/{orderId}/attachments/{attachmentId}/confirm', {
+    params: { path: { orderId, attachmentId } },
+  });
+  if (confirmed.data?.status !== 'STORED')
+    throw new Error(`confirm: got ${confirmed.response.status} ${JSON.stringify(confirmed.error)}`);
+  return attachmentId;
 }
 
 /** Every dead-lettered message of a local bus, with its subscription (none expected after a test). */
@@ -86,7 +198,12 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-/** A small HTTP client for the tests: real requests over the loopback interface. */
+/**
+ * A small untyped HTTP client for what the typed client must not or cannot say: requests that break
+ * the contract on purpose (malformed JSON, other content types, oversized or invalid bodies, unknown
+ * routes), partners' webhooks with their signatures, and the health probes. Real requests over the
+ * loopback interface.
+ */
 export function apiClient(baseUrl: string) {
   return async function call<T = any>(
     method: string,

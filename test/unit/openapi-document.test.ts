@@ -25,10 +25,10 @@ beforeAll(async () => {
   // Registrations land in the local core shim (not the library's "test mode"), as under the host.
   installFunctionsCore();
   await import('../../functions/index');
-  const { apiDocument } = await import('../../functions/http/openapi');
+  const { openApiDocument } = await import('../../functions/http/openapi');
   endpoints = registeredEndpoints();
   // As served: JSON, so what a client reads (no undefined members, no functions).
-  doc = JSON.parse(JSON.stringify(apiDocument())) as Json;
+  doc = JSON.parse(JSON.stringify(openApiDocument())) as Json;
   for (const [path, item] of Object.entries(doc.paths as Record<string, Json>))
     for (const [method, op] of Object.entries(item)) operations.push({ path, method, op: op as Json });
 });
