@@ -54,7 +54,10 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       mails.push({ path: req.url ?? '', body });
-      res.writeHead(202, { 'x-message-id': `sg-${mails.length}` }).end();
+      // A message SendGrid refuses (400): the mailer's permanent failure, a partner failure.
+      if (body.includes('Rechazada'))
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"errors":[{"message":"invalid"}]}');
+      else res.writeHead(202, { 'x-message-id': `sg-${mails.length}` }).end();
     });
   });
   await new Promise<void>((resolve) => sendgrid.listen(0, '127.0.0.1', resolve));
@@ -170,4 +173,34 @@ describe('one trace from the HTTP request to the partner call', () => {
       true,
     );
   }, 90_000);
+});
+
+describe('metrics', () => {
+  it('counts orders by the state they entered and partner calls that failed, through the file exporter', async () => {
+    const metricValue = async (name: string, attributes: Record<string, unknown>) => {
+      const points = (await lines()).filter(
+        (l): l is MetricLine =>
+          l.kind === 'metric' && l.name === name && Object.entries(attributes).every(([k, v]) => l.attributes[k] === v),
+      );
+      // Cumulative sums: the latest export holds the total.
+      return points.at(-1)?.value ?? 0;
+    };
+    const submittedBefore = await metricValue('algesta.orders.entered_state', { state: 'SUBMITTED' });
+    const refusedBefore = await metricValue('algesta.partner.failures', { partner: 'sendgrid', kind: 'rejected' });
+
+    const created = await api('POST', '/v1/orders', {
+      token: stack.tokens.client,
+      body: { siteId: DEMO.siteIds[0], category: 'hvac', priority: 'P2', title: 'Rechazada', description: 'x' },
+    });
+    expect(created.status).toBe(201);
+    await eventually(async () =>
+      (await metricValue('algesta.orders.entered_state', { state: 'SUBMITTED' })) > submittedBefore ? true : undefined,
+    );
+    // SendGrid refused the "order received" e-mail: one failed partner call, counted once.
+    await eventually(async () =>
+      (await metricValue('algesta.partner.failures', { partner: 'sendgrid', kind: 'rejected' })) > refusedBefore
+        ? true
+        : undefined,
+    );
+  }, 60_000);
 });
