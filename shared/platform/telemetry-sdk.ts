@@ -18,7 +18,6 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { context, metrics, propagation, trace, type Attributes } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
-import { AzureFunctionsInstrumentationESM } from '@azure/functions-opentelemetry-instrumentation';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { AppInstruments, TelemetryExporter, TelemetryRuntime } from './telemetry';
@@ -48,6 +47,11 @@ export async function startOpenTelemetry(
 
   // `@azure/functions` was loaded with the entry, before this ran, so the instrumentation is handed
   // the module instead of waiting for it to load (the ESM variant's documented use).
+  // A webpack-built CommonJS module whose exports Node's ESM loader cannot name: take its default.
+  const functionsModule = await import('@azure/functions-opentelemetry-instrumentation');
+  const { AzureFunctionsInstrumentationESM } = (
+    'default' in functionsModule ? functionsModule.default : functionsModule
+  ) as typeof functionsModule;
   const functions = new AzureFunctionsInstrumentationESM();
   registerInstrumentations({ instrumentations: [functions as unknown as Instrumentation] });
   if (azureFunctions) functions.registerAzFunc(azureFunctions as Parameters<typeof functions.registerAzFunc>[0]);
