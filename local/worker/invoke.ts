@@ -161,16 +161,14 @@ export async function withHostSpan<T>(opts: HostSpanOptions, run: (traceContext:
         ...(opts.tracestate ? { tracestate: opts.tracestate } : {}),
       })
     : ROOT_CONTEXT;
-  const span = trace
-    .getTracer('algesta.local-host')
-    .startSpan(
-      opts.name,
-      {
-        kind: opts.kind === 'http' ? SpanKind.SERVER : SpanKind.CONSUMER,
-        attributes: { 'faas.trigger': opts.kind === 'http' ? 'http' : 'pubsub', ...opts.attributes },
-      },
-      parent,
-    );
+  const span = trace.getTracer('algesta.local-host').startSpan(
+    opts.name,
+    {
+      kind: opts.kind === 'http' ? SpanKind.SERVER : SpanKind.CONSUMER,
+      attributes: { 'faas.trigger': opts.kind === 'http' ? 'http' : 'pubsub', ...opts.attributes },
+    },
+    parent,
+  );
   if (!span.isRecording()) return run(newTraceContext(opts.traceparent, opts.tracestate));
   const { traceId, spanId, traceFlags } = span.spanContext();
   const traceContext: RpcTraceContext = {
