@@ -28,6 +28,7 @@ import { loadConfig, type Settings } from '../shared/platform/config';
 import type { HttpPlatform } from '../shared/platform/http/pipeline';
 import { createIdGenerator, systemClock } from '../shared/platform/ids';
 import { createLogger, type Logger } from '../shared/platform/logger';
+import { instruments } from '../shared/platform/telemetry';
 
 /**
  * The composition root: the one place that turns validated settings into adapters (the use cases
@@ -151,8 +152,11 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new CosmosUserRepository(await container('users'));
   });
   const orders = lazy(async () => {
-    const { CosmosOrderRepository } = await import('../shared/adapters/cosmos/order-repository');
-    return new CosmosOrderRepository(await container('orders'));
+    const [{ CosmosOrderRepository }, { meteredOrders }] = await Promise.all([
+      import('../shared/adapters/cosmos/order-repository'),
+      import('../shared/adapters/telemetry/metered-orders'),
+    ]);
+    return meteredOrders(new CosmosOrderRepository(await container('orders')), instruments);
   });
   const providers = lazy(async () => {
     const { CosmosProviderRepository } = await import('../shared/adapters/cosmos/provider-repository');

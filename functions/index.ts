@@ -3,6 +3,8 @@
  * is registered by importing its module here: this is the only list of functions. The local host
  * loads this same file.
  */
+import { app } from '@azure/functions';
+import { startTelemetry } from '../shared/platform/telemetry';
 import './http/health';
 import './http/openapi';
 import './http/docs';
@@ -23,3 +25,9 @@ import './workflows/providers';
 import './workflows/notifications';
 // Last: the catch-all answers only what nothing above matched.
 import './http/fallback';
+
+// Telemetry, when a connection string or a local exporter is configured (docs/operations.md,
+// "Tracing"): started before any invocation and before the composition root first imports an Azure
+// SDK, so the instrumentations see those modules load. Without either setting nothing of
+// OpenTelemetry is imported (docs/performance.md).
+await startTelemetry(process.env, { app });

@@ -44,6 +44,7 @@ import type { NotificationsWorkflowPorts } from '../shared/application/workflows
 import type { OrdersWorkflowPorts } from '../shared/application/workflows/orders';
 import type { ProvidersWorkflowPorts } from '../shared/application/workflows/providers';
 import { getRoot, OUTBOX_CONTAINERS, type OutboxContainer, type Root } from './composition-root';
+import { instruments } from '../shared/platform/telemetry';
 
 /**
  * The wiring: every use case that a function (HTTP, webhook, timer, relay, workflow) runs, bound to
@@ -331,6 +332,7 @@ export async function consumeMessage(
       processed: await root.processedEvents(),
       logger: root.logger.child({ invocationId }),
       now: () => root.clock.now(),
+      metrics: instruments,
       retry: {
         // The publisher is created on the first retry only.
         publisher: { publish: async (messages) => (await root.publisher()).publish(messages) },

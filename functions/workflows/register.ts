@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { DOMAIN_EVENTS_TOPIC, TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import { handlersOf, type Workflow } from '../../shared/application/workflows/workflow';
+import { activeTraceparent } from '../../shared/platform/telemetry';
 import { consumeMessage } from '../wiring';
 
 /**
@@ -11,7 +12,8 @@ import { consumeMessage } from '../wiring';
  */
 export function registerWorkflow<P>(workflow: Workflow<P>, ports: P): void {
   const { subscription } = workflow;
-  if (!TOPOLOGY.subscriptions.some((s) => s.name === subscription)) throw new Error(`unknown subscription ${subscription}`);
+  const definition = TOPOLOGY.subscriptions.find((s) => s.name === subscription);
+  if (!definition) throw new Error(`unknown subscription ${subscription}`);
   const handlers = handlersOf(workflow, ports);
   app.serviceBusTopic(`${subscription}-consumer`, {
     connection: 'SERVICEBUS',
@@ -26,6 +28,9 @@ export function registerWorkflow<P>(workflow: Workflow<P>, ports: P): void {
           deliveryCount: Number(meta.deliveryCount ?? 1),
           messageId: String(meta.messageId ?? ''),
           applicationProperties: propertiesOf(meta.applicationProperties ?? meta.userProperties),
+          maxDeliveryCount: definition.maxDeliveryCount,
+          // The invocation's span: the host's, a child of the message's `Diagnostic-Id`.
+          ...traceOf(context),
         },
         context.invocationId,
         handlers,
@@ -44,4 +49,10 @@ function propertiesOf(value: unknown): Record<string, unknown> {
     }
   }
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The active span's trace context (telemetry on), else the one the host gave the invocation. */
+function traceOf(context: InvocationContext): { traceparent?: string } {
+  const traceparent = activeTraceparent() ?? context.traceContext?.traceParent;
+  return traceparent ? { traceparent } : {};
 }

@@ -121,6 +121,144 @@ module http5xxRate 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
   }
 }
 
+// The app's own metrics (OpenTelemetry counters, shared/platform/telemetry-sdk.ts) arrive in
+// Application Insights' customMetrics table, one row per export with the count in valueSum and the
+// counter's attributes in customDimensions. The alerts below are log alerts on that table.
+
+// An order missed an SLA deadline: the client was promised otherwise, someone should call.
+module slaBreaches 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
+  name: 'alert-sla-breaches'
+  params: {
+    name: '${namePrefix}-sla-breaches'
+    alertDisplayName: 'SLA breaches'
+    alertDescription: 'An order missed an SLA deadline in the last 15 minutes. See docs/operations.md#sla-breaches.'
+    location: location
+    tags: tags
+    severity: 2
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [appInsightsResourceId]
+    criterias: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "algesta.sla.breaches" | summarize breaches = sum(valueSum) by priority = tostring(customDimensions["priority"])'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'breaches'
+          dimensions: [
+            {
+              name: 'priority'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroupResourceIds: [actionGroup.outputs.resourceId]
+    }
+    enableTelemetry: false
+  }
+}
+
+// A partner keeps failing: calls given up after the retries (or refused), per partner. A few are
+// absorbed by the workflows' retries; more than 5 in 15 minutes means the partner is down or
+// rejects what we send.
+module partnerFailures 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
+  name: 'alert-partner-failures'
+  params: {
+    name: '${namePrefix}-partner-failures'
+    alertDisplayName: 'Partner failures'
+    alertDescription: 'Calls to a partner failed more than 5 times in the last 15 minutes. See docs/operations.md#partner-failures.'
+    location: location
+    tags: tags
+    severity: 2
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [appInsightsResourceId]
+    criterias: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "algesta.partner.failures" | summarize failures = sum(valueSum) by partner = tostring(customDimensions["partner"])'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'failures'
+          dimensions: [
+            {
+              name: 'partner'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 5
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroupResourceIds: [actionGroup.outputs.resourceId]
+    }
+    enableTelemetry: false
+  }
+}
+
+// The app's side of a dead letter: which workflow gave up on which event type (the Service Bus
+// metric alert below counts every dead letter, whatever the reason, without naming either).
+module workflowDeadLetters 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
+  name: 'alert-workflow-dead-letters'
+  params: {
+    name: '${namePrefix}-workflow-dead-letters'
+    alertDisplayName: 'Workflow dead letters'
+    alertDescription: 'A workflow failed the last delivery of a message, which the bus dead-letters. See docs/operations.md#workflow-dead-letters.'
+    location: location
+    tags: tags
+    severity: 2
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [appInsightsResourceId]
+    criterias: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "algesta.messages.dead_lettered" | summarize deadLettered = sum(valueSum) by consumer = tostring(customDimensions["consumer"]), eventType = tostring(customDimensions["event_type"])'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'deadLettered'
+          dimensions: [
+            {
+              name: 'consumer'
+              operator: 'Include'
+              values: ['*']
+            }
+            {
+              name: 'eventType'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroupResourceIds: [actionGroup.outputs.resourceId]
+    }
+    enableTelemetry: false
+  }
+}
+
 // Nothing may be dropped silently: one dead-lettered message is already worth a look.
 module deadLetters 'br/public:avm/res/insights/metric-alert:0.4.1' = {
   name: 'alert-dead-letters'

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container, JSONObject, OperationInput } from '@azure/cosmos';
 import type { MessagePublisher, OutgoingMessage, ReceivedMessage } from '../../shared/application/messaging';
 import { TOPOLOGY, subscriptionsForMessage, type TopologyDefinition } from '../../shared/adapters/servicebus/topology';
+import { instrumentMessage } from '../../shared/adapters/servicebus/message-trace';
 import { RETRY_PROPERTIES } from '../../shared/application/events/retry';
 import { silentLogger, type Logger } from '../../shared/platform/logger';
 
@@ -124,7 +125,8 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
   const publisher: MessagePublisher = {
     // Like a batch send: all accepted or the call fails (and is repeated; duplicates are dropped).
     publish: async (messages) => {
-      await Promise.all(messages.map(sendOne));
+      // As `@azure/service-bus` does when tracing is on: `Diagnostic-Id` in the event's trace.
+      await Promise.all(messages.map((m) => sendOne(instrumentMessage(m, topology.topic))));
     },
   };
 

@@ -1,7 +1,7 @@
 import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import type { Logger } from '../../shared/platform/logger';
 import { currentFunctionsCore, type FunctionsCoreShim, type Registration } from '../functions-core';
-import { invocationRequest, invokeAsWorker } from '../worker/invoke';
+import { invocationRequest, invokeAsWorker, withHostSpan } from '../worker/invoke';
 import { logToLogger } from '../worker/log';
 import { serviceBusInvocation } from '../worker/trigger-data';
 import type { LocalBus } from './local-bus';
@@ -27,17 +27,32 @@ export function bindServiceBusTriggers(
     bus.consume(subscription, async (m) => {
       const type = m.applicationProperties.type;
       const correlationId = m.applicationProperties.correlationId;
-      const request = invocationRequest(
-        r,
-        serviceBusInvocation({
-          ...m,
-          // What the Service Bus publisher sets on every message (shared/adapters/servicebus).
-          contentType: 'application/json',
-          ...(typeof type === 'string' && type ? { subject: type } : {}),
-          ...(typeof correlationId === 'string' && correlationId ? { correlationId } : {}),
-        }),
-      );
-      await invokeAsWorker(r, request, { core, log: logToLogger(logger, r.name, request.invocationId) });
+      // The message's trace context where the Azure SDK's tracing puts it (`Diagnostic-Id`, which
+      // the Service Bus extension reads as the invocation's parent; `traceparent` as a fallback).
+      const diagnosticId = m.applicationProperties['Diagnostic-Id'] ?? m.applicationProperties.traceparent;
+      const hostSpan = {
+        name: r.name,
+        kind: 'serviceBus' as const,
+        ...(typeof diagnosticId === 'string' ? { traceparent: diagnosticId } : {}),
+        attributes: {
+          'messaging.system': 'servicebus',
+          'messaging.destination.name': `${TOPOLOGY.topic}/${subscription}`,
+          'messaging.message.id': m.messageId,
+        },
+      };
+      await withHostSpan(hostSpan, async (traceContext) => {
+        const request = invocationRequest(r, {
+          ...serviceBusInvocation({
+            ...m,
+            // What the Service Bus publisher sets on every message (shared/adapters/servicebus).
+            contentType: 'application/json',
+            ...(typeof type === 'string' && type ? { subject: type } : {}),
+            ...(typeof correlationId === 'string' && correlationId ? { correlationId } : {}),
+          }),
+          traceContext,
+        });
+        await invokeAsWorker(r, request, { core, log: logToLogger(logger, r.name, request.invocationId) });
+      });
     });
     bound.push(r.name);
   }

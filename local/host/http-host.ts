@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import { currentFunctionsCore, readOnly, type FunctionsCoreShim, type Registration } from '../functions-core';
 import { ALL_HTTP_METHODS, createRouteTable, type RouteOrder, type RouteTable } from '../../shared/platform/http/routes';
-import { invocationRequest, invokeAsWorker, newTraceContext } from '../worker/invoke';
+import { invocationRequest, invokeAsWorker, withHostSpan } from '../worker/invoke';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationRequest, RpcInvocationResponse, RpcTypedData } from '../worker/rpc';
 import { readRoutePrefix } from './route-prefix';
 
@@ -224,13 +224,24 @@ async function serveRequest(req: IncomingMessage, res: ServerResponse, ctx: Host
   const body = await readBody(req, ctx.maxBodyBytes);
   if (body === 'too-large') return sendEmpty(res, ctx, 413, true);
   const registration = match.route.target;
-  const request = invocationRequest(registration, {
-    trigger: { http: rpcHttpRequest(req, method, url, match.params, body) },
-    traceContext: newTraceContext(firstHeader(req.headers.traceparent), joinedHeader(req.headers.tracestate)),
+  const traceparent = firstHeader(req.headers.traceparent);
+  const tracestate = joinedHeader(req.headers.tracestate);
+  const hostSpan = {
+    name: registration.name,
+    kind: 'http' as const,
+    ...(traceparent ? { traceparent } : {}),
+    ...(tracestate ? { tracestate } : {}),
+    attributes: { 'http.request.method': method, 'http.route': match.route.template, 'url.path': url.pathname },
+  };
+  await withHostSpan(hostSpan, async (traceContext) => {
+    const request = invocationRequest(registration, {
+      trigger: { http: rpcHttpRequest(req, method, url, match.params, body) },
+      traceContext,
+    });
+    const response = await invokeWithLogging(registration, request, ctx);
+    if (response === 'failed') return sendEmpty(res, ctx, 500);
+    sendRpcResponse(res, ctx, method, response.returnValue?.http);
   });
-  const response = await invokeWithLogging(registration, request, ctx);
-  if (response === 'failed') return sendEmpty(res, ctx, 500);
-  sendRpcResponse(res, ctx, method, response.returnValue?.http);
 }
 
 /**

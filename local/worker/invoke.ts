@@ -8,6 +8,7 @@
  * here, so a conversion the library makes differently from what we expect fails locally first.
  */
 import { randomUUID } from 'node:crypto';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { CoreLogCategory, CoreLogEntry, CoreLogLevel, FunctionsCoreShim, Registration } from '../functions-core';
 import { readOnly } from '../functions-core';
 import type { RpcInvocationRequest, RpcInvocationResponse, RpcParameterBinding, RpcTraceContext, RpcTypedData } from './rpc';
@@ -130,3 +131,59 @@ export function newTraceContext(traceparent?: string, tracestate?: string): RpcT
   const flags = incoming?.[2] ?? '00';
   return { traceParent: `00-${traceId}-${randomHex().slice(16)}-${flags}`, traceState: tracestate ?? '', attributes: {} };
 }
+
+/** What the host knows of the invocation it traces: its trigger's kind and the caller's trace. */
+export interface HostSpanOptions {
+  /** The function's name (the host's span name for an invocation). */
+  readonly name: string;
+  readonly kind: 'http' | 'serviceBus';
+  /** The caller's W3C trace context: the request's `traceparent` header, the message's `Diagnostic-Id`. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  readonly attributes?: Attributes;
+}
+
+/**
+ * Runs one invocation inside the host's span for it, as the Azure Functions host does with
+ * `telemetryMode: OpenTelemetry` (azure-functions-host, src/WebJobs.Script/Diagnostics/OpenTelemetry,
+ * and learn.microsoft.com/azure/azure-functions/opentelemetry-howto): the host starts the
+ * invocation's span as a child of the trigger's trace context — the HTTP request's `traceparent`
+ * header, a Service Bus message's `Diagnostic-Id` application property, which the Service Bus
+ * extension reads — and sends that span's context to the worker as `RpcTraceContext`, which
+ * `@azure/functions-opentelemetry-instrumentation` makes the handler's active context. The local
+ * host is in the app's process, so its span goes to the app's exporter. With telemetry off no span
+ * records, and the invocation gets a new span id of the caller's trace as before.
+ */
+export async function withHostSpan<T>(opts: HostSpanOptions, run: (traceContext: RpcTraceContext) => Promise<T>): Promise<T> {
+  const parent = W3C_TRACEPARENT.test(opts.traceparent ?? '')
+    ? propagation.extract(ROOT_CONTEXT, {
+        traceparent: opts.traceparent,
+        ...(opts.tracestate ? { tracestate: opts.tracestate } : {}),
+      })
+    : ROOT_CONTEXT;
+  const span = trace.getTracer('algesta.local-host').startSpan(
+    opts.name,
+    {
+      kind: opts.kind === 'http' ? SpanKind.SERVER : SpanKind.CONSUMER,
+      attributes: { 'faas.trigger': opts.kind === 'http' ? 'http' : 'pubsub', ...opts.attributes },
+    },
+    parent,
+  );
+  if (!span.isRecording()) return run(newTraceContext(opts.traceparent, opts.tracestate));
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const traceContext: RpcTraceContext = {
+    traceParent: `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`,
+    traceState: opts.tracestate ?? '',
+    attributes: {},
+  };
+  try {
+    return await run(traceContext);
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+const W3C_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;

@@ -90,6 +90,15 @@ export const settingsSchema = z
     ASSETS_BASE_URL: url.optional(),
     /** Qsystems; unset = no ticket updates. */
     QSYSTEMS_BASE_URL: url.optional(),
+
+    /**
+     * Local telemetry (read before this schema, by shared/platform/telemetry.ts, which must start
+     * before anything else; declared here to be validated and documented). In Azure,
+     * APPLICATIONINSIGHTS_CONNECTION_STRING (a host setting) sends to Application Insights instead.
+     */
+    OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'file']).default('none'),
+    OTEL_EXPORTER_FILE: z.string().min(1).optional(),
+    OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().positive().optional(),
   })
   .superRefine((s, ctx) => {
     const docusign = [
@@ -135,6 +144,9 @@ export const localOnlySettings: ReadonlySet<keyof Settings> = new Set<keyof Sett
   'STORAGE_CONNECTION_STRING',
   'AUTH_DEV_KEY_DIR',
   'SANDBOX_DIR',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_FILE',
+  'OTEL_METRIC_EXPORT_INTERVAL',
 ]);
 
 /** Settings that are secrets: never logged, never echoed in an error. */

@@ -1,6 +1,11 @@
+import { activeTrace } from './telemetry';
+
 /**
  * Structured logging: one JSON object per line, with the correlation id on every line written in
- * a request's or message's scope. Functions forward console output to Application Insights.
+ * a request's or message's scope, and the active span's `traceId` (Application Insights' operation
+ * id) and `spanId` when telemetry is on (./telemetry.ts). With Application Insights configured the
+ * lines go out as OpenTelemetry log records (`setLogEmitter`), which the SDK stamps with the same
+ * span; otherwise to stdout.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -21,20 +26,39 @@ const defaultSink: LogSink = (line, level) => {
   else process.stdout.write(line + '\n');
 };
 
+/** Replaces stdout for every logger with the default sink: set once telemetry exports logs. */
+let emitter: ((level: LogLevel, msg: string, fields: Record<string, unknown>) => void) | undefined;
+export function setLogEmitter(emit: typeof emitter): void {
+  emitter = emit;
+}
+
 export function createLogger(opts: { level?: LogLevel; sink?: LogSink; fields?: Record<string, unknown> } = {}): Logger {
   const min = order[opts.level ?? 'info'];
-  const sink = opts.sink ?? defaultSink;
+  const sink = opts.sink;
   const base = opts.fields ?? {};
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < min) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer), level);
+    if (!sink && emitter) return emitter(level, msg, { ...base, ...fields });
+    const span = activeTrace();
+    const line = JSON.stringify(
+      {
+        time: new Date().toISOString(),
+        level,
+        msg,
+        ...(span ? { traceId: span.traceId, spanId: span.spanId } : {}),
+        ...base,
+        ...fields,
+      },
+      errorReplacer,
+    );
+    (sink ?? defaultSink)(line, level);
   };
   return {
     debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    child: (fields) => createLogger({ level: opts.level, sink, fields: { ...base, ...fields } }),
+    child: (fields) => createLogger({ level: opts.level, ...(sink ? { sink } : {}), fields: { ...base, ...fields } }),
   };
 }
 

@@ -72,6 +72,40 @@ describe('alerts', () => {
     },
   );
 
+  it.each(ENVIRONMENTS)(
+    "%s: SLA breaches, partner failures and workflow dead letters alert on the app's own counters, by the names the code gives them",
+    (env) => {
+      // The counters as the code creates them (shared/platform/telemetry-sdk.ts) and the attributes it sets.
+      const sdk = readFileSync(`${REPO}/shared/platform/telemetry-sdk.ts`, 'utf8');
+      const counters = new Set([...sdk.matchAll(/createCounter\('([^']+)'/g)].map((m) => m[1]!));
+      const logAlerts = Deployment.of(project, env)
+        .registryModules('avm/res/insights/scheduled-query-rule')
+        .map((m) => m.params);
+      const onCounter = (name: string) => {
+        expect(counters.has(name), `the code creates ${name}`).toBe(true);
+        const alert = logAlerts.find((p) => String(get(p, 'criterias', 'allOf', 0, 'query')).includes(`name == "${name}"`));
+        expect(alert, name).toBeDefined();
+        const query = String(get(alert!, 'criterias', 'allOf', 0, 'query'));
+        expect(query).toMatch(/^customMetrics \| where name == /);
+        expect(get(alert!, 'criterias', 'allOf', 0, 'operator')).toBe('GreaterThan');
+        expect(get(alert!, 'scopes', 0)).toSatisfy((v) => v instanceof Unknown && v.text === 'appInsights.outputs.resourceId');
+        return { query, alert: alert! };
+      };
+      const sla = onCounter('algesta.sla.breaches');
+      expect(sla.query).toContain('customDimensions["priority"]');
+      expect(sdk).toMatch(/slaBreaches\.add\(1, \{ clock: a\.clock, priority: a\.priority \}\)/);
+      expect(get(sla.alert, 'criterias', 'allOf', 0, 'threshold')).toBe(0);
+      const partner = onCounter('algesta.partner.failures');
+      expect(partner.query).toContain('customDimensions["partner"]');
+      expect(get(partner.alert, 'criterias', 'allOf', 0, 'threshold')).toBe(5);
+      const dead = onCounter('algesta.messages.dead_lettered');
+      expect(dead.query).toContain('customDimensions["consumer"]');
+      expect(dead.query).toContain('customDimensions["event_type"]');
+      expect(sdk).toContain('{ consumer: a.consumer, event_type: a.eventType }');
+      expect(get(dead.alert, 'criterias', 'allOf', 0, 'threshold')).toBe(0);
+    },
+  );
+
   it('every alert points to its section of the runbook', () => {
     const sections = anchors(`${REPO}/docs/operations.md`);
     const d = Deployment.of(project, 'prod');
@@ -79,7 +113,7 @@ describe('alerts', () => {
       ...d.registryModules('avm/res/insights/scheduled-query-rule'),
       ...d.registryModules('avm/res/insights/metric-alert'),
     ];
-    expect(alerts).toHaveLength(5);
+    expect(alerts).toHaveLength(8);
     for (const a of alerts) {
       const link = /docs\/operations\.md#([a-z0-9-]+)/.exec(String(a.params.alertDescription))?.[1];
       expect(link, a.symbol).toBeDefined();

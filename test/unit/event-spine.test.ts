@@ -159,6 +159,24 @@ describe('consumer framework', () => {
     expect(attempts).toBe(3);
   });
 
+  it('counts a dead letter when the last delivery fails, and only then', async () => {
+    const deadLetters: { consumer: string; eventType: string }[] = [];
+    const d = { ...deps(), metrics: { deadLettered: (a: { consumer: string; eventType: string }) => void deadLetters.push(a) } };
+    const handlers = failWith(new Error('broken'));
+    await expect(consume('n', submitted(), { deliveryCount: 9, maxDeliveryCount: 10 }, d, handlers)).rejects.toThrow('broken');
+    expect(deadLetters).toEqual([]);
+    await expect(consume('n', submitted(), { deliveryCount: 10, maxDeliveryCount: 10 }, d, handlers)).rejects.toThrow('broken');
+    expect(deadLetters).toEqual([{ consumer: 'n', eventType: 'order.submitted' }]);
+  });
+
+  it("a handler's events continue the delivery's trace: the event it sees carries the invocation's traceparent", async () => {
+    const seen: (string | undefined)[] = [];
+    const handlers = { 'order.submitted': async (e: { traceparent?: string }) => void seen.push(e.traceparent) };
+    const delivery = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await consume('t', submitted(), { deliveryCount: 1, traceparent: delivery }, deps(), handlers);
+    expect(seen).toEqual([delivery]);
+  });
+
   it('the schedule: 5 s × 2ⁿ capped at 10 min, a longer Retry-After honoured (up to 1 h), jitter only added', () => {
     const waits = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((attempt) => retryDelayMs(attempt, 0, RETRY_SCHEDULE, () => 0) / 1000);
     expect(waits).toEqual([5, 10, 20, 40, 80, 160, 320, 600, 600]);

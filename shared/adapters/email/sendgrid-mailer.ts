@@ -1,6 +1,7 @@
 import { Client } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { PermanentDeliveryError, type EmailSender, type OutgoingEmail } from '../../application/notifications/channels';
+import { instruments } from '../../platform/telemetry';
 
 /**
  * E-mail through SendGrid's v3 Mail Send API with `@sendgrid/mail`. The notification id and its
@@ -49,7 +50,12 @@ export class SendGridMailer implements EmailSender {
         customArgs: { notificationId: email.notificationId, recipientUserId: email.recipientUserId },
       });
     } catch (err) {
-      throw classify(err);
+      const failure = classify(err);
+      instruments.partnerFailed({
+        partner: 'sendgrid',
+        kind: failure instanceof PermanentDeliveryError ? 'rejected' : 'unavailable',
+      });
+      throw failure;
     }
   }
 }

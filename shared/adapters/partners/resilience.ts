@@ -15,7 +15,8 @@ import {
   type IBackoffFactory,
   type IRetryBackoffContext,
 } from 'cockatiel';
-import { PartnerUnavailableError } from '../../application/integrations/errors';
+import { PartnerRejectedError, PartnerUnavailableError } from '../../application/integrations/errors';
+import { instruments } from '../../platform/telemetry';
 import type { AppLogger } from '../../application/ports';
 
 /**
@@ -141,11 +142,16 @@ export function createPartnerPolicy(partner: string, overrides: ResilienceOverri
           }),
         );
       } catch (err) {
-        if (err instanceof BrokenCircuitError) {
-          const retryAfterMs = Math.max(0, openedAt + opts.breaker.halfOpenAfterMs - Date.now());
-          throw new PartnerUnavailableError(partner, operation, 'circuit-open', { retryAfterMs });
-        }
-        throw err;
+        const failure =
+          err instanceof BrokenCircuitError
+            ? new PartnerUnavailableError(partner, operation, 'circuit-open', {
+                retryAfterMs: Math.max(0, openedAt + opts.breaker.halfOpenAfterMs - Date.now()),
+              })
+            : err;
+        // One count per call that failed once the policy gave up (not per attempt): what on-call sees.
+        if (failure instanceof PartnerUnavailableError) instruments.partnerFailed({ partner, kind: 'unavailable' });
+        else if (failure instanceof PartnerRejectedError) instruments.partnerFailed({ partner, kind: 'rejected' });
+        throw failure;
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
 import type { MessagePublisher, OutgoingMessage } from '../../application/messaging';
+import { inEventTrace } from './message-trace';
 import { DOMAIN_EVENTS_TOPIC } from './topology';
 
 /** The wire form of an outgoing message: the one mapping from our message to Service Bus's. */
@@ -40,18 +41,24 @@ export class ServiceBusPublisher implements MessagePublisher {
     const sender = await this.getSender();
     const now = messages.filter((m) => !m.scheduledEnqueueTime);
     const later = messages.filter((m) => m.scheduledEnqueueTime);
-    if (now.length) await sendInBatches(sender, now.map(toServiceBusMessage));
-    for (const m of later) await sender.scheduleMessages(toServiceBusMessage(m), m.scheduledEnqueueTime as Date);
+    if (now.length) await sendInBatches(sender, now);
+    // The SDK instruments each message (a "message" span, the `Diagnostic-Id` property) in the
+    // active trace context: the event's own (message-trace.ts).
+    for (const m of later)
+      await inEventTrace(m, () => sender.scheduleMessages(toServiceBusMessage(m), m.scheduledEnqueueTime as Date));
   }
 }
 
-async function sendInBatches(sender: ServiceBusSender, messages: ServiceBusMessage[]): Promise<void> {
+async function sendInBatches(sender: ServiceBusSender, messages: readonly OutgoingMessage[]): Promise<void> {
   let batch = await sender.createMessageBatch();
-  for (const message of messages) {
-    if (batch.tryAddMessage(message)) continue;
+  for (const m of messages) {
+    const message: ServiceBusMessage = toServiceBusMessage(m);
+    // `tryAddMessage` is where the SDK instruments the message: in the event's trace.
+    if (inEventTrace(m, () => batch.tryAddMessage(message))) continue;
     await sender.sendMessages(batch);
     batch = await sender.createMessageBatch();
-    if (!batch.tryAddMessage(message)) throw new Error(`message ${message.messageId} is larger than a batch`);
+    if (!inEventTrace(m, () => batch.tryAddMessage(message)))
+      throw new Error(`message ${message.messageId} is larger than a batch`);
   }
   if (batch.count > 0) await sender.sendMessages(batch);
 }

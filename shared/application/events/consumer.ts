@@ -34,6 +34,20 @@ export interface DeliveryMeta {
   readonly messageId?: string;
   /** The message's application properties: a re-sent copy carries its `attempt` and `retryChain` there. */
   readonly applicationProperties?: Readonly<Record<string, unknown>>;
+  /**
+   * The W3C trace context of this delivery's invocation (a child of the span that sent the
+   * message). The events a handler records carry it, so they continue this trace as children of
+   * the delivery rather than of the request that recorded the delivered event.
+   */
+  readonly traceparent?: string;
+  /** The subscription's maximum delivery count: a failure on that delivery dead-letters the message. */
+  readonly maxDeliveryCount?: number;
+}
+
+/** What the consumer counts (docs/operations.md, "Metrics"). */
+export interface ConsumerMetrics {
+  /** This delivery failed and was the last: the bus dead-letters the message. */
+  deadLettered(attributes: { readonly consumer: string; readonly eventType: string }): void;
 }
 
 /** How a "not now" failure goes back to the bus: a scheduled copy through the publisher, on this schedule. */
@@ -63,17 +77,17 @@ export async function consume(
   consumer: string,
   body: unknown,
   meta: DeliveryMeta,
-  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date; retry: RetryDeps },
+  deps: { processed: ProcessedEvents; logger: AppLogger; now: () => Date; retry: RetryDeps; metrics?: ConsumerMetrics },
   handlers: EventHandlers,
 ): Promise<'handled' | 'duplicate' | 'ignored' | 'rescheduled'> {
-  const event = parseEvent(body);
+  const parsed = parseEvent(body);
+  const event = meta.traceparent ? { ...parsed, traceparent: meta.traceparent } : parsed;
   const attempt = attemptOf(meta.applicationProperties);
   const logger = deps.logger.child({
     consumer,
     eventId: event.id,
     eventType: event.type,
     correlationId: event.correlationId,
-    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
     deliveryCount: meta.deliveryCount,
     ...(attempt > 1 ? { attempt } : {}),
   });
@@ -93,8 +107,10 @@ export async function consume(
   } catch (err) {
     const requested = requestedDelayMs(err);
     const schedule = deps.retry.schedule ?? RETRY_SCHEDULE;
+    const lastDelivery = meta.maxDeliveryCount !== undefined && meta.deliveryCount >= meta.maxDeliveryCount;
     if (requested <= 0) {
       logger.error('event handler failed; the bus will redeliver it', { error: err });
+      if (lastDelivery) deps.metrics?.deadLettered({ consumer, eventType: event.type });
       throw err;
     }
     if (attempt >= schedule.maxAttempts) {
@@ -102,6 +118,7 @@ export async function consume(
         error: err,
         maxAttempts: schedule.maxAttempts,
       });
+      if (lastDelivery) deps.metrics?.deadLettered({ consumer, eventType: event.type });
       throw err;
     }
     const delayMs = retryDelayMs(attempt, requested, schedule, deps.retry.random);

@@ -8,7 +8,8 @@ import type { IdempotencyStore, StoredResponse } from '../../application/ports';
 import { AuthenticationError, wwwAuthenticate } from '../auth/token-verifier';
 import type { Logger } from '../logger';
 import { corsHeaders } from './cors';
-import { correlationIdFrom, traceparentFrom } from './correlation';
+import { activeTraceparent } from '../telemetry';
+import { correlationIdFrom } from './correlation';
 import type { AnyEndpoint, EndpointResult } from './endpoint';
 import { ifMatchTag, toHttpEtag } from './etag';
 import { ulidOf } from '../ids';
@@ -52,7 +53,10 @@ export async function handleHttp(
   // The library's `headers` getter reaches through to the undici Request each time: read it once.
   const headers = request.headers;
   const correlationId = correlationIdFrom(headers.get('x-correlation-id'));
-  const traceparent = traceparentFrom(context?.traceContext?.traceParent, headers.get('traceparent'));
+  // The host's span for this request (it honours the caller's `traceparent` itself): the active span
+  // when telemetry runs the handler in it (@azure/functions-opentelemetry-instrumentation), else the
+  // invocation's trace context as the host sent it.
+  const traceparent = activeTraceparent() ?? context?.traceContext?.traceParent;
   const logger = platform.logger.child({ correlationId, function: endpoint.name });
   const common = { 'x-correlation-id': correlationId, ...corsHeaders(headers.get('origin'), platform.corsOrigins) };
 
