@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     `Algesta API listening on ${stack.url}/api  (ready: ${stack.url}/api/health/ready)`,
     // The console answers requests addressed to localhost (local/console/guard.ts); the name reads better.
     `Console: ${stack.url.replace('//127.0.0.1:', '//localhost:')}/console  (mailbox, WhatsApp simulator, contracts to sign, dead letters, tokens)`,
-    `OpenAPI: ${stack.url}/api/v1/openapi.json`,
+    `API reference: ${stack.url}/api/docs  (OpenAPI: ${stack.url}/api/v1/openapi.json)`,
     'Development tokens (8 h) for the demo users:',
     ...Object.entries(stack.tokens).map(([role, token]) => `  ${role.padEnd(8)} ${token}`),
     'More: npm run token -- --role client --client <clientId>',
