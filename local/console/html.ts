@@ -33,6 +33,27 @@ function render(value: unknown): string {
   return escapeHtml(String(value));
 }
 
+/**
+ * A data table of the console: a caption (screen readers announce it), column headers with their
+ * scope, one row per item; `empty` instead when there is no row.
+ */
+export function dataTable(opts: { caption: unknown; head: readonly string[]; rows: readonly Html[]; empty: string }): Html {
+  if (!opts.rows.length) return html`<p>${opts.empty}</p>`;
+  return html`<table>
+    <caption>
+      ${opts.caption}
+    </caption>
+    <thead>
+      <tr>
+        ${opts.head.map((h) => html`<th scope="col">${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${opts.rows}
+    </tbody>
+  </table>`;
+}
+
 export interface NavItem {
   readonly href: string;
   readonly label: string;

@@ -4,7 +4,7 @@ import type { SandboxTask } from '../sandboxes/asana-sandbox';
 import type { StoredRecord } from '../sandboxes/assets-sandbox';
 import type { SandboxEnvelope } from '../sandboxes/docusign-sandbox';
 import type { SandboxTicket } from '../sandboxes/qsystems-sandbox';
-import { html, Html, page } from './html';
+import { dataTable, html, Html, page } from './html';
 import type { Mail, MailSummary } from './mailbox';
 import type { ConversationLine } from './whatsapp';
 
@@ -64,22 +64,12 @@ export function homePage(v: HomeView): string {
         <li><a href="/api/v1/openapi.json">OpenAPI document</a></li>
         <li>Base URL: <code>${v.apiUrl}/api</code></li>
       </ul>
-      <table>
-        <caption>
-          Development tokens of the demo users (8 hours; send as
-          <code>Authorization: Bearer …</code
-          >)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Role</th>
-            <th scope="col">Token</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${tokens}
-        </tbody>
-      </table>
+      ${dataTable({
+        caption: html`Development tokens of the demo users (8 hours; send as <code>Authorization: Bearer …</code>)`,
+        head: ['Role', 'Token'],
+        rows: tokens,
+        empty: 'No token: the development issuer is off.',
+      })}
       ${
         sandboxes.length
           ? html`<h2>Sandboxes</h2>
@@ -107,25 +97,12 @@ export function mailboxPage(v: { total: number; mails: readonly MailSummary[]; d
     current: '/console/mailbox',
     body: html`<h1>Mailbox</h1>
       <p>The <code>.eml</code> files in <code>${v.dir}</code>: what SendGrid would have delivered.</p>
-      ${
-        v.mails.length
-          ? html`<table>
-              <caption>
-                E-mails, newest first (${v.mails.length} of ${v.total})
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Written</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
-          : html`<p>No e-mail yet.</p>`
-      }`,
+      ${dataTable({
+        caption: `E-mails, newest first (${v.mails.length} of ${v.total})`,
+        head: ['Written', 'To', 'Subject'],
+        rows,
+        empty: 'No e-mail yet.',
+      })}`,
   });
 }
 
@@ -302,28 +279,12 @@ export function docusignPage(v: {
         <code>/api/webhooks/docusign</code>, as the real service does.
       </p>
       ${notice(v.message)}${notice(v.error, 'error')}
-      ${
-        rows.length
-          ? html`<table>
-              <caption>
-                Envelopes, waiting for signature first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Order</th>
-                  <th scope="col">Signers</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows}
-              </tbody>
-            </table>`
-          : html`<p>No envelope yet: one is created when a client approves an order.</p>`
-      }`,
+      ${dataTable({
+        caption: 'Envelopes, waiting for signature first',
+        head: ['Subject', 'Order', 'Signers', 'Created', 'Status', 'Action'],
+        rows,
+        empty: 'No envelope yet: one is created when a client approves an order.',
+      })}`,
   });
 }
 
@@ -364,33 +325,17 @@ export function partnersPage(v: {
         <td>${time(r.closedAt)}</td>
       </tr>`,
   );
-  const table = (caption: string, head: string[], rows: Html[], empty: string) =>
-    rows.length
-      ? html`<table>
-          <caption>
-            ${caption}
-          </caption>
-          <thead>
-            <tr>
-              ${head.map((h) => html`<th scope="col">${h}</th>`)}
-            </tr>
-          </thead>
-          <tbody>
-            ${rows}
-          </tbody>
-        </table>`
-      : html`<p>${empty}</p>`;
   return page({
     title: 'Asana, Qsystems, assets',
     current: '/console/partners',
     body: html`<h1>Asana, Qsystems and assets</h1>
       <p>What the partners' sandboxes hold (read-only).</p>
       <h2>Asana tasks</h2>
-      ${table('Asana tasks', ['Gid', 'Name', 'Completed', 'Modified', 'Comments'], tasks, 'No Asana task yet.')}
+      ${dataTable({ caption: 'Asana tasks', head: ['Gid', 'Name', 'Completed', 'Modified', 'Comments'], rows: tasks, empty: 'No Asana task yet.' })}
       <h2>Qsystems tickets</h2>
-      ${table('Qsystems tickets', ['Ticket', 'Status', 'Sequence', 'At', 'History'], tickets, 'No Qsystems ticket yet.')}
+      ${dataTable({ caption: 'Qsystems tickets', head: ['Ticket', 'Status', 'Sequence', 'At', 'History'], rows: tickets, empty: 'No Qsystems ticket yet.' })}
       <h2>Maintenance records (assets)</h2>
-      ${table('Maintenance records', ['Order', 'Asset', 'Category', 'Summary', 'Closed'], records, 'No maintenance record yet.')}`,
+      ${dataTable({ caption: 'Maintenance records', head: ['Order', 'Asset', 'Category', 'Summary', 'Closed'], rows: records, empty: 'No maintenance record yet.' })}`,
   });
 }
 
@@ -455,32 +400,18 @@ export function deadLettersPage(v: {
         re-sent copy's retry attempts) reset — what <code>npm run dlq -- replay</code> does.
       </p>
       ${notice(v.message)}${notice(v.error, 'error')}
+      ${dataTable({
+        caption: 'Dead-lettered messages',
+        head: ['Subscription', 'Message', 'Type', 'Deliveries', 'Reason', 'Enqueued', 'Body', 'Action'],
+        rows,
+        empty: 'No dead-lettered message.',
+      })}
       ${
         rows.length
-          ? html`<table>
-                <caption>
-                  Dead-lettered messages
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Subscription</th>
-                    <th scope="col">Message</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Deliveries</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Enqueued</th>
-                    <th scope="col">Body</th>
-                    <th scope="col">Action</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>
-              <form method="post" action="/console/dead-letters/replay">
-                <input type="hidden" name="all" value="1" /><button type="submit">Replay all</button>
-              </form>`
-          : html`<p>No dead-lettered message.</p>`
+          ? html`<form method="post" action="/console/dead-letters/replay">
+              <input type="hidden" name="all" value="1" /><button type="submit">Replay all</button>
+            </form>`
+          : ''
       }`,
   });
 }
