@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../local/seed';
-import { apiClient } from '../support/stack';
+import { typedClients, type CreateOrderBody } from '../support/stack';
 import { children, deadLettersOf, kill, killGroup, startHost } from '../support/host-process';
 
 /**
@@ -25,7 +25,7 @@ describe('crash in the middle of a stream of orders', () => {
   it('every accepted order gets exactly one requester notification and every accepted action one history entry after SIGKILL and restart', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'algesta-crash-'));
     const first = await startHost(dataDir);
-    const api = apiClient(`${first.url}/api`);
+    const as = typedClients(first.url);
     const accepted: string[] = [];
     const triaged: string[] = [];
     let sent = 0;
@@ -34,22 +34,24 @@ describe('crash in the middle of a stream of orders', () => {
       while (sent < ORDERS) {
         const i = sent++;
         try {
-          const r = await api('POST', '/v1/orders', {
-            token: first.tokens.client,
+          const r = await as(first.tokens.client).POST('/api/v1/orders', {
             body: {
-              siteId: DEMO.siteIds[i % 2],
+              siteId: DEMO.siteIds[i % 2]!,
               category: 'cleaning',
               priority: 'P4',
               title: `Crash ${i}`,
               description: 'stream',
             },
           });
-          if (r.status === 201) {
-            accepted.push(r.body.id);
+          if (r.response.status === 201) {
+            const orderId = r.data!.id;
+            accepted.push(orderId);
             // An action on every other order: its effect must also survive the kill, once.
             if (i % 2 === 0) {
-              const t = await api('POST', `/v1/orders/${r.body.id}/actions/triage`, { token: first.tokens.operator });
-              if (t.status === 200) triaged.push(r.body.id);
+              const t = await as(first.tokens.operator).POST('/api/v1/orders/{orderId}/actions/triage', {
+                params: { path: { orderId } },
+              });
+              if (t.response.status === 200) triaged.push(orderId);
             }
           }
         } catch {
@@ -66,26 +68,26 @@ describe('crash in the middle of a stream of orders', () => {
     expect(accepted.length).toBeGreaterThanOrEqual(ORDERS / 2);
 
     const second = await startHost(dataDir);
-    const api2 = apiClient(`${second.url}/api`);
+    const as2 = typedClients(second.url);
     // The rest of the stream goes to the restarted host.
     for (let i = 0; i < 20; i++) {
-      const r = await api2('POST', '/v1/orders', {
-        token: second.tokens.client,
-        body: { siteId: DEMO.siteIds[0], category: 'cleaning', priority: 'P4', title: `After ${i}`, description: 'stream' },
+      const r = await as2(second.tokens.client).POST('/api/v1/orders', {
+        body: { siteId: DEMO.siteIds[0]!, category: 'cleaning', priority: 'P4', title: `After ${i}`, description: 'stream' },
       });
-      expect(r.status).toBe(201);
-      accepted.push(r.body.id);
+      expect(r.response.status).toBe(201);
+      accepted.push(r.data!.id);
     }
 
     const countsFor = async (): Promise<Map<string, number>> => {
       const counts = new Map<string, number>();
       let token: string | undefined;
       do {
-        const q = new URLSearchParams({ limit: '100', ...(token ? { continuationToken: token } : {}) });
-        const page = await api2('GET', `/v1/notifications?${q}`, { token: second.tokens.client });
-        expect(page.status).toBe(200);
-        for (const n of page.body.items as { orderId: string }[]) counts.set(n.orderId, (counts.get(n.orderId) ?? 0) + 1);
-        token = page.body.continuationToken;
+        const page = await as2(second.tokens.client).GET('/api/v1/notifications', {
+          params: { query: { limit: 100, ...(token ? { continuationToken: token } : {}) } },
+        });
+        expect(page.response.status).toBe(200);
+        for (const n of page.data!.items) counts.set(n.orderId!, (counts.get(n.orderId!) ?? 0) + 1);
+        token = page.data!.continuationToken;
       } while (token);
       return counts;
     };
@@ -105,8 +107,8 @@ describe('crash in the middle of a stream of orders', () => {
     // Every answered action is in its order's history exactly once; none is there twice.
     expect(triaged.length).toBeGreaterThan(0);
     for (const id of accepted.slice(0, ORDERS)) {
-      const h = await api2('GET', `/v1/orders/${id}/history`, { token: second.tokens.operator });
-      const triages = (h.body.items as { action: string }[]).filter((e) => e.action === 'triage').length;
+      const h = await as2(second.tokens.operator).GET('/api/v1/orders/{orderId}/history', { params: { path: { orderId: id } } });
+      const triages = h.data!.items.filter((e) => e.action === 'triage').length;
       // An unanswered triage (the kill cut the answer) may or may not have been applied — but once at most.
       if (triaged.includes(id)) expect(triages, id).toBe(1);
       else expect(triages, id).toBeLessThanOrEqual(1);
@@ -141,8 +143,8 @@ describe('crash in the middle of a burst of idempotent creates', () => {
     burstDir = await mkdtemp(join(tmpdir(), 'algesta-crash-idem-'));
     const run = randomUUID().slice(0, 8);
     const keys = Array.from({ length: BURST }, (_, i) => `burst-${run}-${i}`);
-    const bodyOf = (i: number) => ({
-      siteId: DEMO.siteIds[i % 2],
+    const bodyOf = (i: number): CreateOrderBody => ({
+      siteId: DEMO.siteIds[i % 2]!,
       category: 'cleaning',
       priority: 'P4',
       title: `Burst ${run} ${i}`,
@@ -156,18 +158,18 @@ describe('crash in the middle of a burst of idempotent creates', () => {
     const unseen = new Map<number, string>();
 
     const first = await startHost(burstDir, {}, { processGroup: true });
-    const api = apiClient(`${first.url}/api`);
+    const as = typedClients(first.url);
     let killing: Promise<void> | undefined;
     await Promise.all(
       keys.map(async (key, i) => {
         try {
-          const r = await api('POST', '/v1/orders', {
-            token: first.tokens.client,
+          const r = await as(first.tokens.client).POST('/api/v1/orders', {
+            params: { header: { 'Idempotency-Key': key } },
             body: bodyOf(i),
-            headers: { 'idempotency-key': key },
           });
-          if (r.status === 201 && (killing || i % 10 === 9)) unseen.set(i, r.body.id);
-          else if (r.status === 201) answered.set(i, { id: r.body.id, etag: r.headers.get('etag'), body: r.body });
+          if (r.response.status === 201 && (killing || i % 10 === 9)) unseen.set(i, r.data!.id);
+          else if (r.response.status === 201)
+            answered.set(i, { id: r.data!.id, etag: r.response.headers.get('etag'), body: r.data });
         } catch {
           // The connection died with the process: the answer is lost (the effect may not be).
         }
@@ -179,16 +181,20 @@ describe('crash in the middle of a burst of idempotent creates', () => {
     expect(answered.size).toBeLessThan(BURST);
 
     const second = await startHost(burstDir, {}, { processGroup: true });
-    const api2 = apiClient(`${second.url}/api`);
+    const as2 = typedClients(second.url);
     const token = second.tokens.client;
     let inProgress = 0;
     /** Sends create `i` again with its key and body until it is answered (409 in progress and 503 are retried). */
     const resend = async (i: number, until: number) => {
       for (;;) {
-        const r = await api2('POST', '/v1/orders', { token, body: bodyOf(i), headers: { 'idempotency-key': keys[i]! } });
-        if ((r.status !== 409 && r.status !== 503) || Date.now() > until) return r;
-        if (r.status === 409) inProgress++;
-        await new Promise((res) => setTimeout(res, 1000 * Number(r.headers.get('retry-after') ?? 1)));
+        const r = await as2(token).POST('/api/v1/orders', {
+          params: { header: { 'Idempotency-Key': keys[i]! } },
+          body: bodyOf(i),
+        });
+        const status = r.response.status;
+        if ((status !== 409 && status !== 503) || Date.now() > until) return r;
+        if (status === 409) inProgress++;
+        await new Promise((res) => setTimeout(res, 1000 * Number(r.response.headers.get('retry-after') ?? 1)));
       }
     };
     // The retries of the lost answers, as a client would send them: all at once, right after the restart.
@@ -199,12 +205,12 @@ describe('crash in the middle of a burst of idempotent creates', () => {
     let replayedRetries = 0;
     retried.forEach((r, n) => {
       const i = lost[n]!;
-      expect(r.status, `retry of key ${i}: ${r.text}`).toBe(201);
-      byKey.set(i, r.body.id);
-      if (r.headers.get('idempotent-replayed') === 'true') replayedRetries++;
+      expect(r.response.status, `retry of key ${i}: ${JSON.stringify(r.error)}`).toBe(201);
+      byKey.set(i, r.data!.id);
+      if (r.response.headers.get('idempotent-replayed') === 'true') replayedRetries++;
       if (unseen.has(i)) {
-        expect(r.body.id, `retry of key ${i}, whose answer was lost`).toBe(unseen.get(i));
-        expect(r.headers.get('idempotent-replayed'), `retry of key ${i}`).toBe('true');
+        expect(r.data!.id, `retry of key ${i}, whose answer was lost`).toBe(unseen.get(i));
+        expect(r.response.headers.get('idempotent-replayed'), `retry of key ${i}`).toBe('true');
       }
     });
     expect(unseen.size).toBeGreaterThan(0);
@@ -213,11 +219,12 @@ describe('crash in the middle of a burst of idempotent creates', () => {
     const orders: { id: string; title: string }[] = [];
     let continuation: string | undefined;
     do {
-      const q = new URLSearchParams({ limit: '100', ...(continuation ? { continuationToken: continuation } : {}) });
-      const page = await api2('GET', `/v1/orders?${q}`, { token });
-      expect(page.status).toBe(200);
-      orders.push(...(page.body.items as { id: string; title: string }[]).filter((o) => o.title.startsWith(`Burst ${run} `)));
-      continuation = page.body.continuationToken;
+      const page = await as2(token).GET('/api/v1/orders', {
+        params: { query: { limit: 100, ...(continuation ? { continuationToken: continuation } : {}) } },
+      });
+      expect(page.response.status).toBe(200);
+      orders.push(...page.data!.items.filter((o) => o.title.startsWith(`Burst ${run} `)));
+      continuation = page.data!.continuationToken;
     } while (continuation);
     const summary = {
       orders: orders.length,
@@ -238,11 +245,12 @@ describe('crash in the middle of a burst of idempotent creates', () => {
       const all: Note[] = [];
       let next: string | undefined;
       do {
-        const q = new URLSearchParams({ limit: '100', ...(next ? { continuationToken: next } : {}) });
-        const page = await api2('GET', `/v1/notifications?${q}`, { token: second.tokens[role] });
-        expect(page.status).toBe(200);
-        all.push(...(page.body.items as Note[]));
-        next = page.body.continuationToken;
+        const page = await as2(second.tokens[role]).GET('/api/v1/notifications', {
+          params: { query: { limit: 100, ...(next ? { continuationToken: next } : {}) } },
+        });
+        expect(page.response.status).toBe(200);
+        all.push(...page.data!.items);
+        next = page.data!.continuationToken;
       } while (next);
       return all.filter((n) => n.eventType === 'order.submitted' && n.orderId !== undefined && orderIds.has(n.orderId));
     };
@@ -265,13 +273,13 @@ describe('crash in the middle of a burst of idempotent creates', () => {
       waitForNotifications(),
     ]);
     replays.forEach((r, i) => {
-      expect(r.status, `replay of key ${i}: ${r.text}`).toBe(201);
-      expect(r.headers.get('idempotent-replayed'), `replay of key ${i}`).toBe('true');
-      expect(r.body.id, `replay of key ${i}`).toBe(byKey.get(i));
+      expect(r.response.status, `replay of key ${i}: ${JSON.stringify(r.error)}`).toBe(201);
+      expect(r.response.headers.get('idempotent-replayed'), `replay of key ${i}`).toBe('true');
+      expect(r.data!.id, `replay of key ${i}`).toBe(byKey.get(i));
       const a = answered.get(i);
       if (a) {
-        expect(r.body, `replay of answered key ${i}`).toMatchObject(a.body as object);
-        if (JSON.stringify(r.body) === JSON.stringify(a.body)) expect(r.headers.get('etag'), `key ${i}`).toBe(a.etag);
+        expect(r.data, `replay of answered key ${i}`).toMatchObject(a.body as object);
+        if (JSON.stringify(r.data) === JSON.stringify(a.body)) expect(r.response.headers.get('etag'), `key ${i}`).toBe(a.etag);
       }
     });
     expect(reachedAll(firstNotes.client), 'every order notified to its requester').toBe(true);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevIssuer, type DevIssuer } from '../../local/dev-issuer';
 import { DEMO } from '../../local/seed';
 import { ulid } from '../../shared/platform/ids';
-import { apiClient, startTestStack, type ApiResponse } from '../support/stack';
+import type { paths } from '../../client';
+import { startTestStack, typedClients, type TypedClients } from '../support/stack';
 import { pdf, PNG, putFile } from '../support/files';
 
 /**
@@ -14,7 +15,7 @@ import { pdf, PNG, putFile } from '../support/files';
  * the role × tenant matrix of every endpoint, listing and the scorecard.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
-let api: ReturnType<typeof apiClient>;
+let as: TypedClients;
 let tokens: typeof stack.tokens;
 let issuer: DevIssuer;
 /** A provider user of the second demo provider: "another provider" for every fixture here. */
@@ -24,7 +25,7 @@ let documentBlobs: ContainerClient;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(`${stack.url}/api`);
+  as = typedClients(stack.url);
   tokens = stack.tokens;
   issuer = await loadOrCreateDevIssuer(join(stack.dataDir, 'dev-issuer'));
   otherProviderToken = await mintProvider(DEMO.providerIds[1], 'usr-e2e-other-provider');
@@ -89,8 +90,16 @@ function datesFor(type: string): Record<string, string> {
   return {};
 }
 
+type ProviderCreateBody = paths['/api/v1/providers']['post']['requestBody']['content']['application/json'];
+type DocumentRequestBody =
+  paths['/api/v1/providers/{providerId}/documents']['post']['requestBody']['content']['application/json'];
+type DocumentType = DocumentRequestBody['type'];
+type ProviderAction = paths['/api/v1/providers/{providerId}/actions/{action}']['post']['parameters']['path']['action'];
+type ProvidersQuery = NonNullable<paths['/api/v1/providers']['get']['parameters']['query']>;
+type Provider = NonNullable<Awaited<ReturnType<typeof getProvider>>['data']>;
+
 let nameSeq = 0;
-function providerBody(extra: Record<string, unknown> = {}) {
+function providerBody(extra: Partial<ProviderCreateBody> = {}): ProviderCreateBody {
   return {
     legalName: `Servicios E2E ${++nameSeq} S.A.S.`,
     nit: freshNit(),
@@ -101,81 +110,116 @@ function providerBody(extra: Record<string, unknown> = {}) {
   };
 }
 
-function expectProblem(res: ApiResponse, status: number, label = '') {
-  expect(res.status, `${label} ${res.text}`).toBe(status);
-  expect(res.headers.get('content-type'), label).toContain('application/problem+json');
-  expect(res.body.type, label).toBe(PROBLEM + PROBLEM_TYPES[status]);
-  expect(res.body.status, label).toBe(status);
+/** A typed call's answer, as openapi-fetch returns it. */
+type Answer = { data?: unknown; error?: unknown; response: Response };
+/** What the answer said, for assertion messages. */
+const textOf = (res: Answer) => JSON.stringify(res.error ?? res.data);
+/**
+ * A problem's members beyond `type` and `status`, read untyped as before: its extension members
+ * (`documentTypes`, `allowedActions`, `documentStatus`), which the document does not list for these
+ * problems, and `errors`, which not every problem an operation may answer has.
+ */
+const extensionsOf = (res: Answer) => res.error as Record<string, any>;
+
+function expectProblem(res: Answer, status: number, label = '') {
+  expect(res.response.status, `${label} ${textOf(res)}`).toBe(status);
+  expect(res.response.headers.get('content-type'), label).toContain('application/problem+json');
+  const problem = res.error as { type?: string; status?: number } | undefined;
+  expect(problem?.type, label).toBe(PROBLEM + PROBLEM_TYPES[status]);
+  expect(problem?.status, label).toBe(status);
 }
 
-function expectStatus(res: ApiResponse, status: number, label = '') {
+function expectStatus(res: Answer, status: number, label = '') {
   if (status >= 400) expectProblem(res, status, label);
-  else expect(res.status, `${label} ${res.text}`).toBe(status);
+  else expect(res.response.status, `${label} ${textOf(res)}`).toBe(status);
 }
+
+// The typed calls: one per operation of the Providers API. `token` undefined: an anonymous call.
+const register = (token: string | undefined, body: ProviderCreateBody) => as(token).POST('/api/v1/providers', { body });
+const getProvider = (providerId: string, token: string | undefined) =>
+  as(token).GET('/api/v1/providers/{providerId}', { params: { path: { providerId } } });
+const listProviders = (token: string | undefined, query: ProvidersQuery = {}) =>
+  as(token).GET('/api/v1/providers', { params: { query } });
+const listDocuments = (providerId: string, token: string | undefined) =>
+  as(token).GET('/api/v1/providers/{providerId}/documents', { params: { path: { providerId } } });
+const reviewDocument = (providerId: string, documentId: string, token: string | undefined, decision: 'approve' | 'reject') =>
+  as(token).POST('/api/v1/providers/{providerId}/documents/{documentId}/review', {
+    params: { path: { providerId, documentId } },
+    body: { decision },
+  });
+/** A provider action (`approve`, `reject`, `suspend`, `reinstate`): one operation, the action a path parameter. */
+const act = (providerId: string, action: ProviderAction, token: string | undefined, body: { reason?: string } = {}) =>
+  as(token).POST('/api/v1/providers/{providerId}/actions/{action}', { params: { path: { providerId, action } }, body });
+const scorecardOf = (providerId: string, token: string | undefined) =>
+  as(token).GET('/api/v1/providers/{providerId}/scorecard', { params: { path: { providerId } } });
+const invitationsOf = (providerId: string, token: string | undefined) =>
+  as(token).GET('/api/v1/providers/{providerId}/invitations', { params: { path: { providerId } } });
 
 /** The provider as staff see it, with its ETag. */
-async function readProvider(id: string): Promise<{ etag: string | null; body: any }> {
-  const res = await api('GET', `/v1/providers/${id}`, { token: tokens.operator });
-  expect(res.status, res.text).toBe(200);
-  return { etag: res.headers.get('etag'), body: res.body };
+async function readProvider(id: string): Promise<{ etag: string | null; body: Provider }> {
+  const res = await getProvider(id, tokens.operator);
+  expect(res.response.status, textOf(res)).toBe(200);
+  return { etag: res.response.headers.get('etag'), body: res.data! };
 }
 
-const documentOf = (provider: any, documentId: string) =>
-  (provider.documents as any[]).find((d: { id: string }) => d.id === documentId);
+const documentOf = (provider: { documents: Provider['documents'] }, documentId: string) =>
+  provider.documents.find((d) => d.id === documentId)!;
 
-async function registerByOperator(extra: Record<string, unknown> = {}) {
+async function registerByOperator(extra: Partial<ProviderCreateBody> = {}) {
   const body = providerBody(extra);
-  const res = await api('POST', '/v1/providers', { token: tokens.operator, body });
-  expect(res.status, res.text).toBe(201);
-  return { id: res.body.id as string, body, res };
+  const res = await register(tokens.operator, body);
+  expect(res.response.status, textOf(res)).toBe(201);
+  return { id: res.data!.id, body, res };
 }
 
 /** A provider user whose company is not registered yet registers it; returns the id and the user's token. */
-async function selfRegistered(extra: Record<string, unknown> = {}): Promise<{ id: string; token: string }> {
+async function selfRegistered(extra: Partial<ProviderCreateBody> = {}): Promise<{ id: string; token: string }> {
   const id = `prv_${ulid()}`;
   const token = await mintProvider(id);
-  const res = await api('POST', '/v1/providers', { token, body: providerBody(extra) });
-  expect(res.status, res.text).toBe(201);
-  expect(res.body.id).toBe(id);
+  const res = await register(token, providerBody(extra));
+  expect(res.response.status, textOf(res)).toBe(201);
+  expect(res.data!.id).toBe(id);
   return { id, token };
 }
 
-function requestUpload(providerId: string, token: string | undefined, body: Record<string, unknown>) {
-  return api('POST', `/v1/providers/${providerId}/documents`, { token, body });
+function requestUpload(providerId: string, token: string | undefined, body: DocumentRequestBody) {
+  return as(token).POST('/api/v1/providers/{providerId}/documents', { params: { path: { providerId } }, body });
 }
 
-function documentRequest(type: string, bytes: Buffer, extra: Record<string, unknown> = {}) {
+function documentRequest(type: DocumentType, bytes: Buffer, extra: Partial<DocumentRequestBody> = {}): DocumentRequestBody {
   return { type, fileName: `${type}.pdf`, contentType: 'application/pdf', size: bytes.length, ...datesFor(type), ...extra };
 }
 
 /** Announces a document and uploads its file (not confirmed); returns the document. */
-async function uploadDocument(providerId: string, token: string, type = 'rut', bytes = pdf(type)) {
+async function uploadDocument(providerId: string, token: string, type: DocumentType = 'rut', bytes = pdf(type)) {
   const req = await requestUpload(providerId, token, documentRequest(type, bytes));
-  expect(req.status, req.text).toBe(201);
-  expect(await putFile(req.body.upload, bytes)).toBe(201);
-  return req.body.document as { id: string; blobName: string };
+  expect(req.response.status, textOf(req)).toBe(201);
+  expect(await putFile(req.data!.upload, bytes)).toBe(201);
+  return req.data!.document;
 }
 
 function confirm(providerId: string, documentId: string, token: string | undefined) {
-  return api('POST', `/v1/providers/${providerId}/documents/${documentId}/confirm`, { token });
+  return as(token).POST('/api/v1/providers/{providerId}/documents/{documentId}/confirm', {
+    params: { path: { providerId, documentId } },
+  });
 }
 
 /** Uploads and confirms a document; it is then PENDING_REVIEW. */
-async function submitDocument(providerId: string, token: string, type = 'rut') {
+async function submitDocument(providerId: string, token: string, type: DocumentType = 'rut') {
   const doc = await uploadDocument(providerId, token, type);
   const res = await confirm(providerId, doc.id, token);
-  expect(res.status, res.text).toBe(200);
-  expect(documentOf(res.body, doc.id).status).toBe('PENDING_REVIEW');
+  expect(res.response.status, textOf(res)).toBe(200);
+  expect(documentOf(res.data!, doc.id).status).toBe('PENDING_REVIEW');
   return doc;
 }
 
 const blobExists = (blobName: string) => documentBlobs.getBlobClient(blobName).exists();
 
-async function listAll(query: string, token = tokens.operator): Promise<string[]> {
-  const res = await api('GET', `/v1/providers?limit=100&${query}`, { token });
-  expect(res.status, res.text).toBe(200);
-  expect(res.body.continuationToken).toBeUndefined();
-  return res.body.items.map((p: { id: string }) => p.id);
+async function listAll(query: ProvidersQuery, token = tokens.operator): Promise<string[]> {
+  const res = await listProviders(token, { limit: 100, ...query });
+  expect(res.response.status, textOf(res)).toBe(200);
+  expect(res.data!.continuationToken).toBeUndefined();
+  return res.data!.items.map((p) => p.id);
 }
 
 // ---- 1. onboarding ------------------------------------------------------------------------------
@@ -184,7 +228,7 @@ describe('onboarding', () => {
   it('register → upload and confirm every required document → review → approve → suspend → reinstate', async () => {
     const { id, body, res: created } = await registerByOperator({ categories: ['plumbing'], cities: ['Cali'] });
     expect(id).toMatch(ULID_ID);
-    expect(created.body).toMatchObject({
+    expect(created.data).toMatchObject({
       id,
       legalName: body.legalName,
       nit: body.nit,
@@ -195,8 +239,8 @@ describe('onboarding', () => {
       allowedActions: ['reject'],
       createdBy: DEMO.users.operator,
     });
-    expect(created.headers.get('location')).toBe(`/api/v1/providers/${id}`);
-    const etag = created.headers.get('etag');
+    expect(created.response.headers.get('location')).toBe(`/api/v1/providers/${id}`);
+    const etag = created.response.headers.get('etag');
     expect(etag).toMatch(/^".+"$/);
     expect((await readProvider(id)).etag).toBe(etag);
 
@@ -208,92 +252,86 @@ describe('onboarding', () => {
       const bytes = pdf(`${type} of ${id}`);
       files.set(type, bytes);
       const req = await requestUpload(id, own, documentRequest(type, bytes));
-      expect(req.status, req.text).toBe(201);
-      expect(req.body.document).toMatchObject({
+      expect(req.response.status, textOf(req)).toBe(201);
+      expect(req.data!.document).toMatchObject({
         type,
         status: 'AWAITING_UPLOAD',
         contentType: 'application/pdf',
         size: bytes.length,
         ...datesFor(type),
       });
-      expect(req.body.upload).toMatchObject({
+      expect(req.data!.upload).toMatchObject({
         method: 'PUT',
         headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': 'application/pdf' },
       });
-      expect(Date.parse(req.body.upload.expiresAt)).toBeGreaterThan(Date.now());
-      const documentId: string = req.body.document.id;
+      expect(Date.parse(req.data!.upload.expiresAt)).toBeGreaterThan(Date.now());
+      const documentId: string = req.data!.document.id;
       documentIds.set(type, documentId);
-      expect(await putFile(req.body.upload, bytes)).toBe(201);
+      expect(await putFile(req.data!.upload, bytes)).toBe(201);
       const confirmed = await confirm(id, documentId, own);
-      expect(confirmed.status, confirmed.text).toBe(200);
-      expect(documentOf(confirmed.body, documentId).status).toBe('PENDING_REVIEW');
-      expect(confirmed.body.status).toBe(i < REQUIRED.length - 1 ? 'PENDING_DOCUMENTS' : 'UNDER_REVIEW');
+      expect(confirmed.response.status, textOf(confirmed)).toBe(200);
+      expect(documentOf(confirmed.data!, documentId).status).toBe('PENDING_REVIEW');
+      expect(confirmed.data!.status).toBe(i < REQUIRED.length - 1 ? 'PENDING_DOCUMENTS' : 'UNDER_REVIEW');
     }
     const underReview = await readProvider(id);
     expect(underReview.body.status).toBe('UNDER_REVIEW');
     expect(underReview.body.allowedActions).toEqual(['approve', 'reject']);
 
     // Approving before the documents are reviewed: the guard lists every unapproved required type.
-    const early = await api('POST', `/v1/providers/${id}/actions/approve`, { token: tokens.operator, body: {} });
+    const early = await act(id, 'approve', tokens.operator);
     expectProblem(early, 409);
-    expect([...early.body.documentTypes].sort()).toEqual([...REQUIRED].sort());
+    expect([...extensionsOf(early).documentTypes].sort()).toEqual([...REQUIRED].sort());
     expect(await readProvider(id)).toEqual(underReview);
 
     for (const type of REQUIRED) {
       const documentId = documentIds.get(type) as string;
-      const reviewed = await api('POST', `/v1/providers/${id}/documents/${documentId}/review`, {
-        token: tokens.operator,
-        body: { decision: 'approve' },
-      });
-      expect(reviewed.status, reviewed.text).toBe(200);
-      expect(documentOf(reviewed.body, documentId)).toMatchObject({ status: 'APPROVED', reviewedBy: DEMO.users.operator });
-      expect(reviewed.body.status).toBe('UNDER_REVIEW');
+      const reviewed = await reviewDocument(id, documentId, tokens.operator, 'approve');
+      expect(reviewed.response.status, textOf(reviewed)).toBe(200);
+      expect(documentOf(reviewed.data!, documentId)).toMatchObject({ status: 'APPROVED', reviewedBy: DEMO.users.operator });
+      expect(reviewed.data!.status).toBe('UNDER_REVIEW');
     }
 
-    const approved = await api('POST', `/v1/providers/${id}/actions/approve`, { token: tokens.admin, body: {} });
-    expect(approved.status, approved.text).toBe(200);
-    expect(approved.body.status).toBe('APPROVED');
-    expect(approved.body.allowedActions).toEqual(['suspend']);
+    const approved = await act(id, 'approve', tokens.admin);
+    expect(approved.response.status, textOf(approved)).toBe(200);
+    expect(approved.data!.status).toBe('APPROVED');
+    expect(approved.data!.allowedActions).toEqual(['suspend']);
 
     // Every document downloads, byte for byte, through its read-only URL.
-    const listed = await api('GET', `/v1/providers/${id}/documents`, { token: own });
-    expect(listed.status, listed.text).toBe(200);
-    expect(listed.body.items).toHaveLength(REQUIRED.length);
-    for (const doc of listed.body.items) {
+    const listed = await listDocuments(id, own);
+    expect(listed.response.status, textOf(listed)).toBe(200);
+    expect(listed.data!.items).toHaveLength(REQUIRED.length);
+    for (const doc of listed.data!.items) {
       expect(doc.status).toBe('APPROVED');
       expect(typeof doc.downloadUrl).toBe('string');
-      expect(Date.parse(doc.downloadUrlExpiresAt)).toBeGreaterThan(Date.now());
-      const download = await fetch(doc.downloadUrl);
+      expect(Date.parse(doc.downloadUrlExpiresAt!)).toBeGreaterThan(Date.now());
+      const download = await fetch(doc.downloadUrl!);
       expect(download.status).toBe(200);
       expect(Buffer.from(await download.arrayBuffer()).equals(files.get(doc.type) as Buffer)).toBe(true);
     }
 
     // Suspending needs a reason.
     const before = await readProvider(id);
-    const noReason = await api('POST', `/v1/providers/${id}/actions/suspend`, { token: tokens.operator, body: {} });
+    const noReason = await act(id, 'suspend', tokens.operator);
     expectProblem(noReason, 422);
-    expect(noReason.body.errors).toEqual([expect.objectContaining({ pointer: '/body/reason' })]);
+    expect(extensionsOf(noReason).errors).toEqual([expect.objectContaining({ pointer: '/body/reason' })]);
     expect(await readProvider(id)).toEqual(before);
 
-    const suspended = await api('POST', `/v1/providers/${id}/actions/suspend`, {
-      token: tokens.operator,
-      body: { reason: 'Queja grave del cliente' },
-    });
-    expect(suspended.status, suspended.text).toBe(200);
-    expect(suspended.body.status).toBe('SUSPENDED');
-    expect(suspended.body.suspension).toMatchObject({ automatic: false, reason: 'Queja grave del cliente' });
-    expect(suspended.body.allowedActions).toEqual(['reinstate']);
+    const suspended = await act(id, 'suspend', tokens.operator, { reason: 'Queja grave del cliente' });
+    expect(suspended.response.status, textOf(suspended)).toBe(200);
+    expect(suspended.data!.status).toBe('SUSPENDED');
+    expect(suspended.data!.suspension).toMatchObject({ automatic: false, reason: 'Queja grave del cliente' });
+    expect(suspended.data!.allowedActions).toEqual(['reinstate']);
 
-    const reinstated = await api('POST', `/v1/providers/${id}/actions/reinstate`, { token: tokens.operator, body: {} });
-    expect(reinstated.status, reinstated.text).toBe(200);
-    expect(reinstated.body.status).toBe('APPROVED');
-    expect(reinstated.body.suspension).toBeUndefined();
+    const reinstated = await act(id, 'reinstate', tokens.operator);
+    expect(reinstated.response.status, textOf(reinstated)).toBe(200);
+    expect(reinstated.data!.status).toBe('APPROVED');
+    expect(reinstated.data!.suspension).toBeUndefined();
 
     // An action the status does not allow: 409 with what is allowed.
     const afterReinstate = await readProvider(id);
-    const illegal = await api('POST', `/v1/providers/${id}/actions/approve`, { token: tokens.operator, body: {} });
+    const illegal = await act(id, 'approve', tokens.operator);
     expectProblem(illegal, 409);
-    expect(illegal.body.allowedActions).toEqual(['suspend']);
+    expect(extensionsOf(illegal).allowedActions).toEqual(['suspend']);
     expect(await readProvider(id)).toEqual(afterReinstate);
   });
 });
@@ -309,14 +347,14 @@ describe('upload checks', () => {
       contentType: 'application/pdf',
       size: PNG.length,
     });
-    expect(req.status, req.text).toBe(201);
-    const doc = req.body.document as { id: string; blobName: string };
-    expect(await putFile(req.body.upload, PNG)).toBe(201);
+    expect(req.response.status, textOf(req)).toBe(201);
+    const doc = req.data!.document;
+    expect(await putFile(req.data!.upload, PNG)).toBe(201);
     expect(await blobExists(doc.blobName)).toBe(true);
 
     const res = await confirm(id, doc.id, token);
     expectProblem(res, 422);
-    expect(res.body.errors).toEqual([{ pointer: '/body/file', detail: expect.stringContaining('image/png') }]);
+    expect(extensionsOf(res).errors).toEqual([{ pointer: '/body/file', detail: expect.stringContaining('image/png') }]);
 
     const provider = await readProvider(id);
     expect(provider.body.status).toBe('PENDING_DOCUMENTS');
@@ -325,9 +363,9 @@ describe('upload checks', () => {
       uploadRejected: true,
       rejectionReason: expect.stringContaining('image/png'),
     });
-    const listed = await api('GET', `/v1/providers/${id}/documents`, { token });
-    expect(listed.status).toBe(200);
-    const item = listed.body.items.find((d: { id: string }) => d.id === doc.id);
+    const listed = await listDocuments(id, token);
+    expect(listed.response.status).toBe(200);
+    const item = listed.data!.items.find((d) => d.id === doc.id)!;
     expect(item.status).toBe('REJECTED');
     expect(item.downloadUrl).toBeUndefined();
     expect(await blobExists(doc.blobName)).toBe(false);
@@ -339,14 +377,16 @@ describe('upload checks', () => {
     const { id, token } = await selfRegistered();
     const bytes = pdf('short');
     const req = await requestUpload(id, token, documentRequest('rut', bytes, { size: bytes.length + 10 }));
-    expect(req.status, req.text).toBe(201);
-    const doc = req.body.document as { id: string; blobName: string };
-    expect(await putFile(req.body.upload, bytes)).toBe(201);
+    expect(req.response.status, textOf(req)).toBe(201);
+    const doc = req.data!.document;
+    expect(await putFile(req.data!.upload, bytes)).toBe(201);
     expect(await blobExists(doc.blobName)).toBe(true);
 
     const res = await confirm(id, doc.id, token);
     expectProblem(res, 422);
-    expect(res.body.errors).toEqual([{ pointer: '/body/file', detail: expect.stringContaining(`${bytes.length} bytes`) }]);
+    expect(extensionsOf(res).errors).toEqual([
+      { pointer: '/body/file', detail: expect.stringContaining(`${bytes.length} bytes`) },
+    ]);
     expect(documentOf((await readProvider(id)).body, doc.id)).toMatchObject({
       status: 'REJECTED',
       uploadRejected: true,
@@ -359,21 +399,21 @@ describe('upload checks', () => {
     const { id, token } = await selfRegistered();
     const bytes = pdf('later');
     const req = await requestUpload(id, token, documentRequest('rut', bytes));
-    expect(req.status, req.text).toBe(201);
-    const documentId: string = req.body.document.id;
+    expect(req.response.status, textOf(req)).toBe(201);
+    const documentId: string = req.data!.document.id;
     const before = await readProvider(id);
 
     const early = await confirm(id, documentId, token);
     expectProblem(early, 409);
-    expect(early.body.documentStatus).toBe('AWAITING_UPLOAD');
+    expect(extensionsOf(early).documentStatus).toBe('AWAITING_UPLOAD');
     const after = await readProvider(id);
     expect(after).toEqual(before);
     expect(documentOf(after.body, documentId).status).toBe('AWAITING_UPLOAD');
 
-    expect(await putFile(req.body.upload, bytes)).toBe(201);
+    expect(await putFile(req.data!.upload, bytes)).toBe(201);
     const ok = await confirm(id, documentId, token);
-    expect(ok.status, ok.text).toBe(200);
-    expect(documentOf(ok.body, documentId).status).toBe('PENDING_REVIEW');
+    expect(ok.response.status, textOf(ok)).toBe(200);
+    expect(documentOf(ok.data!, documentId).status).toBe('PENDING_REVIEW');
   });
 
   it('a disallowed content type or a file over 20 MB is refused when requested (422), and no document is added', async () => {
@@ -382,7 +422,7 @@ describe('upload checks', () => {
 
     const text = await requestUpload(id, token, { type: 'rut', fileName: 'rut.txt', contentType: 'text/plain', size: 100 });
     expectProblem(text, 422);
-    expect(text.body.errors).toEqual([expect.objectContaining({ pointer: '/body/contentType' })]);
+    expect(extensionsOf(text).errors).toEqual([expect.objectContaining({ pointer: '/body/contentType' })]);
 
     const huge = await requestUpload(id, token, {
       type: 'rut',
@@ -391,7 +431,7 @@ describe('upload checks', () => {
       size: 20 * 1024 * 1024 + 1,
     });
     expectProblem(huge, 422);
-    expect(huge.body.errors).toEqual([expect.objectContaining({ pointer: '/body/size' })]);
+    expect(extensionsOf(huge).errors).toEqual([expect.objectContaining({ pointer: '/body/size' })]);
 
     const after = await readProvider(id);
     expect(after).toEqual(before);
@@ -408,7 +448,7 @@ describe('upload checks', () => {
       documentRequest('chamber-of-commerce', pdf('ccc'), { issuedAt: colombiaDay(-120) }),
     );
     expectProblem(old, 422);
-    expect(old.body.errors).toEqual([expect.objectContaining({ pointer: '/body/issuedAt' })]);
+    expect(extensionsOf(old).errors).toEqual([expect.objectContaining({ pointer: '/body/issuedAt' })]);
 
     const expired = await requestUpload(
       id,
@@ -416,12 +456,12 @@ describe('upload checks', () => {
       documentRequest('insurance-policy', pdf('pol'), { expiresAt: colombiaDay(-1) }),
     );
     expectProblem(expired, 422);
-    expect(expired.body.errors).toEqual([expect.objectContaining({ pointer: '/body/expiresAt' })]);
+    expect(extensionsOf(expired).errors).toEqual([expect.objectContaining({ pointer: '/body/expiresAt' })]);
 
     expect(await readProvider(id)).toEqual(before);
     // The same documents with acceptable dates are taken.
-    expect((await requestUpload(id, token, documentRequest('chamber-of-commerce', pdf('ccc')))).status).toBe(201);
-    expect((await requestUpload(id, token, documentRequest('insurance-policy', pdf('pol')))).status).toBe(201);
+    expect((await requestUpload(id, token, documentRequest('chamber-of-commerce', pdf('ccc')))).response.status).toBe(201);
+    expect((await requestUpload(id, token, documentRequest('insurance-policy', pdf('pol')))).response.status).toBe(201);
   });
 });
 
@@ -430,35 +470,29 @@ describe('upload checks', () => {
 describe('refused registrations change nothing', () => {
   it('an invalid NIT check digit: 422 on nit, and no provider is created', async () => {
     const city = uniqueCity('Palmira');
-    const res = await api('POST', '/v1/providers', {
-      token: tokens.operator,
-      body: providerBody({ nit: '800197268-5', cities: [city] }),
-    });
+    const res = await register(tokens.operator, providerBody({ nit: '800197268-5', cities: [city] }));
     expectProblem(res, 422);
-    expect(res.body.errors).toEqual([{ pointer: '/body/nit', detail: expect.stringContaining('check digit') }]);
-    expect(await listAll(`city=${encodeURIComponent(city)}`)).toEqual([]);
+    expect(extensionsOf(res).errors).toEqual([{ pointer: '/body/nit', detail: expect.stringContaining('check digit') }]);
+    expect(await listAll({ city })).toEqual([]);
 
     // The correct check digit (dotted form) is accepted and stored canonically, and the list sees it.
-    const ok = await api('POST', '/v1/providers', {
-      token: tokens.operator,
-      body: providerBody({ nit: '800.197.268-4', cities: [city] }),
-    });
-    expect(ok.status, ok.text).toBe(201);
-    expect(ok.body.nit).toBe('800197268-4');
-    expect(await listAll(`city=${encodeURIComponent(city)}`)).toEqual([ok.body.id]);
+    const ok = await register(tokens.operator, providerBody({ nit: '800.197.268-4', cities: [city] }));
+    expect(ok.response.status, textOf(ok)).toBe(201);
+    expect(ok.data!.nit).toBe('800197268-4');
+    expect(await listAll({ city })).toEqual([ok.data!.id]);
   });
 
   it('a duplicate NIT (in another spelling): 409, the first provider unchanged and no second one', async () => {
     const first = await registerByOperator({ nit: '890903938-8', cities: [uniqueCity('Buga')] });
     const before = await readProvider(first.id);
     const city = uniqueCity('Tuluá');
-    const dup = await api('POST', '/v1/providers', {
-      token: tokens.admin,
-      body: providerBody({ nit: '890.903.938-8', legalName: 'Otra Razón Social S.A.S.', cities: [city] }),
-    });
+    const dup = await register(
+      tokens.admin,
+      providerBody({ nit: '890.903.938-8', legalName: 'Otra Razón Social S.A.S.', cities: [city] }),
+    );
     expectProblem(dup, 409);
     expect(await readProvider(first.id)).toEqual(before);
-    expect(await listAll(`city=${encodeURIComponent(city)}`)).toEqual([]);
+    expect(await listAll({ city })).toEqual([]);
   });
 });
 
@@ -469,30 +503,28 @@ describe('self-registration', () => {
     const providerId = `prv_${ulid()}`;
     const sub = `usr-e2e-self-${ulid().toLowerCase()}`;
     const token = await mintProvider(providerId, sub);
-    expectProblem(await api('GET', `/v1/providers/${providerId}`, { token }), 404);
+    expectProblem(await getProvider(providerId, token), 404);
 
-    const first = await api('POST', '/v1/providers', { token, body: providerBody() });
-    expect(first.status, first.text).toBe(201);
-    expect(first.body).toMatchObject({ id: providerId, status: 'PENDING_DOCUMENTS', createdBy: sub });
-    expect(first.headers.get('location')).toBe(`/api/v1/providers/${providerId}`);
-    const mine = await api('GET', `/v1/providers/${providerId}`, { token });
-    expect(mine.status).toBe(200);
-    expect(mine.body.id).toBe(providerId);
+    const first = await register(token, providerBody());
+    expect(first.response.status, textOf(first)).toBe(201);
+    expect(first.data).toMatchObject({ id: providerId, status: 'PENDING_DOCUMENTS', createdBy: sub });
+    expect(first.response.headers.get('location')).toBe(`/api/v1/providers/${providerId}`);
+    const mine = await getProvider(providerId, token);
+    expect(mine.response.status).toBe(200);
+    expect(mine.data!.id).toBe(providerId);
     const before = await readProvider(providerId);
 
     const secondNit = freshNit();
-    const second = await api('POST', '/v1/providers', { token, body: providerBody({ nit: secondNit }) });
+    const second = await register(token, providerBody({ nit: secondNit }));
     expectProblem(second, 409);
     expect(await readProvider(providerId)).toEqual(before);
 
     const city = uniqueCity('Jamundí');
-    expectProblem(await api('POST', '/v1/providers', { token: tokens.client, body: providerBody({ cities: [city] }) }), 403);
-    expect(await listAll(`city=${encodeURIComponent(city)}`)).toEqual([]);
+    expectProblem(await register(tokens.client, providerBody({ cities: [city] })), 403);
+    expect(await listAll({ city })).toEqual([]);
 
     // The refused second registration claimed nothing: its NIT is still free.
-    expect((await api('POST', '/v1/providers', { token: tokens.operator, body: providerBody({ nit: secondNit }) })).status).toBe(
-      201,
-    );
+    expect((await register(tokens.operator, providerBody({ nit: secondNit }))).response.status).toBe(201);
   });
 });
 
@@ -512,14 +544,17 @@ interface Fixture {
 
 interface Snapshot {
   etag: string | null;
-  body: any;
+  body: Provider;
 }
+
+/** A typed call's answer for the matrix's checks, which read what the endpoint answered. */
+type ResultOf<F extends (...args: never[]) => Promise<Answer>> = Awaited<ReturnType<F>>;
 
 interface PreparedCall {
   /** The provider whose state the call may change (default: the fixture's). */
   readonly target?: string;
-  send(token: string | undefined): Promise<ApiResponse>;
-  check?(res: ApiResponse, before: Snapshot, after: Snapshot): Promise<void> | void;
+  send(token: string | undefined): Promise<Answer>;
+  check?(res: Answer, before: Snapshot, after: Snapshot): Promise<void> | void;
 }
 
 interface MatrixRow {
@@ -544,16 +579,16 @@ const MATRIX: readonly MatrixRow[] = [
       const city = uniqueCity('Cartago');
       const sharedNit = freshNit();
       return async (caller) => {
-        const existing = await listAll(`city=${encodeURIComponent(city)}`);
+        const existing = await listAll({ city });
         // Every refused call and the admin's use the same NIT: the admin's 201 proves no refusal claimed it.
         const body = providerBody({ nit: caller === 'operator' ? freshNit() : sharedNit, cities: [city] });
         return {
-          send: (token) => api('POST', '/v1/providers', { token, body }),
-          check: async (res) => {
-            const now = await listAll(`city=${encodeURIComponent(city)}`);
-            if (res.status !== 201) return expect(now).toEqual(existing);
-            expect(res.body).toMatchObject({ status: 'PENDING_DOCUMENTS', nit: body.nit });
-            expect(now.sort()).toEqual([...existing, res.body.id].sort());
+          send: (token) => register(token, body),
+          check: async (res: ResultOf<typeof register>) => {
+            const now = await listAll({ city });
+            if (res.response.status !== 201) return expect(now).toEqual(existing);
+            expect(res.data).toMatchObject({ status: 'PENDING_DOCUMENTS', nit: body.nit });
+            expect(now.sort()).toEqual([...existing, res.data!.id].sort());
           },
         };
       };
@@ -564,11 +599,10 @@ const MATRIX: readonly MatrixRow[] = [
     expected: { none: 401, client: 403, other: 200, own: 200, operator: 200, admin: 200 },
     writes: false,
     setup: async (fx) => async (caller) => ({
-      send: (token) =>
-        api('GET', `/v1/providers${isStaffCaller(caller) ? `?city=${encodeURIComponent(fx.city)}` : ''}`, { token }),
-      check: (res) => {
-        if (res.status !== 200) return;
-        const ids = res.body.items.map((p: { id: string }) => p.id);
+      send: (token) => listProviders(token, isStaffCaller(caller) ? { city: fx.city } : {}),
+      check: (res: ResultOf<typeof listProviders>) => {
+        if (res.response.status !== 200) return;
+        const ids = res.data!.items.map((p) => p.id);
         expect(ids).toEqual(caller === 'other' ? [DEMO.providerIds[1]] : [fx.id]);
       },
     }),
@@ -578,11 +612,11 @@ const MATRIX: readonly MatrixRow[] = [
     expected: READ,
     writes: false,
     setup: async (fx) => async () => ({
-      send: (token) => api('GET', `/v1/providers/${fx.id}`, { token }),
-      check: (res, before) => {
-        if (res.status !== 200) return;
-        expect(res.body).toEqual(before.body);
-        expect(res.headers.get('etag')).toBe(before.etag);
+      send: (token) => getProvider(fx.id, token),
+      check: (res: ResultOf<typeof getProvider>, before) => {
+        if (res.response.status !== 200) return;
+        expect(res.data).toEqual(before.body);
+        expect(res.response.headers.get('etag')).toBe(before.etag);
       },
     }),
   },
@@ -592,14 +626,11 @@ const MATRIX: readonly MatrixRow[] = [
     writes: true,
     setup: async (fx) => async () => ({
       send: (token) => requestUpload(fx.id, token, documentRequest('rut', pdf('matrix'))),
-      check: (res, before, after) => {
-        if (res.status !== 201) return;
-        expect(res.body.document.status).toBe('AWAITING_UPLOAD');
-        expect(typeof res.body.upload.url).toBe('string');
-        expect(after.body.documents.map((d: { id: string }) => d.id)).toEqual([
-          ...before.body.documents.map((d: { id: string }) => d.id),
-          res.body.document.id,
-        ]);
+      check: (res: ResultOf<typeof requestUpload>, before, after) => {
+        if (res.response.status !== 201) return;
+        expect(res.data!.document.status).toBe('AWAITING_UPLOAD');
+        expect(typeof res.data!.upload.url).toBe('string');
+        expect(after.body.documents.map((d) => d.id)).toEqual([...before.body.documents.map((d) => d.id), res.data!.document.id]);
       },
     }),
   },
@@ -610,10 +641,10 @@ const MATRIX: readonly MatrixRow[] = [
     setup: async (fx) => {
       const doc = await submitDocument(fx.id, fx.own);
       return async () => ({
-        send: (token) => api('GET', `/v1/providers/${fx.id}/documents`, { token }),
-        check: (res) => {
-          if (res.status !== 200) return;
-          expect(res.body.items).toEqual([
+        send: (token) => listDocuments(fx.id, token),
+        check: (res: ResultOf<typeof listDocuments>) => {
+          if (res.response.status !== 200) return;
+          expect(res.data!.items).toEqual([
             expect.objectContaining({ id: doc.id, status: 'PENDING_REVIEW', downloadUrl: expect.any(String) }),
           ]);
         },
@@ -628,8 +659,8 @@ const MATRIX: readonly MatrixRow[] = [
       const doc = await uploadDocument(fx.id, fx.own);
       return {
         send: (token) => confirm(fx.id, doc.id, token),
-        check: (res, _before, after) =>
-          expect(documentOf(after.body, doc.id).status).toBe(res.status === 200 ? 'PENDING_REVIEW' : 'AWAITING_UPLOAD'),
+        check: (res: ResultOf<typeof confirm>, _before, after) =>
+          expect(documentOf(after.body, doc.id).status).toBe(res.response.status === 200 ? 'PENDING_REVIEW' : 'AWAITING_UPLOAD'),
       };
     },
   },
@@ -640,10 +671,9 @@ const MATRIX: readonly MatrixRow[] = [
     setup: async (fx) => async () => {
       const doc = await submitDocument(fx.id, fx.own);
       return {
-        send: (token) =>
-          api('POST', `/v1/providers/${fx.id}/documents/${doc.id}/review`, { token, body: { decision: 'approve' } }),
-        check: (res, _before, after) =>
-          expect(documentOf(after.body, doc.id).status).toBe(res.status === 200 ? 'APPROVED' : 'PENDING_REVIEW'),
+        send: (token) => reviewDocument(fx.id, doc.id, token, 'approve'),
+        check: (res: ResultOf<typeof reviewDocument>, _before, after) =>
+          expect(documentOf(after.body, doc.id).status).toBe(res.response.status === 200 ? 'APPROVED' : 'PENDING_REVIEW'),
       };
     },
   },
@@ -656,10 +686,10 @@ const MATRIX: readonly MatrixRow[] = [
       const target = isStaffCaller(caller) ? (await registerByOperator()).id : fx.id;
       return {
         target,
-        send: (token) => api('POST', `/v1/providers/${target}/actions/reject`, { token, body: { reason: 'Documentos falsos' } }),
-        check: (res, _before, after) => {
-          expect(after.body.status).toBe(res.status === 200 ? 'REJECTED' : 'PENDING_DOCUMENTS');
-          if (res.status === 200) expect(after.body.rejectionReason).toBe('Documentos falsos');
+        send: (token) => act(target, 'reject', token, { reason: 'Documentos falsos' }),
+        check: (res: ResultOf<typeof act>, _before, after) => {
+          expect(after.body.status).toBe(res.response.status === 200 ? 'REJECTED' : 'PENDING_DOCUMENTS');
+          if (res.response.status === 200) expect(after.body.rejectionReason).toBe('Documentos falsos');
         },
       };
     },
@@ -669,9 +699,9 @@ const MATRIX: readonly MatrixRow[] = [
     expected: READ,
     writes: false,
     setup: async (fx) => async () => ({
-      send: (token) => api('GET', `/v1/providers/${fx.id}/scorecard`, { token }),
-      check: (res) => {
-        if (res.status === 200) expect(typeof res.body.score).toBe('number');
+      send: (token) => scorecardOf(fx.id, token),
+      check: (res: ResultOf<typeof scorecardOf>) => {
+        if (res.response.status === 200) expect(typeof res.data!.score).toBe('number');
       },
     }),
   },
@@ -680,9 +710,9 @@ const MATRIX: readonly MatrixRow[] = [
     expected: READ,
     writes: false,
     setup: async (fx) => async () => ({
-      send: (token) => api('GET', `/v1/providers/${fx.id}/invitations`, { token }),
-      check: (res) => {
-        if (res.status === 200) expect(res.body.items).toEqual([]);
+      send: (token) => invitationsOf(fx.id, token),
+      check: (res: ResultOf<typeof invitationsOf>) => {
+        if (res.response.status === 200) expect(res.data!.items).toEqual([]);
       },
     }),
   },
@@ -736,30 +766,27 @@ describe('listing', () => {
       cities: ['Cali', city],
     });
     const c = await registerByOperator({ legalName: 'Gamma Limpieza S.A.S.', categories: ['cleaning'], cities: [city] });
-    const rejected = await api('POST', `/v1/providers/${c.id}/actions/reject`, {
-      token: tokens.operator,
-      body: { reason: 'No cumple requisitos' },
-    });
-    expect(rejected.status, rejected.text).toBe(200);
+    const rejected = await act(c.id, 'reject', tokens.operator, { reason: 'No cumple requisitos' });
+    expect(rejected.response.status, textOf(rejected)).toBe(200);
 
     const spelled = city.replace('Popayán', 'POPAYAN');
-    const q = (extra: string) => `city=${encodeURIComponent(spelled)}${extra}`;
-    expect(await listAll(q(''))).toEqual([a.id, b.id, c.id]);
-    expect(await listAll(q('&status=PENDING_DOCUMENTS'))).toEqual([a.id, b.id]);
-    expect(await listAll(q('&status=REJECTED'))).toEqual([c.id]);
-    expect(await listAll(q('&status=APPROVED'))).toEqual([]);
-    expect(await listAll(q('&category=electrical'))).toEqual([b.id]);
-    expect(await listAll(q('&category=plumbing&status=PENDING_DOCUMENTS'))).toEqual([a.id]);
-    expect(await listAll(q('&category=civil'))).toEqual([]);
+    const q = (extra: ProvidersQuery) => ({ city: spelled, ...extra });
+    expect(await listAll(q({}))).toEqual([a.id, b.id, c.id]);
+    expect(await listAll(q({ status: 'PENDING_DOCUMENTS' }))).toEqual([a.id, b.id]);
+    expect(await listAll(q({ status: 'REJECTED' }))).toEqual([c.id]);
+    expect(await listAll(q({ status: 'APPROVED' }))).toEqual([]);
+    expect(await listAll(q({ category: 'electrical' }))).toEqual([b.id]);
+    expect(await listAll(q({ category: 'plumbing', status: 'PENDING_DOCUMENTS' }))).toEqual([a.id]);
+    expect(await listAll(q({ category: 'civil' }))).toEqual([]);
 
     // 'bogota' finds the providers in 'Bogotá' (the demo's two), and only providers covering it.
-    const bogota = await api('GET', '/v1/providers?city=bogota&limit=100', { token: tokens.admin });
-    expect(bogota.status).toBe(200);
-    const ids = bogota.body.items.map((p: { id: string }) => p.id);
+    const bogota = await listProviders(tokens.admin, { city: 'bogota', limit: 100 });
+    expect(bogota.response.status).toBe(200);
+    const ids = bogota.data!.items.map((p) => p.id);
     expect(ids).toEqual(expect.arrayContaining([...DEMO.providerIds]));
-    for (const p of bogota.body.items) expect(p.cities).toContain('Bogotá');
+    for (const p of bogota.data!.items) expect(p.cities).toContain('Bogotá');
     expect(ids).not.toContain(a.id);
-    const approvedInBogota = await listAll('city=BOGOTÁ&status=APPROVED&category=civil');
+    const approvedInBogota = await listAll({ city: 'BOGOTÁ', status: 'APPROVED', category: 'civil' });
     expect(approvedInBogota).toEqual([DEMO.providerIds[1]]);
   });
 
@@ -773,35 +800,36 @@ describe('listing', () => {
     let continuationToken: string | undefined;
     let pages = 0;
     do {
-      const query = `city=${encodeURIComponent(city.toLowerCase())}&limit=1${
-        continuationToken ? `&continuationToken=${encodeURIComponent(continuationToken)}` : ''
-      }`;
-      const page = await api('GET', `/v1/providers?${query}`, { token: tokens.operator });
-      expect(page.status, page.text).toBe(200);
-      expect(page.body.items.length).toBeLessThanOrEqual(1);
-      if (pages === 0) expect(typeof page.body.continuationToken).toBe('string');
-      seen.push(...page.body.items.map((p: { id: string }) => p.id));
-      continuationToken = page.body.continuationToken;
+      const page = await listProviders(tokens.operator, {
+        city: city.toLowerCase(),
+        limit: 1,
+        ...(continuationToken ? { continuationToken } : {}),
+      });
+      expect(page.response.status, textOf(page)).toBe(200);
+      expect(page.data!.items.length).toBeLessThanOrEqual(1);
+      if (pages === 0) expect(typeof page.data!.continuationToken).toBe('string');
+      seen.push(...page.data!.items.map((p) => p.id));
+      continuationToken = page.data!.continuationToken;
       pages++;
     } while (continuationToken && pages < 10);
     expect(continuationToken).toBeUndefined();
     expect(new Set(seen).size).toBe(seen.length);
-    expect(seen).toEqual(await listAll(`city=${encodeURIComponent(city)}`));
+    expect(seen).toEqual(await listAll({ city }));
     expect([...seen].sort()).toEqual([...registered].sort());
   });
 
   it('a provider user lists only its own provider, filters applied', async () => {
-    const own = async (query: string) => {
-      const res = await api('GET', `/v1/providers${query}`, { token: tokens.provider });
-      expect(res.status, res.text).toBe(200);
-      expect(res.body.continuationToken).toBeUndefined();
-      return res.body.items.map((p: { id: string }) => p.id);
+    const own = async (query: ProvidersQuery) => {
+      const res = await listProviders(tokens.provider, query);
+      expect(res.response.status, textOf(res)).toBe(200);
+      expect(res.data!.continuationToken).toBeUndefined();
+      return res.data!.items.map((p) => p.id);
     };
-    expect(await own('')).toEqual([DEMO.providerIds[0]]);
-    expect(await own('?city=medellin&status=APPROVED&category=hvac')).toEqual([DEMO.providerIds[0]]);
-    expect(await own('?city=Cali')).toEqual([]);
-    expect(await own('?status=SUSPENDED')).toEqual([]);
-    expect(await own('?category=plumbing')).toEqual([]);
+    expect(await own({})).toEqual([DEMO.providerIds[0]]);
+    expect(await own({ city: 'medellin', status: 'APPROVED', category: 'hvac' })).toEqual([DEMO.providerIds[0]]);
+    expect(await own({ city: 'Cali' })).toEqual([]);
+    expect(await own({ status: 'SUSPENDED' })).toEqual([]);
+    expect(await own({ category: 'plumbing' })).toEqual([]);
   });
 });
 
@@ -810,9 +838,9 @@ describe('listing', () => {
 describe('scorecard and invitations', () => {
   it('a new provider’s own user sees a scorecard with a numeric score and null rates, and no invitations', async () => {
     const { id, token } = await selfRegistered();
-    const scorecard = await api('GET', `/v1/providers/${id}/scorecard`, { token });
-    expect(scorecard.status, scorecard.text).toBe(200);
-    expect(scorecard.body).toEqual({
+    const scorecard = await scorecardOf(id, token);
+    expect(scorecard.response.status, textOf(scorecard)).toBe(200);
+    expect(scorecard.data).toEqual({
       ordersCompleted: 0,
       onSiteOnTimeRate: null,
       resolveOnTimeRate: null,
@@ -823,11 +851,11 @@ describe('scorecard and invitations', () => {
       reworkRate: null,
       score: expect.any(Number),
     });
-    expect(Number.isFinite(scorecard.body.score)).toBe(true);
+    expect(Number.isFinite(scorecard.data!.score)).toBe(true);
 
-    const invitations = await api('GET', `/v1/providers/${id}/invitations`, { token });
-    expect(invitations.status, invitations.text).toBe(200);
-    expect(invitations.body.items).toEqual([]);
-    expect(invitations.body.continuationToken).toBeUndefined();
+    const invitations = await invitationsOf(id, token);
+    expect(invitations.response.status, textOf(invitations)).toBe(200);
+    expect(invitations.data!.items).toEqual([]);
+    expect(invitations.data!.continuationToken).toBeUndefined();
   });
 });
