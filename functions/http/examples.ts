@@ -35,12 +35,7 @@ export const createClientExample = {
 
 export const clientExample = {
   id: clientId,
-  name: 'Almacenes La 14 S.A.',
-  taxId: '890300346-1',
-  timeZone: 'America/Bogota',
-  currency: 'COP',
-  slaPolicy: { P1: { resolve: { minutes: 240 } } },
-  businessHours: { start: '07:00', end: '19:00' },
+  ...createClientExample,
   createdAt: at,
   createdBy: 'usr-admin',
 };
