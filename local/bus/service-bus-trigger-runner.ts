@@ -1,3 +1,4 @@
+import { DIAGNOSTIC_ID } from '../../shared/adapters/servicebus/message-trace';
 import { TOPOLOGY } from '../../shared/adapters/servicebus/topology';
 import type { Logger } from '../../shared/platform/logger';
 import { currentFunctionsCore, type FunctionsCoreShim, type Registration } from '../functions-core';
@@ -29,7 +30,7 @@ export function bindServiceBusTriggers(
       const correlationId = m.applicationProperties.correlationId;
       // The message's trace context where the Azure SDK's tracing puts it (`Diagnostic-Id`, which
       // the Service Bus extension reads as the invocation's parent; `traceparent` as a fallback).
-      const diagnosticId = m.applicationProperties['Diagnostic-Id'] ?? m.applicationProperties.traceparent;
+      const diagnosticId = m.applicationProperties[DIAGNOSTIC_ID] ?? m.applicationProperties.traceparent;
       const hostSpan = {
         name: r.name,
         kind: 'serviceBus' as const,

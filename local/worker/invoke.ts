@@ -124,9 +124,12 @@ export async function invokeAsWorker(
  */
 export const randomHex = (): string => randomUUID().replaceAll('-', '');
 
+/** A valid W3C `traceparent` (version 00), with its trace id and flags captured. */
+const W3C_TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
 /** A new W3C trace, or a new span of the caller's when it sent a valid `traceparent`. */
 export function newTraceContext(traceparent?: string, tracestate?: string): RpcTraceContext {
-  const incoming = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(traceparent ?? '');
+  const incoming = W3C_TRACEPARENT.exec(traceparent ?? '');
   const traceId = incoming?.[1] ?? randomHex();
   const flags = incoming?.[2] ?? '00';
   return { traceParent: `00-${traceId}-${randomHex().slice(16)}-${flags}`, traceState: tracestate ?? '', attributes: {} };
@@ -185,5 +188,3 @@ export async function withHostSpan<T>(opts: HostSpanOptions, run: (traceContext:
     span.end();
   }
 }
-
-const W3C_TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
