@@ -7,6 +7,7 @@ import type { OrderRepository } from '../../shared/application/ports';
 import type { OrderHistoryEntry } from '../../shared/domain/orders/order';
 import type { DomainEvent } from '../../shared/domain/shared/events';
 import { createPartnerPolicy } from '../../shared/adapters/partners/resilience';
+import { JelouSender } from '../../shared/adapters/whatsapp/jelou-sender';
 import { meteredOrders } from '../../shared/adapters/telemetry/metered-orders';
 import { activeTrace, flushTelemetry, instruments, startTelemetry, telemetryExporterOf } from '../../shared/platform/telemetry';
 
@@ -91,6 +92,26 @@ describe('metrics', () => {
       }),
     ).rejects.toBeInstanceOf(PartnerRejectedError);
     expect(await sumOf('algesta.partner.failures', { partner: 'asana', kind: 'rejected' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a WhatsApp send that Jelou refuses or cannot take counts once, by kind; one refused before the call does not', async () => {
+    let status = 503;
+    const sender = new JelouSender({
+      baseUrl: 'https://jelou.invalid',
+      botId: 'bot',
+      clientId: 'id',
+      clientSecret: 'secret',
+      fetch: async () => new Response(JSON.stringify({ code: 'x', description: 'no' }), { status }),
+    });
+    const message = { notificationId: 'n1', to: '+573001112233', text: 'hola' };
+    const unavailable = await sumOf('algesta.partner.failures', { partner: 'jelou', kind: 'unavailable' });
+    const rejected = await sumOf('algesta.partner.failures', { partner: 'jelou', kind: 'rejected' });
+    await expect(sender.send(message)).rejects.toThrow(/Jelou answered 503/);
+    status = 400;
+    await expect(sender.send(message)).rejects.toThrow(/Jelou answered 400/);
+    await expect(sender.send({ ...message, to: '3001112233' })).rejects.toThrow(/E.164/);
+    expect(await sumOf('algesta.partner.failures', { partner: 'jelou', kind: 'unavailable' })).toBe(unavailable + 1);
+    expect(await sumOf('algesta.partner.failures', { partner: 'jelou', kind: 'rejected' })).toBe(rejected + 1);
   });
 
   it('a committed order write counts the states entered and the SLA breaches it recorded; a failed one counts nothing', async () => {

@@ -1,6 +1,7 @@
 import { PermanentDeliveryError, type OutgoingWhatsApp, type WhatsAppSender } from '../../application/notifications/channels';
 import { TransientDeliveryError } from '../../application/whatsapp/ports';
 import { isE164, withoutPlus } from '../../domain/whatsapp/phone';
+import { instruments } from '../../platform/telemetry';
 
 /**
  * WhatsApp through Jelou's HTTP API (docs.jelou.ai; docs/whatsapp.md has the contract and links):
@@ -53,6 +54,18 @@ export class JelouSender implements WhatsAppSender {
     if (!isE164(message.to)) throw new PermanentDeliveryError(`not an E.164 phone number: ${message.to}`);
     if ((message.template === undefined) === (message.text === undefined))
       throw new PermanentDeliveryError('a WhatsApp message has exactly one of template and text');
+    try {
+      return await this.call(message);
+    } catch (err) {
+      // One count per failed call to Jelou, by kind, as the e-mail and partner adapters count theirs
+      // (what on-call alerts on); a message we refused before calling is not Jelou's failure.
+      if (err instanceof PermanentDeliveryError) instruments.partnerFailed({ partner: 'jelou', kind: 'rejected' });
+      else if (err instanceof TransientDeliveryError) instruments.partnerFailed({ partner: 'jelou', kind: 'unavailable' });
+      throw err;
+    }
+  }
+
+  private async call(message: OutgoingWhatsApp): Promise<{ readonly messageId?: string }> {
     const number = withoutPlus(message.to);
     const bot = encodeURIComponent(this.options.botId);
     const response = message.template
