@@ -567,6 +567,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/price-guidance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What comparable closed work cost this client (quartiles) and the NTE it suggests — staff; guidance, never a rule */
+        get: operations["orders-price-guidance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{orderId}/attachments": {
         parameters: {
             query?: never;
@@ -9896,7 +9913,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The quotes */
+            /** @description The quotes; for staff and the client each with its price guidance, and the round and history used */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9918,9 +9935,65 @@ export interface operations {
                      *           "validUntil": "2026-12-31",
                      *           "notes": "Incluye repuestos y mano de obra",
                      *           "submittedAt": "2026-12-01T14:05:09.123Z",
-                     *           "submittedBy": "usr-provider"
+                     *           "submittedBy": "usr-provider",
+                     *           "guidance": {
+                     *             "history": "above-p75",
+                     *             "round": {
+                     *               "rank": 2,
+                     *               "of": 2,
+                     *               "vsMedianPct": 13.6,
+                     *               "lowest": false,
+                     *               "highest": true
+                     *             }
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": "quo_01JBX5A1B2C3D4E5F6G7H8J9K1",
+                     *           "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *           "clientId": "cli_00000000000000000000000001",
+                     *           "providerId": "prv_00000000000000000000000002",
+                     *           "amount": {
+                     *             "amount": 95000000,
+                     *             "currency": "COP"
+                     *           },
+                     *           "leadTimeDays": 2,
+                     *           "validUntil": "2026-12-31",
+                     *           "notes": "Incluye repuestos y mano de obra",
+                     *           "submittedAt": "2026-12-01T14:05:09.123Z",
+                     *           "submittedBy": "usr-provider",
+                     *           "guidance": {
+                     *             "history": "p25-p75",
+                     *             "round": {
+                     *               "rank": 1,
+                     *               "of": 2,
+                     *               "vsMedianPct": -13.6,
+                     *               "lowest": true,
+                     *               "highest": false
+                     *             }
+                     *           }
                      *         }
-                     *       ]
+                     *       ],
+                     *       "guidance": {
+                     *         "rounds": [
+                     *           {
+                     *             "currency": "COP",
+                     *             "count": 2,
+                     *             "median": 110000000,
+                     *             "lowest": 95000000,
+                     *             "highest": 125000000
+                     *           }
+                     *         ],
+                     *         "history": [
+                     *           {
+                     *             "currency": "COP",
+                     *             "count": 6,
+                     *             "p25": 88000000,
+                     *             "median": 98000000,
+                     *             "p75": 109000000
+                     *           }
+                     *         ],
+                     *         "minSample": 4
+                     *       }
                      *     }
                      */
                     "application/json": {
@@ -9939,7 +10012,43 @@ export interface operations {
                             attachmentId?: string;
                             submittedAt: string;
                             submittedBy: string;
+                            guidance?: {
+                                /**
+                                 * @description the quote against closed orders of the same client, category, city and currency
+                                 * @enum {string}
+                                 */
+                                history: "below-p25" | "p25-p75" | "above-p75" | "no-history";
+                                round: {
+                                    /** @description 1 = the lowest of the round in its currency; equal amounts share a rank */
+                                    rank: number;
+                                    of: number;
+                                    /** @description against the round’s median, percent, one decimal */
+                                    vsMedianPct: number | null;
+                                    lowest: boolean;
+                                    highest: boolean;
+                                };
+                            };
                         }[];
+                        /** @description staff and the client only; a provider sees its own quote and no guidance */
+                        guidance?: {
+                            rounds: {
+                                currency: string;
+                                count: number;
+                                median: number;
+                                lowest: number;
+                                highest: number;
+                            }[];
+                            history: {
+                                currency: string;
+                                /** @description closed orders in the window (the most recent, at most 50) */
+                                count: number;
+                                /** @description minor units; null below the minimum sample */
+                                p25: number | null;
+                                median: number | null;
+                                p75: number | null;
+                            }[];
+                            minSample: number;
+                        };
                     };
                 };
             };
@@ -10156,6 +10265,127 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-price-guidance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The price guidance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "category": "hvac",
+                     *       "city": "Bogotá",
+                     *       "minSample": 4,
+                     *       "history": [
+                     *         {
+                     *           "currency": "COP",
+                     *           "count": 6,
+                     *           "p25": 88000000,
+                     *           "median": 98000000,
+                     *           "p75": 109000000
+                     *         }
+                     *       ],
+                     *       "suggestedNte": {
+                     *         "amount": 98000000,
+                     *         "currency": "COP"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        orderId: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        city: string | null;
+                        minSample: number;
+                        history: {
+                            currency: string;
+                            /** @description closed orders in the window (the most recent, at most 50) */
+                            count: number;
+                            /** @description minor units; null below the minimum sample */
+                            p25: number | null;
+                            median: number | null;
+                            p75: number | null;
+                        }[];
+                        /** @description the median of comparable work in the client’s currency; null without enough history */
+                        suggestedNte: {
+                            amount: number;
+                            currency: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
                 };
             };
             /** @description Unexpected error (problem carries the correlation id) */

@@ -8,6 +8,7 @@ import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { PartnerSyncCursors } from '../shared/application/orders/transition-sync';
+import type { PriceStatsStore } from '../shared/application/orders/price-guidance';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type { WhatsAppSender } from '../shared/application/notifications/channels';
 import type { ConversationStore, InvitationResponses, MediaFetcher } from '../shared/application/whatsapp/ports';
@@ -51,6 +52,8 @@ export interface Root {
   attachments(): Promise<AttachmentRepository>;
   /** What each order's transitions Qsystems and Asana have (docs/integrations.md). */
   syncCursors(): Promise<PartnerSyncCursors>;
+  /** The price guidance's read model (docs/orders.md, "Price guidance"). */
+  priceStats(): Promise<PriceStatsStore>;
   /** Blob Storage through short-lived, single-blob URLs. */
   files(): Promise<FileStore>;
   idempotency(): Promise<IdempotencyStore>;
@@ -169,6 +172,10 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
   const syncCursors = lazy(async () => {
     const { CosmosPartnerSyncCursors } = await import('../shared/adapters/cosmos/partner-sync-cursors');
     return new CosmosPartnerSyncCursors(await container('orders'));
+  });
+  const priceStats = lazy(async () => {
+    const { CosmosPriceStatsStore } = await import('../shared/adapters/cosmos/price-stats-store');
+    return new CosmosPriceStatsStore(await container('orders'));
   });
   const files = lazy(async () => {
     const { BlobFileStore } = await import('../shared/adapters/blob/blob-file-store');
@@ -358,6 +365,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     providers,
     attachments,
     syncCursors,
+    priceStats,
     files,
     idempotency,
     notifications,

@@ -15,7 +15,9 @@ import {
   storeFetchedPhoto,
   type AttachmentDeps,
 } from '../shared/application/orders/attachments';
-import { listQuotes, performOrderAction, submitQuote, type LifecycleDeps } from '../shared/application/orders/lifecycle';
+import { performOrderAction, submitQuote, type LifecycleDeps } from '../shared/application/orders/lifecycle';
+import { getPriceGuidance, type GuidanceDeps, type PriceRecordDeps } from '../shared/application/orders/price-guidance';
+import { listGuidedQuotes } from '../shared/application/orders/quote-list';
 import type { OrdersWorkflowDeps } from '../shared/application/orders/orders-workflow';
 import { createOrder, getOrder, getOrderHistory, listOrders, type OrderDeps } from '../shared/application/orders/orders';
 import type { PartnerSyncDeps } from '../shared/application/orders/partner-sync';
@@ -107,14 +109,27 @@ const orderListDeps = ports(async (root): Promise<Parameters<typeof listOrders>[
 
 /** The lifecycle's ports (transitions, quotes, contract events). Exported for the tests that drive a contract event directly. */
 export const lifecycleDeps = ports(async (root): Promise<LifecycleDeps> => {
-  const [orders, clients, providers, users, attachments] = await Promise.all([
+  const [orders, clients, providers, users, attachments, priceStats] = await Promise.all([
     root.orders(),
     root.clients(),
     root.providers(),
     root.users(),
     root.attachments(),
+    root.priceStats(),
   ]);
-  return { orders, clients, providers, users, attachments, clock: root.clock, ids: root.ids };
+  return { orders, clients, providers, users, attachments, priceStats, clock: root.clock, ids: root.ids };
+});
+
+/** The price guidance's read model and what its consumer reads (docs/orders.md, "Price guidance"). */
+const priceRecordDeps = ports(async (root): Promise<PriceRecordDeps> => {
+  const [orders, clients, priceStats] = await Promise.all([root.orders(), root.clients(), root.priceStats()]);
+  return { orders, clients, priceStats, clock: root.clock };
+});
+
+/** The staff's price guidance of an order: the order, its site and client, the read model. */
+const guidanceDeps = ports(async (root): Promise<GuidanceDeps> => {
+  const [orders, clients, priceStats] = await Promise.all([root.orders(), root.clients(), root.priceStats()]);
+  return { orders, clients, priceStats };
 });
 
 const attachmentDeps = ports(async (root): Promise<AttachmentDeps> => {
@@ -257,7 +272,8 @@ export const orders = {
   list: bind(orderListDeps, listOrders),
   act: bind(lifecycleDeps, performOrderAction),
   submitQuote: bind(lifecycleDeps, submitQuote),
-  listQuotes: bind(lifecycleDeps, listQuotes),
+  listQuotes: bind(lifecycleDeps, listGuidedQuotes),
+  priceGuidance: bind(guidanceDeps, getPriceGuidance),
   requestAttachmentUpload: bind(attachmentDeps, requestAttachmentUpload),
   listAttachments: bind(attachmentDeps, listAttachments),
   confirmAttachment: bind(attachmentDeps, confirmAttachment),
@@ -348,6 +364,7 @@ export async function consumeMessage(
 export const ordersWorkflowPorts: OrdersWorkflowPorts = {
   assets: assetDeps,
   lifecycle: lifecycleDeps,
+  prices: priceRecordDeps,
   sla: slaWatchDeps,
   partners: partnerSyncDeps,
 };

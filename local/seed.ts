@@ -8,6 +8,8 @@ import { requiredDocumentTypes } from '../shared/domain/providers/documents';
 import type { Provider } from '../shared/domain/providers/provider';
 import { emptyScorecard } from '../shared/domain/providers/scorecard';
 import { ConflictError } from '../shared/application/errors';
+import { recordPriceSample, type PriceStatsStore } from '../shared/application/orders/price-guidance';
+import { priceKey } from '../shared/domain/orders/price-guidance';
 
 /**
  * Demo data for a first start: one client with two sites, two approved providers and one user of
@@ -35,7 +37,24 @@ export interface SeedTargets {
   readonly providers: ProviderRepository;
   /** The Asana sandbox's project: the demo client's orders get tasks there. */
   readonly asanaProjectId?: string;
+  /** The price guidance's read model: the demo client's history of closed work. */
+  readonly priceStats?: PriceStatsStore;
 }
+
+/**
+ * The demo client's price history (docs/orders.md, "Price guidance"): invoices of earlier closed
+ * orders, so that quotes on a new order show their positions. Written through the read model's own
+ * write (`recordPriceSample`), as the orders workflow writes a close; the orders themselves predate
+ * the demo and are not stored.
+ */
+export const DEMO_PRICE_HISTORY: readonly { category: ServiceCategory; city: string; amounts: readonly number[] }[] = [
+  {
+    category: 'hvac',
+    city: 'Bogotá',
+    amounts: [950_000_00, 1_000_000_00, 1_080_000_00, 1_150_000_00, 1_200_000_00, 1_450_000_00],
+  },
+  { category: 'plumbing', city: 'Bogotá', amounts: [280_000_00, 320_000_00, 350_000_00, 410_000_00] },
+];
 
 /** Returns false when the demo data was already there (a restart), true when it was written now. */
 export async function seedDemoData(t: SeedTargets): Promise<boolean> {
@@ -100,9 +119,25 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
     }),
   );
   await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
+  if (t.priceStats) await seedPriceHistory(t.priceStats);
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;
+}
+
+async function seedPriceHistory(priceStats: PriceStatsStore): Promise<void> {
+  const clock = { now: () => new Date(at) };
+  for (const [h, history] of DEMO_PRICE_HISTORY.entries())
+    for (const [i, amount] of history.amounts.entries()) {
+      // One closed order a fortnight through 2025, each with its own (never stored) order id.
+      const closedAt = new Date(Date.UTC(2025, 0, 1 + 14 * i, 15)).toISOString();
+      const orderId = `ord_${DEMO.clientId.slice(4)}_${String(h * 100 + i + 1).padStart(26, '0')}`;
+      await recordPriceSample({ priceStats, clock }, priceKey(DEMO.clientId, history.category, history.city, 'COP'), {
+        orderId,
+        amount,
+        closedAt,
+      });
+    }
 }
 
 async function ignoreConflict<T>(p: Promise<T>): Promise<void> {

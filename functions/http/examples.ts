@@ -341,3 +341,34 @@ export const connectEventExample = {
     },
   },
 };
+
+/** The quotes list as staff and the client see it: positions against history and the round. */
+export const quoteListExample = {
+  items: [
+    {
+      ...quoteExample,
+      guidance: { history: 'above-p75', round: { rank: 2, of: 2, vsMedianPct: 13.6, lowest: false, highest: true } },
+    },
+    {
+      ...quoteExample,
+      id: 'quo_01JBX5A1B2C3D4E5F6G7H8J9K1',
+      providerId: 'prv_00000000000000000000000002',
+      amount: cop(950_000_00),
+      guidance: { history: 'p25-p75', round: { rank: 1, of: 2, vsMedianPct: -13.6, lowest: true, highest: false } },
+    },
+  ],
+  guidance: {
+    rounds: [{ currency: 'COP', count: 2, median: 1_100_000_00, lowest: 950_000_00, highest: 1_250_000_00 }],
+    history: [{ currency: 'COP', count: 6, p25: 880_000_00, median: 980_000_00, p75: 1_090_000_00 }],
+    minSample: 4,
+  },
+};
+
+export const priceGuidanceExample = {
+  orderId,
+  category: 'hvac',
+  city: 'Bogotá',
+  minSample: 4,
+  history: [{ currency: 'COP', count: 6, p25: 880_000_00, median: 980_000_00, p75: 1_090_000_00 }],
+  suggestedNte: cop(980_000_00),
+};

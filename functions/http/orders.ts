@@ -11,7 +11,9 @@ import {
   ORDER_ACTION_EXAMPLES,
   orderExample,
   orderPageExample,
+  priceGuidanceExample,
   quoteExample,
+  quoteListExample,
   requestAttachmentExample,
   submitQuoteExample,
 } from './examples';
@@ -29,6 +31,8 @@ import {
   orderActionParams,
   orderIdParams,
   orderSchema,
+  priceGuidanceSchema,
+  quoteListSchema,
   quoteSchema,
   submitQuoteBody,
   pageOf,
@@ -190,9 +194,28 @@ registerEndpoint(
     auth: 'bearer',
     params: orderIdParams,
     responses: {
-      200: { description: 'The quotes', schema: z.object({ items: z.array(quoteSchema) }), example: { items: [quoteExample] } },
+      200: {
+        description: 'The quotes; for staff and the client each with its price guidance, and the round and history used',
+        schema: quoteListSchema,
+        example: quoteListExample,
+      },
     },
-    handler: async (ctx) => ({ status: 200, body: { items: await orders.listQuotes(ctx, ctx.params.orderId) } }),
+    handler: async (ctx) => ({ status: 200, body: await orders.listQuotes(ctx, ctx.params.orderId) }),
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'orders-price-guidance',
+    method: 'GET',
+    route: 'v1/orders/{orderId}/price-guidance',
+    summary: 'What comparable closed work cost this client (quartiles) and the NTE it suggests — staff; guidance, never a rule',
+    tags: ['orders'],
+    auth: 'bearer',
+    params: orderIdParams,
+    errors: [403],
+    responses: { 200: { description: 'The price guidance', schema: priceGuidanceSchema, example: priceGuidanceExample } },
+    handler: async (ctx) => ({ status: 200, body: await orders.priceGuidance(ctx, ctx.params.orderId) }),
   }),
 );
 

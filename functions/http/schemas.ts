@@ -495,3 +495,60 @@ export const quoteSchema = z.object({
   submittedAt: z.string(),
   submittedBy: z.string(),
 });
+
+// ---- price guidance (docs/orders.md, "Price guidance") ------------------------------------------
+
+const moneyOut = z.object({ amount: z.number().int(), currency: z.string() });
+
+/** A key's statistics as shown: no individual prices; quartiles null below the minimum sample. */
+export const priceHistorySchema = z.object({
+  currency: z.string(),
+  count: z.number().int().describe('closed orders in the window (the most recent, at most 50)'),
+  p25: z.number().int().nullable().describe('minor units; null below the minimum sample'),
+  median: z.number().int().nullable(),
+  p75: z.number().int().nullable(),
+});
+
+export const quoteGuidanceSchema = z.object({
+  history: z
+    .enum(['below-p25', 'p25-p75', 'above-p75', 'no-history'])
+    .describe('the quote against closed orders of the same client, category, city and currency'),
+  round: z.object({
+    rank: z.number().int().describe('1 = the lowest of the round in its currency; equal amounts share a rank'),
+    of: z.number().int(),
+    vsMedianPct: z.number().nullable().describe('against the round’s median, percent, one decimal'),
+    lowest: z.boolean(),
+    highest: z.boolean(),
+  }),
+});
+
+export const quoteListSchema = z.object({
+  items: z.array(quoteSchema.extend({ guidance: quoteGuidanceSchema.optional() })),
+  guidance: z
+    .object({
+      rounds: z.array(
+        z.object({
+          currency: z.string(),
+          count: z.number().int(),
+          median: z.number().int(),
+          lowest: z.number().int(),
+          highest: z.number().int(),
+        }),
+      ),
+      history: z.array(priceHistorySchema),
+      minSample: z.number().int(),
+    })
+    .optional()
+    .describe('staff and the client only; a provider sees its own quote and no guidance'),
+});
+
+export const priceGuidanceSchema = z.object({
+  orderId: z.string(),
+  category: z.enum(SERVICE_CATEGORIES),
+  city: z.string().nullable(),
+  minSample: z.number().int(),
+  history: z.array(priceHistorySchema),
+  suggestedNte: moneyOut
+    .nullable()
+    .describe('the median of comparable work in the client’s currency; null without enough history'),
+});

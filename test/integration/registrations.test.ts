@@ -27,6 +27,7 @@ const EXPECTED = [
   ['orders-action', 'POST', 'v1/orders/{orderId}/actions/{action}'],
   ['quotes-submit', 'POST', 'v1/orders/{orderId}/quotes'],
   ['quotes-list', 'GET', 'v1/orders/{orderId}/quotes'],
+  ['orders-price-guidance', 'GET', 'v1/orders/{orderId}/price-guidance'],
   ['attachments-request', 'POST', 'v1/orders/{orderId}/attachments'],
   ['attachments-list', 'GET', 'v1/orders/{orderId}/attachments'],
   ['attachments-confirm', 'POST', 'v1/orders/{orderId}/attachments/{attachmentId}/confirm'],

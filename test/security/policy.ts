@@ -95,6 +95,8 @@ export const POLICY: Record<string, Policy> = {
     body: () => ({ amount: { amount: 100_00, currency: 'COP' }, leadTimeDays: 2, validUntil: '2099-01-01' }),
   },
   'quotes-list': { expect: '200 200 200 404 404 404', params: (f) => ({ orderId: f.orderId }) },
+  // Staff only: the client sees its order (403), others do not see it (404).
+  'orders-price-guidance': { expect: '200 200 403 404 404 404', params: (f) => ({ orderId: f.orderId }) },
   'attachments-request': {
     expect: '201 201 201 404 404 404',
     params: (f) => ({ orderId: f.orderId }),

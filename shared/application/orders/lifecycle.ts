@@ -40,6 +40,7 @@ import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
 import { callerProfile } from '../users/users';
+import { clientSuggestedNte, suggestedNteFor, type PriceStatsStore } from './price-guidance';
 
 /**
  * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
@@ -54,6 +55,8 @@ export interface LifecycleDeps {
   readonly attachments: AttachmentRepository;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** The price guidance's read model; optional: without it there is no suggestion, never a refusal. */
+  readonly priceStats?: PriceStatsStore;
 }
 
 export type SystemCall = Pick<CallContext, 'correlationId' | 'traceparent'>;
@@ -117,8 +120,17 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
     const site = await deps.clients.getSite(order.clientId, order.siteId);
     if (!site) throw new ConflictError('the order’s site no longer exists');
     const visitDate = body.visitDate ?? colombiaDate(new Date(body.quoteDeadline));
-    const eligible = await findEligibleProviders(deps, { category: order.category, city: site.value.city, visitDate });
-    return { ...body, visitDate, city: site.value.city, providerIds: eligible.map((p) => p.id) };
+    const [eligible, suggestedNte] = await Promise.all([
+      findEligibleProviders(deps, { category: order.category, city: site.value.city, visitDate }),
+      clientSuggestedNte(deps, order, site.value.city),
+    ]);
+    return {
+      ...body,
+      visitDate,
+      city: site.value.city,
+      providerIds: eligible.map((p) => p.id),
+      ...(suggestedNte ? { suggestedNte } : {}),
+    };
   },
   'select-quote': async (deps, _call, order, body) => {
     const quote = await deps.orders.getQuote(order.clientId, body.quoteId);
@@ -131,9 +143,16 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
     return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
   },
   'reject-quote': asSent,
-  assign: async (deps, _call, _order, body) => {
-    const provider = await deps.providers.get(body.providerId);
-    return { ...body, ...(provider ? { providerStatus: provider.value.status } : {}) };
+  assign: async (deps, _call, order, body) => {
+    const [provider, suggestedNte] = await Promise.all([
+      deps.providers.get(body.providerId),
+      suggestedNteFor(deps, order, body.amount.currency),
+    ]);
+    return {
+      ...body,
+      ...(provider ? { providerStatus: provider.value.status } : {}),
+      ...(suggestedNte ? { suggestedNte } : {}),
+    };
   },
   schedule: asSent,
   'check-in': asSent,

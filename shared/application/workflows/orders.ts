@@ -2,6 +2,7 @@ import { closeQuoteRound, type LifecycleDeps } from '../orders/lifecycle';
 import { enrichOrderAsset, recordOrderMaintenance, type OrdersWorkflowDeps } from '../orders/orders-workflow';
 import { pushTicketStatus, sendContract, storeSignedContract, syncAsanaTask, type PartnerSyncDeps } from '../orders/partner-sync';
 import { checkOrderSla, type SlaWatchDeps } from '../orders/sla-watch';
+import { recordClosedOrderPrice, type PriceRecordDeps } from '../orders/price-guidance';
 import { callOf, defineWorkflow, type Lazy } from './workflow';
 
 export interface OrdersWorkflowPorts {
@@ -9,6 +10,7 @@ export interface OrdersWorkflowPorts {
   readonly lifecycle: Lazy<LifecycleDeps>;
   readonly sla: Lazy<SlaWatchDeps>;
   readonly partners: Lazy<PartnerSyncDeps>;
+  readonly prices: Lazy<PriceRecordDeps>;
 }
 
 /**
@@ -25,7 +27,8 @@ async function allSteps(steps: readonly (() => Promise<unknown>)[]): Promise<voi
 /**
  * The orders workflow: the asset of a submitted order (assets system), the quote round closed at
  * its deadline, the SLA watch's scheduled checks, the contract envelope (DocuSign) and the signed
- * PDF, the client's Asana task and Qsystems ticket, and the maintenance record of a closed order.
+ * PDF, the client's Asana task and Qsystems ticket, the maintenance record of a closed order and its
+ * price sample (the price guidance's read model).
  */
 export const ORDERS_WORKFLOW = defineWorkflow<OrdersWorkflowPorts>('orders-workflow', {
   'order.submitted': async (p, e) => {
@@ -52,6 +55,8 @@ export const ORDERS_WORKFLOW = defineWorkflow<OrdersWorkflowPorts>('orders-workf
       () => pushTicketStatus(partners, clientId, orderId, version),
       () => (e.data.action === 'contract-signed' ? storeSignedContract(partners, clientId, orderId) : Promise.resolve()),
       () => (e.data.to === 'CLOSED' ? recordOrderMaintenance(assets, clientId, orderId) : Promise.resolve()),
+      // The price guidance's read model: the closed order's invoice becomes a sample, once.
+      async () => (e.data.to === 'CLOSED' ? recordClosedOrderPrice(await p.prices(), clientId, orderId) : undefined),
     ]);
   },
   'order.contract-requested': async (p, e) => {

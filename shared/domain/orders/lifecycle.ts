@@ -2,6 +2,7 @@ import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import { approvalRefusal, invoiceAmountRefusal } from './approval';
 import type { Order, OrderHistoryEntry } from './order';
+import { nteGuidance } from './price-guidance';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
 import { moveClocks, punctuality, settleSla, type SlaContext } from './sla-lifecycle';
 import type { ProviderStatus } from '../providers/vocabulary';
@@ -86,13 +87,14 @@ export interface ActionBodies {
 
 /** What `decide` takes: each action's body, with what the application gathered for it (facts only it can read). */
 export interface ActionInputs extends ActionBodies {
-  'request-quotes': ActionBodies['request-quotes'] & { city: string; providerIds: readonly string[] };
+  /** `suggestedNte`: the price guidance's suggestion when there is one (price-guidance.ts), recorded, never a rule. */
+  'request-quotes': ActionBodies['request-quotes'] & { city: string; providerIds: readonly string[]; suggestedNte?: Money };
   /** The quote named by `quoteId`, when the client has one of that id. */
   'select-quote': ActionBodies['select-quote'] & { quote?: Quote };
   /** The approver's limit, when it has one (approval.ts). */
   approve: { approvalLimit?: Money };
   /** The named provider's status; absent when there is no such provider. */
-  assign: ActionBodies['assign'] & { providerStatus?: ProviderStatus };
+  assign: ActionBodies['assign'] & { providerStatus?: ProviderStatus; suggestedNte?: Money };
 }
 
 export interface Quote {
@@ -184,7 +186,11 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
         quoteDeadline: input.quoteDeadline,
         ...(input.visitDate ? { visitDate: input.visitDate } : {}),
       },
-      details: { providerIds: input.providerIds, quoteDeadline: input.quoteDeadline },
+      details: {
+        providerIds: input.providerIds,
+        quoteDeadline: input.quoteDeadline,
+        ...(input.suggestedNte ? { suggestedNte: input.suggestedNte } : {}),
+      },
       events: [
         {
           type: 'order.quotes-requested',
@@ -311,7 +317,12 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
         { ...c.order, providerId: c.input.providerId },
         c.now,
         c.by,
-        { providerId: c.input.providerId, amount: c.input.amount },
+        // Whether the amount followed the price guidance's suggestion: recorded, never a rule.
+        {
+          providerId: c.input.providerId,
+          amount: c.input.amount,
+          nteGuidance: nteGuidance(c.input.amount, c.input.suggestedNte),
+        },
         { providerId: c.input.providerId, approvedAmount: c.input.amount },
       ),
   },
