@@ -23,6 +23,7 @@ import './timers/sla-watch';
 import './workflows/orders';
 import './workflows/providers';
 import './workflows/notifications';
+import './workflows/feed';
 // Last: the catch-all answers only what nothing above matched.
 import './http/fallback';
 

@@ -84,6 +84,12 @@ const EXPECTED_TRIGGERS = {
     topicName: 'domain-events',
     subscriptionName: 'notifications',
   },
+  'client-feed-consumer': {
+    type: 'serviceBusTrigger',
+    connection: 'SERVICEBUS',
+    topicName: 'domain-events',
+    subscriptionName: 'client-feed',
+  },
 } as const;
 
 describe('function registrations', () => {

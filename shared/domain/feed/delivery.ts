@@ -1,3 +1,5 @@
+import type { FeedPayload } from './feed-events';
+
 /**
  * One event's delivery to one endpoint, as a state machine (docs/webhooks.md, "Retries"):
  *
@@ -33,7 +35,11 @@ export interface Delivery {
   readonly eventType: string;
   /** The order's event sequence: `<event time>~<event id>`, sorting as the events were recorded. */
   readonly seq: string;
+  /** What the receiver gets, the same on every attempt and replay. */
+  readonly payload: FeedPayload;
   readonly status: DeliveryStatus;
+  /** When the attempt in flight started (a wake-up finding it much older knows the attempt died). */
+  readonly inFlightSince?: string;
   readonly attempts: readonly DeliveryAttempt[];
   /** The first attempt of the current run (reset by a replay): retries end 24 h after it. */
   readonly runStartedAt?: string;
@@ -74,14 +80,13 @@ export class DeliveryStateError extends Error {
   }
 }
 
-export function newDelivery(
-  input: Pick<Delivery, 'eventId' | 'endpointId' | 'clientId' | 'orderId' | 'eventType'> & { readonly eventTime: string },
-  now: Date,
-): Delivery {
-  const { eventTime, ...rest } = input;
+export function newDelivery(input: Pick<Delivery, 'endpointId' | 'clientId' | 'orderId' | 'payload'>, now: Date): Delivery {
+  const { payload } = input;
   return {
-    ...rest,
-    seq: `${eventTime}~${input.eventId}`,
+    ...input,
+    eventId: payload.id,
+    eventType: payload.type,
+    seq: `${payload.time}~${payload.id}`,
     status: 'pending',
     attempts: [],
     replays: 0,
@@ -104,7 +109,7 @@ export function isDue(d: Delivery, now: Date): boolean {
 export function startAttempt(d: Delivery, now: Date): Delivery {
   if (!isDue(d, now)) throw new DeliveryStateError(d.status, 'start an attempt now');
   const { nextAttemptAt: _n, ...rest } = d;
-  return { ...rest, status: 'in-flight', runStartedAt: d.runStartedAt ?? now.toISOString() };
+  return { ...rest, status: 'in-flight', inFlightSince: now.toISOString(), runStartedAt: d.runStartedAt ?? now.toISOString() };
 }
 
 export interface AttemptResult {
@@ -141,7 +146,8 @@ export function finishAttempt(
     latencyMs: Math.max(0, Math.round(result.latencyMs)),
     ...(result.error ? { error: result.error.slice(0, 300) } : {}),
   };
-  const next = { ...d, attempts: [...d.attempts, attempt] };
+  const { inFlightSince: _s, ...rest } = d;
+  const next = { ...rest, attempts: [...d.attempts, attempt] };
   if (result.succeeded) return { ...next, status: 'delivered' };
   const retryAt = now.getTime() + backoffMs(attemptsInRun(next), schedule, random);
   const deadline = Date.parse(d.runStartedAt ?? at.toISOString()) + schedule.giveUpAfterMs;
@@ -152,7 +158,7 @@ export function finishAttempt(
 /** A delivery abandoned without an attempt (its endpoint was disabled or deleted meanwhile). */
 export function abandon(d: Delivery, reason: string, now: Date): Delivery {
   if (d.status === 'delivered' || d.status === 'failed') throw new DeliveryStateError(d.status, 'be abandoned');
-  const { nextAttemptAt: _n, ...rest } = d;
+  const { nextAttemptAt: _n, inFlightSince: _s, ...rest } = d;
   const attempt: DeliveryAttempt = {
     n: d.attempts.length + 1,
     at: now.toISOString(),
@@ -169,6 +175,9 @@ export function replay(d: Delivery): Delivery {
   const { runStartedAt: _r, nextAttemptAt: _n, ...rest } = d;
   return { ...rest, status: 'pending', replays: d.replays + 1 };
 }
+
+/** An attempt in flight longer than this died with its process: a wake-up attempts the delivery again. */
+export const STALE_IN_FLIGHT_MS = 2 * 60_000;
 
 /** The lane is held by this delivery: in flight, or waiting for its retry. */
 export const holdsLane = (d: Pick<Delivery, 'status'>): boolean => d.status === 'in-flight' || d.status === 'retry-scheduled';
