@@ -13,6 +13,7 @@ import './http/users';
 import './http/orders';
 import './http/notifications';
 import './http/providers';
+import './http/feed';
 import './webhooks/sendgrid';
 import './webhooks/jelou';
 import './webhooks/docusign';
