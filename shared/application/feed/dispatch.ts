@@ -22,7 +22,7 @@ import {
   signedPayload,
 } from '../../domain/feed/signature';
 import type { DomainEvent } from '../../domain/shared/events';
-import { ConflictError, PreconditionFailedError, UnavailableError } from '../errors';
+import { ConflictError, PreconditionFailedError } from '../errors';
 import { messageFor, type MessagePublisher, type OutgoingMessage } from '../messaging';
 import type { AppLogger, Clock, Versioned } from '../ports';
 import type { FeedStore, Lane, WebhookSender } from './ports';
@@ -117,9 +117,11 @@ export async function runLane(deps: FeedDeliveryDeps, key: LaneKey, correlationI
       return releaseLane(deps, key, lane.etag, correlationId, `release~${lane.value.holder}`);
     }
     if (held.value.status === 'retry-scheduled' && !isDue(held.value, now)) return; // its own wake-up comes
+    // Another invocation is attempting it: its end releases the lane and wakes it. An attempt much
+    // older than any request can take died with its process; its wake-up, redelivered by the bus
+    // after the message lock, takes it over here.
     if (held.value.status === 'in-flight' && now.getTime() - Date.parse(held.value.inFlightSince ?? '') < STALE_IN_FLIGHT_MS)
-      // Another invocation is attempting it right now: look again later (the consumer re-schedules).
-      throw new UnavailableError('an attempt of this lane is under way', 60);
+      return;
     return attempt(deps, key, held, lane.etag, correlationId);
   }
   const next = nextInLane(await feed.openDeliveries(key.clientId, key.endpointId, key.orderId));
@@ -169,7 +171,13 @@ async function attempt(
   // Claimed with the delivery's ETag: a duplicate wake-up running the same attempt loses here. An
   // attempt that died in flight is taken over.
   const claimed = d.status === 'in-flight' ? { ...d, inFlightSince: startedAt.toISOString() } : startAttempt(d, startedAt);
-  const inFlight = await feed.replaceDelivery(claimed, current.etag);
+  let inFlight: Versioned<Delivery>;
+  try {
+    inFlight = await feed.replaceDelivery(claimed, current.etag);
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return; // another wake-up claimed this attempt
+    throw err;
+  }
   const body = JSON.stringify(d.payload);
   const timestamp = Math.floor(startedAt.getTime() / 1000);
   const signatures = signingSecrets(endpoint.value, startedAt).map((s) =>

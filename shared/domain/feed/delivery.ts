@@ -176,8 +176,11 @@ export function replay(d: Delivery): Delivery {
   return { ...rest, status: 'pending', replays: d.replays + 1 };
 }
 
-/** An attempt in flight longer than this died with its process: a wake-up attempts the delivery again. */
-export const STALE_IN_FLIGHT_MS = 2 * 60_000;
+/**
+ * An attempt in flight longer than this died with its process (a request times out after 10 s): the
+ * wake-up the bus redelivers after its message lock (60 s) attempts the delivery again.
+ */
+export const STALE_IN_FLIGHT_MS = 30_000;
 
 /** The lane is held by this delivery: in flight, or waiting for its retry. */
 export const holdsLane = (d: Pick<Delivery, 'status'>): boolean => d.status === 'in-flight' || d.status === 'retry-scheduled';
