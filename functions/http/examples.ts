@@ -379,6 +379,7 @@ export const webhookDeliveryExample = {
   seq: `${at}~evt_01JBX9G1H2J3K4M5N6P7Q8R9S0`,
   payload: {
     id: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0',
+    // eslint-disable-next-line no-restricted-syntax -- documentation of what a receiver gets, not an event being built
     type: 'order.submitted',
     time: at,
     data: { orderId, clientId, siteId, category: 'hvac', priority: 'P2', title: 'Aire acondicionado sin enfriar' },
