@@ -63,11 +63,12 @@ function world(answer: (req: OutboundRequest) => OutboundResult) {
   let now = T0;
   const feed = new MemoryFeed();
   const published: OutgoingMessage[] = [];
+  const everything: OutgoingMessage[] = [];
   const sent: OutboundRequest[] = [];
   const deps: FeedDeliveryDeps = {
     feed,
     sender: { post: async (r) => (sent.push(r), answer(r)) },
-    publisher: { publish: async (m) => void published.push(...m) },
+    publisher: { publish: async (m) => void (published.push(...m), everything.push(...m)) },
     clock: { now: () => new Date(now) },
     logger: silentLogger,
     random: () => 0,
@@ -104,7 +105,18 @@ function world(answer: (req: OutboundRequest) => OutboundResult) {
     data: { orderId, clientId, action: 'triage', from: 'SUBMITTED', to: 'TRIAGED', version: n },
     correlationId: 'c',
   });
-  return { deps, feed, published, sent, drain, endpoint, event, advance: (ms: number) => (now += ms), now: () => now };
+  return {
+    deps,
+    feed,
+    published,
+    everything,
+    sent,
+    drain,
+    endpoint,
+    event,
+    advance: (ms: number) => (now += ms),
+    now: () => now,
+  };
 }
 
 describe('client feed dispatch', () => {
@@ -119,6 +131,9 @@ describe('client feed dispatch', () => {
     expect(w.sent.map((r) => r.url)).toEqual(Array(3).fill('https://whk_a.example.com/'));
     expect(w.sent.map((r) => (JSON.parse(r.body) as { id: string }).id)).toEqual(['evt_001', 'evt_002', 'evt_003']);
     expect((await w.feed.listDeliveries('cli_b', 'whk_b')).items).toEqual([]);
+    // Service Bus takes messageIds of at most 128 characters.
+    expect(w.everything.length).toBeGreaterThan(3);
+    expect(w.everything.every((m) => m.messageId.length <= 128)).toBe(true);
     // A second fan-out of the same event (a bus redelivery) queues nothing twice.
     await fanOut(w.deps, w.event(1, 'cli_a'));
     w.advance(5_000);

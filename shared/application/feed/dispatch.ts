@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import {
   abandon,
   finishAttempt,
@@ -52,7 +52,9 @@ export const FEED_SOURCE = 'algesta/feed';
 /** The wake-up of a lane, due at `at`; `tag` makes its id (and the bus's messageId) unique per reason. */
 function laneDue(lane: Omit<Lane, 'holder'>, tag: string, at: Date, correlationId: string): OutgoingMessage {
   const event: DomainEvent<'feed.lane-due'> = {
-    id: `feed~${lane.endpointId}~${lane.orderId}~${tag}`,
+    // Derived from (lane, reason), so a wake-up sent twice is one message (duplicate detection) and
+    // one event (the consumer's record); hashed because a Service Bus messageId has at most 128 characters.
+    id: `fwk_${createHash('sha256').update(`${lane.endpointId}|${lane.orderId}|${tag}`).digest('hex').slice(0, 40)}`,
     type: 'feed.lane-due',
     source: FEED_SOURCE,
     subject: lane.endpointId,
