@@ -285,6 +285,32 @@ describe('client event feed', () => {
     expect(await deliveriesOf(otherClientId, theirs.id, otherToken)).toEqual([]);
   }, 180_000);
 
+  it('rotation: the new secret is shown once; during the overlap each request is signed with the old and the new', async () => {
+    const endpoint = await register(t.client, DEMO.clientId, '/rotated', ['order.submitted']);
+    const rotated = await raw('POST', `/v1/clients/${DEMO.clientId}/webhooks/${endpoint.id}/rotate-secret`, {
+      token: t.client,
+      body: { overlapHours: 2 },
+    });
+    expect(rotated.status, rotated.text).toBe(200);
+    const fresh = rotated.body.secret as string;
+    expect(fresh).toMatch(/^whsec_/);
+    expect(fresh).not.toBe(endpoint.secret);
+    expect(rotated.body.secrets).toHaveLength(2);
+    expect(rotated.body.secrets[0].notAfter).toBeDefined();
+    const read = await raw('GET', `/v1/clients/${DEMO.clientId}/webhooks/${endpoint.id}`, { token: t.client });
+    expect(read.text).not.toContain(fresh);
+
+    const orderId = (await createOrder(as, t.client, { title: 'Feed rotado' })).id;
+    await settled(DEMO.clientId, endpoint.id, orderId, 1);
+    const request = await eventually(async () =>
+      received.find((r) => r.path === '/rotated' && (JSON.parse(r.body) as FeedEvent).data.orderId === orderId),
+    );
+    const header = String(request.headers['algesta-signature']);
+    expect(header.match(/v1=/g)).toHaveLength(2);
+    expect(verify(endpoint.secret, header, request.body)).toBe(true);
+    expect(verify(fresh, header, request.body)).toBe(true);
+  }, 120_000);
+
   it('validates what it is given: 422 with the fields, nothing written', async () => {
     const bad = await raw('POST', `/v1/clients/${DEMO.clientId}/webhooks`, {
       token: t.client,
