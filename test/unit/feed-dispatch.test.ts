@@ -163,4 +163,34 @@ describe('client feed dispatch', () => {
     expect(log.map((d) => d.status)).toEqual(['failed', 'failed']);
     expect(log.find((d) => d.eventId === 'evt_002')!.attempts).toEqual([expect.objectContaining({ error: 'endpoint disabled' })]);
   });
+
+  it('an attempt that died in flight is left alone while it may still be running, then taken over by the redelivered wake-up', async () => {
+    const w = world(() => ({ status: 200, latencyMs: 3 }));
+    await w.feed.createEndpoint(w.endpoint('whk_a', 'cli_a'));
+    await fanOut(w.deps, w.event(1, 'cli_a', 'ord_1'));
+    // A process took the lane and claimed the attempt, then died before sending.
+    const lane = { clientId: 'cli_a', endpointId: 'whk_a', orderId: 'ord_1' };
+    await w.feed.putLane({ ...lane, holder: 'evt_001' }, null);
+    const d = (await w.feed.getDelivery('cli_a', 'whk_a', 'evt_001'))!;
+    await w.feed.replaceDelivery(
+      {
+        ...d.value,
+        status: 'in-flight',
+        inFlightSince: new Date(w.now()).toISOString(),
+        runStartedAt: new Date(w.now()).toISOString(),
+      },
+      d.etag,
+    );
+    w.advance(5_000);
+    await runLane(w.deps, lane, 'c');
+    expect(w.sent).toHaveLength(0);
+    w.advance(60_000); // the message lock expired: the bus redelivers the wake-up
+    await runLane(w.deps, lane, 'c');
+    expect(w.sent).toHaveLength(1);
+    expect((await w.feed.getDelivery('cli_a', 'whk_a', 'evt_001'))!.value).toMatchObject({
+      status: 'delivered',
+      attempts: [{ n: 1, outcome: 'succeeded' }],
+    });
+    expect((await w.feed.getLane('cli_a', 'whk_a', 'ord_1'))!.value.holder).toBeUndefined();
+  });
 });

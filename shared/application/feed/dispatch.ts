@@ -118,12 +118,7 @@ export async function runLane(deps: FeedDeliveryDeps, key: LaneKey, correlationI
       // The holder finished but the lane was not released (a crash in between): release it now.
       return releaseLane(deps, key, lane.etag, correlationId, `release~${lane.value.holder}`);
     }
-    if (held.value.status === 'retry-scheduled' && !isDue(held.value, now)) return; // its own wake-up comes
-    // Another invocation is attempting it: its end releases the lane and wakes it. An attempt much
-    // older than any request can take died with its process; its wake-up, redelivered by the bus
-    // after the message lock, takes it over here.
-    if (held.value.status === 'in-flight' && now.getTime() - Date.parse(held.value.inFlightSince ?? '') < STALE_IN_FLIGHT_MS)
-      return;
+    if (!attemptable(held.value, now)) return;
     return attempt(deps, key, held, lane.etag, correlationId);
   }
   const next = nextInLane(await feed.openDeliveries(key.clientId, key.endpointId, key.orderId));
@@ -137,7 +132,18 @@ export async function runLane(deps: FeedDeliveryDeps, key: LaneKey, correlationI
     throw err;
   }
   const held = await feed.getDelivery(key.clientId, key.endpointId, head.eventId);
-  if (held) await attempt(deps, key, held, laneEtag, correlationId);
+  if (held && attemptable(held.value, now)) await attempt(deps, key, held, laneEtag, correlationId);
+}
+
+/**
+ * Whether this wake-up may attempt the delivery now: pending, or its retry is due. One in flight is
+ * left to the invocation attempting it (its end releases the lane and wakes it), unless it has been
+ * in flight far longer than any request takes: then it died with its process, and the wake-up the
+ * bus redelivers after the message lock takes it over.
+ */
+function attemptable(d: Delivery, now: Date): boolean {
+  if (d.status === 'in-flight') return now.getTime() - Date.parse(d.inFlightSince ?? '') >= STALE_IN_FLIGHT_MS;
+  return isDue(d, now);
 }
 
 type LaneKey = Omit<Lane, 'holder'>;
