@@ -9,8 +9,9 @@ import { queryPage } from './paging';
 
 /**
  * The client event feed in the client's partition of `directory/clients` (docs/webhooks.md):
- * `webhook-endpoint` (id = endpoint id), `webhook-delivery` (id `<endpointId>~d~<eventId>`, expiring
- * after `DELIVERY_TTL_SECONDS`), `webhook-lane` (id `<endpointId>~l~<orderId>`, the lane's lock).
+ * `webhook-endpoint` (id = endpoint id), `webhook-delivery` (id `<endpointId>~d~<eventId>`) and
+ * `webhook-lane` (id `<endpointId>~l~<orderId>`, the lane's lock), both expiring
+ * `DELIVERY_TTL_SECONDS` after their last write.
  * Every write that can race is ETag-conditional.
  */
 export const DELIVERY_TTL_SECONDS = 30 * 86_400;
@@ -166,7 +167,8 @@ export class CosmosFeedStore implements FeedStore {
   }
 
   putLane(lane: Lane, etag: string | null) {
-    const doc = toDoc('webhook-lane', this.laneId(lane.endpointId, lane.orderId), lane);
+    // A lane is written at least once per delivery, so it outlives its deliveries by the same TTL.
+    const doc = toDoc('webhook-lane', this.laneId(lane.endpointId, lane.orderId), lane, { ttl: DELIVERY_TTL_SECONDS });
     return etag === null ? this.create<Lane>(doc, 'lane') : this.replace<Lane>(doc, lane.clientId, etag, 'lane');
   }
 }
