@@ -774,6 +774,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{clientId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a client’s webhook endpoints */
+        get: operations["client-webhooks-list"];
+        put?: never;
+        /** Register a webhook endpoint (the signing secret is shown once) */
+        post: operations["client-webhooks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/webhooks/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook endpoint */
+        get: operations["client-webhooks-get"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint (its pending deliveries are abandoned) */
+        delete: operations["client-webhooks-delete"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint: URL, event types, description, enable or disable */
+        patch: operations["client-webhooks-update"];
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/webhooks/{endpointId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the signing secret (the new one is shown once; the old ones sign until the overlap ends) */
+        post: operations["client-webhooks-rotate-secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/webhooks/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of an endpoint, newest first: each event with its attempts */
+        get: operations["client-webhooks-deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/webhooks/{endpointId}/deliveries/{eventId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivered or failed delivery again (same event id) */
+        post: operations["client-webhooks-replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/sendgrid": {
         parameters: {
             query?: never;
@@ -12898,6 +12986,1209 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *           "clientId": "cli_00000000000000000000000001",
+                     *           "url": "https://hooks.example.com/algesta",
+                     *           "eventTypes": [
+                     *             "order.submitted",
+                     *             "order.status-changed"
+                     *           ],
+                     *           "description": "ERP de mantenimiento",
+                     *           "status": "active",
+                     *           "secrets": [
+                     *             {
+                     *               "id": "sec_01JBX9F1G2H3J4K5M6N7P8Q9R1",
+                     *               "createdAt": "2026-12-01T14:05:09.123Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-12-01T14:05:09.123Z",
+                     *           "updatedAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: string;
+                            clientId: string;
+                            url: string;
+                            description?: string;
+                            eventTypes: "all" | string[];
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            /** @enum {string} */
+                            disabledReason?: "manual" | "failing";
+                            failingSince?: string;
+                            secrets: {
+                                id: string;
+                                createdAt: string;
+                                notAfter?: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                        continuationToken?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/algesta",
+                 *       "eventTypes": [
+                 *         "order.submitted",
+                 *         "order.status-changed"
+                 *       ],
+                 *       "description": "ERP de mantenimiento"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description https URL of the receiver; a public address */
+                    url: string;
+                    /** @description order event types (docs/webhooks.md), or "all": every order event, present and future */
+                    eventTypes?: "all" | string[];
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "url": "https://hooks.example.com/algesta",
+                     *       "eventTypes": [
+                     *         "order.submitted",
+                     *         "order.status-changed"
+                     *       ],
+                     *       "description": "ERP de mantenimiento",
+                     *       "status": "active",
+                     *       "secrets": [
+                     *         {
+                     *           "id": "sec_01JBX9F1G2H3J4K5M6N7P8Q9R1",
+                     *           "createdAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "secret": "whsec_q3Jk0v9cXl2mB7yF4tR8wE1uI6oP5aS3dG2hJ9kL0zQ"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        url: string;
+                        description?: string;
+                        eventTypes: "all" | string[];
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        /** @enum {string} */
+                        disabledReason?: "manual" | "failing";
+                        failingSince?: string;
+                        secrets: {
+                            id: string;
+                            createdAt: string;
+                            notAfter?: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description the new signing secret: shown in this answer only */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "url": "https://hooks.example.com/algesta",
+                     *       "eventTypes": [
+                     *         "order.submitted",
+                     *         "order.status-changed"
+                     *       ],
+                     *       "description": "ERP de mantenimiento",
+                     *       "status": "active",
+                     *       "secrets": [
+                     *         {
+                     *           "id": "sec_01JBX9F1G2H3J4K5M6N7P8Q9R1",
+                     *           "createdAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        url: string;
+                        description?: string;
+                        eventTypes: "all" | string[];
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        /** @enum {string} */
+                        disabledReason?: "manual" | "failing";
+                        failingSince?: string;
+                        secrets: {
+                            id: string;
+                            createdAt: string;
+                            notAfter?: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "active",
+                 *       "eventTypes": "all"
+                 *     }
+                 */
+                "application/json": {
+                    url?: string;
+                    /** @description order event types (docs/webhooks.md), or "all": every order event, present and future */
+                    eventTypes?: "all" | string[];
+                    description?: string;
+                    /**
+                     * @description `active` enables it again (a fresh 24 h), `disabled` stops deliveries
+                     * @enum {string}
+                     */
+                    status?: "active" | "disabled";
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "url": "https://hooks.example.com/algesta",
+                     *       "eventTypes": [
+                     *         "order.submitted",
+                     *         "order.status-changed"
+                     *       ],
+                     *       "description": "ERP de mantenimiento",
+                     *       "status": "active",
+                     *       "secrets": [
+                     *         {
+                     *           "id": "sec_01JBX9F1G2H3J4K5M6N7P8Q9R1",
+                     *           "createdAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        url: string;
+                        description?: string;
+                        eventTypes: "all" | string[];
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        /** @enum {string} */
+                        disabledReason?: "manual" | "failing";
+                        failingSince?: string;
+                        secrets: {
+                            id: string;
+                            createdAt: string;
+                            notAfter?: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "overlapHours": 24
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the current secrets keep signing (default 24) */
+                    overlapHours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "url": "https://hooks.example.com/algesta",
+                     *       "eventTypes": [
+                     *         "order.submitted",
+                     *         "order.status-changed"
+                     *       ],
+                     *       "description": "ERP de mantenimiento",
+                     *       "status": "active",
+                     *       "secrets": [
+                     *         {
+                     *           "id": "sec_01JBX9F1G2H3J4K5M6N7P8Q9R1",
+                     *           "createdAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "secret": "whsec_q3Jk0v9cXl2mB7yF4tR8wE1uI6oP5aS3dG2hJ9kL0zQ"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        url: string;
+                        description?: string;
+                        eventTypes: "all" | string[];
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        /** @enum {string} */
+                        disabledReason?: "manual" | "failing";
+                        failingSince?: string;
+                        secrets: {
+                            id: string;
+                            createdAt: string;
+                            notAfter?: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        /** @description the new signing secret: shown in this answer only */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-deliveries": {
+        parameters: {
+            query?: {
+                /** @description page size (1-100, default 25) */
+                limit?: number;
+                /** @description from the previous page */
+                continuationToken?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "eventId": "evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *           "endpointId": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *           "clientId": "cli_00000000000000000000000001",
+                     *           "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *           "eventType": "order.submitted",
+                     *           "seq": "2026-12-01T14:05:09.123Z~evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *           "payload": {
+                     *             "id": "evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *             "type": "order.submitted",
+                     *             "time": "2026-12-01T14:05:09.123Z",
+                     *             "data": {
+                     *               "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *               "clientId": "cli_00000000000000000000000001",
+                     *               "siteId": "sit_00000000000000000000000001",
+                     *               "category": "hvac",
+                     *               "priority": "P2",
+                     *               "title": "Aire acondicionado sin enfriar"
+                     *             }
+                     *           },
+                     *           "status": "delivered",
+                     *           "attempts": [
+                     *             {
+                     *               "n": 1,
+                     *               "at": "2026-12-01T14:05:09.123Z",
+                     *               "outcome": "failed",
+                     *               "responseCode": 503,
+                     *               "latencyMs": 212
+                     *             },
+                     *             {
+                     *               "n": 2,
+                     *               "at": "2026-12-01T15:30:00.000Z",
+                     *               "outcome": "succeeded",
+                     *               "responseCode": 200,
+                     *               "latencyMs": 87
+                     *             }
+                     *           ],
+                     *           "runStartedAt": "2026-12-01T14:05:09.123Z",
+                     *           "replays": 0,
+                     *           "createdAt": "2026-12-01T14:05:09.123Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            /** @description = the payload `id`: receivers dedupe on it */
+                            eventId: string;
+                            endpointId: string;
+                            clientId: string;
+                            orderId: string;
+                            eventType: string;
+                            seq: string;
+                            payload: {
+                                id: string;
+                                type: string;
+                                time: string;
+                                data: unknown;
+                            };
+                            /** @enum {string} */
+                            status: "pending" | "in-flight" | "retry-scheduled" | "delivered" | "failed";
+                            inFlightSince?: string;
+                            attempts: {
+                                n: number;
+                                at: string;
+                                /** @enum {string} */
+                                outcome: "succeeded" | "failed";
+                                responseCode?: number;
+                                latencyMs: number;
+                                error?: string;
+                            }[];
+                            runStartedAt?: string;
+                            nextAttemptAt?: string;
+                            replays: number;
+                            createdAt: string;
+                        }[];
+                        continuationToken?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "client-webhooks-replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example whk_01JBX9F1G2H3J4K5M6N7P8Q9R0
+                 */
+                endpointId: string;
+                /**
+                 * @description resource id
+                 * @example evt_01JBX9G1H2J3K4M5N6P7Q8R9S0
+                 */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "eventId": "evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *       "endpointId": "whk_01JBX9F1G2H3J4K5M6N7P8Q9R0",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "eventType": "order.submitted",
+                     *       "seq": "2026-12-01T14:05:09.123Z~evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *       "payload": {
+                     *         "id": "evt_01JBX9G1H2J3K4M5N6P7Q8R9S0",
+                     *         "type": "order.submitted",
+                     *         "time": "2026-12-01T14:05:09.123Z",
+                     *         "data": {
+                     *           "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *           "clientId": "cli_00000000000000000000000001",
+                     *           "siteId": "sit_00000000000000000000000001",
+                     *           "category": "hvac",
+                     *           "priority": "P2",
+                     *           "title": "Aire acondicionado sin enfriar"
+                     *         }
+                     *       },
+                     *       "status": "pending",
+                     *       "attempts": [
+                     *         {
+                     *           "n": 1,
+                     *           "at": "2026-12-01T14:05:09.123Z",
+                     *           "outcome": "failed",
+                     *           "responseCode": 503,
+                     *           "latencyMs": 212
+                     *         },
+                     *         {
+                     *           "n": 2,
+                     *           "at": "2026-12-01T15:30:00.000Z",
+                     *           "outcome": "succeeded",
+                     *           "responseCode": 200,
+                     *           "latencyMs": 87
+                     *         }
+                     *       ],
+                     *       "runStartedAt": "2026-12-01T14:05:09.123Z",
+                     *       "replays": 0,
+                     *       "createdAt": "2026-12-01T14:05:09.123Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description = the payload `id`: receivers dedupe on it */
+                        eventId: string;
+                        endpointId: string;
+                        clientId: string;
+                        orderId: string;
+                        eventType: string;
+                        seq: string;
+                        payload: {
+                            id: string;
+                            type: string;
+                            time: string;
+                            data: unknown;
+                        };
+                        /** @enum {string} */
+                        status: "pending" | "in-flight" | "retry-scheduled" | "delivered" | "failed";
+                        inFlightSince?: string;
+                        attempts: {
+                            n: number;
+                            at: string;
+                            /** @enum {string} */
+                            outcome: "succeeded" | "failed";
+                            responseCode?: number;
+                            latencyMs: number;
+                            error?: string;
+                        }[];
+                        runStartedAt?: string;
+                        nextAttemptAt?: string;
+                        replays: number;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
                 };
             };
             /** @description Unexpected error (problem carries the correlation id) */

@@ -2,6 +2,8 @@ import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { RetrySchedule } from '../shared/application/events/retry';
+import type { FeedStore, WebhookSender } from '../shared/application/feed/ports';
+import type { FeedSchedule } from '../shared/domain/feed/delivery';
 import type { ChangeFeedOutbox } from '../shared/application/events/relay';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
@@ -78,6 +80,12 @@ export interface Root {
   tasks(): Promise<TaskTracker | undefined>;
   /** Qsystems; undefined when not configured. */
   tickets(): Promise<TicketSystem | undefined>;
+  /** The client event feed's endpoints, deliveries and lanes. */
+  feed(): Promise<FeedStore>;
+  /** Posts the feed's requests: public HTTPS addresses only (WEBHOOK_ALLOW_PRIVATE_TARGETS aside). */
+  webhookSender(): Promise<WebhookSender>;
+  /** The feed's retry schedule when a test shortens it (`AdapterOverrides.feedSchedule`); FEED_SCHEDULE otherwise. */
+  readonly feedSchedule?: () => FeedSchedule;
   readonly healthChecks: readonly HealthCheck[];
   /**
    * The schedule on which the workflows re-send a message that failed with "not now" (read at every
@@ -103,6 +111,8 @@ export interface AdapterOverrides {
    * Azure is spent in seconds.
    */
   retrySchedule?: () => RetrySchedule;
+  /** Replaces the client feed's retry schedule (30 s doubling to hourly for 24 h) for the embedded stack's tests. */
+  feedSchedule?: () => FeedSchedule;
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
@@ -321,6 +331,15 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new QsystemsTicketSystem({ baseUrl: settings.QSYSTEMS_BASE_URL }, await secrets(), await policy('qsystems'));
   });
 
+  const feed = lazy(async (): Promise<FeedStore> => {
+    const { CosmosFeedStore } = await import('../shared/adapters/cosmos/feed-store');
+    return new CosmosFeedStore(await container('clients'));
+  });
+  const webhookSender = lazy(async (): Promise<WebhookSender> => {
+    const { HttpsWebhookSender } = await import('../shared/adapters/feed/https-webhook-sender');
+    return new HttpsWebhookSender({ allowPrivateTargets: settings.WEBHOOK_ALLOW_PRIVATE_TARGETS });
+  });
+
   const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
   const http: HttpPlatform = {
     logger,
@@ -382,7 +401,10 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     contracts,
     tasks,
     tickets,
+    feed,
+    webhookSender,
     healthChecks,
+    ...(overrides.feedSchedule ? { feedSchedule: overrides.feedSchedule } : {}),
     ...(overrides.retrySchedule ? { retrySchedule: overrides.retrySchedule } : {}),
   };
   return root;

@@ -13,6 +13,7 @@ import './http/users';
 import './http/orders';
 import './http/notifications';
 import './http/providers';
+import './http/feed';
 import './webhooks/sendgrid';
 import './webhooks/jelou';
 import './webhooks/docusign';
@@ -23,6 +24,7 @@ import './timers/sla-watch';
 import './workflows/orders';
 import './workflows/providers';
 import './workflows/notifications';
+import './workflows/feed';
 // Last: the catch-all answers only what nothing above matched.
 import './http/fallback';
 

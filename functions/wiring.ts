@@ -40,6 +40,19 @@ import {
 } from '../shared/application/providers/providers';
 import { getMe, phoneDirectory, updatePreferences, updateUser, type UserDeps } from '../shared/application/users/users';
 import type { WebhookDeps } from '../shared/application/webhook-events';
+import type { FeedAdminDeps, FeedDeliveryDeps } from '../shared/application/feed/dispatch';
+import {
+  deleteEndpoint,
+  getEndpoint,
+  listDeliveries,
+  listEndpoints,
+  registerEndpoint,
+  replayDeliveryById,
+  rotateEndpointSecret,
+  updateEndpoint,
+  type FeedEndpointDeps,
+} from '../shared/application/feed/endpoints';
+import type { FeedWorkflowPorts } from '../shared/application/workflows/feed';
 import type { WhatsAppDeps } from '../shared/application/whatsapp/conversations';
 import { queueInboundWhatsApp, type InboundQueueDeps } from '../shared/application/whatsapp/inbound';
 import type { NotificationsWorkflowPorts } from '../shared/application/workflows/notifications';
@@ -250,6 +263,36 @@ const inboundWhatsAppDeps = ports(async (root): Promise<InboundQueueDeps> => {
   return { publisher, receipts, clock: root.clock };
 });
 
+/** The client feed's management: the store, the bus (replays), ids and the URL rules of the settings. */
+const feedEndpointDeps = ports(async (root): Promise<FeedEndpointDeps> => {
+  const [feed, publisher] = await Promise.all([root.feed(), root.publisher()]);
+  return {
+    feed,
+    publisher,
+    clock: root.clock,
+    ids: root.ids,
+    urlRules: { allowPrivateTargets: root.settings.WEBHOOK_ALLOW_PRIVATE_TARGETS },
+  };
+});
+const feedReadDeps = ports(async (root): Promise<FeedAdminDeps> => {
+  const feed = await root.feed();
+  // Reads never publish: the bus is built only if a replay asks for it.
+  return { feed, publisher: { publish: async (m) => (await root.publisher()).publish(m) }, clock: root.clock };
+});
+
+/** The client feed's delivery: the store, the outbound sender, the bus, and the schedule (shortened by tests). */
+const feedDeliveryDeps = ports(async (root): Promise<FeedDeliveryDeps> => {
+  const [feed, sender, publisher] = await Promise.all([root.feed(), root.webhookSender(), root.publisher()]);
+  return {
+    feed,
+    sender,
+    publisher,
+    clock: root.clock,
+    logger: root.logger,
+    ...(root.feedSchedule ? { schedule: root.feedSchedule() } : {}),
+  };
+});
+
 // ---- the use cases, by the functions that run them ---------------------------------------------
 
 export const clients = {
@@ -300,6 +343,17 @@ export const notifications = {
 export const webhooks = {
   receiveConnectEvent: bind(connectEventDeps, receiveConnectEvent),
   queueInboundWhatsApp: bind(inboundWhatsAppDeps, queueInboundWhatsApp),
+};
+
+export const feed = {
+  register: bind(feedEndpointDeps, registerEndpoint),
+  list: bind(feedReadDeps, listEndpoints),
+  get: bind(feedReadDeps, getEndpoint),
+  update: bind(feedEndpointDeps, updateEndpoint),
+  rotateSecret: bind(feedEndpointDeps, rotateEndpointSecret),
+  delete: bind(feedReadDeps, deleteEndpoint),
+  deliveries: bind(feedReadDeps, listDeliveries),
+  replay: bind(feedReadDeps, replayDeliveryById),
 };
 
 export const timers = {
@@ -375,3 +429,5 @@ export const notificationsWorkflowPorts: NotificationsWorkflowPorts = {
   notify: notificationDeps,
   conversations: conversationDeps,
 };
+
+export const feedWorkflowPorts: FeedWorkflowPorts = { delivery: feedDeliveryDeps };

@@ -4,6 +4,7 @@ import { loadOrCreateSendGridWebhookKey } from './webhook-keys';
 import { join } from 'node:path';
 import type { Role } from '../shared/domain/access/principal';
 import type { RetrySchedule } from '../shared/application/events/retry';
+import type { FeedSchedule } from '../shared/domain/feed/delivery';
 import { createLogger, type Logger } from '../shared/platform/logger';
 import { loadConfig, redact, resetConfigForTests } from '../shared/platform/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
@@ -35,6 +36,8 @@ export interface LocalStackOptions {
    * (docs/local-host.md, Retrying failed messages).
    */
   readonly retrySchedule?: () => RetrySchedule;
+  /** The client feed's retry schedule (docs/webhooks.md); tests shorten it. Unset: FEED_SCHEDULE. */
+  readonly feedSchedule?: () => FeedSchedule;
 }
 
 export interface LocalStack {
@@ -132,6 +135,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           return bus.publisher;
         },
         ...(opts.retrySchedule ? { retrySchedule: opts.retrySchedule } : {}),
+        ...(opts.feedSchedule ? { feedSchedule: opts.feedSchedule } : {}),
       });
     }
     const root = getRoot();

@@ -22,6 +22,8 @@ export const PATH_EXAMPLES: Readonly<Record<string, string>> = {
   attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N0',
   providerId,
   documentId: 'doc_01JBX7D1E2F3G4H5J6K7M8N9P0',
+  endpointId: 'whk_01JBX9F1G2H3J4K5M6N7P8Q9R0',
+  eventId: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0',
 };
 
 export const createClientExample = {
@@ -371,4 +373,54 @@ export const priceGuidanceExample = {
   minSample: 4,
   history: [{ currency: 'COP', count: 6, p25: 880_000_00, median: 980_000_00, p75: 1_090_000_00 }],
   suggestedNte: cop(980_000_00),
+};
+
+// ---- client event feed ----------------------------------------------------------------------------
+export const registerWebhookExample = {
+  url: 'https://hooks.example.com/algesta',
+  eventTypes: ['order.submitted', 'order.status-changed'],
+  description: 'ERP de mantenimiento',
+};
+
+export const webhookEndpointExample = {
+  id: 'whk_01JBX9F1G2H3J4K5M6N7P8Q9R0',
+  clientId,
+  ...registerWebhookExample,
+  status: 'active',
+  secrets: [{ id: 'sec_01JBX9F1G2H3J4K5M6N7P8Q9R1', createdAt: at }],
+  createdAt: at,
+  updatedAt: at,
+};
+
+export const webhookEndpointWithSecretExample = {
+  ...webhookEndpointExample,
+  secret: 'whsec_q3Jk0v9cXl2mB7yF4tR8wE1uI6oP5aS3dG2hJ9kL0zQ',
+};
+
+export const updateWebhookExample = { status: 'active', eventTypes: 'all' };
+
+export const rotateWebhookSecretExample = { overlapHours: 24 };
+
+export const webhookDeliveryExample = {
+  eventId: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0',
+  endpointId: 'whk_01JBX9F1G2H3J4K5M6N7P8Q9R0',
+  clientId,
+  orderId,
+  eventType: 'order.submitted',
+  seq: `${at}~evt_01JBX9G1H2J3K4M5N6P7Q8R9S0`,
+  payload: {
+    id: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0',
+    // eslint-disable-next-line no-restricted-syntax -- documentation of what a receiver gets, not an event being built
+    type: 'order.submitted',
+    time: at,
+    data: { orderId, clientId, siteId, category: 'hvac', priority: 'P2', title: 'Aire acondicionado sin enfriar' },
+  },
+  status: 'delivered',
+  attempts: [
+    { n: 1, at, outcome: 'failed', responseCode: 503, latencyMs: 212 },
+    { n: 2, at: later, outcome: 'succeeded', responseCode: 200, latencyMs: 87 },
+  ],
+  runStartedAt: at,
+  replays: 0,
+  createdAt: at,
 };

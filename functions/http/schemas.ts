@@ -6,6 +6,8 @@ import type { ActionBodies, ApiAction } from '../../shared/domain/orders/lifecyc
 import type { SchemasFor } from '../../shared/application/schema-for';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
 import { DOCUMENT_TYPES } from '../../shared/domain/providers/documents';
+import { ENDPOINT_STATUSES, MAX_ROTATION_OVERLAP_HOURS } from '../../shared/domain/feed/endpoint';
+import { DELIVERY_STATUSES } from '../../shared/domain/feed/delivery';
 import { SLA_STATUSES } from '../../shared/domain/orders/sla';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../shared/domain/orders/attachment';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
@@ -552,3 +554,79 @@ export const priceGuidanceSchema = z.object({
     .nullable()
     .describe('the median of comparable work in the client’s currency; null without enough history'),
 });
+
+// ---- client event feed (docs/webhooks.md) ----------------------------------------------------------
+export const webhookEndpointParams = z.object({ clientId: id, endpointId: id });
+export const webhookDeliveryParams = z.object({ clientId: id, endpointId: id, eventId: id });
+const feedEventTypes = z
+  .union([z.literal('all'), z.array(z.string().min(1).max(100)).min(1).max(100)])
+  .describe('order event types (docs/webhooks.md), or "all": every order event, present and future');
+
+export const registerWebhookBody = z.strictObject({
+  url: z.string().min(1).max(2048).describe('https URL of the receiver; a public address'),
+  eventTypes: feedEventTypes.optional(),
+  description: text(1, 200).optional(),
+});
+
+export const updateWebhookBody = z.strictObject({
+  url: z.string().min(1).max(2048).optional(),
+  eventTypes: feedEventTypes.optional(),
+  description: text(1, 200).optional(),
+  status: z.enum(ENDPOINT_STATUSES).optional().describe('`active` enables it again (a fresh 24 h), `disabled` stops deliveries'),
+});
+
+export const rotateWebhookSecretBody = z.strictObject({
+  overlapHours: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_ROTATION_OVERLAP_HOURS)
+    .optional()
+    .describe('how long the current secrets keep signing (default 24)'),
+});
+
+export const webhookEndpointSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  url: z.string(),
+  description: z.string().optional(),
+  eventTypes: z.union([z.literal('all'), z.array(z.string())]),
+  status: z.enum(ENDPOINT_STATUSES),
+  disabledReason: z.enum(['manual', 'failing']).optional(),
+  failingSince: z.string().optional(),
+  secrets: z.array(z.object({ id: z.string(), createdAt: z.string(), notAfter: z.string().optional() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({
+  secret: z.string().describe('the new signing secret: shown in this answer only'),
+});
+
+export const webhookDeliverySchema = z.object({
+  eventId: z.string().describe('= the payload `id`: receivers dedupe on it'),
+  endpointId: z.string(),
+  clientId: z.string(),
+  orderId: z.string(),
+  eventType: z.string(),
+  seq: z.string(),
+  payload: z.object({ id: z.string(), type: z.string(), time: z.string(), data: z.unknown() }),
+  status: z.enum(DELIVERY_STATUSES),
+  inFlightSince: z.string().optional(),
+  attempts: z.array(
+    z.object({
+      n: z.number().int(),
+      at: z.string(),
+      outcome: z.enum(['succeeded', 'failed']),
+      responseCode: z.number().int().optional(),
+      latencyMs: z.number().int(),
+      error: z.string().optional(),
+    }),
+  ),
+  runStartedAt: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+  replays: z.number().int(),
+  createdAt: z.string(),
+});
+
+export const listWebhookDeliveriesQuery = z.object(pageQuery);

@@ -67,6 +67,8 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
           {
             name: 'clients'
             paths: ['/clientId']
+            // Per document: the client feed's delivery log expires (docs/webhooks.md); the rest stays.
+            defaultTtl: -1
           }
           {
             name: 'users'

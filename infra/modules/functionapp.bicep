@@ -145,6 +145,8 @@ var appSettings = {
   CORS_ALLOWED_ORIGINS: join(corsAllowedOrigins, ',')
   // The API reference page at /api/docs, in every environment (it shows the public OpenAPI document).
   API_DOCS_ENABLED: 'true'
+  // The client event feed calls public HTTPS addresses only; config.ts refuses 'true' outside APP_ENV=local.
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false'
   // E-mail through SendGrid (the key and the webhook's verification key come from Key Vault).
   SENDGRID_FROM_EMAIL: emailFromAddress
   SENDGRID_FROM_NAME: emailFromName

@@ -63,7 +63,28 @@ var workflows = [
       'provider.document-expiring'
       'provider.approved'
       'provider.suspended'
+      'feed.endpoint-disabled'
       'whatsapp.inbound-received'
+    ]
+  }
+  {
+    name: 'client-feed'
+    // The client event feed: every order event of the registry but the scheduled wake-ups
+    // (FEED_EVENT_TYPES, shared/application/feed/endpoints.ts), and its own lane wake-ups.
+    eventTypes: [
+      'order.submitted'
+      'order.status-changed'
+      'order.contract-requested'
+      'order.quote-round-closed'
+      'order.sla-at-risk'
+      'order.sla-breached'
+      'order.quotes-requested'
+      'order.quote-submitted'
+      'order.quote-selected'
+      'order.work-completed'
+      'order.rated'
+      'order.rework-requested'
+      'feed.lane-due'
     ]
   }
 ]

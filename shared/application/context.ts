@@ -21,8 +21,11 @@ export function toEvents(
   deps: { clock: Clock; ids: IdGenerator },
 ): DomainEvent[] {
   const time = deps.clock.now().toISOString();
-  return drafts.map((d) => ({
-    id: makeId('event', deps.ids.ulid()),
+  // Sorted, so that the events of one write (same `time`) sort by id in the order they were decided:
+  // the client feed orders an order's events by (time, id).
+  const ulids = drafts.map(() => deps.ids.ulid()).sort();
+  return drafts.map((d, i) => ({
+    id: makeId('event', ulids[i] as string),
     type: d.type,
     source,
     subject: d.subject,

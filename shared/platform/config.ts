@@ -92,6 +92,13 @@ export const settingsSchema = z
     QSYSTEMS_BASE_URL: url.optional(),
 
     /**
+     * The client event feed (docs/webhooks.md) may call http:// and private, loopback and link-local
+     * addresses. Only for the embedded stack's own tests (their receivers listen on 127.0.0.1):
+     * refused unless APP_ENV=local.
+     */
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: z.stringbool().default(false),
+
+    /**
      * Local telemetry (read before this schema, by shared/platform/telemetry.ts, which must start
      * before anything else; declared here to be validated and documented). In Azure,
      * APPLICATIONINSIGHTS_CONNECTION_STRING (a host setting) sends to Application Insights instead.
@@ -101,6 +108,12 @@ export const settingsSchema = z
     OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().positive().optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.WEBHOOK_ALLOW_PRIVATE_TARGETS && s.APP_ENV !== 'local')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_ALLOW_PRIVATE_TARGETS'],
+        message: 'private webhook targets are only allowed with APP_ENV=local (the embedded stack)',
+      });
     const docusign = [
       'DOCUSIGN_OAUTH_BASE_URL',
       'DOCUSIGN_API_BASE_URL',

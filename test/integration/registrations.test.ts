@@ -42,6 +42,14 @@ const EXPECTED = [
   ['providers-action', 'POST', 'v1/providers/{providerId}/actions/{action}'],
   ['providers-scorecard', 'GET', 'v1/providers/{providerId}/scorecard'],
   ['providers-invitations', 'GET', 'v1/providers/{providerId}/invitations'],
+  ['client-webhooks-create', 'POST', 'v1/clients/{clientId}/webhooks'],
+  ['client-webhooks-list', 'GET', 'v1/clients/{clientId}/webhooks'],
+  ['client-webhooks-get', 'GET', 'v1/clients/{clientId}/webhooks/{endpointId}'],
+  ['client-webhooks-update', 'PATCH', 'v1/clients/{clientId}/webhooks/{endpointId}'],
+  ['client-webhooks-rotate-secret', 'POST', 'v1/clients/{clientId}/webhooks/{endpointId}/rotate-secret'],
+  ['client-webhooks-delete', 'DELETE', 'v1/clients/{clientId}/webhooks/{endpointId}'],
+  ['client-webhooks-deliveries', 'GET', 'v1/clients/{clientId}/webhooks/{endpointId}/deliveries'],
+  ['client-webhooks-replay', 'POST', 'v1/clients/{clientId}/webhooks/{endpointId}/deliveries/{eventId}/replay'],
   ['webhooks-sendgrid', 'POST', 'webhooks/sendgrid'],
   ['webhooks-jelou', 'POST', 'webhooks/jelou'],
   ['webhooks-docusign', 'POST', 'webhooks/docusign'],
@@ -84,6 +92,12 @@ const EXPECTED_TRIGGERS = {
     connection: 'SERVICEBUS',
     topicName: 'domain-events',
     subscriptionName: 'notifications',
+  },
+  'client-feed-consumer': {
+    type: 'serviceBusTrigger',
+    connection: 'SERVICEBUS',
+    topicName: 'domain-events',
+    subscriptionName: 'client-feed',
   },
 } as const;
 

@@ -22,6 +22,10 @@ export interface Fixtures {
   documentId: string;
   /** A fresh order of the DEMO client, for endpoints that change the order. */
   newOrder(): Promise<string>;
+  /** A webhook endpoint of the DEMO client (client event feed). */
+  webhookEndpointId: string;
+  /** A fresh one, for the delete. */
+  newWebhookEndpoint(): Promise<string>;
 }
 
 export interface Policy {
@@ -144,6 +148,41 @@ export const POLICY: Record<string, Policy> = {
   },
   'providers-scorecard': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
   'providers-invitations': { expect: '200 200 404 200 404 404', params: () => ({ providerId: DEMO.providerIds[0] }) },
+  // ---- client event feed: the client's users for their own client, staff for any ----
+  'client-webhooks-create': {
+    expect: '201 201 201 404 404 404',
+    params: () => ({ clientId: DEMO.clientId }),
+    body: () => ({ url: 'https://hooks.example.invalid/algesta', eventTypes: ['order.submitted'] }),
+    idempotent: true,
+  },
+  'client-webhooks-list': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  'client-webhooks-get': {
+    expect: '200 200 200 404 404 404',
+    params: (f) => ({ clientId: DEMO.clientId, endpointId: f.webhookEndpointId }),
+  },
+  'client-webhooks-update': {
+    expect: '200 200 200 404 404 404',
+    params: (f) => ({ clientId: DEMO.clientId, endpointId: f.webhookEndpointId }),
+    body: () => ({ description: 'Seguridad' }),
+  },
+  'client-webhooks-rotate-secret': {
+    expect: '200 200 200 404 404 404',
+    params: (f) => ({ clientId: DEMO.clientId, endpointId: f.webhookEndpointId }),
+    body: () => ({ overlapHours: 1 }),
+  },
+  'client-webhooks-delete': {
+    expect: '204 204 204 404 404 404',
+    params: async (f) => ({ clientId: DEMO.clientId, endpointId: await f.newWebhookEndpoint() }),
+  },
+  'client-webhooks-deliveries': {
+    expect: '200 200 200 404 404 404',
+    params: (f) => ({ clientId: DEMO.clientId, endpointId: f.webhookEndpointId }),
+  },
+  // No delivery of that id: found by nobody, and never another tenant's (replays are proven in test/e2e/client-feed.test.ts).
+  'client-webhooks-replay': {
+    expect: '404 404 404 404 404 404',
+    params: (f) => ({ clientId: DEMO.clientId, endpointId: f.webhookEndpointId, eventId: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0' }),
+  },
 };
 
 /**

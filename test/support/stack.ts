@@ -16,7 +16,7 @@ import { PNG, putFile } from './files';
  */
 export async function startTestStack(
   env: Record<string, string> = {},
-  options: Pick<LocalStackOptions, 'retrySchedule'> = {},
+  options: Pick<LocalStackOptions, 'retrySchedule' | 'feedSchedule'> = {},
 ): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
   Object.assign(process.env, { LOG_LEVEL: 'error', ...env });

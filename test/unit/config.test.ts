@@ -43,6 +43,16 @@ describe('configuration', () => {
     expect(() => parseSettings(noJwks)).toThrow(/AUTH_JWKS_URI/);
   });
 
+  it('refuses private webhook targets outside the embedded stack (the client feed is SSRF-guarded in Azure)', () => {
+    expect(parseSettings(valid).WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(false);
+    for (const env of ['dev', 'staging', 'prod'])
+      expect(() => parseSettings({ ...valid, APP_ENV: env, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toThrow(
+        /WEBHOOK_ALLOW_PRIVATE_TARGETS.*APP_ENV=local/,
+      );
+    const local = { ...valid, APP_ENV: 'local', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' };
+    expect(parseSettings(local).WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(true);
+  });
+
   it('never puts a secret value in an error or a log', () => {
     const secret = 'AccountKey=super-secret-value';
     try {

@@ -27,7 +27,7 @@ describe('event registry', () => {
 
 describe('topology', () => {
   it('routes by type with SQL filters derived from the same list', () => {
-    expect(subscriptionsFor('order.submitted').map((s) => s.name)).toEqual(['orders-workflow', 'notifications']);
+    expect(subscriptionsFor('order.submitted').map((s) => s.name)).toEqual(['orders-workflow', 'notifications', 'client-feed']);
     expect(subscriptionsFor('order.sla-check-due').map((s) => s.name)).toEqual(['orders-workflow']);
     expect(subscriptionsFor('order.unknown-type')).toEqual([]);
     const notifications = TOPOLOGY.subscriptions.find((s) => s.name === 'notifications')!;
@@ -41,7 +41,12 @@ describe('topology', () => {
 
   it("a workflow's re-sent copy (target) goes only to the subscription it names", () => {
     const names = (p: Record<string, unknown>) => subscriptionsForMessage(p).map((s) => s.name);
-    expect(names({ type: 'order.status-changed' })).toEqual(['orders-workflow', 'providers-workflow', 'notifications']);
+    expect(names({ type: 'order.status-changed' })).toEqual([
+      'orders-workflow',
+      'providers-workflow',
+      'notifications',
+      'client-feed',
+    ]);
     expect(names({ type: 'order.status-changed', target: 'providers-workflow' })).toEqual(['providers-workflow']);
     // A target that does not take the type reaches nobody, as the SQL rules decide it.
     expect(names({ type: 'order.sla-check-due', target: 'notifications' })).toEqual([]);

@@ -181,6 +181,29 @@ const submitted = (id: string) =>
     channel: 'dashboard',
   });
 
+describe('the client event feed notice', () => {
+  it("an endpoint disabled after 24 h of failures: the client's admins (its users with an approval limit) are told, no other client's", async () => {
+    const { deps, emails, notifications } = await setup();
+    await notifyEvent(
+      deps,
+      event('evt_feed_off', 'feed.endpoint-disabled', {
+        clientId: CLIENT,
+        endpointId: 'whk_1',
+        url: 'https://hooks.example.com/algesta',
+        failingSince: '2026-02-28T12:00:00.000Z',
+      }),
+      ctx,
+    );
+    expect(notifications.byRecipient()).toEqual({
+      'u-client/email': 'webhook-endpoint-disabled:sent',
+      'u-client/whatsapp': 'webhook-endpoint-disabled:sent',
+      'u-approver/email': 'webhook-endpoint-disabled:sent',
+    });
+    expect(emails.map((e) => e.to).sort()).toEqual(['ana@x.test', 'beto@x.test']);
+    expect(emails[0]!.text).toContain('https://hooks.example.com/algesta');
+  });
+});
+
 describe('the rules table and the templates', () => {
   it('every notified event is a registered event type, and every template renders in both locales and channels', () => {
     for (const type of NOTIFIED_EVENT_TYPES) expect(Object.keys(EVENT_REGISTRY), type).toContain(type);

@@ -26,8 +26,11 @@ export const DATABASES = {
 } as const;
 
 export const CONTAINERS = {
-  /** Client companies and their sites: one partition per client. */
-  clients: { database: DATABASES.directory, id: 'clients', partitionKey: '/clientId' },
+  /**
+   * Client companies, their sites and their event feed (webhook endpoints, deliveries, lanes): one
+   * partition per client. Only the feed's deliveries carry a `ttl` (docs/webhooks.md).
+   */
+  clients: { database: DATABASES.directory, id: 'clients', partitionKey: '/clientId', defaultTtl: -1 },
   /** User profiles: one partition per user (the token's subject). */
   users: { database: DATABASES.directory, id: 'users', partitionKey: '/userId' },
   /**

@@ -1,4 +1,5 @@
 import { RETRY_PROPERTIES } from '../../application/events/retry';
+import { FEED_WORKFLOW } from '../../application/workflows/feed';
 import { NOTIFICATIONS_WORKFLOW } from '../../application/workflows/notifications';
 import { ORDERS_WORKFLOW } from '../../application/workflows/orders';
 import { PROVIDERS_WORKFLOW } from '../../application/workflows/providers';
@@ -39,7 +40,7 @@ const common = {
 } as const;
 
 /** The workflows, each consuming its own subscription (notifications and the WhatsApp conversations are one bounded context, DESIGN 2.3–2.4). */
-const WORKFLOWS = [ORDERS_WORKFLOW, PROVIDERS_WORKFLOW, NOTIFICATIONS_WORKFLOW] as const;
+const WORKFLOWS = [ORDERS_WORKFLOW, PROVIDERS_WORKFLOW, NOTIFICATIONS_WORKFLOW, FEED_WORKFLOW] as const;
 
 export const TOPOLOGY: TopologyDefinition = {
   topic: DOMAIN_EVENTS_TOPIC,

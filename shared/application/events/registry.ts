@@ -172,6 +172,16 @@ const registry = {
       expiresAt: z.iso.date(),
     }),
   },
+
+  // ---- client event feed ----
+  'feed.lane-due': {
+    version: 1,
+    data: z.object({ clientId: z.string(), endpointId: z.string(), orderId: z.string() }),
+  },
+  'feed.endpoint-disabled': {
+    version: 1,
+    data: z.object({ clientId: z.string(), endpointId: z.string(), url: z.string(), failingSince: z.iso.datetime() }),
+  },
 } as const;
 
 type DataSchemas<R> = { readonly [K in keyof R]: R[K] extends { readonly data: infer S } ? S : never };

@@ -167,6 +167,12 @@ async function recipients(
       case 'event-provider':
         if (data.providerId) all.push(...(await providerRecipients(deps, data.providerId, facts.provider)));
         break;
+      case 'client-admins': {
+        const clientId = (event.data as { clientId?: unknown }).clientId;
+        if (typeof clientId === 'string')
+          all.push(...(await deps.users.listByRole('client', { clientId })).filter((u) => u.approvalLimit).map(fromProfile));
+        break;
+      }
     }
   }
   return all;
@@ -197,12 +203,13 @@ function messageVars(event: DomainEvent, facts: Facts, to: Recipient): MessageVa
     visitAt: formatInstant(o?.visitAt, to.locale),
     quoteDeadline: formatInstant(str(d.quoteDeadline) || o?.quoteDeadline, to.locale),
     clock: CLOCK_NAMES[to.locale][str(d.clock)] ?? str(d.clock),
-    dueAt: formatInstant(str(d.dueAt) || undefined, to.locale),
+    dueAt: formatInstant(str(d.dueAt || d.failingSince) || undefined, to.locale),
     providerName: facts.provider?.legalName ?? str(d.providerId),
     documentType: str(d.documentType),
     expiresAt: str(d.expiresAt),
     daysLeft: str(d.daysLeft),
     decision,
+    endpointUrl: str(d.url),
   };
 }
 

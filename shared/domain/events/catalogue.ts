@@ -130,6 +130,23 @@ export interface InboundWhatsApp {
   readonly buttonId?: string;
 }
 
+// ---- client event feed (docs/webhooks.md) -------------------------------------------------------
+
+/** A wake-up of one lane (endpoint, order) of the client feed: start its next due delivery. */
+export interface FeedLaneDueData {
+  readonly clientId: string;
+  readonly endpointId: string;
+  readonly orderId: string;
+}
+
+/** An endpoint that failed for 24 h was disabled: the client's admins are told. */
+export interface FeedEndpointDisabledData {
+  readonly clientId: string;
+  readonly endpointId: string;
+  readonly url: string;
+  readonly failingSince: string;
+}
+
 // ---- the map ------------------------------------------------------------------------------------
 
 export interface EventPayloads {
@@ -164,6 +181,9 @@ export interface EventPayloads {
   'provider.document-expiring': ProviderDocumentExpiringData;
   /** A scheduled wake-up of the compliance watch (reminder dates and the day after an expiry). */
   'provider.compliance-check-due': ProviderComplianceCheckDueData;
+  /** The client feed's own scheduling message (never delivered to a client). */
+  'feed.lane-due': FeedLaneDueData;
+  'feed.endpoint-disabled': FeedEndpointDisabledData;
 }
 
 export type EventType = keyof EventPayloads;

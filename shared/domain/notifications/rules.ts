@@ -18,6 +18,8 @@ export const AUDIENCES = [
   'assigned-provider',
   /** The users of the provider the event is about (provider events). */
   'event-provider',
+  /** The client's admins — its users with an approval limit — of the event's `clientId` (no order needed). */
+  'client-admins',
 ] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
@@ -60,6 +62,7 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'provider.document-expiring', to: ['event-provider'], template: 'document-expiring' },
   { on: 'provider.approved', to: ['event-provider'], template: 'provider-approved' },
   { on: 'provider.suspended', to: ['event-provider', 'operators'], template: 'provider-suspended' },
+  { on: 'feed.endpoint-disabled', to: ['client-admins'], template: 'webhook-endpoint-disabled' },
 ];
 
 /** The event types the notifications workflow subscribes to. */

@@ -35,6 +35,8 @@ export interface MessageVars {
   readonly expiresAt: string;
   readonly daysLeft: string;
   readonly decision: string;
+  /** A webhook endpoint's URL (the client event feed). */
+  readonly endpointUrl: string;
 }
 
 type Text = (v: MessageVars) => { subject: string; lines: string[] };
@@ -318,6 +320,33 @@ export const TEMPLATES = {
     text: {
       'es-CO': (v) => build('es-CO', v, 'Proveedor suspendido', [`${v.providerName} fue suspendido: ${v.reason}.`], false),
       en: (v) => build('en', v, 'Provider suspended', [`${v.providerName} was suspended: ${v.reason}.`], false),
+    },
+  },
+  'webhook-endpoint-disabled': {
+    whatsapp: ['recipientName', 'endpointUrl', 'dueAt'],
+    text: {
+      'es-CO': (v) =>
+        build(
+          'es-CO',
+          v,
+          'Endpoint de webhooks deshabilitado',
+          [
+            `El endpoint ${v.endpointUrl} falló sin interrupción desde ${v.dueAt} y fue deshabilitado: no recibe más eventos.`,
+            'Corríjalo, habilítelo de nuevo y reenvíe las entregas fallidas (docs/webhooks.md).',
+          ],
+          false,
+        ),
+      en: (v) =>
+        build(
+          'en',
+          v,
+          'Webhook endpoint disabled',
+          [
+            `The endpoint ${v.endpointUrl} failed continuously since ${v.dueAt} and was disabled: it receives no more events.`,
+            'Fix it, enable it again and replay the failed deliveries (docs/webhooks.md).',
+          ],
+          false,
+        ),
     },
   },
 } as const satisfies Record<string, TemplateDefinition>;

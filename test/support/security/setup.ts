@@ -69,6 +69,17 @@ export async function startSecurityStack() {
   });
   expect(doc.status, doc.text).toBe(201);
 
+  // A webhook endpoint of the DEMO client on a name that never resolves (`.invalid`): its deliveries fail harmlessly.
+  const newWebhookEndpoint = async () => {
+    const r = await api('POST', `/v1/clients/${DEMO.clientId}/webhooks`, {
+      token: tokens.client,
+      body: { url: 'https://hooks.example.invalid/algesta', eventTypes: ['order.rated'] },
+    });
+    expect(r.status, r.text).toBe(201);
+    return r.body.id as string;
+  };
+  const webhookEndpointId = await newWebhookEndpoint();
+
   const fixtures: Fixtures = {
     orderId,
     otherOrderId: otherOrder.body.id,
@@ -76,6 +87,8 @@ export async function startSecurityStack() {
     attachmentId: att.body.attachment.id,
     documentId: doc.body.document.id,
     newOrder,
+    webhookEndpointId,
+    newWebhookEndpoint,
   };
   const endpoints: readonly AnyEndpoint[] = registeredEndpoints();
   return { stack, api, tokens, issuer, fixtures, endpoints };
