@@ -63,6 +63,10 @@ var workflows = [
       'provider.document-expiring'
       'provider.approved'
       'provider.suspended'
+      'order.geofence-flagged'
+      'order.invoice-held'
+      'order.invoice-approved'
+      'order.invoice-rejected'
       'whatsapp.inbound-received'
     ]
   }

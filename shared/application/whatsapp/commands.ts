@@ -10,6 +10,7 @@ import { createOrder, getOrder, listOrders, type CreateOrderInput } from '../ord
 import { listInvitations } from '../providers/providers';
 import type { AppLogger, IdGenerator } from '../ports';
 import type { InvitationResponses, MediaFetcher, MediaStore } from './ports';
+import { shareFieldLocation } from './field-location';
 
 /**
  * The requests of the conversation machine, carried out through the same application commands
@@ -92,6 +93,8 @@ async function run(
       return { kind: 'checked-in', orderId: request.orderId };
     case 'complete':
       return completeWork(deps, call, request);
+    case 'field-location':
+      return shareFieldLocation(deps, call, request.position);
   }
 }
 
