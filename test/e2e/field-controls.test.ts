@@ -118,16 +118,17 @@ async function providerSees(orderId: string, check: (o: Awaited<ReturnType<typeo
 const outbox = () => readWhatsAppOutbox(join(stack.dataDir, 'sandbox', 'whatsapp'));
 const textsTo = async (phone: string) => (await outbox()).filter((m) => m.to === phone).map((m) => m.text ?? '');
 
-/** Shares a location as Jelou posts it (signed), and waits for the conversation's reply. */
-async function shareLocation(position: { lat: number; lon: number }): Promise<string> {
+/** Posts what Jelou would (signed) as the provider, and waits for the conversation's reply. */
+async function fromProvider(message: { text: string } | { raw: { type: string; content: unknown } }): Promise<string> {
   const before = (await textsTo(PROVIDER_PHONE)).length;
-  const res = await jelou.sendInbound({
-    from: PROVIDER_PHONE,
-    raw: { type: 'location', content: { coordinates: { lat: position.lat, long: position.lon } } },
-  });
+  const res = await jelou.sendInbound({ from: PROVIDER_PHONE, ...message });
   expect(res.status).toBe(200);
   return eventually(async () => (await textsTo(PROVIDER_PHONE)).slice(before).join('\n') || undefined);
 }
+
+/** Shares a location as Jelou posts it: `coordinates: { lat, long }`. */
+const shareLocation = (position: { lat: number; lon: number }) =>
+  fromProvider({ raw: { type: 'location', content: { coordinates: { lat: position.lat, long: position.lon } } } });
 
 describe('WhatsApp: a shared location checks the provider in and out', () => {
   it('inside the radius: checked in with the distance on the history; shared again: checked out', async () => {
@@ -158,6 +159,9 @@ describe('WhatsApp: a shared location checks the provider in and out', () => {
     expect(reply).toContain('100 m');
     expect(await lifecycleOf(orderId)).toEqual(before);
     expect((await history(orderId)).map((h) => h.action)).not.toContain('check-in');
+    // The typed command carries no position: the provider is asked to share its location.
+    expect(await fromProvider({ text: `llegada ${orderId}` })).toMatch(/comparta su ubicación/);
+    expect((await lifecycleOf(orderId)).status).toBe('SCHEDULED');
     expect(await shareLocation(north(30))).toMatch(/Llegada registrada/);
     expect((await readOrder(as, t.operator, orderId)).status).toBe('IN_PROGRESS');
     await providerSees(orderId, (o) => o.onSite !== undefined);

@@ -16,23 +16,24 @@ import { getOrder, listOrders } from '../orders/orders';
 export async function shareFieldLocation(deps: LifecycleDeps, call: CallContext, position: GeoPoint): Promise<Result> {
   const providerId = call.principal.providerId ?? '';
   const now = deps.clock.now().toISOString();
-  const [scheduled, inProgress, onHold] = await Promise.all(
-    (['SCHEDULED', 'IN_PROGRESS', 'ON_HOLD'] as const).map((status) =>
+  // The provider's list is its order view (one partition); a few open visits at most.
+  const candidates = await Promise.all(
+    (['IN_PROGRESS', 'ON_HOLD', 'SCHEDULED'] as const).map((status) =>
       listOrders(deps, call, { status, providerId }, { limit: 20 }).then((p) => p.items),
     ),
   );
-  const target = fieldTarget([...(inProgress ?? []), ...(onHold ?? []), ...(scheduled ?? [])], now);
+  const target = fieldTarget(candidates.flat(), now);
   if (!target) return { kind: 'no-field-order' };
-  const order = await performOrderActionOrOutside(deps, call, target.orderId, target.action, position);
-  const { fence } = await fenceFacts(deps, order ?? (await getOrder(deps, call, target.orderId)).value);
+  const moved = await performOrderActionOrOutside(deps, call, target.orderId, target.action, position);
+  // The reply tells what the lifecycle measured: the same pure verdict on the same site.
+  const { fence } = await fenceFacts(deps, moved ?? (await getOrder(deps, call, target.orderId)).value);
   const measured = fence ? judgePosition(fence, position) : undefined;
-  const distance = measured && { distanceMeters: measured.distanceMeters, radiusMeters: measured.radiusMeters };
-  if (!order)
+  const distance = measured ? { distanceMeters: measured.distanceMeters, radiusMeters: measured.radiusMeters } : undefined;
+  // Refused means the site has a fence (a position was sent, so only "outside" can refuse it).
+  if (!moved)
     return { kind: 'outside-site', orderId: target.orderId, distance: distance ?? { distanceMeters: 0, radiusMeters: 0 } };
   const told = distance && measured ? { distance: { ...distance, flagged: measured.flagged } } : {};
-  return target.action === 'check-in'
-    ? { kind: 'checked-in', orderId: target.orderId, ...told }
-    : { kind: 'checked-out', orderId: target.orderId, ...told };
+  return { kind: target.action === 'check-in' ? 'checked-in' : 'checked-out', orderId: target.orderId, ...told };
 }
 
 /** The order after the move, or undefined when the geofence refused the position (a 422 on `position`). */

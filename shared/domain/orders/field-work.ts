@@ -1,7 +1,7 @@
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import type { FieldPolicy, InvoiceRuleId } from './field-policy';
-import { decideGeofence, type DevicePosition, type GeofencePolicy, type SiteFence } from './geofence';
+import { decideGeofence, type DevicePosition, type GeofenceCheck, type GeofencePolicy, type SiteFence } from './geofence';
 import { linesTotal, type InvoiceLine } from './invoice';
 import { failedRules, reviewInvoice, type InvoiceFacts, type InvoiceReview } from './invoice-rules';
 import type { Order } from './order';
@@ -64,8 +64,9 @@ export function checkOutGuard(order: Order): OrderRuleError | undefined {
 /** The history entry carries the position and the verdict; a flagged move tells the operators. */
 export function fieldMoveEffect(action: 'check-in' | 'check-out') {
   return ({ order, input, now }: { order: Order; input: FieldActionInputs['check-in']; now: string }): Effect => {
+    // The row's `check` refused every decision that is not an acceptance, so this one accepted the move.
     const d = decideGeofence(input.fence, input.position, input.geofencePolicy);
-    const check = d.check ?? { result: 'unverified' as const, reason: 'no-position' as const };
+    const check: GeofenceCheck = d.accepted ? d.check : { result: 'unverified', reason: 'no-position' };
     const onSite =
       action === 'check-in' ? { checkedInAt: now } : { checkedInAt: order.onSite?.checkedInAt ?? now, checkedOutAt: now };
     const flagged = check.result === 'outside';

@@ -133,7 +133,9 @@ export type Refusal =
   | 'invalid'
   | 'unavailable'
   | 'photos-failed'
-  | 'invoice-rules';
+  | 'invoice-rules'
+  /** A typed check-in where the client's geofence is hard: share the location instead. */
+  | 'position-required';
 
 /** A measured position, as the replies tell it. */
 export interface Distance {

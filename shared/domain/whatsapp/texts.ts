@@ -95,6 +95,7 @@ const ES_REFUSAL: Record<Refusal, string> = {
   unavailable: 'El servicio no está disponible en este momento; intente de nuevo en unos minutos',
   'photos-failed': 'No pudimos guardar ninguna de las fotos; envíelas de nuevo, por favor',
   'invoice-rules': 'La factura no cumple las reglas del cliente',
+  'position-required': 'El cliente exige verificar su ubicación: comparta su ubicación desde WhatsApp para registrar la llegada',
 };
 
 const EN_REFUSAL: Record<Refusal, string> = {
@@ -107,6 +108,7 @@ const EN_REFUSAL: Record<Refusal, string> = {
   unavailable: 'The service is not available right now; please try again in a few minutes',
   'photos-failed': 'None of the photos could be stored; please send them again',
   'invoice-rules': 'The invoice breaks the client’s rules',
+  'position-required': 'The client requires a verified location: share your location on WhatsApp to check in',
 };
 
 /** A measured check-in / check-out, told with its distance; outside the radius it says it was flagged. */
