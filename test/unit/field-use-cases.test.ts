@@ -87,6 +87,23 @@ describe('invoice rules on real time on site', () => {
     expect([...claims(w).values()].map((c) => c.invoiceNumber)).not.toContain('F-9');
   });
 
+  it('the rules answer before the invoice file is looked at; a file not stored on the order is then a 422 on attachmentId', async () => {
+    const w = await world(START);
+    await withPolicy(w, {});
+    const id = await verifiedAfter(w, 60);
+    const over = await w
+      .act(id, provider, 'invoice', { invoiceNumber: 'F-7', amount: cop(900_000_00), attachmentId: 'att_missing' })
+      .catch((e) => e);
+    expect(over).toBeInstanceOf(InvoiceRulesError);
+    const missing = await w
+      .act(id, provider, 'invoice', { invoiceNumber: 'F-7', amount: cop(100_000_00), attachmentId: 'att_missing' })
+      .catch((e) => e);
+    expect(missing).toBeInstanceOf(InvalidInputError);
+    expect((missing as InvalidInputError).fieldErrors.map((f) => f.field)).toEqual(['attachmentId']);
+    expect([...claims(w).values()].map((c) => c.invoiceNumber)).not.toContain('F-7');
+    expect((await w.get(id)).status).toBe('VERIFIED');
+  });
+
   it('an operator rejects an invoice: the number is released and the same order invoices it again', async () => {
     const w = await world(START);
     await withPolicy(w, {});

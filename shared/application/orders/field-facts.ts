@@ -5,7 +5,7 @@ import type { Order, OrderHistoryEntry } from '../../domain/orders/order';
 import { minutesOnSite } from '../../domain/orders/time-on-site';
 import { ConflictError } from '../errors';
 import type { ClientRepository, OrderRepository } from '../ports';
-import { requireStoredAttachment, type AttachmentRepository } from './attachments';
+import type { AttachmentRepository } from './attachments';
 
 /**
  * What the field and invoice rules (issue 17) need beyond the caller's body, read in the order's
@@ -56,15 +56,16 @@ function recordedCheck(entry: OrderHistoryEntry): GeofenceCheck | undefined {
 
 /** The invoice's facts, except whether its number is free (the claim answers that: lifecycle.ts). */
 export async function invoiceFacts(deps: FactDeps, order: Order, body: FieldActionBodies['invoice']): Promise<InvoiceGathered> {
-  if (body.attachmentId) await requireStoredAttachment(deps, order.clientId, order.id, body.attachmentId);
   const [client, history, attachments] = await Promise.all([
     deps.clients.get(order.clientId),
     wholeHistory(deps, order),
     deps.attachments.list(order.clientId, order.id),
   ]);
+  const stored = attachments.filter((a) => a.status === 'STORED');
   return {
     policy: fieldPolicyOf(client?.value),
-    storedAttachmentKinds: [...new Set(attachments.filter((a) => a.status === 'STORED').map((a) => a.kind))],
+    ...(body.attachmentId ? { attachmentStored: stored.some((a) => a.id === body.attachmentId) } : {}),
+    storedAttachmentKinds: [...new Set(stored.map((a) => a.kind))],
     minutesOnSite: minutesOnSite(history),
     geofenceChecks: history.flatMap((e) => recordedCheck(e) ?? []),
   };

@@ -30,6 +30,8 @@ export interface FenceFacts {
 /** What the application reads for an invoice (the rest of InvoiceFacts is the body and the order). */
 export type InvoiceGathered = Omit<InvoiceFacts, 'amount' | 'approvedAmount' | 'lines' | 'invoiceNumber'> & {
   readonly policy: FieldPolicy;
+  /** Whether the named invoice file (`attachmentId`) is a stored attachment of the order. */
+  readonly attachmentStored?: boolean;
 };
 
 export interface FieldActionInputs {
@@ -111,7 +113,7 @@ export function invoiceLinesRefusal(input: FieldActionBodies['invoice']): OrderR
 }
 
 export function invoiceFacts(order: Order, input: FieldActionInputs['invoice']): InvoiceFacts {
-  const { policy: _policy, attachmentId: _attachment, ...facts } = input;
+  const { policy: _policy, attachmentId: _attachment, attachmentStored: _stored, ...facts } = input;
   return { ...facts, ...(order.approvedAmount ? { approvedAmount: order.approvedAmount } : {}) };
 }
 
@@ -124,7 +126,10 @@ const RULE_FIELD: Partial<Record<InvoiceRuleId, string>> = {
   'materials-within-rate-card': 'lines',
 };
 
-/** A failed hard rule refuses the invoice, listing every failed rule (hard and soft). */
+/**
+ * A failed hard rule refuses the invoice, listing every failed rule (hard and soft); then an invoice
+ * file that is not stored on the order (the rules first, as the NTE came first before issue 17).
+ */
 export function invoiceCheck({
   order,
   input,
@@ -133,7 +138,12 @@ export function invoiceCheck({
   input: FieldActionInputs['invoice'];
 }): OrderRuleError | undefined {
   const review = reviewInvoice(invoiceFacts(order, input), input.policy);
-  if (review.outcome !== 'refused') return undefined;
+  if (review.outcome !== 'refused')
+    return input.attachmentId && !input.attachmentStored
+      ? guardRefusal('the attachment must be uploaded and confirmed on this order', {}, [
+          { field: 'attachmentId', message: `not stored on this order: ${input.attachmentId}` },
+        ])
+      : undefined;
   const failed = failedRules(review);
   const hard = failed.filter((v) => v.severity === 'hard');
   return new OrderRuleError(
