@@ -143,6 +143,9 @@ const ES: Words = {
       r.role === 'client'
         ? 'Para consultar una orden escriba: estado ord_…'
         : 'También puede escribir: cotizar ord_…, rechazar ord_…, llegada ord_…, completar ord_…, estado ord_…',
+      ...(r.role === 'provider'
+        ? ['Para registrar llegada o salida con verificación, comparta su ubicación desde el sitio.']
+        : []),
       'Escriba "cancelar" en cualquier momento para volver a este menú.',
     ].join('\n'),
   cancelled: () => 'Listo, dejamos eso.',
@@ -221,6 +224,7 @@ const EN: Words = {
       r.role === 'client'
         ? 'To ask about an order, type: status ord_…'
         : 'You can also type: quote ord_…, decline ord_…, checkin ord_…, complete ord_…, status ord_…',
+      ...(r.role === 'provider' ? ['To check in or out with a verified location, share your location from the site.'] : []),
       'Type "cancel" at any time to come back to this menu.',
     ].join('\n'),
   cancelled: () => 'All right, we dropped that.',
