@@ -140,6 +140,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{clientId}/sites/{siteId}/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a site’s coordinates and radius for geo-verified check-in (admin, operator) */
+        put: operations["sites-location-put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/field-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a client’s geofence and invoice rules: hard rules, labour tolerance, rate card, required evidence (admin, operator) */
+        put: operations["clients-field-policy-put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -549,6 +583,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/actions/check-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** check-out: IN_PROGRESS | ON_HOLD → the same state (provider) */
+        post: operations["orders-action-check-out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/approve-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** approve-invoice: INVOICED → the same state (admin, operator) */
+        post: operations["orders-action-approve-invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/reject-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** reject-invoice: INVOICED → VERIFIED (admin, operator) */
+        post: operations["orders-action-reject-invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{orderId}/quotes": {
         parameters: {
             query?: never;
@@ -940,7 +1025,7 @@ export interface components {
     schemas: {
         Problem: {
             /** @enum {string} */
-            type: "https://api.algesta.co/problems/not-found" | "https://api.algesta.co/problems/method-not-allowed" | "https://api.algesta.co/problems/malformed-json" | "https://api.algesta.co/problems/validation-error" | "https://api.algesta.co/problems/payload-too-large" | "https://api.algesta.co/problems/unsupported-media-type" | "https://api.algesta.co/problems/unauthorized" | "https://api.algesta.co/problems/forbidden" | "https://api.algesta.co/problems/approval-limit-exceeded" | "https://api.algesta.co/problems/conflict" | "https://api.algesta.co/problems/precondition-failed" | "https://api.algesta.co/problems/idempotency-key-reused" | "https://api.algesta.co/problems/idempotency-in-progress" | "https://api.algesta.co/problems/unprocessable-entity" | "https://api.algesta.co/problems/service-unavailable" | "https://api.algesta.co/problems/internal-error";
+            type: "https://api.algesta.co/problems/not-found" | "https://api.algesta.co/problems/method-not-allowed" | "https://api.algesta.co/problems/malformed-json" | "https://api.algesta.co/problems/validation-error" | "https://api.algesta.co/problems/payload-too-large" | "https://api.algesta.co/problems/unsupported-media-type" | "https://api.algesta.co/problems/unauthorized" | "https://api.algesta.co/problems/forbidden" | "https://api.algesta.co/problems/approval-limit-exceeded" | "https://api.algesta.co/problems/conflict" | "https://api.algesta.co/problems/precondition-failed" | "https://api.algesta.co/problems/idempotency-key-reused" | "https://api.algesta.co/problems/idempotency-in-progress" | "https://api.algesta.co/problems/unprocessable-entity" | "https://api.algesta.co/problems/invoice-rules-failed" | "https://api.algesta.co/problems/service-unavailable" | "https://api.algesta.co/problems/internal-error";
             title: string;
             status: number;
             detail?: string;
@@ -1160,6 +1245,40 @@ export interface components {
                 /** @description JSON pointer into the request: /body/title, /query/limit, /params/orderId */
                 pointer: string;
                 detail: string;
+            }[];
+        };
+        /** @description RFC 9457 problem `invoice-rules-failed` (422). Other members are extensions of this problem (RFC 9457 §3.2). */
+        InvoiceRulesFailedProblem: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "https://api.algesta.co/problems/invoice-rules-failed";
+            /** @constant */
+            title: "The invoice breaks a hard rule";
+            /** @constant */
+            status: 422;
+            /** @description what happened in this case */
+            detail?: string;
+            /** @description the x-correlation-id of the request; every log line of it carries the same */
+            correlationId?: string;
+            /** @description one entry per refused field */
+            errors?: {
+                /** @description JSON pointer into the request: /body/title, /query/limit, /params/orderId */
+                pointer: string;
+                detail: string;
+            }[];
+            /** @description every invoice rule that failed, hard and soft (docs/orders.md, Invoice rules) */
+            failedRules?: {
+                rule: string;
+                /** @constant */
+                verdict: "fail";
+                /** @enum {unknown} */
+                severity: "hard" | "soft";
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                };
             }[];
         };
         /** @description RFC 9457 problem `service-unavailable` (503). Other members are extensions of this problem (RFC 9457 §3.2). */
@@ -1793,6 +1912,34 @@ export interface operations {
                         };
                         createdAt: string;
                         createdBy: string;
+                        /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
+                        fieldPolicy?: {
+                            /**
+                             * @description outside the radius: refused (hard) or accepted and flagged (soft)
+                             * @enum {string}
+                             */
+                            geofence: "hard" | "soft";
+                            /** @description rules that refuse an invoice; amount-within-nte and invoice-number-unique always do */
+                            hardRules: ("amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius")[];
+                            labourTolerance: {
+                                /** @description whole minutes, 0–1440 */
+                                minutes?: number;
+                                /** @description of the time on site, 0–100; the larger allowance applies */
+                                percent?: number;
+                            };
+                            rateCard?: {
+                                /** @description ISO 4217; lines in another currency are not compared */
+                                currency: string;
+                                /** @description material code → highest unit price, minor units */
+                                materials: {
+                                    [key: string]: number;
+                                };
+                                /** @description highest price of one hour of labour, minor units */
+                                hourlyLabourRate?: number;
+                            };
+                            /** @description attachment kinds the order must carry when invoiced */
+                            requiredEvidence: ("photo" | "evidence" | "invoice" | "contract" | "other")[];
+                        };
                     };
                 };
             };
@@ -2053,6 +2200,34 @@ export interface operations {
                         };
                         createdAt: string;
                         createdBy: string;
+                        /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
+                        fieldPolicy?: {
+                            /**
+                             * @description outside the radius: refused (hard) or accepted and flagged (soft)
+                             * @enum {string}
+                             */
+                            geofence: "hard" | "soft";
+                            /** @description rules that refuse an invoice; amount-within-nte and invoice-number-unique always do */
+                            hardRules: ("amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius")[];
+                            labourTolerance: {
+                                /** @description whole minutes, 0–1440 */
+                                minutes?: number;
+                                /** @description of the time on site, 0–100; the larger allowance applies */
+                                percent?: number;
+                            };
+                            rateCard?: {
+                                /** @description ISO 4217; lines in another currency are not compared */
+                                currency: string;
+                                /** @description material code → highest unit price, minor units */
+                                materials: {
+                                    [key: string]: number;
+                                };
+                                /** @description highest price of one hour of labour, minor units */
+                                hourlyLabourRate?: number;
+                            };
+                            /** @description attachment kinds the order must carry when invoiced */
+                            requiredEvidence: ("photo" | "evidence" | "invoice" | "contract" | "other")[];
+                        };
                     };
                 };
             };
@@ -2148,6 +2323,11 @@ export interface operations {
                      *           "address": "Calle 100 # 15-20",
                      *           "city": "Bogotá",
                      *           "timeZone": "America/Bogota",
+                     *           "location": {
+                     *             "lat": 4.6867,
+                     *             "lon": -74.0485
+                     *           },
+                     *           "radiusMeters": 150,
                      *           "createdAt": "2026-12-01T14:05:09.123Z"
                      *         }
                      *       ]
@@ -2162,6 +2342,13 @@ export interface operations {
                             city: string;
                             timeZone?: string;
                             createdAt: string;
+                            location?: {
+                                /** @description degrees, -90…90 */
+                                lat: number;
+                                /** @description degrees, -180…180 */
+                                lon: number;
+                            };
+                            radiusMeters?: number;
                         }[];
                         continuationToken?: string;
                     };
@@ -2245,7 +2432,12 @@ export interface operations {
                  *       "name": "Sede Norte",
                  *       "address": "Calle 100 # 15-20",
                  *       "city": "Bogotá",
-                 *       "timeZone": "America/Bogota"
+                 *       "timeZone": "America/Bogota",
+                 *       "location": {
+                 *         "lat": 4.6867,
+                 *         "lon": -74.0485
+                 *       },
+                 *       "radiusMeters": 150
                  *     }
                  */
                 "application/json": {
@@ -2253,6 +2445,14 @@ export interface operations {
                     address: string;
                     city: string;
                     timeZone?: string;
+                    /** @description with radiusMeters: check-ins are measured against it */
+                    location?: {
+                        /** @description degrees, -90…90 */
+                        lat: number;
+                        /** @description degrees, -180…180 */
+                        lon: number;
+                    };
+                    radiusMeters?: number;
                 };
             };
         };
@@ -2271,6 +2471,11 @@ export interface operations {
                      *       "address": "Calle 100 # 15-20",
                      *       "city": "Bogotá",
                      *       "timeZone": "America/Bogota",
+                     *       "location": {
+                     *         "lat": 4.6867,
+                     *         "lon": -74.0485
+                     *       },
+                     *       "radiusMeters": 150,
                      *       "createdAt": "2026-12-01T14:05:09.123Z"
                      *     }
                      */
@@ -2282,6 +2487,13 @@ export interface operations {
                         city: string;
                         timeZone?: string;
                         createdAt: string;
+                        location?: {
+                            /** @description degrees, -90…90 */
+                            lat: number;
+                            /** @description degrees, -180…180 */
+                            lon: number;
+                        };
+                        radiusMeters?: number;
                     };
                 };
             };
@@ -2346,6 +2558,515 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "sites-location-put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example sit_00000000000000000000000001
+                 */
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "location": {
+                 *         "lat": 4.6867,
+                 *         "lon": -74.0485
+                 *       },
+                 *       "radiusMeters": 150
+                 *     }
+                 */
+                "application/json": {
+                    location: {
+                        /** @description degrees, -90…90 */
+                        lat: number;
+                        /** @description degrees, -180…180 */
+                        lon: number;
+                    };
+                    /** @description greater than 0, at most 50 000 */
+                    radiusMeters: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The site */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sit_00000000000000000000000001",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "name": "Sede Norte",
+                     *       "address": "Calle 100 # 15-20",
+                     *       "city": "Bogotá",
+                     *       "timeZone": "America/Bogota",
+                     *       "location": {
+                     *         "lat": 4.6867,
+                     *         "lon": -74.0485
+                     *       },
+                     *       "radiusMeters": 150,
+                     *       "createdAt": "2026-12-01T14:05:09.123Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        name: string;
+                        address: string;
+                        city: string;
+                        timeZone?: string;
+                        createdAt: string;
+                        location?: {
+                            /** @description degrees, -90…90 */
+                            lat: number;
+                            /** @description degrees, -180…180 */
+                            lon: number;
+                        };
+                        radiusMeters?: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "clients-field-policy-put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "geofence": "hard",
+                 *       "hardRules": [
+                 *         "required-evidence"
+                 *       ],
+                 *       "labourTolerance": {
+                 *         "minutes": 30,
+                 *         "percent": 10
+                 *       },
+                 *       "rateCard": {
+                 *         "currency": "COP",
+                 *         "materials": {
+                 *           "CAP-35UF": 8500000,
+                 *           "GAS-R410A": 6000000
+                 *         },
+                 *         "hourlyLabourRate": 9500000
+                 *       },
+                 *       "requiredEvidence": [
+                 *         "invoice"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description outside the radius: refused (hard) or accepted and flagged (soft)
+                     * @enum {string}
+                     */
+                    geofence: "hard" | "soft";
+                    /** @description rules that refuse an invoice; amount-within-nte and invoice-number-unique always do */
+                    hardRules: ("amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius")[];
+                    labourTolerance: {
+                        /** @description whole minutes, 0–1440 */
+                        minutes?: number;
+                        /** @description of the time on site, 0–100; the larger allowance applies */
+                        percent?: number;
+                    };
+                    rateCard?: {
+                        /** @description ISO 4217; lines in another currency are not compared */
+                        currency: string;
+                        /** @description material code → highest unit price, minor units */
+                        materials: {
+                            [key: string]: number;
+                        };
+                        /** @description highest price of one hour of labour, minor units */
+                        hourlyLabourRate?: number;
+                    };
+                    /** @description attachment kinds the order must carry when invoiced */
+                    requiredEvidence: ("photo" | "evidence" | "invoice" | "contract" | "other")[];
+                };
+            };
+        };
+        responses: {
+            /** @description The client with its policy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cli_00000000000000000000000001",
+                     *       "name": "Almacenes La 14 S.A.",
+                     *       "taxId": "890300346-1",
+                     *       "timeZone": "America/Bogota",
+                     *       "currency": "COP",
+                     *       "slaPolicy": {
+                     *         "P1": {
+                     *           "resolve": {
+                     *             "minutes": 240
+                     *           }
+                     *         }
+                     *       },
+                     *       "businessHours": {
+                     *         "start": "07:00",
+                     *         "end": "19:00"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "createdBy": "usr-admin",
+                     *       "fieldPolicy": {
+                     *         "geofence": "hard",
+                     *         "hardRules": [
+                     *           "required-evidence"
+                     *         ],
+                     *         "labourTolerance": {
+                     *           "minutes": 30,
+                     *           "percent": 10
+                     *         },
+                     *         "rateCard": {
+                     *           "currency": "COP",
+                     *           "materials": {
+                     *             "CAP-35UF": 8500000,
+                     *             "GAS-R410A": 6000000
+                     *           },
+                     *           "hourlyLabourRate": 9500000
+                     *         },
+                     *         "requiredEvidence": [
+                     *           "invoice"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        taxId?: string;
+                        timeZone: string;
+                        currency: string;
+                        asanaProjectId?: string;
+                        slaPolicy?: {
+                            P1?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P2?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P3?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P4?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                        };
+                        businessHours?: {
+                            start: string;
+                            end: string;
+                        };
+                        createdAt: string;
+                        createdBy: string;
+                        /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
+                        fieldPolicy?: {
+                            /**
+                             * @description outside the radius: refused (hard) or accepted and flagged (soft)
+                             * @enum {string}
+                             */
+                            geofence: "hard" | "soft";
+                            /** @description rules that refuse an invoice; amount-within-nte and invoice-number-unique always do */
+                            hardRules: ("amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius")[];
+                            labourTolerance: {
+                                /** @description whole minutes, 0–1440 */
+                                minutes?: number;
+                                /** @description of the time on site, 0–100; the larger allowance applies */
+                                percent?: number;
+                            };
+                            rateCard?: {
+                                /** @description ISO 4217; lines in another currency are not compared */
+                                currency: string;
+                                /** @description material code → highest unit price, minor units */
+                                materials: {
+                                    [key: string]: number;
+                                };
+                                /** @description highest price of one hour of labour, minor units */
+                                hourlyLabourRate?: number;
+                            };
+                            /** @description attachment kinds the order must carry when invoiced */
+                            requiredEvidence: ("photo" | "evidence" | "invoice" | "contract" | "other")[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
                 };
             };
             /** @description Unexpected error (problem carries the correlation id) */
@@ -3075,7 +3796,56 @@ export interface operations {
                                 };
                                 attachmentId?: string;
                                 at: string;
+                                lines?: ({
+                                    /** @constant */
+                                    kind: "labour";
+                                    hours: number;
+                                    amount: number;
+                                    description?: string;
+                                } | {
+                                    /** @constant */
+                                    kind: "material";
+                                    code: string;
+                                    description: string;
+                                    quantity: number;
+                                    /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                    unitPrice: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "other";
+                                    description: string;
+                                    amount: number;
+                                })[];
+                                /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                                review?: {
+                                    /** @enum {string} */
+                                    outcome: "auto-approved" | "held" | "approved";
+                                    verdicts: {
+                                        /** @enum {string} */
+                                        rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                        /** @enum {string} */
+                                        verdict: "pass" | "fail" | "not-applicable";
+                                        /** @enum {string} */
+                                        severity: "hard" | "soft";
+                                        message: string;
+                                        details?: {
+                                            [key: string]: unknown;
+                                        };
+                                    }[];
+                                    reviewedBy?: string;
+                                    reviewedAt?: string;
+                                    reason?: string;
+                                };
                             };
+                            onSite?: {
+                                checkedInAt: string;
+                                checkedOutAt?: string;
+                            };
+                            rejectedInvoices?: {
+                                invoiceNumber: string;
+                                reason: string;
+                                at: string;
+                            }[];
                             reworkCount?: number;
                             closedReason?: string;
                             quoteRoundClosedAt?: string;
@@ -3386,7 +4156,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -3689,7 +4508,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -4119,7 +4987,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -4453,7 +5370,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -4797,7 +5763,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -5132,7 +6147,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -5460,7 +6524,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -5794,7 +6907,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -6139,7 +7301,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -6477,7 +7688,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -6662,8 +7922,26 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                /** @example {} */
-                "application/json": Record<string, never>;
+                /**
+                 * @example {
+                 *       "position": {
+                 *         "lat": 4.68675,
+                 *         "lon": -74.04861,
+                 *         "accuracyMeters": 12
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description where the device is (check-in / check-out) */
+                    position?: {
+                        /** @description degrees, -90…90 */
+                        lat: number;
+                        /** @description degrees, -180…180 */
+                        lon: number;
+                        /** @description the device’s reported accuracy radius */
+                        accuracyMeters?: number;
+                    };
+                };
             };
         };
         responses: {
@@ -6805,7 +8083,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -7139,7 +8466,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -7473,7 +8849,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -7811,7 +9236,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -8139,7 +9613,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -8473,7 +9996,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -8809,7 +10381,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -9001,7 +10622,34 @@ export interface operations {
                  *         "amount": 125000000,
                  *         "currency": "COP"
                  *       },
-                 *       "attachmentId": "att_01JBX6C1D2E3F4G5H6J7K8M9N1"
+                 *       "attachmentId": "att_01JBX6C1D2E3F4G5H6J7K8M9N1",
+                 *       "lines": [
+                 *         {
+                 *           "kind": "labour",
+                 *           "hours": 3,
+                 *           "amount": 28500000,
+                 *           "description": "Diagnóstico y cambio de capacitor"
+                 *         },
+                 *         {
+                 *           "kind": "material",
+                 *           "code": "CAP-35UF",
+                 *           "description": "Capacitor 35 µF",
+                 *           "quantity": 1,
+                 *           "unitPrice": 8500000
+                 *         },
+                 *         {
+                 *           "kind": "material",
+                 *           "code": "GAS-R410A",
+                 *           "description": "Gas R410A (kg)",
+                 *           "quantity": 2,
+                 *           "unitPrice": 6000000
+                 *         },
+                 *         {
+                 *           "kind": "other",
+                 *           "description": "Transporte y disposición de residuos",
+                 *           "amount": 76000000
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/json": {
@@ -9014,6 +10662,27 @@ export interface operations {
                     };
                     /** @description resource id */
                     attachmentId?: string;
+                    /** @description when sent, `amount` must equal their total */
+                    lines?: ({
+                        /** @constant */
+                        kind: "labour";
+                        hours: number;
+                        amount: number;
+                        description?: string;
+                    } | {
+                        /** @constant */
+                        kind: "material";
+                        code: string;
+                        description: string;
+                        quantity: number;
+                        /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                        unitPrice: number;
+                    } | {
+                        /** @constant */
+                        kind: "other";
+                        description: string;
+                        amount: number;
+                    })[];
                 };
             };
         };
@@ -9156,7 +10825,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -9301,7 +11019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"] | components["schemas"]["InvoiceRulesFailedProblem"];
                 };
             };
             /** @description Unexpected error (problem carries the correlation id) */
@@ -9484,7 +11202,56 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;
@@ -9818,7 +11585,1216 @@ export interface operations {
                             };
                             attachmentId?: string;
                             at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
                         };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-check-out": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "position": {
+                 *         "lat": 4.68671,
+                 *         "lon": -74.04855
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description where the device is (check-in / check-out) */
+                    position?: {
+                        /** @description degrees, -90…90 */
+                        lat: number;
+                        /** @description degrees, -180…180 */
+                        lon: number;
+                        /** @description the device’s reported accuracy radius */
+                        accuracyMeters?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-approve-invoice": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Horas extra acordadas con el cliente por teléfono"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-reject-invoice": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "El precio del gas no corresponde al tarifario"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
                         reworkCount?: number;
                         closedReason?: string;
                         quoteRoundClosedAt?: string;

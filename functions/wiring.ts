@@ -1,5 +1,12 @@
 import type { ClientDeps } from '../shared/application/clients/clients';
-import { createClient, createSite, getClient, listSites } from '../shared/application/clients/clients';
+import {
+  createClient,
+  createSite,
+  getClient,
+  listSites,
+  setFieldPolicy,
+  setSiteLocation,
+} from '../shared/application/clients/clients';
 import { consume, type DeliveryMeta, type EventHandlers } from '../shared/application/events/consumer';
 import { relayChanges, sweepOutbox } from '../shared/application/events/relay';
 import { receiveConnectEvent } from '../shared/application/integrations/connect-events';
@@ -300,6 +307,8 @@ export const clients = {
   get: bind(clientDeps, getClient),
   createSite: bind(clientDeps, createSite),
   listSites: bind(clientDeps, listSites),
+  setSiteLocation: bind(clientDeps, setSiteLocation),
+  setFieldPolicy: bind(clientDeps, setFieldPolicy),
 };
 
 export const users = {

@@ -10,6 +10,7 @@ import { emptyScorecard } from '../shared/domain/providers/scorecard';
 import { ConflictError } from '../shared/application/errors';
 import { recordPriceSample, type PriceStatsStore } from '../shared/application/orders/price-guidance';
 import { priceKey } from '../shared/domain/orders/price-guidance';
+import type { FieldPolicy } from '../shared/domain/orders/field-policy';
 
 /**
  * Demo data for a first start: one client with two sites, two approved providers and one user of
@@ -27,7 +28,28 @@ export const DEMO = {
   } satisfies Record<Role, string>,
   /** The WhatsApp numbers of the demo client and provider users (the console's simulator offers them). */
   phones: { client: '+573001112233', provider: '+573004445566' },
+  /** Where the demo sites are (issue 17): check-ins are measured against these, 150 m around. */
+  siteLocations: [
+    { location: { lat: 4.647, lon: -74.0638 }, radiusMeters: 150 },
+    { location: { lat: 6.2087, lon: -75.5678 }, radiusMeters: 150 },
+  ],
 } as const;
+
+/**
+ * The demo client's field and invoice policy (issue 17): soft geofence (outside is flagged, not
+ * refused), 30 minutes of labour tolerance, a rate card for common HVAC and electrical materials.
+ */
+export const DEMO_FIELD_POLICY: FieldPolicy = {
+  geofence: 'soft',
+  hardRules: [],
+  labourTolerance: { minutes: 30 },
+  rateCard: {
+    currency: 'COP',
+    materials: { 'CAP-35UF': 85_000_00, 'GAS-R410A': 60_000_00, 'BREAKER-20A': 45_000_00, 'FILTER-AC': 30_000_00 },
+    hourlyLabourRate: 95_000_00,
+  },
+  requiredEvidence: [],
+};
 
 const at = '2026-01-01T00:00:00.000Z';
 
@@ -68,6 +90,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
     ...(t.asanaProjectId ? { asanaProjectId: t.asanaProjectId } : {}),
     createdAt: at,
     createdBy: DEMO.users.admin,
+    fieldPolicy: DEMO_FIELD_POLICY,
   };
   const sites: Site[] = [
     {
@@ -77,6 +100,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
       address: 'Cra 13 # 60-12',
       city: 'Bogotá',
       createdAt: at,
+      ...DEMO.siteLocations[0],
     },
     {
       id: DEMO.siteIds[1],
@@ -85,6 +109,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
       address: 'Cl 10 # 43A-30',
       city: 'Medellín',
       createdAt: at,
+      ...DEMO.siteLocations[1],
     },
   ];
   const providers = [

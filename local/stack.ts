@@ -173,6 +173,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           { label: 'Demo client (Comercial Andina)', phone: DEMO.phones.client },
           { label: 'Demo provider (Refrigeración Total)', phone: DEMO.phones.provider },
         ],
+        location: DEMO.siteLocations[0].location,
       }),
     });
     hostUrl = http.url;

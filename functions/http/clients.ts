@@ -1,13 +1,24 @@
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { clients } from '../wiring';
-import { clientExample, createClientExample, createSiteExample, siteExample } from './examples';
+import {
+  clientExample,
+  clientWithPolicyExample,
+  createClientExample,
+  createSiteExample,
+  fieldPolicyExample,
+  siteExample,
+  siteLocationExample,
+} from './examples';
 import { registerEndpoint } from './register';
 import {
   clientIdParams,
   clientSchema,
   createClientBody,
   createSiteBody,
+  fieldPolicyBody,
   listSitesQuery,
+  siteLocationBody,
+  siteParams,
   pageOf,
   pageRequest,
   siteSchema,
@@ -83,6 +94,47 @@ registerEndpoint(
     handler: async (ctx) => {
       const page = await clients.listSites(ctx, ctx.params.clientId, pageRequest(ctx.query));
       return { status: 200, body: page };
+    },
+  }),
+);
+
+// ---- issue 17: field and invoice controls ---------------------------------------------------------
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'sites-location-put',
+    method: 'PUT',
+    route: 'v1/clients/{clientId}/sites/{siteId}/location',
+    summary: 'Set a site’s coordinates and radius for geo-verified check-in (admin, operator)',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: siteParams,
+    body: siteLocationBody,
+    requestExample: siteLocationExample,
+    responses: { 200: { description: 'The site', schema: siteSchema, example: siteExample } },
+    handler: async (ctx) => {
+      const site = await clients.setSiteLocation(ctx, ctx.params.clientId, ctx.params.siteId, ctx.body);
+      return { status: 200, body: site.value, etag: site.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'clients-field-policy-put',
+    method: 'PUT',
+    route: 'v1/clients/{clientId}/field-policy',
+    summary:
+      'Set a client’s geofence and invoice rules: hard rules, labour tolerance, rate card, required evidence (admin, operator)',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: clientIdParams,
+    body: fieldPolicyBody,
+    requestExample: fieldPolicyExample,
+    responses: { 200: { description: 'The client with its policy', schema: clientSchema, example: clientWithPolicyExample } },
+    handler: async (ctx) => {
+      const client = await clients.setFieldPolicy(ctx, ctx.params.clientId, ctx.body);
+      return { status: 200, body: client.value, etag: client.etag };
     },
   }),
 );

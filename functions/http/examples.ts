@@ -17,6 +17,7 @@ const cop = (amount: number) => ({ amount, currency: 'COP' });
 /** An example per path parameter: the demo tenant's, so that "Try it" finds them on the local stack. */
 export const PATH_EXAMPLES: Readonly<Record<string, string>> = {
   clientId,
+  siteId,
   userId: 'usr-demo-client',
   orderId,
   attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N0',
@@ -42,9 +43,29 @@ export const clientExample = {
   createdBy: 'usr-admin',
 };
 
-export const createSiteExample = { name: 'Sede Norte', address: 'Calle 100 # 15-20', city: 'Bogotá', timeZone: 'America/Bogota' };
+/** Issue 17: where the site is and how far from it counts as on site. */
+export const siteLocationExample = { location: { lat: 4.6867, lon: -74.0485 }, radiusMeters: 150 };
+
+export const createSiteExample = {
+  name: 'Sede Norte',
+  address: 'Calle 100 # 15-20',
+  city: 'Bogotá',
+  timeZone: 'America/Bogota',
+  ...siteLocationExample,
+};
 
 export const siteExample = { id: siteId, clientId, ...createSiteExample, createdAt: at };
+
+/** Issue 17: a client's field and invoice policy. */
+export const fieldPolicyExample = {
+  geofence: 'hard',
+  hardRules: ['required-evidence'],
+  labourTolerance: { minutes: 30, percent: 10 },
+  rateCard: { currency: 'COP', materials: { 'CAP-35UF': 85_000_00, 'GAS-R410A': 60_000_00 }, hourlyLabourRate: 95_000_00 },
+  requiredEvidence: ['invoice'],
+};
+
+export const clientWithPolicyExample = { ...clientExample, fieldPolicy: fieldPolicyExample };
 
 const preferences = { channels: ['email', 'whatsapp'], locale: 'es-CO' };
 
@@ -134,16 +155,29 @@ export const ORDER_ACTION_EXAMPLES: Record<ApiAction, unknown> = {
   'reject-quote': { reason: 'El valor supera el presupuesto' },
   assign: { providerId, amount: cop(1_250_000_00) },
   schedule: { visitAt: '2026-12-05T09:00:00-05:00' },
-  'check-in': {},
+  'check-in': { position: { lat: 4.68675, lon: -74.04861, accuracyMeters: 12 } },
   hold: { reason: 'Esperando un repuesto' },
   resume: { reason: 'Llegó el repuesto' },
   complete: { report: 'Se cambió el capacitor y se recargó el gas.', attachmentIds: ['att_01JBX6C1D2E3F4G5H6J7K8M9N0'] },
   verify: {},
   'request-rework': { reason: 'Sigue sin enfriar' },
   rate: { score: 5, comment: 'Rápido y ordenado' },
-  invoice: { invoiceNumber: 'FE-1043', amount: cop(1_250_000_00), attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N1' },
+  invoice: {
+    invoiceNumber: 'FE-1043',
+    amount: cop(1_250_000_00),
+    attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N1',
+    lines: [
+      { kind: 'labour', hours: 3, amount: 285_000_00, description: 'Diagnóstico y cambio de capacitor' },
+      { kind: 'material', code: 'CAP-35UF', description: 'Capacitor 35 µF', quantity: 1, unitPrice: 85_000_00 },
+      { kind: 'material', code: 'GAS-R410A', description: 'Gas R410A (kg)', quantity: 2, unitPrice: 60_000_00 },
+      { kind: 'other', description: 'Transporte y disposición de residuos', amount: 760_000_00 },
+    ],
+  },
   close: {},
   cancel: { reason: 'El cliente lo resolvió por su cuenta' },
+  'check-out': { position: { lat: 4.68671, lon: -74.04855 } },
+  'approve-invoice': { reason: 'Horas extra acordadas con el cliente por teléfono' },
+  'reject-invoice': { reason: 'El precio del gas no corresponde al tarifario' },
 };
 
 export const submitQuoteExample = {

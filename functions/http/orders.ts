@@ -127,6 +127,8 @@ const actionOperations = Object.fromEntries(
         example: ORDER_ACTION_EXAMPLES[a],
         // A client user's approval above its approval limit (docs/api.md).
         ...(a === 'approve' ? { problemTypes: ['approval-limit-exceeded' as const] } : {}),
+        // An invoice a hard rule refuses, with every failed rule (docs/orders.md, Invoice rules).
+        ...(a === 'invoice' ? { problemTypes: ['invoice-rules-failed' as const] } : {}),
       },
     ];
   }),

@@ -11,6 +11,9 @@ import { DELIVERY_STATUSES } from '../../shared/domain/feed/delivery';
 import { SLA_STATUSES } from '../../shared/domain/orders/sla';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../shared/domain/orders/attachment';
 import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../shared/domain/providers/provider';
+import { INVOICE_RULE_IDS } from '../../shared/domain/orders/field-policy';
+import { fieldPolicyErrors, siteFenceErrors, type PolicyFieldError } from '../../shared/application/clients/clients';
+import { GEOFENCE_POLICIES } from '../../shared/domain/orders/geofence';
 
 /**
  * The API's request and response schemas: validation at runtime and the OpenAPI document both come
@@ -38,6 +41,25 @@ export const money = z.strictObject({
     .regex(/^[A-Z]{3}$/, 'ISO 4217 code')
     .default('COP'),
 });
+
+const minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** An invoice line (issue 17), amounts in minor units of the invoice's currency. */
+const invoiceLine = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('labour'),
+    hours: z.number().positive().max(10_000),
+    amount: minor,
+    description: z.string().trim().min(1).max(500).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('material'),
+    code: z.string().trim().min(1).max(64),
+    description: z.string().trim().min(1).max(500),
+    quantity: z.number().positive().max(1_000_000),
+    unitPrice: minor.describe('minor units; the line’s amount is quantity × unitPrice, rounded'),
+  }),
+  z.strictObject({ kind: z.literal('other'), description: z.string().trim().min(1).max(500), amount: minor }),
+]);
 
 export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 phone number, e.g. +573001234567');
 
@@ -81,6 +103,45 @@ const businessHours = z.strictObject({ start: hhmm, end: hhmm });
 
 export const clientIdParams = z.object({ clientId: id });
 
+// Issue 17: site coordinates and the client's field and invoice policy. The schemas check the shape;
+// the domain's validators (field-policy.ts) check the meaning, as field errors of the same 400.
+const geoPoint = z.strictObject({
+  lat: z.number().describe('degrees, -90…90'),
+  lon: z.number().describe('degrees, -180…180'),
+});
+const devicePosition = geoPoint
+  .extend({ accuracyMeters: z.number().min(0).max(100_000).optional().describe('the device’s reported accuracy radius') })
+  .describe('where the device is (check-in / check-out)');
+/** The domain validator's errors as zod issues (path `a/b` → ['a', 'b']), so the pipeline answers 400 with pointers. */
+const domainIssues =
+  <T>(validate: (v: T) => PolicyFieldError[]) =>
+  (value: T, ctx: z.RefinementCtx) => {
+    for (const e of validate(value)) ctx.addIssue({ code: 'custom', message: e.message, path: e.field.split('/') });
+  };
+export const siteLocationBody = z
+  .strictObject({ location: geoPoint, radiusMeters: z.number().describe('greater than 0, at most 50 000') })
+  .superRefine(domainIssues(siteFenceErrors));
+const labourToleranceSchema = z.strictObject({
+  minutes: z.number().optional().describe('whole minutes, 0–1440'),
+  percent: z.number().optional().describe('of the time on site, 0–100; the larger allowance applies'),
+});
+const rateCardSchema = z.strictObject({
+  currency: z.string().describe('ISO 4217; lines in another currency are not compared'),
+  materials: z.record(z.string(), z.number()).describe('material code → highest unit price, minor units'),
+  hourlyLabourRate: z.number().optional().describe('highest price of one hour of labour, minor units'),
+});
+const fieldPolicyShape = z.strictObject({
+  geofence: z.enum(GEOFENCE_POLICIES).describe('outside the radius: refused (hard) or accepted and flagged (soft)'),
+  hardRules: z
+    .array(z.enum(INVOICE_RULE_IDS))
+    .describe('rules that refuse an invoice; amount-within-nte and invoice-number-unique always do'),
+  labourTolerance: labourToleranceSchema,
+  rateCard: rateCardSchema.optional(),
+  requiredEvidence: z.array(z.enum(ATTACHMENT_KINDS)).describe('attachment kinds the order must carry when invoiced'),
+});
+export const fieldPolicyBody = fieldPolicyShape.superRefine(domainIssues(fieldPolicyErrors));
+export const siteParams = z.object({ clientId: id, siteId: id });
+
 export const createClientBody = z.strictObject({
   name: text(2, 200),
   taxId: text(3, 32).optional(),
@@ -105,14 +166,24 @@ export const clientSchema = z.object({
   businessHours: businessHours.optional(),
   createdAt: z.string(),
   createdBy: z.string(),
+  fieldPolicy: fieldPolicyShape.optional().describe('geofence and invoice rules (docs/orders.md); absent: the defaults'),
 });
 
-export const createSiteBody = z.strictObject({
-  name: text(2, 200),
-  address: text(3, 300),
-  city: text(2, 100),
-  timeZone: timeZone.optional(),
-});
+export const createSiteBody = z
+  .strictObject({
+    name: text(2, 200),
+    address: text(3, 300),
+    city: text(2, 100),
+    timeZone: timeZone.optional(),
+    location: geoPoint.optional().describe('with radiusMeters: check-ins are measured against it'),
+    radiusMeters: z.number().optional(),
+  })
+  .superRefine((site, ctx) => {
+    if ((site.location === undefined) !== (site.radiusMeters === undefined))
+      ctx.addIssue({ code: 'custom', message: 'location and radiusMeters go together', path: ['radiusMeters'] });
+    else if (site.location && site.radiusMeters !== undefined)
+      domainIssues(siteFenceErrors)({ location: site.location, radiusMeters: site.radiusMeters }, ctx);
+  });
 
 export const siteSchema = z.object({
   id: z.string(),
@@ -122,6 +193,8 @@ export const siteSchema = z.object({
   city: z.string(),
   timeZone: z.string().optional(),
   createdAt: z.string(),
+  location: geoPoint.optional(),
+  radiusMeters: z.number().optional(),
 });
 
 export const listSitesQuery = z.object(pageQuery);
@@ -257,8 +330,29 @@ export const orderSchema = z.object({
       amount: z.object({ amount: z.number().int(), currency: z.string() }),
       attachmentId: z.string().optional(),
       at: z.string(),
+      lines: z.array(invoiceLine).optional(),
+      review: z
+        .object({
+          outcome: z.enum(['auto-approved', 'held', 'approved']),
+          verdicts: z.array(
+            z.object({
+              rule: z.enum(INVOICE_RULE_IDS),
+              verdict: z.enum(['pass', 'fail', 'not-applicable']),
+              severity: z.enum(['hard', 'soft']),
+              message: z.string(),
+              details: z.record(z.string(), z.unknown()).optional(),
+            }),
+          ),
+          reviewedBy: z.string().optional(),
+          reviewedAt: z.string().optional(),
+          reason: z.string().optional(),
+        })
+        .optional()
+        .describe('the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice)'),
     })
     .optional(),
+  onSite: z.object({ checkedInAt: z.string(), checkedOutAt: z.string().optional() }).optional(),
+  rejectedInvoices: z.array(z.object({ invoiceNumber: z.string(), reason: z.string(), at: z.string() })).optional(),
   reworkCount: z.number().int().optional(),
   closedReason: z.string().optional(),
   quoteRoundClosedAt: z.string().optional(),
@@ -457,16 +551,30 @@ const actionBodies = {
   'reject-quote': reasonBody,
   assign: z.strictObject({ providerId: id, amount: money }),
   schedule: z.strictObject({ visitAt: instant }),
-  'check-in': noBody,
+  'check-in': z
+    .strictObject({ position: devicePosition.optional() })
+    .optional()
+    .transform((b) => b ?? {}),
   hold: reasonBody,
   resume: reasonBody,
   complete: z.strictObject({ report: text(3, 4000), attachmentIds: z.array(id).min(1).max(50) }),
   verify: noBody,
   'request-rework': reasonBody,
   rate: z.strictObject({ score: z.number().int().min(1).max(5), comment: text(1, 1000).optional() }),
-  invoice: z.strictObject({ invoiceNumber: text(1, 64), amount: money, attachmentId: id.optional() }),
+  invoice: z.strictObject({
+    invoiceNumber: text(1, 64),
+    amount: money,
+    attachmentId: id.optional(),
+    lines: z.array(invoiceLine).min(1).max(200).optional().describe('when sent, `amount` must equal their total'),
+  }),
   close: noBody,
   cancel: reasonBody,
+  'check-out': z
+    .strictObject({ position: devicePosition.optional() })
+    .optional()
+    .transform((b) => b ?? {}),
+  'approve-invoice': reasonBody,
+  'reject-invoice': reasonBody,
 };
 /**
  * One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1), each parsing to

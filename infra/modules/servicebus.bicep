@@ -64,6 +64,10 @@ var workflows = [
       'provider.approved'
       'provider.suspended'
       'feed.endpoint-disabled'
+      'order.geofence-flagged'
+      'order.invoice-held'
+      'order.invoice-approved'
+      'order.invoice-rejected'
       'whatsapp.inbound-received'
     ]
   }
@@ -84,6 +88,10 @@ var workflows = [
       'order.work-completed'
       'order.rated'
       'order.rework-requested'
+      'order.geofence-flagged'
+      'order.invoice-approved'
+      'order.invoice-held'
+      'order.invoice-rejected'
       'feed.lane-due'
     ]
   }

@@ -42,6 +42,8 @@ export interface ConsoleOptions {
   readonly jelou: { readonly secret?: string; readonly botId: string };
   /** The seeded phones the simulator offers. */
   readonly phones: readonly { readonly label: string; readonly phone: string }[];
+  /** Where "Share location" starts (a demo site's coordinates), so a check-in lands inside its radius. */
+  readonly location?: { readonly lat: number; readonly lon: number };
 }
 
 const PREFIX = '/console';
@@ -165,6 +167,7 @@ export function createConsole(opts: ConsoleOptions): LocalRoutes {
         conversation: simulator && selected ? await simulator.conversation(selected) : [],
         ...(error ? { error } : {}),
         enabled: simulator !== undefined,
+        location: opts.location ?? { lat: 0, lon: 0 },
       }),
     );
   }
@@ -179,8 +182,12 @@ export function createConsole(opts: ConsoleOptions): LocalRoutes {
         `${PREFIX}/whatsapp?error=${encodeURIComponent('Choose a seeded phone or type a number like +573001234567.')}`,
       );
     const back = `${PREFIX}/whatsapp?phone=${encodeURIComponent(phone)}`;
-    if (!text) return seeOther(`${back}&error=${encodeURIComponent('Type a message.')}`);
-    const sent = await simulator.send(phone, text);
+    const share = form.get('share') === 'location';
+    const [lat, lon] = [Number(form.get('lat') ?? ''), Number(form.get('lon') ?? '')];
+    if (share && !(Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && form.get('lat') && form.get('lon')))
+      return seeOther(`${back}&error=${encodeURIComponent('Give a latitude (-90…90) and a longitude (-180…180).')}`);
+    if (!share && !text) return seeOther(`${back}&error=${encodeURIComponent('Type a message.')}`);
+    const sent = share ? await simulator.shareLocation(phone, lat, lon) : await simulator.send(phone, text);
     return seeOther(
       sent.status === 200 ? back : `${back}&error=${encodeURIComponent(`The webhook answered ${sent.status}: ${sent.answer}`)}`,
     );

@@ -144,6 +144,8 @@ export interface WhatsAppView {
   readonly conversation: readonly ConversationLine[];
   readonly error?: string;
   readonly enabled: boolean;
+  /** The coordinates "Share location" offers. */
+  readonly location: { readonly lat: number; readonly lon: number };
 }
 
 export function whatsappPage(v: WhatsAppView): string {
@@ -203,6 +205,16 @@ export function whatsappPage(v: WhatsAppView): string {
         </fieldset>
         <p><label for="text">Message</label> <textarea id="text" name="text" rows="2" required maxlength="4096"></textarea></p>
         <p><button type="submit">Send</button></p>
+        <fieldset>
+          <legend>Share a location (a provider checks in or out of its current order)</legend>
+          <p>
+            <label for="lat">Latitude</label>
+            <input id="lat" name="lat" type="number" step="any" min="-90" max="90" value="${String(v.location.lat)}" />
+            <label for="lon">Longitude</label>
+            <input id="lon" name="lon" type="number" step="any" min="-180" max="180" value="${String(v.location.lon)}" />
+          </p>
+          <p><button type="submit" name="share" value="location" formnovalidate>Share location</button></p>
+        </fieldset>
       </form>`
     : html`<p class="notice error">The simulator needs <code>JELOU_WEBHOOK_SECRET</code>; it is not set.</p>`;
   return page({

@@ -2,7 +2,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signJelouBody } from '../../shared/adapters/whatsapp/jelou-webhook';
 import { readWhatsAppOutbox, type SandboxWhatsAppEntry } from '../../shared/adapters/whatsapp/sandbox-whatsapp';
-import { jelouInboundEnvelope } from '../sandboxes/jelou';
+import { jelouInboundEnvelope, type InboundSpec } from '../sandboxes/jelou';
 
 /**
  * The console's WhatsApp simulator: it types as a phone by posting what Jelou would post — the
@@ -57,8 +57,21 @@ export class WhatsAppSimulator {
    * move may answer with several messages, so it waits until none has come for a moment.
    */
   async send(phone: string, text: string, waitMs = 5_000): Promise<InboundRecord> {
+    return this.post(phone, { from: phone, text, name: 'Local console' }, text, waitMs);
+  }
+
+  /**
+   * Shares a location as `phone` (issue 17: a provider's check-in / check-out): Jelou's location
+   * message, `coordinates: { lat, long }` (docs/whatsapp.md). The log shows it as a pin.
+   */
+  async shareLocation(phone: string, lat: number, lon: number, waitMs = 5_000): Promise<InboundRecord> {
+    const raw = { type: 'location', content: { coordinates: { lat, long: lon } } };
+    return this.post(phone, { from: phone, raw, name: 'Local console' }, `📍 ${lat}, ${lon}`, waitMs);
+  }
+
+  private async post(phone: string, spec: InboundSpec, text: string, waitMs: number): Promise<InboundRecord> {
     const before = (await this.outbox()).filter((m) => m.to === phone).length;
-    const { eventId, body } = jelouInboundEnvelope({ from: phone, text, name: 'Local console' }, this.opts.botId);
+    const { eventId, body } = jelouInboundEnvelope(spec, this.opts.botId);
     const raw = JSON.stringify(body);
     const at = new Date().toISOString();
     const res = await fetch(this.opts.webhookUrl(), {

@@ -4,7 +4,14 @@
  */
 export abstract class ApplicationError extends Error {
   abstract readonly kind:
-    'not-found' | 'forbidden' | 'approval-limit' | 'conflict' | 'precondition-failed' | 'invalid' | 'unavailable';
+    | 'not-found'
+    | 'forbidden'
+    | 'approval-limit'
+    | 'conflict'
+    | 'precondition-failed'
+    | 'invalid'
+    | 'unavailable'
+    | 'invoice-rules';
   constructor(
     message: string,
     readonly details?: Record<string, unknown>,
@@ -58,5 +65,20 @@ export class UnavailableError extends ApplicationError {
     readonly retryAfterSeconds = 5,
   ) {
     super(message);
+  }
+}
+
+/**
+ * An invoice a hard rule refuses (issue 17): every failed rule, hard and soft, in `details.failedRules`
+ * (rule, severity, message, details), and a field error for each one the body can point at.
+ */
+export class InvoiceRulesError extends ApplicationError {
+  readonly kind = 'invoice-rules';
+  constructor(
+    message: string,
+    details: Record<string, unknown>,
+    readonly fieldErrors: readonly { field: string; message: string }[] = [],
+  ) {
+    super(message, details);
   }
 }

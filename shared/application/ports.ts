@@ -41,6 +41,9 @@ export interface ClientRepository {
   addSite(site: Site): Promise<Versioned<Site>>;
   getSite(clientId: string, siteId: string): Promise<Versioned<Site> | undefined>;
   listSites(clientId: string, page: PageRequest): Promise<Page<Site>>;
+  /** Replaces the client (or site) only if its stored version still has `etag` (PreconditionFailedError otherwise). */
+  replace(client: Client, etag: string): Promise<Versioned<Client>>;
+  replaceSite(site: Site, etag: string): Promise<Versioned<Site>>;
 }
 
 export interface UserRepository {

@@ -180,6 +180,32 @@ describe('the local console (HTTP)', () => {
     expect(again.text).toContain('Choose a seeded phone or type a number');
   });
 
+  it('WhatsApp: "Share location" posts Jelou’s location message; the provider without a visit is told so', async () => {
+    const page = await get(`/console/whatsapp?phone=${encodeURIComponent(DEMO.phones.provider)}`);
+    expect(page.text).toContain(`value="${DEMO.siteLocations[0].location.lat}"`);
+    const shared = await post('/console/whatsapp', {
+      phone: DEMO.phones.provider,
+      other: '',
+      text: '',
+      share: 'location',
+      lat: '4.647',
+      lon: '-74.0638',
+    });
+    expect(shared.status).toBe(303);
+    const conversation = await get(shared.headers.location as string);
+    expect(conversation.text).toContain('📍 4.647, -74.0638');
+    expect(conversation.text).toContain('No tiene una orden programada ni un trabajo en curso');
+    const bad = await post('/console/whatsapp', {
+      phone: DEMO.phones.provider,
+      other: '',
+      text: '',
+      share: 'location',
+      lat: '91',
+      lon: '0',
+    });
+    expect((await get(bad.headers.location as string)).text).toContain('Give a latitude');
+  });
+
   it('mailbox and partners: the e-mails and the Asana task of an order with a hostile title, newest first, escaped', async () => {
     await createOrder(as, stack.tokens.client, { title: HOSTILE, description: 'x', externalRef: 'QS-7001' });
     const list = await eventually(async () => {

@@ -371,11 +371,13 @@ describe('attachments and invoices', () => {
     await toVerified(second);
     const number = `FV-${Date.now()}`;
     await act(first, 'invoice', t.provider, { invoiceNumber: number, amount: { amount: 800_000_00, currency: 'COP' } });
-    const duplicate = await refused(second, 'invoice', t.provider, 409, {
+    // A used number fails the invoice-number-unique rule (hard, issue 17): 422 with the failed rule.
+    const duplicate = await refused(second, 'invoice', t.provider, 422, {
       invoiceNumber: ` ${number.toLowerCase()} `,
       amount: { amount: 700_000_00, currency: 'COP' },
     });
-    expect(duplicate.detail).toMatch(/already used/);
+    expect(duplicate.type).toBe('https://api.algesta.co/problems/invoice-rules-failed');
+    expect(duplicate.detail).toMatch(/invoice-number-unique/);
     expect((await getOrder(second, t.operator)).status).toBe('VERIFIED');
     await refused(second, 'invoice', t.provider, 422, {
       invoiceNumber: `${number}-B`,

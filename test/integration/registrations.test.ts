@@ -17,6 +17,8 @@ const EXPECTED = [
   ['clients-get', 'GET', 'v1/clients/{clientId}'],
   ['sites-create', 'POST', 'v1/clients/{clientId}/sites'],
   ['sites-list', 'GET', 'v1/clients/{clientId}/sites'],
+  ['sites-location-put', 'PUT', 'v1/clients/{clientId}/sites/{siteId}/location'],
+  ['clients-field-policy-put', 'PUT', 'v1/clients/{clientId}/field-policy'],
   ['me-get', 'GET', 'v1/me'],
   ['me-preferences-put', 'PUT', 'v1/me/preferences'],
   ['users-put', 'PUT', 'v1/users/{userId}'],

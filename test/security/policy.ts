@@ -1,4 +1,4 @@
-import { DEMO } from '../../local/seed';
+import { DEMO, DEMO_FIELD_POLICY } from '../../local/seed';
 import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { nitCheckDigit } from '../../shared/domain/providers/nit';
 
@@ -66,6 +66,17 @@ export const POLICY: Record<string, Policy> = {
     idempotent: true,
   },
   'sites-list': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  // Issue 17: configuration by staff; the client's own users see it (403), other tenants do not (404).
+  'sites-location-put': {
+    expect: '200 200 403 404 404 404',
+    params: () => ({ clientId: DEMO.clientId, siteId: DEMO.siteIds[1] }),
+    body: () => DEMO.siteLocations[1],
+  },
+  'clients-field-policy-put': {
+    expect: '200 200 403 404 404 404',
+    params: () => ({ clientId: DEMO.clientId }),
+    body: () => DEMO_FIELD_POLICY,
+  },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
   'users-put': {
@@ -210,6 +221,9 @@ export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknow
   invoice: () => ({ invoiceNumber: 'FE-001', amount: cop }),
   close: () => ({}),
   cancel: reason,
+  'check-out': () => ({ position: { lat: 4.647, lon: -74.0638, accuracyMeters: 10 } }),
+  'approve-invoice': reason,
+  'reject-invoice': reason,
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {

@@ -61,6 +61,19 @@ export class MemoryClients implements ClientRepository {
     const all = [...this.sites.values()].map((s) => s.value).filter((s) => s.clientId === clientId);
     return paginate(all, page);
   }
+  async replace(client: Client, etag: string) {
+    if (this.clients.get(client.id)?.etag !== etag) throw new PreconditionFailedError('the client has changed');
+    const v = { value: client, etag: nextEtag() };
+    this.clients.set(client.id, v);
+    return v;
+  }
+  async replaceSite(site: Site, etag: string) {
+    const key = `${site.clientId}/${site.id}`;
+    if (this.sites.get(key)?.etag !== etag) throw new PreconditionFailedError('the site has changed');
+    const v = { value: site, etag: nextEtag() };
+    this.sites.set(key, v);
+    return v;
+  }
 }
 
 export class MemoryUsers implements UserRepository {

@@ -39,6 +39,27 @@ export class CosmosClientRepository implements ClientRepository {
     return { ...result, items: result.items.map((d) => fromDoc<Site>(d).value) };
   }
 
+  async replace(client: Client, etag: string): Promise<Versioned<Client>> {
+    return this.replaceDoc<Client>(toDoc('client', client.id, client, { clientId: client.id }), client.id, etag, 'client', [
+      'clientId',
+    ]);
+  }
+
+  async replaceSite(site: Site, etag: string): Promise<Versioned<Site>> {
+    return this.replaceDoc<Site>(toDoc('site', site.id, site), site.clientId, etag, 'site');
+  }
+
+  private async replaceDoc<T>(doc: StoredDoc, partition: string, etag: string, what: string, storageOnly: string[] = []) {
+    try {
+      const { resource } = await this.container
+        .item(doc.id, partition)
+        .replace<StoredDoc>(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+      return fromDoc<T>(resource as StoredDoc, storageOnly);
+    } catch (err) {
+      return translateError(err, what);
+    }
+  }
+
   private async insert<T>(doc: StoredDoc, what: string, storageOnly: string[] = []): Promise<Versioned<T>> {
     try {
       const { resource } = await this.container.items.create<StoredDoc>(doc);

@@ -55,6 +55,17 @@ const interactive = z.object({
     .optional(),
 });
 
+// A shared location. Jelou documents it as `type: "location"` with `coordinates: { lat, long }`
+// in decimal degrees (docs.jelou.ai/webhook/messages-events, "Location": the bubble carries
+// `coordinates` beside a Google Maps link in `text`). Assumed for the message_event envelope: the
+// coordinates come in `value.content` like other contents, or directly on `value` as in the bubble.
+const coordinates = z.object({ lat: z.number().min(-90).max(90), long: z.number().min(-180).max(180) });
+const location = z.object({
+  type: z.literal('location'),
+  content: z.object({ coordinates }).optional(),
+  coordinates: coordinates.optional(),
+});
+
 export const messageEvent = z.object({
   object: z.literal('message_event'),
   event_type: z.string(),
@@ -103,6 +114,9 @@ function contentOf(value: unknown): Omit<InboundWhatsApp, 'eventId' | 'from' | '
       ...(caption ? { text: caption } : {}),
     };
   }
+  const l = location.safeParse(value);
+  const at = l.success ? (l.data.content?.coordinates ?? l.data.coordinates) : undefined;
+  if (at) return { kind: 'location', location: { lat: at.lat, lon: at.long } };
   const b = interactive.safeParse(value);
   if (b.success) {
     const id = b.data.content?.id ?? b.data.content?.payload;

@@ -9,6 +9,9 @@ import { InvalidInputError, NotFoundError } from '../errors';
 import { SlaPolicyError, type SlaPolicyOverride } from '../../domain/orders/sla';
 import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import type { ClientRepository, Clock, IdGenerator, Page, PageRequest, Versioned } from '../ports';
+import { fieldPolicyErrors, siteFenceErrors, type FieldPolicy, type PolicyFieldError } from '../../domain/orders/field-policy';
+import type { GeoPoint } from '../../domain/orders/geofence';
+import { decidedAgainOnLostRace } from '../lost-race';
 
 export interface ClientDeps {
   readonly clients: ClientRepository;
@@ -76,6 +79,9 @@ export interface CreateSiteInput {
   readonly address: string;
   readonly city: string;
   readonly timeZone?: string;
+  /** Both or neither (the HTTP schema enforces it). */
+  readonly location?: GeoPoint;
+  readonly radiusMeters?: number;
 }
 
 export async function createSite(
@@ -88,6 +94,11 @@ export async function createSite(
   requireRole(call.principal, ['admin', 'operator'], 'create sites');
   // The client must exist: a site never hangs off nothing.
   if (!(await deps.clients.get(clientId))) throw new NotFoundError('client not found');
+  const fence =
+    input.location && input.radiusMeters !== undefined
+      ? { location: input.location, radiusMeters: input.radiusMeters }
+      : undefined;
+  if (fence) refuseBadConfiguration('the site’s location is not valid', siteFenceErrors(fence));
   const site: Site = {
     id: makeId('site', newUlid(call, deps.ids)),
     clientId,
@@ -95,6 +106,7 @@ export async function createSite(
     address: input.address,
     city: input.city,
     ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+    ...(fence ?? {}),
     createdAt: deps.clock.now().toISOString(),
   };
   return createOnce(
@@ -117,4 +129,49 @@ export async function listSites(
     throw new NotFoundError('client not found');
   }
   return result;
+}
+
+// ---- issue 17: site coordinates and the client's field and invoice policy ----------------------
+
+/** The domain's validators, for the HTTP schemas (their errors are the same 400 as a shape error). */
+export { fieldPolicyErrors, siteFenceErrors, type PolicyFieldError };
+
+/** Configuration the domain refuses: every field error at once, nothing written (the API has answered 400 before). */
+function refuseBadConfiguration(message: string, errors: readonly PolicyFieldError[]): void {
+  if (errors.length) throw new InvalidInputError(message, errors);
+}
+
+/** `PUT /clients/{clientId}/sites/{siteId}/location` (admin, operator): where the site is and its radius. */
+export async function setSiteLocation(
+  deps: Pick<ClientDeps, 'clients'>,
+  call: CallContext,
+  clientId: string,
+  siteId: string,
+  fence: { readonly location: GeoPoint; readonly radiusMeters: number },
+): Promise<Versioned<Site>> {
+  requireClientScope(call.principal, clientId);
+  requireRole(call.principal, ['admin', 'operator'], 'locate sites');
+  refuseBadConfiguration('the site’s location is not valid', siteFenceErrors(fence));
+  return decidedAgainOnLostRace(async () => {
+    const site = await deps.clients.getSite(clientId, siteId);
+    if (!site) throw new NotFoundError('site not found');
+    return deps.clients.replaceSite({ ...site.value, location: fence.location, radiusMeters: fence.radiusMeters }, site.etag);
+  });
+}
+
+/** `PUT /clients/{clientId}/field-policy` (admin, operator): geofence, invoice rules, tolerances, rate card. */
+export async function setFieldPolicy(
+  deps: Pick<ClientDeps, 'clients'>,
+  call: CallContext,
+  clientId: string,
+  policy: FieldPolicy,
+): Promise<Versioned<Client>> {
+  requireClientScope(call.principal, clientId);
+  requireRole(call.principal, ['admin', 'operator'], 'configure clients');
+  refuseBadConfiguration('the field policy is not valid', fieldPolicyErrors(policy));
+  return decidedAgainOnLostRace(async () => {
+    const client = await deps.clients.get(clientId);
+    if (!client) throw new NotFoundError('client not found');
+    return deps.clients.replace({ ...client.value, fieldPolicy: policy }, client.etag);
+  });
 }

@@ -103,6 +103,19 @@ const registry = {
   },
   'order.rated': { version: 1, data: orderProviderData.extend({ score: z.number().int().min(1).max(5) }) },
   'order.rework-requested': { version: 1, data: orderProviderData },
+  // Issue 17, field and invoice controls
+  'order.geofence-flagged': {
+    version: 1,
+    data: orderProviderData.extend({
+      action: z.enum(['check-in', 'check-out']),
+      distanceMeters: z.number().min(0),
+      radiusMeters: z.number().positive(),
+      reason: z.string(),
+    }),
+  },
+  'order.invoice-approved': { version: 1, data: orderProviderData.extend({ automatic: z.boolean() }) },
+  'order.invoice-held': { version: 1, data: orderProviderData.extend({ rules: z.array(z.string()), reason: z.string() }) },
+  'order.invoice-rejected': { version: 1, data: orderProviderData.extend({ reason: z.string() }) },
 
   // ---- WhatsApp ----
   /** An inbound WhatsApp message, verified by the Jelou webhook and queued for the conversation. */
@@ -112,7 +125,8 @@ const registry = {
       eventId: z.string().min(1),
       from: z.string().regex(/^\+[1-9]\d{6,14}$/),
       at: z.string(),
-      kind: z.enum(['text', 'image', 'interactive', 'other']),
+      kind: z.enum(['text', 'image', 'interactive', 'location', 'other']),
+      location: z.object({ lat: z.number(), lon: z.number() }).optional(),
       text: z.string().optional(),
       mediaUrl: z.string().optional(),
       mediaContentType: z.string().optional(),

@@ -20,6 +20,7 @@ import {
   ConflictError,
   ForbiddenError,
   InvalidInputError,
+  InvoiceRulesError,
   NotFoundError,
   PreconditionFailedError,
 } from '../errors';
@@ -41,6 +42,7 @@ import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext
 import { getOrder, ORDERS_SOURCE } from './orders';
 import { callerProfile } from '../users/users';
 import { clientSuggestedNte, suggestedNteFor, type PriceStatsStore } from './price-guidance';
+import { fenceFacts, invoiceFacts } from './field-facts';
 
 /**
  * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
@@ -74,6 +76,8 @@ function translate(err: unknown): never {
     case 'guard':
       if (err.fieldErrors.length) throw new InvalidInputError(err.message, err.fieldErrors);
       throw new ConflictError(err.message, err.details);
+    case 'invoice-rules':
+      throw new InvoiceRulesError(err.message, err.details, err.fieldErrors);
   }
 }
 
@@ -155,7 +159,7 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
     };
   },
   schedule: asSent,
-  'check-in': asSent,
+  'check-in': async (deps, _call, order, body) => ({ ...body, ...(await fenceFacts(deps, order)) }),
   hold: asSent,
   resume: asSent,
   complete: async (deps, _call, order, body) => {
@@ -165,12 +169,16 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
   verify: asSent,
   'request-rework': asSent,
   rate: asSent,
-  invoice: async (deps, _call, order, body) => {
-    if (body.attachmentId) await requireStoredAttachment(deps, order.clientId, order.id, body.attachmentId);
-    return { ...body, invoiceNumber: normalizeInvoiceNumber(body.invoiceNumber) };
-  },
+  invoice: async (deps, _call, order, body) => ({
+    ...body,
+    invoiceNumber: normalizeInvoiceNumber(body.invoiceNumber),
+    ...(await invoiceFacts(deps, order, body)),
+  }),
   close: asSent,
   cancel: asSent,
+  'check-out': async (deps, _call, order, body) => ({ ...body, ...(await fenceFacts(deps, order)) }),
+  'approve-invoice': asSent,
+  'reject-invoice': asSent,
 };
 
 /** The client's SLA terms (one point read), for the actions whose clocks depend on them. */
@@ -209,37 +217,61 @@ async function performOnce<A extends ApiAction>(
     GATHER[action](deps, call, current.value, body),
     SLA_CONTEXT_ACTIONS.includes(action) ? slaContextFor(deps, current.value.clientId) : undefined,
   ]);
-  const decision = decideOrThrow(() => decide(current.value, action, by, input, deps.clock.now().toISOString(), sla));
-  if (action !== 'invoice' || !decision.order.invoice) return write(deps, call, current, decision, ifMatch);
-  // The invoice number is claimed before the order is written and released if the write fails, so
-  // a number is held only by an order that really carries it (a crash in between is handled by the
-  // takeover in claimInvoiceNumber).
-  const claim = await claimInvoiceNumber(deps, decision.order, decision.order.invoice.invoiceNumber);
+  const now = deps.clock.now().toISOString();
+  if (action === 'invoice') return invoiceOnce(deps, call, current, input as ActionInputs['invoice'], now, ifMatch);
+  const decision = decideOrThrow(() => decide(current.value, action, by, input, now, sla));
+  const written = await write(deps, call, current, decision, ifMatch);
+  const rejected = current.value.invoice;
+  // A rejected invoice's number is free again: the corrected invoice may carry it (docs/orders.md).
+  if (action === 'reject-invoice' && rejected && current.value.providerId)
+    await deps.providers.releaseInvoiceNumber(current.value.providerId, rejected.invoiceNumber, current.value.id);
+  return written;
+}
+
+/**
+ * The invoice number is claimed before the rules are asked (whether it is free is one of them) and
+ * released when the invoice is refused or the write fails, so a number is held only by an order
+ * that really carries it (a crash in between is handled by the takeover in claimInvoiceNumber).
+ */
+async function invoiceOnce(
+  deps: LifecycleDeps,
+  call: CallContext,
+  current: Versioned<Order>,
+  input: ActionInputs['invoice'],
+  now: string,
+  ifMatch: string | undefined,
+): Promise<Versioned<Order>> {
+  const claimed = await claimInvoiceNumber(deps, current.value, input.invoiceNumber);
   try {
+    const facts = 'usedBy' in claimed ? { ...input, invoiceNumberUsedBy: claimed.usedBy } : input;
+    const decision = decideOrThrow(() => decide(current.value, 'invoice', call.principal, facts, now));
     return await write(deps, call, current, decision, ifMatch);
   } catch (err) {
-    await deps.providers.releaseInvoiceNumber(claim.providerId, claim.invoiceNumber, claim.orderId);
+    if ('claim' in claimed)
+      await deps.providers.releaseInvoiceNumber(claimed.claim.providerId, claimed.claim.invoiceNumber, claimed.claim.orderId);
     throw err;
   }
 }
 
 /**
  * Invoice numbers are unique per provider. A number held by another order that does not carry it
- * (its write failed after the claim) is taken over; one held by an order that does is a 409.
+ * (its write failed after the claim, or its invoice was rejected) is taken over; one held by an
+ * order that does answers that order (the `invoice-number-unique` rule fails on it).
  */
-async function claimInvoiceNumber(deps: LifecycleDeps, order: Order, invoiceNumber: string): Promise<InvoiceNumberClaim> {
+async function claimInvoiceNumber(
+  deps: LifecycleDeps,
+  order: Order,
+  invoiceNumber: string,
+): Promise<{ claim: InvoiceNumberClaim } | { usedBy: string }> {
   const providerId = order.providerId;
   if (!providerId) throw new ConflictError('the order has no assigned provider');
   const claim = { providerId, invoiceNumber, orderId: order.id, clientId: order.clientId };
   for (let attempt = 0; attempt < 2; attempt++) {
     const holder = await deps.providers.claimInvoiceNumber(claim);
-    if (holder.orderId === order.id) return claim;
+    if (holder.orderId === order.id) return { claim };
     const other = await deps.orders.get(holder.clientId, holder.orderId);
     const carried = other?.value.invoice && normalizeInvoiceNumber(other.value.invoice.invoiceNumber) === invoiceNumber;
-    if (carried)
-      throw new ConflictError(`invoice number ${invoiceNumber} is already used by this provider`, {
-        field: 'invoiceNumber',
-      });
+    if (carried) return { usedBy: holder.orderId };
     await deps.providers.releaseInvoiceNumber(providerId, invoiceNumber, holder.orderId);
   }
   throw new ConflictError(`invoice number ${invoiceNumber} is being claimed by another order; try again`);

@@ -3,13 +3,14 @@ import type { Order, OrderStatus } from '../../domain/orders/order';
 import { makeOrderId } from '../../domain/shared/ids';
 import { isAllowedFileType } from '../../domain/files/file-types';
 import type { CallContext } from '../context';
-import { ApplicationError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { ApplicationError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { listSites } from '../clients/clients';
 import { performOrderAction, submitQuote, type LifecycleDeps } from '../orders/lifecycle';
 import { createOrder, getOrder, listOrders, type CreateOrderInput } from '../orders/orders';
 import { listInvitations } from '../providers/providers';
 import type { AppLogger, IdGenerator } from '../ports';
 import type { InvitationResponses, MediaFetcher, MediaStore } from './ports';
+import { shareFieldLocation } from './field-location';
 
 /**
  * The requests of the conversation machine, carried out through the same application commands
@@ -88,10 +89,19 @@ async function run(
       return { kind: 'assigned', purpose: request.purpose, orders: page.items.map(summary) };
     }
     case 'check-in':
-      await performOrderAction(deps, call, request.orderId, 'check-in', {});
+      try {
+        await performOrderAction(deps, call, request.orderId, 'check-in', {});
+      } catch (err) {
+        // A hard geofence needs the position a typed command does not carry (issue 17).
+        if (err instanceof InvalidInputError && err.fieldErrors.some((f) => f.field === 'position'))
+          return { kind: 'refused', request: 'check-in', reason: 'position-required' };
+        throw err;
+      }
       return { kind: 'checked-in', orderId: request.orderId };
     case 'complete':
       return completeWork(deps, call, request);
+    case 'field-location':
+      return shareFieldLocation(deps, call, request.position);
   }
 }
 

@@ -162,6 +162,7 @@ function principalOf(p: UserProfile): Principal {
 }
 
 function messageOf(inbound: InboundWhatsApp): UserMessage {
+  if (inbound.kind === 'location' && inbound.location) return { kind: 'location', position: inbound.location };
   if (inbound.kind === 'image' && inbound.mediaUrl) {
     const media = { url: inbound.mediaUrl, ...(inbound.mediaContentType ? { contentType: inbound.mediaContentType } : {}) };
     return inbound.text ? { kind: 'image', media, caption: inbound.text } : { kind: 'image', media };

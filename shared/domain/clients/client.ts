@@ -1,5 +1,7 @@
 import type { Money } from '../shared/money';
 import type { SlaPolicyOverride } from '../orders/sla';
+import type { FieldPolicy } from '../orders/field-policy';
+import type { GeoPoint } from '../orders/geofence';
 
 /** A client company: the tenant boundary for orders. */
 export interface Client {
@@ -17,6 +19,8 @@ export interface Client {
   readonly businessHours?: { readonly start: string; readonly end: string };
   readonly createdAt: string;
   readonly createdBy: string;
+  /** Geofence and invoice rules (issue 17, orders/field-policy.ts); absent: the defaults. */
+  readonly fieldPolicy?: FieldPolicy;
 }
 
 export interface Site {
@@ -27,6 +31,9 @@ export interface Site {
   readonly city: string;
   readonly timeZone?: string;
   readonly createdAt: string;
+  /** Where the site is and how far from it counts as on site (issue 17): both or neither. */
+  readonly location?: GeoPoint;
+  readonly radiusMeters?: number;
 }
 
 export interface ClientDefaults {

@@ -121,13 +121,15 @@ export interface InboundWhatsApp {
   readonly from: string;
   /** When the user sent it (ISO-8601). */
   readonly at: string;
-  readonly kind: 'text' | 'image' | 'interactive' | 'other';
+  readonly kind: 'text' | 'image' | 'interactive' | 'location' | 'other';
   /** The text, an image's caption, or an interactive reply's title. */
   readonly text?: string;
   readonly mediaUrl?: string;
   readonly mediaContentType?: string;
   /** An interactive (button / list) reply's id. */
   readonly buttonId?: string;
+  /** A shared location (issue 17: a provider's check-in / check-out by WhatsApp). */
+  readonly location?: { readonly lat: number; readonly lon: number };
 }
 
 // ---- client event feed (docs/webhooks.md) -------------------------------------------------------
@@ -167,6 +169,20 @@ export interface EventPayloads {
   'order.work-completed': OrderWorkCompletedData;
   'order.rated': OrderProviderData & { readonly score: number };
   'order.rework-requested': OrderProviderData;
+  // Issue 17, field and invoice controls (orders/field-work.ts)
+  /** A check-in or check-out accepted outside the site's radius (soft geofence): the operators look. */
+  'order.geofence-flagged': OrderProviderData & {
+    readonly action: 'check-in' | 'check-out';
+    readonly distanceMeters: number;
+    readonly radiusMeters: number;
+    readonly reason: string;
+  };
+  /** Every invoice rule passed (`automatic`), or an operator released a held invoice. */
+  'order.invoice-approved': OrderProviderData & { readonly automatic: boolean };
+  /** A soft invoice rule failed: held for an operator, with the failed rules and why. */
+  'order.invoice-held': OrderProviderData & { readonly rules: readonly string[]; readonly reason: string };
+  /** An operator sent the invoice back: the provider invoices again. */
+  'order.invoice-rejected': OrderProviderData & { readonly reason: string };
   /** Verified by the Jelou webhook and queued for the conversation. */
   'whatsapp.inbound-received': InboundWhatsApp;
   'provider.registered': ProviderRegisteredData;

@@ -63,6 +63,11 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'provider.approved', to: ['event-provider'], template: 'provider-approved' },
   { on: 'provider.suspended', to: ['event-provider', 'operators'], template: 'provider-suspended' },
   { on: 'feed.endpoint-disabled', to: ['client-admins'], template: 'webhook-endpoint-disabled' },
+  // Issue 17: field and invoice controls (orders/field-work.ts)
+  { on: 'order.geofence-flagged', to: ['operators'], template: 'geofence-flagged' },
+  { on: 'order.invoice-held', to: ['operators'], template: 'invoice-held' },
+  { on: 'order.invoice-approved', to: ['assigned-provider'], template: 'invoice-approved' },
+  { on: 'order.invoice-rejected', to: ['assigned-provider'], template: 'invoice-rejected' },
 ];
 
 /** The event types the notifications workflow subscribes to. */

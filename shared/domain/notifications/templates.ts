@@ -218,6 +218,59 @@ export const TEMPLATES = {
       en: (v) => build('en', v, `Invoice received: ${v.title}`, [`The provider invoiced ${v.amount} for "${v.title}".`]),
     },
   },
+  // Issue 17: field and invoice controls
+  'geofence-flagged': {
+    whatsapp: ['recipientName', 'title', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Registro fuera de la sede: ${v.title}`, [
+          `El proveedor registró llegada o salida de "${v.title}" fuera del radio de la sede (distancia / radio: ${v.reason}).`,
+        ]),
+      en: (v) =>
+        build('en', v, `Check-in outside the site: ${v.title}`, [
+          `The provider checked in or out of "${v.title}" outside the site's radius (distance / radius: ${v.reason}).`,
+        ]),
+    },
+  },
+  'invoice-held': {
+    whatsapp: ['recipientName', 'title', 'amount', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Factura retenida para revisión: ${v.title}`, [
+          `La factura de ${v.amount} por "${v.title}" quedó retenida: ${v.reason}. Apruébela o rechácela.`,
+        ]),
+      en: (v) =>
+        build('en', v, `Invoice held for review: ${v.title}`, [
+          `The ${v.amount} invoice for "${v.title}" is held: ${v.reason}. Approve or reject it.`,
+        ]),
+    },
+  },
+  'invoice-approved': {
+    whatsapp: ['recipientName', 'title', 'amount', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Factura aprobada para pago: ${v.title}`, [
+          `Su factura de ${v.amount} por "${v.title}" quedó aprobada para pago.`,
+        ]),
+      en: (v) =>
+        build('en', v, `Invoice approved for payment: ${v.title}`, [
+          `Your ${v.amount} invoice for "${v.title}" is approved for payment.`,
+        ]),
+    },
+  },
+  'invoice-rejected': {
+    whatsapp: ['recipientName', 'title', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Factura rechazada: ${v.title}`, [
+          `Su factura por "${v.title}" fue rechazada: ${v.reason}. Envíe una factura corregida.`,
+        ]),
+      en: (v) =>
+        build('en', v, `Invoice rejected: ${v.title}`, [
+          `Your invoice for "${v.title}" was rejected: ${v.reason}. Please send a corrected one.`,
+        ]),
+    },
+  },
   'order-closed': {
     whatsapp: ['recipientName', 'title', 'orderId'],
     text: {

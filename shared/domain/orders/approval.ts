@@ -1,10 +1,10 @@
 import { covers, type Money } from '../shared/money';
-import { guardRefusal, OrderRuleError, type Actor } from './refusals';
+import { OrderRuleError, type Actor } from './refusals';
 
 /**
  * The approval rules of an order (DESIGN 2.1): the approved amount is a not-to-exceed (NTE). A
  * client user approves only within its approval limit (staff approve any amount; an operator can
- * approve what a client may not), and the provider's invoice stays within the approved amount.
+ * approve what a client may not). The invoice's bound is the `amount-within-nte` rule (invoice-rules.ts).
  */
 
 /** Whether the actor's approval is bounded by an approval limit (the application reads it only then). */
@@ -24,13 +24,4 @@ export function approvalRefusal(
     amount: approvedAmount,
     approvalLimit: approvalLimit ?? null,
   });
-}
-
-/** Refuses an invoice above the approved amount (or on an order without one). */
-export function invoiceAmountRefusal(approvedAmount: Money | undefined, amount: Money): OrderRuleError | undefined {
-  return !approvedAmount || !covers(approvedAmount, amount)
-    ? guardRefusal('the invoice exceeds the approved amount', { approvedAmount: approvedAmount ?? null }, [
-        { field: 'amount', message: 'at most the approved amount (NTE)' },
-      ])
-    : undefined;
 }

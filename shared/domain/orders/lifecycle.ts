@@ -1,6 +1,16 @@
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
-import { approvalRefusal, invoiceAmountRefusal } from './approval';
+import { approvalRefusal } from './approval';
+import {
+  fieldMoveEffect,
+  checkOutGuard,
+  fieldRefusal,
+  invoiceCheck,
+  invoiceEffect,
+  invoiceLinesRefusal,
+  invoiceReviewEffect,
+} from './field-work';
+import type { FieldActionBodies, FieldActionInputs } from './field-work';
 import type { Order, OrderHistoryEntry } from './order';
 import { nteGuidance } from './price-guidance';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
@@ -40,6 +50,10 @@ export const ORDER_ACTIONS = [
   'invoice',
   'close',
   'cancel',
+  // Issue 17, field and invoice controls (field-work.ts)
+  'check-out',
+  'approve-invoice',
+  'reject-invoice',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
@@ -60,7 +74,7 @@ type Reason = { reason: string };
  * are checked against these at compile time), the input a system action is given. One declaration
  * per action; what `precheck` reads.
  */
-export interface ActionBodies {
+export interface ActionBodies extends FieldActionBodies {
   triage: { category?: ServiceCategory; priority?: Priority };
   reject: Reason;
   'request-quotes': { quoteDeadline: string; visitDate?: string };
@@ -69,14 +83,12 @@ export interface ActionBodies {
   'reject-quote': Reason;
   assign: { providerId: string; amount: Money };
   schedule: { visitAt: string };
-  'check-in': NoBody;
   hold: Reason;
   resume: Reason;
   complete: { report: string; attachmentIds: readonly string[] };
   verify: NoBody;
   'request-rework': Reason;
   rate: { score: number; comment?: string };
-  invoice: { invoiceNumber: string; amount: Money; attachmentId?: string };
   close: NoBody;
   cancel: Reason;
   'submit-quote': { quote: Quote };
@@ -89,6 +101,9 @@ export interface ActionBodies {
 export interface ActionInputs extends ActionBodies {
   /** `suggestedNte`: the price guidance's suggestion when there is one (price-guidance.ts), recorded, never a rule. */
   'request-quotes': ActionBodies['request-quotes'] & { city: string; providerIds: readonly string[]; suggestedNte?: Money };
+  'check-in': FieldActionInputs['check-in'];
+  'check-out': FieldActionInputs['check-out'];
+  invoice: FieldActionInputs['invoice'];
   /** The quote named by `quoteId`, when the client has one of that id. */
   'select-quote': ActionBodies['select-quote'] & { quote?: Quote };
   /** The approver's limit, when it has one (approval.ts). */
@@ -366,6 +381,8 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     roles: ['provider'],
     provider: 'assigned',
     guard: ({ order }) => (!order.visitAt ? guard('schedule the visit first', { visitAt: null }) : undefined),
+    check: ({ input }) => fieldRefusal(input),
+    effect: fieldMoveEffect('check-in'),
   },
   hold: {
     from: ['IN_PROGRESS'],
@@ -451,20 +468,20 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     to: 'INVOICED',
     roles: ['provider'],
     provider: 'assigned',
-    guard: ({ order, input }) => invoiceAmountRefusal(order.approvedAmount, input.amount),
-    effect: ({ input, now }) => ({
-      patch: {
-        invoice: {
-          invoiceNumber: input.invoiceNumber,
-          amount: input.amount,
-          ...(input.attachmentId ? { attachmentId: input.attachmentId } : {}),
-          at: now,
-        },
-      },
-      details: { invoiceNumber: input.invoiceNumber, amount: input.amount },
-    }),
+    // The lines must add up to the amount (the caller's input); the rules are asked once the facts are gathered.
+    guard: ({ input }) => invoiceLinesRefusal(input),
+    check: invoiceCheck,
+    effect: invoiceEffect,
   },
-  close: { from: ['INVOICED'], to: 'CLOSED', roles: STAFF },
+  close: {
+    from: ['INVOICED'],
+    to: 'CLOSED',
+    roles: STAFF,
+    guard: ({ order }) =>
+      order.invoice?.review?.outcome === 'held'
+        ? guard('the invoice is held for review: approve or reject it first', { invoiceReview: 'held' })
+        : undefined,
+  },
   cancel: {
     from: BEFORE_WORK_COMPLETED,
     to: 'CANCELLED',
@@ -472,6 +489,31 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     clientFrom: ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'],
     reason: (i) => i.reason,
     effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
+  },
+  'check-out': {
+    from: ['IN_PROGRESS', 'ON_HOLD'],
+    to: 'same',
+    roles: ['provider'],
+    provider: 'assigned',
+    guard: ({ order }) => checkOutGuard(order),
+    check: ({ input }) => fieldRefusal(input),
+    effect: fieldMoveEffect('check-out'),
+  },
+  'approve-invoice': {
+    from: ['INVOICED'],
+    to: 'same',
+    roles: STAFF,
+    reason: (i) => i.reason,
+    guard: ({ order }) =>
+      order.invoice?.review?.outcome !== 'held' ? guard('only a held invoice is approved by an operator', {}) : undefined,
+    effect: (c) => invoiceReviewEffect(c.order, c.by, c.now, 'approve', c.input.reason),
+  },
+  'reject-invoice': {
+    from: ['INVOICED'],
+    to: 'VERIFIED',
+    roles: STAFF,
+    reason: (i) => i.reason,
+    effect: (c) => invoiceReviewEffect(c.order, c.by, c.now, 'reject', c.input.reason),
   },
 };
 

@@ -1,6 +1,8 @@
 import type { Principal } from '../access/principal';
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
+import type { InvoiceLine } from './invoice';
+import type { RuleVerdict } from './invoice-rules';
 import { openSla, type OrderSla, type SlaContext } from './sla-lifecycle';
 import type { OrderChannel, OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
@@ -55,9 +57,29 @@ export interface OrderLifecycle extends OrderSla {
     readonly amount: Money;
     readonly attachmentId?: string;
     readonly at: string;
+    /** Labour, materials and other lines, when the provider sent them (issue 17). */
+    readonly lines?: readonly InvoiceLine[];
+    /** The invoice rules' verdicts and what they decided (field-work.ts). */
+    readonly review?: InvoiceReviewRecord;
   };
+  /** The current visit's on-site interval (check-in, check-out), for the check-out guard. */
+  readonly onSite?: { readonly checkedInAt: string; readonly checkedOutAt?: string };
+  /** Invoices an operator sent back, newest last (the number is released: field-work.ts). */
+  readonly rejectedInvoices?: readonly { readonly invoiceNumber: string; readonly reason: string; readonly at: string }[];
   readonly reworkCount?: number;
   readonly closedReason?: string;
+}
+
+/**
+ * How an invoice was reviewed: by the rules (`auto-approved`, `held`) and, for a held one, by an
+ * operator (`approved`; a rejected invoice leaves the order, see `rejectedInvoices`).
+ */
+export interface InvoiceReviewRecord {
+  readonly outcome: 'auto-approved' | 'held' | 'approved';
+  readonly verdicts: readonly RuleVerdict[];
+  readonly reviewedBy?: string;
+  readonly reviewedAt?: string;
+  readonly reason?: string;
 }
 
 /** An order: what was asked for, plus what its lifecycle has filled in so far (`OrderLifecycle`). */

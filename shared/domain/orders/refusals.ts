@@ -9,7 +9,7 @@ export type ActorRole = Role | 'system';
 
 export class OrderRuleError extends Error {
   constructor(
-    readonly kind: 'illegal' | 'guard' | 'forbidden' | 'approval-limit',
+    readonly kind: 'illegal' | 'guard' | 'forbidden' | 'approval-limit' | 'invoice-rules',
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly fieldErrors: readonly { field: string; message: string }[] = [],

@@ -9,7 +9,7 @@ import { IDLE, longEnough, move, type Move } from './moves';
  * description (free text), photos (0..n, "listo" to finish); or asks for its recent orders.
  * Answers undefined for an idle message it does not understand (the machine shows the menu).
  */
-export function clientMessage(dialog: Dialog, message: Exclude<UserMessage, { kind: 'other' }>): Move | undefined {
+export function clientMessage(dialog: Dialog, message: Exclude<UserMessage, { kind: 'other' | 'location' }>): Move | undefined {
   const text = message.kind === 'text' ? message.text : undefined;
   switch (dialog.step) {
     case 'idle':
@@ -39,7 +39,10 @@ export function clientMessage(dialog: Dialog, message: Exclude<UserMessage, { ki
   }
 }
 
-function describe(dialog: Extract<Dialog, { step: 'describe' }>, message: Exclude<UserMessage, { kind: 'other' }>): Move {
+function describe(
+  dialog: Extract<Dialog, { step: 'describe' }>,
+  message: Exclude<UserMessage, { kind: 'other' | 'location' }>,
+): Move {
   if (message.kind === 'image') {
     // A photo sent before the description is kept; its caption may be the description.
     const kept = addPhoto(dialog.photos, message.media);
@@ -64,7 +67,10 @@ function toPhotos(
   ]);
 }
 
-function photos(dialog: Extract<Dialog, { step: 'photos' }>, message: Exclude<UserMessage, { kind: 'other' }>): Move {
+function photos(
+  dialog: Extract<Dialog, { step: 'photos' }>,
+  message: Exclude<UserMessage, { kind: 'other' | 'location' }>,
+): Move {
   if (message.kind === 'image') {
     if (dialog.photos.length >= PHOTO_LIMIT) return move(dialog, [{ key: 'too-many-photos', max: PHOTO_LIMIT }]);
     const next = addPhoto(dialog.photos, message.media);

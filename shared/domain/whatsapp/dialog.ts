@@ -26,6 +26,8 @@ export interface MediaRef {
 export type UserMessage =
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'image'; readonly media: MediaRef; readonly caption?: string }
+  /** A shared location (issue 17): a provider checks in or out of its current order with it. */
+  | { readonly kind: 'location'; readonly position: { readonly lat: number; readonly lon: number } }
   | { readonly kind: 'other' };
 
 export interface SiteChoice {
@@ -117,11 +119,29 @@ export type Request =
     }
   | { readonly kind: 'list-assigned'; readonly purpose: Purpose }
   | { readonly kind: 'check-in'; readonly orderId: string }
-  | { readonly kind: 'complete'; readonly orderId: string; readonly report: string; readonly photos: readonly MediaRef[] };
+  | { readonly kind: 'complete'; readonly orderId: string; readonly report: string; readonly photos: readonly MediaRef[] }
+  /** Check in at (or out of) the provider's current order with this position (field-location.ts). */
+  | { readonly kind: 'field-location'; readonly position: { readonly lat: number; readonly lon: number } };
 
 /** Why the platform said no: the application error kinds, plus photos that could not be stored. */
 export type Refusal =
-  'not-found' | 'forbidden' | 'approval-limit' | 'conflict' | 'precondition-failed' | 'invalid' | 'unavailable' | 'photos-failed';
+  | 'not-found'
+  | 'forbidden'
+  | 'approval-limit'
+  | 'conflict'
+  | 'precondition-failed'
+  | 'invalid'
+  | 'unavailable'
+  | 'photos-failed'
+  | 'invoice-rules'
+  /** A typed check-in where the client's geofence is hard: share the location instead. */
+  | 'position-required';
+
+/** A measured position, as the replies tell it. */
+export interface Distance {
+  readonly distanceMeters: number;
+  readonly radiusMeters: number;
+}
 
 export type Result =
   | { readonly kind: 'sites'; readonly sites: readonly SiteChoice[] }
@@ -138,7 +158,11 @@ export type Result =
       readonly validUntil: string;
     }
   | { readonly kind: 'assigned'; readonly purpose: Purpose; readonly orders: readonly OrderSummary[] }
-  | { readonly kind: 'checked-in'; readonly orderId: string }
+  | { readonly kind: 'checked-in'; readonly orderId: string; readonly distance?: Distance & { readonly flagged: boolean } }
+  | { readonly kind: 'checked-out'; readonly orderId: string; readonly distance?: Distance & { readonly flagged: boolean } }
+  /** The client's geofence is hard and the position is outside it (or no order to check in / out). */
+  | { readonly kind: 'outside-site'; readonly orderId: string; readonly distance: Distance }
+  | { readonly kind: 'no-field-order' }
   | { readonly kind: 'completed'; readonly orderId: string; readonly photos: number }
   | {
       readonly kind: 'refused';
@@ -187,7 +211,10 @@ export type Reply =
     }
   | { readonly key: 'choose-order'; readonly purpose: Purpose; readonly orders: readonly OrderSummary[] }
   | { readonly key: 'no-assigned-orders'; readonly purpose: Purpose }
-  | { readonly key: 'checked-in'; readonly orderId: string }
+  | { readonly key: 'checked-in'; readonly orderId: string; readonly distance?: Distance & { readonly flagged: boolean } }
+  | { readonly key: 'checked-out'; readonly orderId: string; readonly distance?: Distance & { readonly flagged: boolean } }
+  | { readonly key: 'outside-site'; readonly orderId: string; readonly distance: Distance }
+  | { readonly key: 'no-field-order' }
   | { readonly key: 'complete-report'; readonly orderId: string }
   | { readonly key: 'complete-photos' }
   | { readonly key: 'need-photo' }

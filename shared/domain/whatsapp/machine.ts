@@ -40,6 +40,8 @@ function live(current: DialogState | undefined, now: string): Dialog {
 
 function onMessage(dialog: Dialog, message: UserMessage, party: Party, now: string): Move {
   if (message.kind === 'other') return move(dialog, [{ key: 'unsupported-message' }]);
+  // A shared location means something only to a provider on its way to (or leaving) a job.
+  if (message.kind === 'location' && party.role !== 'provider') return move(dialog, [{ key: 'unsupported-message' }]);
   if (message.kind === 'text') {
     if (is(message.text, 'cancel')) return move(IDLE, [{ key: 'cancelled' }, menu(party)]);
     // "estado ord_…" answers from any step without losing it; a bare order id only when idle.
@@ -47,7 +49,10 @@ function onMessage(dialog: Dialog, message: UserMessage, party: Party, now: stri
     if (cmd && (cmd.word === 'estado' || cmd.word === 'status' || (cmd.word === '' && dialog.step === 'idle')))
       return move(dialog, [], { kind: 'order-status', orderId: cmd.orderId });
   }
-  const next = party.role === 'client' ? clientMessage(dialog, message) : providerMessage(dialog, message, now);
+  const next =
+    message.kind === 'location' || party.role !== 'client'
+      ? providerMessage(dialog, message, now)
+      : clientMessage(dialog, message);
   return next ?? move(IDLE, [menu(party)]);
 }
 

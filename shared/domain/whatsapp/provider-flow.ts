@@ -15,6 +15,12 @@ export const VALIDITY_DAYS = { min: 1, max: 90 } as const;
  * (`cotizar ord_…`, `rechazar ord_…`, `llegada ord_…`, `completar ord_…`) skip the lists.
  */
 export function providerMessage(dialog: Dialog, message: Exclude<UserMessage, { kind: 'other' }>, now: string): Move | undefined {
+  if (message.kind === 'location') {
+    // Between jobs a shared location is a check-in or check-out (field-location.ts picks the order);
+    // in the middle of a quote or a completion it is out of place and the step stays.
+    if (dialog.step !== 'idle' && dialog.step !== 'choose-order') return move(dialog, [{ key: 'unsupported-message' }]);
+    return move(IDLE, [], { kind: 'field-location', position: message.position });
+  }
   if (message.kind === 'image') {
     if (dialog.step !== 'complete-photos') return move(dialog, [{ key: 'unexpected-photo' }]);
     const photos = addPhoto(dialog.photos, message.media);
@@ -122,7 +128,17 @@ export function providerResult(result: Result): Move | undefined {
         { key: 'choose-order', purpose: result.purpose, orders: result.orders },
       ]);
     case 'checked-in':
-      return move(IDLE, [{ key: 'checked-in', orderId: result.orderId }]);
+      return move(IDLE, [
+        { key: 'checked-in', orderId: result.orderId, ...(result.distance ? { distance: result.distance } : {}) },
+      ]);
+    case 'checked-out':
+      return move(IDLE, [
+        { key: 'checked-out', orderId: result.orderId, ...(result.distance ? { distance: result.distance } : {}) },
+      ]);
+    case 'outside-site':
+      return move(IDLE, [{ key: 'outside-site', orderId: result.orderId, distance: result.distance }]);
+    case 'no-field-order':
+      return move(IDLE, [{ key: 'no-field-order' }]);
     case 'completed':
       return move(IDLE, [{ key: 'completed', orderId: result.orderId, photos: result.photos }]);
     default:

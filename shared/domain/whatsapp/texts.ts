@@ -3,7 +3,7 @@ import { SERVICE_CATEGORIES } from '../orders/order';
 import { formatMoney } from '../shared/money';
 import { localDateTime } from '../shared/time';
 import type { Locale } from '../users/user';
-import type { OrderSummary, Purpose, Refusal, Reply } from './dialog';
+import type { Distance, OrderSummary, Purpose, Refusal, Reply } from './dialog';
 
 /**
  * The conversation's words, `es-CO` (default, "usted") and `en`. Free text inside WhatsApp's
@@ -94,6 +94,8 @@ const ES_REFUSAL: Record<Refusal, string> = {
   invalid: 'Algún dato no es válido para esa orden (por ejemplo, una fecha o un plazo ya vencido)',
   unavailable: 'El servicio no está disponible en este momento; intente de nuevo en unos minutos',
   'photos-failed': 'No pudimos guardar ninguna de las fotos; envíelas de nuevo, por favor',
+  'invoice-rules': 'La factura no cumple las reglas del cliente',
+  'position-required': 'El cliente exige verificar su ubicación: comparta su ubicación desde WhatsApp para registrar la llegada',
 };
 
 const EN_REFUSAL: Record<Refusal, string> = {
@@ -105,7 +107,23 @@ const EN_REFUSAL: Record<Refusal, string> = {
   invalid: 'Some detail is not valid for that order (for example a date or a deadline that has passed)',
   unavailable: 'The service is not available right now; please try again in a few minutes',
   'photos-failed': 'None of the photos could be stored; please send them again',
+  'invoice-rules': 'The invoice breaks the client’s rules',
+  'position-required': 'The client requires a verified location: share your location on WhatsApp to check in',
 };
+
+/** A measured check-in / check-out, told with its distance; outside the radius it says it was flagged. */
+const esDistance = (d: (Distance & { flagged: boolean }) | undefined) =>
+  !d
+    ? ''
+    : d.flagged
+      ? ` a ${d.distanceMeters} m de la sede (fuera del radio de ${d.radiusMeters} m: un coordinador lo revisará)`
+      : ` a ${d.distanceMeters} m de la sede`;
+const enDistance = (d: (Distance & { flagged: boolean }) | undefined) =>
+  !d
+    ? ''
+    : d.flagged
+      ? ` ${d.distanceMeters} m from the site (outside the ${d.radiusMeters} m radius: a coordinator will review it)`
+      : ` ${d.distanceMeters} m from the site`;
 
 const ES_PURPOSE: Record<Purpose, string> = { 'check-in': 'registrar su llegada', complete: 'completar' };
 const EN_PURPOSE: Record<Purpose, string> = { 'check-in': 'check in', complete: 'complete' };
@@ -125,6 +143,9 @@ const ES: Words = {
       r.role === 'client'
         ? 'Para consultar una orden escriba: estado ord_…'
         : 'También puede escribir: cotizar ord_…, rechazar ord_…, llegada ord_…, completar ord_…, estado ord_…',
+      ...(r.role === 'provider'
+        ? ['Para registrar llegada o salida con verificación, comparta su ubicación desde el sitio.']
+        : []),
       'Escriba "cancelar" en cualquier momento para volver a este menú.',
     ].join('\n'),
   cancelled: () => 'Listo, dejamos eso.',
@@ -173,7 +194,12 @@ const ES: Words = {
   'choose-order': (r) =>
     `¿Qué orden quiere ${ES_PURPOSE[r.purpose]}? Responda con el número:\n${numbered(r.orders.map((o) => orderLine(o, 'es-CO')))}`,
   'no-assigned-orders': (r) => `No tiene órdenes para ${ES_PURPOSE[r.purpose]} en este momento.`,
-  'checked-in': (r) => `Llegada registrada en la orden ${r.orderId}. ¡Buen trabajo!`,
+  'checked-in': (r) => `Llegada registrada en la orden ${r.orderId}${esDistance(r.distance)}. ¡Buen trabajo!`,
+  'checked-out': (r) => `Salida registrada en la orden ${r.orderId}${esDistance(r.distance)}. Gracias.`,
+  'outside-site': (r) =>
+    `No registramos el movimiento en la orden ${r.orderId}: su ubicación está a ${r.distance.distanceMeters} m de la sede ` +
+    `y el cliente exige estar a menos de ${r.distance.radiusMeters} m. Comparta su ubicación cuando esté en el sitio.`,
+  'no-field-order': () => 'No tiene una orden programada ni un trabajo en curso para registrar llegada o salida.',
   'complete-report': (r) => `Orden ${r.orderId}: escriba un breve informe del trabajo realizado.`,
   'complete-photos': () => 'Envíe las fotos del trabajo terminado (al menos una). Cuando termine, escriba "listo".',
   'need-photo': () => 'Necesitamos al menos una foto del trabajo para completarlo.',
@@ -198,6 +224,7 @@ const EN: Words = {
       r.role === 'client'
         ? 'To ask about an order, type: status ord_…'
         : 'You can also type: quote ord_…, decline ord_…, checkin ord_…, complete ord_…, status ord_…',
+      ...(r.role === 'provider' ? ['To check in or out with a verified location, share your location from the site.'] : []),
       'Type "cancel" at any time to come back to this menu.',
     ].join('\n'),
   cancelled: () => 'All right, we dropped that.',
@@ -246,7 +273,12 @@ const EN: Words = {
   'choose-order': (r) =>
     `Which order do you want to ${EN_PURPOSE[r.purpose]}? Answer with the number:\n${numbered(r.orders.map((o) => orderLine(o, 'en')))}`,
   'no-assigned-orders': (r) => `You have no orders to ${EN_PURPOSE[r.purpose]} right now.`,
-  'checked-in': (r) => `Check-in recorded on order ${r.orderId}. Good work!`,
+  'checked-in': (r) => `Check-in recorded on order ${r.orderId}${enDistance(r.distance)}. Good work!`,
+  'checked-out': (r) => `Check-out recorded on order ${r.orderId}${enDistance(r.distance)}. Thank you.`,
+  'outside-site': (r) =>
+    `Nothing was recorded on order ${r.orderId}: your location is ${r.distance.distanceMeters} m from the site and the ` +
+    `client requires being within ${r.distance.radiusMeters} m. Share your location once you are on site.`,
+  'no-field-order': () => 'You have no scheduled order or job in progress to check in or out of.',
   'complete-report': (r) => `Order ${r.orderId}: please write a short report of the work done.`,
   'complete-photos': () => 'Send photos of the finished work (at least one). When you are done, type "done".',
   'need-photo': () => 'We need at least one photo of the work to complete it.',

@@ -84,7 +84,28 @@ function problemSchemas(): Record<string, JsonSchema> {
               type: 'string',
               description: 'the x-correlation-id of the request; every log line of it carries the same',
             },
-            ...(type === 'validation-error' || type === 'unprocessable-entity' ? { errors: fieldErrors } : {}),
+            ...(type === 'validation-error' || type === 'unprocessable-entity' || type === 'invoice-rules-failed'
+              ? { errors: fieldErrors }
+              : {}),
+            ...(type === 'invoice-rules-failed'
+              ? {
+                  failedRules: {
+                    type: 'array',
+                    description: 'every invoice rule that failed, hard and soft (docs/orders.md, Invoice rules)',
+                    items: {
+                      type: 'object',
+                      required: ['rule', 'verdict', 'severity', 'message'],
+                      properties: {
+                        rule: { type: 'string' },
+                        verdict: { const: 'fail' },
+                        severity: { enum: ['hard', 'soft'] },
+                        message: { type: 'string' },
+                        details: { type: 'object', additionalProperties: true },
+                      },
+                    },
+                  },
+                }
+              : {}),
           },
         },
       ];
@@ -110,6 +131,7 @@ const EXAMPLE_DETAIL: Record<ProblemType, string> = {
   'idempotency-key-reused': 'this Idempotency-Key was used with a different request',
   'idempotency-in-progress': 'a request with this Idempotency-Key is in progress',
   'unprocessable-entity': 'the site does not belong to the client',
+  'invoice-rules-failed': 'the invoice breaks 1 hard rule(s): amount-within-nte',
   'service-unavailable': 'Cosmos DB is unavailable; retry later',
   'internal-error': 'an unexpected error occurred; quote the correlation id when reporting it',
 };
@@ -128,8 +150,27 @@ function problemExample(e: AnyEndpoint, type: ProblemType): unknown {
       ? [{ pointer: invalidFieldPointer(e), detail: 'Invalid input' }]
       : type === 'unprocessable-entity'
         ? [{ pointer: '/body/siteId', detail: 'unknown site' }]
-        : [];
-  return problemBody(type, { detail, errors, correlationId: EXAMPLE_CORRELATION_ID });
+        : type === 'invoice-rules-failed'
+          ? [{ pointer: '/body/amount', detail: 'amount-within-nte: the invoice exceeds the approved amount (NTE)' }]
+          : [];
+  const extensions =
+    type === 'invoice-rules-failed'
+      ? {
+          failedRules: [
+            {
+              rule: 'amount-within-nte',
+              verdict: 'fail',
+              severity: 'hard',
+              message: 'the invoice exceeds the approved amount (NTE)',
+              details: {
+                approvedAmount: { amount: 800_000_00, currency: 'COP' },
+                amount: { amount: 900_000_00, currency: 'COP' },
+              },
+            },
+          ],
+        }
+      : undefined;
+  return problemBody(type, { detail, errors, correlationId: EXAMPLE_CORRELATION_ID, ...(extensions ? { extensions } : {}) });
 }
 
 /** Where a validation error of this endpoint could point: its body, else a query or path field. */

@@ -21,6 +21,7 @@ export const PROBLEMS = {
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused with another request' },
   'idempotency-in-progress': { status: 409, title: 'A request with this idempotency key is in progress' },
   'unprocessable-entity': { status: 422, title: 'The request cannot be processed' },
+  'invoice-rules-failed': { status: 422, title: 'The invoice breaks a hard rule' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
   'internal-error': { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
