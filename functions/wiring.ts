@@ -1,5 +1,6 @@
 import type { ClientDeps } from '../shared/application/clients/clients';
 import { createClient, createSite, getClient, listSites } from '../shared/application/clients/clients';
+import { setApprovalChain } from '../shared/application/clients/approval-chain';
 import { consume, type DeliveryMeta, type EventHandlers } from '../shared/application/events/consumer';
 import { relayChanges, sweepOutbox } from '../shared/application/events/relay';
 import { receiveConnectEvent } from '../shared/application/integrations/connect-events';
@@ -242,6 +243,7 @@ export const clients = {
   get: bind(clientDeps, getClient),
   createSite: bind(clientDeps, createSite),
   listSites: bind(clientDeps, listSites),
+  setApprovalChain: bind(clientDeps, setApprovalChain),
 };
 
 export const users = {

@@ -40,6 +40,18 @@ export const clientExample = {
   createdBy: 'usr-admin',
 };
 
+/** Site manager up to 2,000,000 COP, regional manager up to 10,000,000, finance above (issue 17). */
+export const approvalChainExample = {
+  tiers: [
+    { id: 'site-manager', name: 'Jefe de sede', upTo: cop(2_000_000_00) },
+    { id: 'regional-manager', name: 'Gerente regional', upTo: cop(10_000_000_00) },
+    { id: 'finance', name: 'Finanzas' },
+  ],
+  escalateAfterBusinessHours: 8,
+};
+
+export const clientWithChainExample = { ...clientExample, approvalChain: approvalChainExample };
+
 export const createSiteExample = { name: 'Sede Norte', address: 'Calle 100 # 15-20', city: 'Bogotá', timeZone: 'America/Bogota' };
 
 export const siteExample = { id: siteId, clientId, ...createSiteExample, createdAt: at };
@@ -142,6 +154,13 @@ export const ORDER_ACTION_EXAMPLES: Record<ApiAction, unknown> = {
   invoice: { invoiceNumber: 'FE-1043', amount: cop(1_250_000_00), attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N1' },
   close: {},
   cancel: { reason: 'El cliente lo resolvió por su cuenta' },
+  'request-nte-increase': {
+    amount: cop(1_650_000_00),
+    reason: 'El compresor también está dañado',
+    attachmentIds: ['att_01JBX6C1D2E3F4G5H6J7K8M9N2'],
+  },
+  'approve-nte-increase': {},
+  'reject-nte-increase': { reason: 'Se cambiará el equipo completo en otra orden' },
 };
 
 export const submitQuoteExample = {

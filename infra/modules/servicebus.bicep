@@ -31,6 +31,7 @@ var workflows = [
       'order.sla-check-due'
       'order.status-changed'
       'order.contract-requested'
+      'order.approval-escalation-due'
     ]
   }
   {
@@ -63,6 +64,11 @@ var workflows = [
       'provider.document-expiring'
       'provider.approved'
       'provider.suspended'
+      'order.approval-requested'
+      'order.approval-escalated'
+      'order.nte-increase-requested'
+      'order.nte-increase-approved'
+      'order.nte-increase-rejected'
       'whatsapp.inbound-received'
     ]
   }

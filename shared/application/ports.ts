@@ -38,6 +38,8 @@ export interface ClientRepository {
   /** Creates the client; ConflictError when the id exists. */
   create(client: Client): Promise<Versioned<Client>>;
   get(clientId: string): Promise<Versioned<Client> | undefined>;
+  /** Replaces the client if it still has the version `ifMatch` names (PreconditionFailedError otherwise). */
+  replace(client: Client, ifMatch: string): Promise<Versioned<Client>>;
   addSite(site: Site): Promise<Versioned<Site>>;
   getSite(clientId: string, siteId: string): Promise<Versioned<Site> | undefined>;
   listSites(clientId: string, page: PageRequest): Promise<Page<Site>>;

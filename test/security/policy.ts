@@ -169,6 +169,13 @@ export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknow
   invoice: () => ({ invoiceNumber: 'FE-001', amount: cop }),
   close: () => ({}),
   cancel: reason,
+  'request-nte-increase': () => ({
+    amount: { amount: 200_00, currency: 'COP' },
+    reason: 'Más trabajo',
+    attachmentIds: ['att_sample'],
+  }),
+  'approve-nte-increase': () => ({}),
+  'reject-nte-increase': reason,
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {

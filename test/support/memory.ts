@@ -49,6 +49,12 @@ export class MemoryClients implements ClientRepository {
   async get(id: string) {
     return this.clients.get(id);
   }
+  async replace(client: Client, ifMatch: string) {
+    if (this.clients.get(client.id)?.etag !== ifMatch) throw new PreconditionFailedError('client was changed by someone else');
+    const v = { value: client, etag: nextEtag() };
+    this.clients.set(client.id, v);
+    return v;
+  }
   async addSite(site: Site) {
     const v = { value: site, etag: nextEtag() };
     this.sites.set(`${site.clientId}/${site.id}`, v);

@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { Client, Site } from '../../domain/clients/client';
 import type { ClientRepository, Page, PageRequest, Versioned } from '../../application/ports';
-import { fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
+import { fromDoc, readDoc, statusOf, toDoc, translateError, type StoredDoc } from './documents';
 import { queryPage } from './paging';
 
 /** Clients and their sites share the client's partition: a client's sites are one partition query. */
@@ -15,6 +15,20 @@ export class CosmosClientRepository implements ClientRepository {
   async get(clientId: string): Promise<Versioned<Client> | undefined> {
     const doc = await readDoc(this.container, clientId, clientId);
     return doc?.docType === 'client' ? fromDoc<Client>(doc, ['clientId']) : undefined;
+  }
+
+  async replace(client: Client, ifMatch: string): Promise<Versioned<Client>> {
+    const doc = toDoc('client', client.id, client, { clientId: client.id });
+    try {
+      const { resource } = await this.container
+        .item(client.id, client.id)
+        .replace<StoredDoc>(doc, { accessCondition: { type: 'IfMatch', condition: ifMatch } });
+      return fromDoc<Client>(resource as StoredDoc, ['clientId']);
+    } catch (err) {
+      // The named version is gone (or the client is): both mean "changed meanwhile".
+      if (statusOf(err) === 404) return translateError({ code: 412 }, 'client');
+      return translateError(err, 'client');
+    }
   }
 
   async addSite(site: Site): Promise<Versioned<Site>> {

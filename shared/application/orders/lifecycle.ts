@@ -1,7 +1,8 @@
 import { isStaff } from '../../domain/access/principal';
-import { approvalLimitApplies } from '../../domain/orders/approval';
+import { escalationRefusal } from '../../domain/orders/approval-chain';
 import {
   decide,
+  ORDER_RULES,
   OrderRuleError,
   precheck,
   type ActionBodies,
@@ -39,7 +40,7 @@ import { decidedAgainOnLostRace } from '../lost-race';
 import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
-import { callerProfile } from '../users/users';
+import { approvalTermsFor, approverFacts } from './approvals';
 
 /**
  * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
@@ -121,19 +122,18 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
     return { ...body, visitDate, city: site.value.city, providerIds: eligible.map((p) => p.id) };
   },
   'select-quote': async (deps, _call, order, body) => {
-    const quote = await deps.orders.getQuote(order.clientId, body.quoteId);
-    return { quoteId: body.quoteId, ...(quote ? { quote } : {}) };
+    const [quote, terms] = await Promise.all([
+      deps.orders.getQuote(order.clientId, body.quoteId),
+      approvalTermsFor(deps, order.clientId),
+    ]);
+    return { quoteId: body.quoteId, ...(quote ? { quote } : {}), terms };
   },
-  approve: async (deps, call) => {
-    if (!approvalLimitApplies(call.principal)) return {};
-    // Only a profile that agrees with the token (same user, role and client) carries a limit.
-    const { stored } = await callerProfile(deps.users, call.principal);
-    return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
-  },
-  'reject-quote': asSent,
-  assign: async (deps, _call, _order, body) => {
-    const provider = await deps.providers.get(body.providerId);
-    return { ...body, ...(provider ? { providerStatus: provider.value.status } : {}) };
+  // Only a profile that agrees with the token (same user, role and client) carries a limit or a tier.
+  approve: async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  'reject-quote': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  assign: async (deps, _call, order, body) => {
+    const [provider, terms] = await Promise.all([deps.providers.get(body.providerId), approvalTermsFor(deps, order.clientId)]);
+    return { ...body, ...(provider ? { providerStatus: provider.value.status } : {}), terms };
   },
   schedule: asSent,
   'check-in': asSent,
@@ -152,6 +152,12 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
   },
   close: asSent,
   cancel: asSent,
+  'request-nte-increase': async (deps, _call, order, body) => {
+    await requireEvidence(deps, order.clientId, order.id, body.attachmentIds);
+    return { ...body, terms: await approvalTermsFor(deps, order.clientId) };
+  },
+  'approve-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  'reject-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
 };
 
 /** The client's SLA terms (one point read), for the actions whose clocks depend on them. */
@@ -324,6 +330,35 @@ async function closeQuoteRoundOnce(
     ),
   );
   return write(deps, call, current, decision);
+}
+
+/**
+ * A tier did not answer in time: the scheduled `order.approval-escalation-due` message calls this.
+ * A message for a tier that already answered, an approval that ended or moved on (or an order that
+ * moved on) changes nothing (answers undefined); one delivered before the due time is refused (and
+ * retried).
+ */
+export async function escalateApproval(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  tierId: string,
+  dueAt: string,
+): Promise<Versioned<Order> | undefined> {
+  return decidedAgainOnLostRace(async () => {
+    const current = await deps.orders.get(clientId, orderId);
+    if (!current) throw new NotFoundError('order not found');
+    const now = deps.clock.now().toISOString();
+    // Only "not yet" is worth a retry (the guard refuses it); anything else is a message the order no longer needs.
+    const stale = escalationRefusal(current.value.approval, tierId, dueAt, now) === 'stale';
+    if (stale || !ORDER_RULES['escalate-approval'].from.includes(current.value.status)) return undefined;
+    const terms = await approvalTermsFor(deps, clientId);
+    const decision = decideOrThrow(() =>
+      decide(current.value, 'escalate-approval', { userId: 'system', role: 'system' }, { tierId, dueAt, terms }, now),
+    );
+    return write(deps, call, current, decision);
+  });
 }
 
 /** The contract gate's exits, commanded by the DocuSign webhook (Integrations) — or tests until then. */

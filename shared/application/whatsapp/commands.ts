@@ -40,7 +40,9 @@ export async function execute(
     if (!(err instanceof ApplicationError)) throw err;
     deps.logger?.info('whatsapp request refused', { request: request.kind, kind: err.kind, message: err.message });
     const currentState = err.details?.currentState as OrderStatus | undefined;
-    return { kind: 'refused', request: request.kind, reason: err.kind, ...(currentState ? { currentState } : {}) };
+    // A chat never sends configuration; should one be refused, it reads as any invalid input.
+    const reason = err.kind === 'invalid-configuration' ? 'invalid' : err.kind;
+    return { kind: 'refused', request: request.kind, reason, ...(currentState ? { currentState } : {}) };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Principal } from '../access/principal';
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
+import type { OrderApproval } from './approval-chain';
 import { openSla, type OrderSla, type SlaContext } from './sla-lifecycle';
 import type { OrderChannel, OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
@@ -58,6 +59,8 @@ export interface OrderLifecycle extends OrderSla {
   };
   readonly reworkCount?: number;
   readonly closedReason?: string;
+  /** The approval in progress through the client's chain (or the last one, with its outcome): issue 17. */
+  readonly approval?: OrderApproval;
 }
 
 /** An order: what was asked for, plus what its lifecycle has filled in so far (`OrderLifecycle`). */

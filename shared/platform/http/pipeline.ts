@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/principal';
-import { ApplicationError, InvalidInputError, UnavailableError } from '../../application/errors';
+import { ApplicationError, InvalidConfigurationError, InvalidInputError, UnavailableError } from '../../application/errors';
 import type { IdempotentRequest } from '../../application/idempotency';
 import type { IdempotencyStore, StoredResponse } from '../../application/ports';
 import { AuthenticationError, wwwAuthenticate } from '../auth/token-verifier';
@@ -255,6 +255,7 @@ const KIND_TO_PROBLEM: Record<ApplicationError['kind'], ProblemType> = {
   conflict: 'conflict',
   'precondition-failed': 'precondition-failed',
   invalid: 'unprocessable-entity',
+  'invalid-configuration': 'validation-error',
   unavailable: 'service-unavailable',
 };
 
@@ -280,7 +281,9 @@ export function errorResponse(err: unknown, correlationId: string, logger: Logge
     const headers: Record<string, string> =
       err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
     const errors =
-      err instanceof InvalidInputError ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message })) : [];
+      err instanceof InvalidInputError || err instanceof InvalidConfigurationError
+        ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message }))
+        : [];
     if (err instanceof UnavailableError) logger.warn('dependency unavailable', { error: err.message });
     const kind: ApplicationError['kind'] = err.kind;
     return problem(KIND_TO_PROBLEM[kind], { detail: err.message, errors, correlationId, headers, extensions: err.details });
