@@ -1,4 +1,4 @@
-import { DEMO } from '../../local/seed';
+import { DEMO, DEMO_APPROVAL_CHAIN } from '../../local/seed';
 import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { nitCheckDigit } from '../../shared/domain/providers/nit';
 
@@ -62,6 +62,13 @@ export const POLICY: Record<string, Policy> = {
     idempotent: true,
   },
   'sites-list': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  // On the seeded chain client (its own chain again, so nothing else changes): the DEMO tenant's users
+  // belong to another client there (404); a user of the client itself gets 403 (test/e2e/approval-chain).
+  'clients-approval-chain-put': {
+    expect: '200 200 404 404 404 404',
+    params: () => ({ clientId: DEMO.chainClient.clientId }),
+    body: () => DEMO_APPROVAL_CHAIN,
+  },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
   'users-put': {
