@@ -140,7 +140,9 @@ describe('an order through a two-tier chain', () => {
     const { id, order } = await assigned(w, 5_000_000);
     const dueAt = order.approval!.dueAt!;
     // Early: refused (the bus retries).
-    await expect(escalateApproval(w.deps, { correlationId: 'c' }, CLIENT, id, 'site', dueAt)).rejects.toBeInstanceOf(ConflictError);
+    await expect(escalateApproval(w.deps, { correlationId: 'c' }, CLIENT, id, 'site', dueAt)).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     w.at(dueAt);
     const escalated = await escalateApproval(w.deps, { correlationId: 'c' }, CLIENT, id, 'site', dueAt);
     expect(escalated?.value.approval).toMatchObject({
