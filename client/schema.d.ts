@@ -337,7 +337,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** approve: AWAITING_APPROVAL → CONTRACTING (client, admin, operator) */
+        /** approve: AWAITING_APPROVAL → CONTRACTING or the same state (client, admin, operator) */
         post: operations["orders-action-approve"];
         delete?: never;
         options?: never;
@@ -354,7 +354,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** reject-quote: AWAITING_APPROVAL → QUOTING (client) */
+        /** reject-quote: AWAITING_APPROVAL → QUOTING or TRIAGED (client) */
         post: operations["orders-action-reject-quote"];
         delete?: never;
         options?: never;
@@ -371,7 +371,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** assign: TRIAGED → CONTRACTING (admin, operator) */
+        /** assign: TRIAGED → CONTRACTING or AWAITING_APPROVAL (admin, operator) */
         post: operations["orders-action-assign"];
         delete?: never;
         options?: never;
@@ -6789,7 +6789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */
@@ -12334,7 +12334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */
@@ -12728,7 +12728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */
