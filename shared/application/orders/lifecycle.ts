@@ -166,6 +166,16 @@ export async function slaContextFor(deps: Pick<LifecycleDeps, 'clients'>, client
   return client ? slaContextOf(client.value) : DEFAULT_SLA_CONTEXT;
 }
 
+/**
+ * Refuses as the API would if the caller took the action now (the table's pre-check: role, state,
+ * who of the role, guards on the body), without gathering or writing: for channels that must do
+ * something first (WhatsApp stores the photos it names as evidence).
+ */
+export function assertMayAct<A extends ApiAction>(order: Order, action: A, by: Actor, body: ActionBodies[A], now: string): void {
+  const refused = precheck(order, action, by, body, now);
+  if (refused) translate(refused);
+}
+
 /** `POST /orders/{id}/actions/{action}`. */
 export async function performOrderAction<A extends ApiAction>(
   deps: LifecycleDeps,

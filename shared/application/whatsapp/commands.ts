@@ -5,7 +5,7 @@ import { isAllowedFileType } from '../../domain/files/file-types';
 import type { CallContext } from '../context';
 import { ApplicationError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import { listSites } from '../clients/clients';
-import { performOrderAction, submitQuote, type LifecycleDeps } from '../orders/lifecycle';
+import { assertMayAct, performOrderAction, submitQuote, type LifecycleDeps } from '../orders/lifecycle';
 import { createOrder, getOrder, listOrders, type CreateOrderInput } from '../orders/orders';
 import { listInvitations } from '../providers/providers';
 import type { AppLogger, IdGenerator } from '../ports';
@@ -94,6 +94,8 @@ async function run(
       return { kind: 'checked-in', orderId: request.orderId };
     case 'complete':
       return completeWork(deps, call, request);
+    case 'request-nte-increase':
+      return requestNteIncrease(deps, call, request);
   }
 }
 
@@ -179,6 +181,32 @@ async function completeWork(deps: CommandDeps, call: CallContext, r: Extract<Req
   if (!photos.stored.length) return { kind: 'refused', request: 'complete', reason: 'photos-failed' };
   await performOrderAction(deps, call, r.orderId, 'complete', { report: r.report, attachmentIds: photos.stored });
   return { kind: 'completed', orderId: r.orderId, photos: photos.stored.length };
+}
+
+/**
+ * An NTE increase by WhatsApp (issue 17): the photos are stored first as attachments and named as
+ * the evidence, as for `complete`; an order the provider may not ask on is refused before any photo
+ * is stored. The rules are the lifecycle table's, through the same action as the API.
+ */
+async function requestNteIncrease(
+  deps: CommandDeps,
+  call: CallContext,
+  r: Extract<Request, { kind: 'request-nte-increase' }>,
+): Promise<Result> {
+  const order = (await getOrder(deps, call, r.orderId)).value;
+  // The table's pre-check with a stand-in for the evidence: the photos are named once stored.
+  const body = { amount: { amount: r.amount, currency: 'COP' }, reason: r.reason };
+  assertMayAct(
+    order,
+    'request-nte-increase',
+    call.principal,
+    { ...body, attachmentIds: ['pending'] },
+    deps.clock.now().toISOString(),
+  );
+  const photos = await storePhotos(deps, call, r.orderId, r.photos);
+  if (!photos.stored.length) return { kind: 'refused', request: r.kind, reason: 'photos-failed' };
+  await performOrderAction(deps, call, r.orderId, 'request-nte-increase', { ...body, attachmentIds: photos.stored });
+  return { kind: 'nte-increase-requested', orderId: r.orderId, amount: r.amount };
 }
 
 /**

@@ -84,6 +84,16 @@ export type Dialog =
       readonly orderId: string;
       readonly report: string;
       readonly photos: readonly MediaRef[];
+    }
+  // provider: asking for more than the NTE (issue 17)
+  | { readonly step: 'nte-amount'; readonly orderId: string }
+  | { readonly step: 'nte-reason'; readonly orderId: string; readonly amount: number }
+  | {
+      readonly step: 'nte-photos';
+      readonly orderId: string;
+      readonly amount: number;
+      readonly reason: string;
+      readonly photos: readonly MediaRef[];
     };
 
 /** The stored machine state: the dialog and when its current step began. */
@@ -117,7 +127,15 @@ export type Request =
     }
   | { readonly kind: 'list-assigned'; readonly purpose: Purpose }
   | { readonly kind: 'check-in'; readonly orderId: string }
-  | { readonly kind: 'complete'; readonly orderId: string; readonly report: string; readonly photos: readonly MediaRef[] };
+  | { readonly kind: 'complete'; readonly orderId: string; readonly report: string; readonly photos: readonly MediaRef[] }
+  | {
+      readonly kind: 'request-nte-increase';
+      readonly orderId: string;
+      /** The new total, COP in minor units. */
+      readonly amount: number;
+      readonly reason: string;
+      readonly photos: readonly MediaRef[];
+    };
 
 /** Why the platform said no: the application error kinds, plus photos that could not be stored. */
 export type Refusal =
@@ -140,6 +158,7 @@ export type Result =
   | { readonly kind: 'assigned'; readonly purpose: Purpose; readonly orders: readonly OrderSummary[] }
   | { readonly kind: 'checked-in'; readonly orderId: string }
   | { readonly kind: 'completed'; readonly orderId: string; readonly photos: number }
+  | { readonly kind: 'nte-increase-requested'; readonly orderId: string; readonly amount: number }
   | {
       readonly kind: 'refused';
       readonly request: Request['kind'];
@@ -192,6 +211,10 @@ export type Reply =
   | { readonly key: 'complete-photos' }
   | { readonly key: 'need-photo' }
   | { readonly key: 'completed'; readonly orderId: string; readonly photos: number }
+  | { readonly key: 'nte-amount'; readonly orderId: string }
+  | { readonly key: 'nte-reason' }
+  | { readonly key: 'nte-photos' }
+  | { readonly key: 'nte-increase-requested'; readonly orderId: string; readonly amount: number }
   | { readonly key: 'refused'; readonly reason: Refusal; readonly currentState?: OrderStatus };
 
 export type DialogInput =
