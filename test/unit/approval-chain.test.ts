@@ -17,7 +17,8 @@ import {
   type OrderApproval,
 } from '../../shared/domain/orders/approval-chain';
 import { addBusinessHours, DEFAULT_CALENDAR } from '../../shared/domain/orders/business-calendar';
-import { OrderRuleError } from '../../shared/domain/orders/refusals';
+import { decide, OrderRuleError, type Actor } from '../../shared/domain/orders/lifecycle';
+import type { Order } from '../../shared/domain/orders/order';
 
 /**
  * The approval chain's rules (issue 17), as pure functions: validation of a client's chain, which
@@ -232,5 +233,85 @@ describe('property: whatever the sequence, an approval completes only by a cover
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('property: through the lifecycle table, an order leaves AWAITING_APPROVAL only by a covering tier or staff', () => {
+  const move = fc.oneof(
+    fc.record({ kind: fc.constant('tier' as const), tier: fc.integer({ min: 0, max: 2 }) }),
+    fc.record({ kind: fc.constant('staff' as const), reason: fc.boolean() }),
+    fc.record({ kind: fc.constant('escalate' as const) }),
+  );
+  const waiting = (pesos: number): Order => ({
+    id: 'ord_1',
+    clientId: 'cli_1',
+    siteId: 'sit_1',
+    category: 'hvac',
+    priority: 'P3',
+    title: 'AC',
+    description: 'x',
+    requester: { userId: 'u-req', name: 'R' },
+    channel: 'api',
+    status: 'AWAITING_APPROVAL',
+    providerId: 'prv_1',
+    approvedAmount: cop(pesos),
+    approval: start(pesos),
+    createdAt: FRIDAY_4PM,
+    updatedAt: FRIDAY_4PM,
+    version: 3,
+  });
+
+  it('holds for every amount and sequence of approvals (by any tier, staff with or without a reason) and escalations', () => {
+    const left = { byTier: 0, byStaff: 0, escalated: 0 };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60_000_000 }), fc.array(move, { maxLength: 12 }), (pesos, moves) => {
+        let order = waiting(pesos);
+        for (const m of moves) {
+          if (order.status !== 'AWAITING_APPROVAL') break;
+          const a = order.approval!;
+          try {
+            if (m.kind === 'escalate') {
+              if (!a.dueAt) continue;
+              const at = a.dueAt;
+              const tierId = a.tiers[a.currentTier]!.id;
+              order = decide(
+                order,
+                'escalate-approval',
+                { userId: 'system', role: 'system' },
+                { tierId, dueAt: at, terms: TERMS },
+                at,
+              ).order;
+              expect(order.status).toBe('AWAITING_APPROVAL');
+              left.escalated++;
+              continue;
+            }
+            const tier = m.kind === 'tier' ? CHAIN.tiers[m.tier]! : undefined;
+            const by: Actor = tier
+              ? { userId: `u-${tier.id}`, role: 'client', clientId: 'cli_1' }
+              : { userId: 'u-op', role: 'operator' };
+            const input = {
+              ...(tier ? { approvalTier: tier.id } : {}),
+              ...(m.kind === 'staff' && m.reason ? { reason: 'en nombre del cliente' } : {}),
+              terms: TERMS,
+            };
+            const next = decide(order, 'approve', by, input, FRIDAY_4PM).order;
+            if (next.status !== 'AWAITING_APPROVAL') {
+              expect(next.status).toBe('CONTRACTING');
+              // Left by staff with a reason, or by a tier whose limit covers the amount.
+              if (tier) expect(!tier.upTo || tier.upTo.amount >= pesos * 100).toBe(true);
+              else expect(m.kind === 'staff' && m.reason).toBe(true);
+              left[tier ? 'byTier' : 'byStaff']++;
+            }
+            order = next;
+          } catch (err) {
+            // A refusal leaves the order as it was.
+            expect(err).toBeInstanceOf(OrderRuleError);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The sequences did reach every way out, and escalations.
+    expect(Object.values(left).every((n) => n > 0)).toBe(true);
   });
 });
