@@ -13,8 +13,6 @@ import {
 } from './approval-chain';
 import { approvalDetails, approvalEscalatedEvents } from './approval-events';
 import { approvalStarted, approverOf, chainStart, chainStep, type ApproverFacts } from './approval-steps';
-
-export type { ApproverFacts } from './approval-steps';
 import type { Order, OrderHistoryEntry } from './order';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
 import { moveClocks, punctuality, settleSla, type SlaContext } from './sla-lifecycle';
@@ -22,6 +20,7 @@ import type { ProviderStatus } from '../providers/vocabulary';
 import type { OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
 export { OrderRuleError, type Actor, type ActorRole } from './refusals';
+export type { ApproverFacts } from './approval-steps';
 
 /**
  * The order lifecycle (DESIGN 2.1) as one pure table: from which states an action is legal, for
@@ -327,11 +326,11 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     alsoTo: ['same'],
     roles: ['client', ...STAFF],
     check: ({ order, by, input }) =>
-      order.approval && isPending(order.approval)
+      isPending(order.approval)
         ? approvalStepRefusal(order.approval, approverOf(by, input))
         : approvalRefusal(order.approvedAmount, by, input.approvalLimit),
     effect: (c) => {
-      const pending = c.order.approval && isPending(c.order.approval) ? c.order.approval : undefined;
+      const pending = isPending(c.order.approval) ? c.order.approval : undefined;
       if (!pending) return contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount });
       const step = chainStep(c, pending);
       if (!step.complete) return { to: 'same', patch: { approval: step.approval }, details: step.details, events: step.events };
@@ -351,9 +350,9 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     roles: ['client'],
     reason: (i) => i.reason,
     check: ({ order, by, input }) =>
-      order.approval && isPending(order.approval) ? rejectionRefusal(order.approval, approverOf(by, input)) : undefined,
+      isPending(order.approval) ? rejectionRefusal(order.approval, approverOf(by, input)) : undefined,
     effect: ({ order, now }) => {
-      const pending = order.approval && isPending(order.approval) ? order.approval : undefined;
+      const pending = isPending(order.approval) ? order.approval : undefined;
       const approval = pending ? rejectApproval(pending, now) : undefined;
       return {
         ...(pending?.subject === 'assignment' ? { to: 'TRIAGED' as const } : {}),
