@@ -3373,66 +3373,6 @@ export interface operations {
                      */
                     "application/json": {
                         items: {
-                            /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                            approval?: {
-                                /** @enum {string} */
-                                subject: "quote" | "assignment" | "nte-increase";
-                                /**
-                                 * @description approval-limit: the client has no chain
-                                 * @enum {string}
-                                 */
-                                mode: "chain" | "approval-limit";
-                                amount: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                /** @description NTE increases: the NTE before the request */
-                                previousAmount?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                /** @description NTE increases: what the provider sent */
-                                request?: {
-                                    reason: string;
-                                    attachmentIds: string[];
-                                    by: string;
-                                };
-                                /** @description the chain’s tiers for the order’s category, as when the approval started */
-                                tiers: {
-                                    id: string;
-                                    name: string;
-                                    upTo?: {
-                                        amount: number;
-                                        currency: string;
-                                    };
-                                    categories?: string[];
-                                }[];
-                                /** @description index of the tier that must approve (the first covering the amount) */
-                                requiredTier: number;
-                                /** @description index of the tier asked now */
-                                currentTier: number;
-                                escalateAfterBusinessHours?: number;
-                                /** @description when the current tier escalates */
-                                dueAt?: string;
-                                escalatedToOperators?: boolean;
-                                approvals: {
-                                    /** @description absent: staff on the client’s behalf */
-                                    tierId?: string;
-                                    userId: string;
-                                    role: string;
-                                    at: string;
-                                    reason?: string;
-                                }[];
-                                escalations: {
-                                    fromTierId: string;
-                                    toTierId?: string;
-                                    at: string;
-                                }[];
-                                requestedAt: string;
-                                /** @enum {string} */
-                                outcome?: "approved" | "rejected";
-                                decidedAt?: string;
-                            };
                             id: string;
                             clientId: string;
                             siteId: string;
@@ -3499,6 +3439,66 @@ export interface operations {
                             };
                             reworkCount?: number;
                             closedReason?: string;
+                            /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                            approval?: {
+                                /** @enum {string} */
+                                subject: "quote" | "assignment" | "nte-increase";
+                                /**
+                                 * @description approval-limit: the client has no chain
+                                 * @enum {string}
+                                 */
+                                mode: "chain" | "approval-limit";
+                                amount: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @description NTE increases: the NTE before the request */
+                                previousAmount?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @description NTE increases: what the provider sent */
+                                request?: {
+                                    reason: string;
+                                    attachmentIds: string[];
+                                    by: string;
+                                };
+                                /** @description the chain’s tiers for the order’s category, as when the approval started */
+                                tiers: {
+                                    id: string;
+                                    name: string;
+                                    upTo?: {
+                                        amount: number;
+                                        currency: string;
+                                    };
+                                    categories?: string[];
+                                }[];
+                                /** @description index of the tier that must approve (the first covering the amount) */
+                                requiredTier: number;
+                                /** @description index of the tier asked now */
+                                currentTier: number;
+                                escalateAfterBusinessHours?: number;
+                                /** @description when the current tier escalates */
+                                dueAt?: string;
+                                escalatedToOperators?: boolean;
+                                approvals: {
+                                    /** @description absent: staff on the client’s behalf */
+                                    tierId?: string;
+                                    userId: string;
+                                    role: string;
+                                    at: string;
+                                    reason?: string;
+                                }[];
+                                escalations: {
+                                    fromTierId: string;
+                                    toTierId?: string;
+                                    at: string;
+                                }[];
+                                requestedAt: string;
+                                /** @enum {string} */
+                                outcome?: "approved" | "rejected";
+                                decidedAt?: string;
+                            };
                             quoteRoundClosedAt?: string;
                             asset?: {
                                 code: string;
@@ -3744,66 +3744,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -3870,6 +3810,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -4107,66 +4107,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -4233,6 +4173,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -4597,66 +4597,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -4723,6 +4663,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -4991,66 +4991,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -5117,6 +5057,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -5395,66 +5395,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -5521,6 +5461,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -5790,66 +5790,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -5916,6 +5856,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6181,66 +6181,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -6307,6 +6247,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6575,66 +6575,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -6701,6 +6641,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6980,66 +6980,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -7106,6 +7046,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -7378,66 +7378,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -7504,6 +7444,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -7766,66 +7766,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -7892,6 +7832,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8160,66 +8160,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -8286,6 +8226,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8554,66 +8554,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -8680,6 +8620,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8952,66 +8952,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -9078,6 +9018,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -9340,66 +9340,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -9466,6 +9406,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -9734,66 +9734,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -9860,6 +9800,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10130,66 +10130,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -10256,6 +10196,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10537,66 +10537,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -10663,6 +10603,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10925,66 +10925,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -11051,6 +10991,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -11319,66 +11319,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -11445,6 +11385,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -11729,66 +11729,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -11855,6 +11795,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12120,66 +12120,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -12246,6 +12186,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12514,66 +12514,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
-                        approval?: {
-                            /** @enum {string} */
-                            subject: "quote" | "assignment" | "nte-increase";
-                            /**
-                             * @description approval-limit: the client has no chain
-                             * @enum {string}
-                             */
-                            mode: "chain" | "approval-limit";
-                            amount: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: the NTE before the request */
-                            previousAmount?: {
-                                amount: number;
-                                currency: string;
-                            };
-                            /** @description NTE increases: what the provider sent */
-                            request?: {
-                                reason: string;
-                                attachmentIds: string[];
-                                by: string;
-                            };
-                            /** @description the chain’s tiers for the order’s category, as when the approval started */
-                            tiers: {
-                                id: string;
-                                name: string;
-                                upTo?: {
-                                    amount: number;
-                                    currency: string;
-                                };
-                                categories?: string[];
-                            }[];
-                            /** @description index of the tier that must approve (the first covering the amount) */
-                            requiredTier: number;
-                            /** @description index of the tier asked now */
-                            currentTier: number;
-                            escalateAfterBusinessHours?: number;
-                            /** @description when the current tier escalates */
-                            dueAt?: string;
-                            escalatedToOperators?: boolean;
-                            approvals: {
-                                /** @description absent: staff on the client’s behalf */
-                                tierId?: string;
-                                userId: string;
-                                role: string;
-                                at: string;
-                                reason?: string;
-                            }[];
-                            escalations: {
-                                fromTierId: string;
-                                toTierId?: string;
-                                at: string;
-                            }[];
-                            requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
-                            decidedAt?: string;
-                        };
                         id: string;
                         clientId: string;
                         siteId: string;
@@ -12640,6 +12580,66 @@ export interface operations {
                         };
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;

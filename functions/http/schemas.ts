@@ -272,7 +272,6 @@ const orderApprovalSchema = z
   .describe('the approval in progress through the client’s chain, or the last one with its outcome');
 
 export const orderSchema = z.object({
-  approval: orderApprovalSchema.optional(),
   id: z.string(),
   clientId: z.string(),
   siteId: z.string(),
@@ -316,6 +315,7 @@ export const orderSchema = z.object({
     .optional(),
   reworkCount: z.number().int().optional(),
   closedReason: z.string().optional(),
+  approval: orderApprovalSchema.optional(),
   quoteRoundClosedAt: z.string().optional(),
   asset: z.object({ code: z.string(), name: z.string(), model: z.string().optional() }).optional(),
   assetTriage: z
