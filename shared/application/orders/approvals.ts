@@ -25,10 +25,12 @@ export async function approverFacts(
   call: CallContext,
   order: Order,
 ): Promise<ApproverFacts> {
-  const terms = await approvalTermsFor(deps, order.clientId);
-  if (call.principal.role !== 'client') return { terms };
-  const { stored } = await callerProfile(deps.users, call.principal);
-  const p = stored?.value;
+  const client = call.principal.role === 'client';
+  const [terms, profile] = await Promise.all([
+    approvalTermsFor(deps, order.clientId),
+    client ? callerProfile(deps.users, call.principal) : undefined,
+  ]);
+  const p = profile?.stored?.value;
   return {
     terms,
     ...(p?.approvalLimit ? { approvalLimit: p.approvalLimit } : {}),
