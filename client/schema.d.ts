@@ -174,6 +174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{clientId}/approval-chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a client’s approval chain (admin, operator): tiers by amount and category, escalation after N business hours; a chain that is wrong as a whole (overlapping tiers, another currency, …) is a 400 with field errors */
+        put: operations["clients-approval-chain-put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -354,7 +371,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** approve: AWAITING_APPROVAL → CONTRACTING (client, admin, operator) */
+        /** approve: AWAITING_APPROVAL → CONTRACTING or the same state (client, admin, operator) */
         post: operations["orders-action-approve"];
         delete?: never;
         options?: never;
@@ -371,7 +388,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** reject-quote: AWAITING_APPROVAL → QUOTING (client) */
+        /** reject-quote: AWAITING_APPROVAL → QUOTING or TRIAGED (client) */
         post: operations["orders-action-reject-quote"];
         delete?: never;
         options?: never;
@@ -388,7 +405,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** assign: TRIAGED → CONTRACTING (admin, operator) */
+        /** assign: TRIAGED → CONTRACTING or AWAITING_APPROVAL (admin, operator) */
         post: operations["orders-action-assign"];
         delete?: never;
         options?: never;
@@ -628,6 +645,57 @@ export interface paths {
         put?: never;
         /** reject-invoice: INVOICED → VERIFIED (admin, operator) */
         post: operations["orders-action-reject-invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/request-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** request-nte-increase: SCHEDULED | IN_PROGRESS | ON_HOLD → the same state (provider) */
+        post: operations["orders-action-request-nte-increase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/approve-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** approve-nte-increase: SCHEDULED | IN_PROGRESS | ON_HOLD | WORK_COMPLETED | VERIFIED → the same state (client, admin, operator) */
+        post: operations["orders-action-approve-nte-increase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/reject-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** reject-nte-increase: SCHEDULED | IN_PROGRESS | ON_HOLD | WORK_COMPLETED | VERIFIED → the same state (client, admin, operator) */
+        post: operations["orders-action-reject-nte-increase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1910,6 +1978,25 @@ export interface operations {
                             start: string;
                             end: string;
                         };
+                        /** @description a client’s approval chain (docs/orders.md, "Approval chains") */
+                        approvalChain?: {
+                            /** @description lowest tier first; the last one is unbounded */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                /** @description the highest amount the tier approves on its own; absent only on the last tier */
+                                upTo?: {
+                                    /** @description minor units */
+                                    amount: number;
+                                    /** @default COP */
+                                    currency: string;
+                                };
+                                /** @description the tier takes part only for these categories */
+                                categories?: ("electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other")[];
+                            }[];
+                            /** @description a tier that does not answer within this many business hours escalates */
+                            escalateAfterBusinessHours: number;
+                        };
                         createdAt: string;
                         createdBy: string;
                         /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
@@ -2197,6 +2284,25 @@ export interface operations {
                         businessHours?: {
                             start: string;
                             end: string;
+                        };
+                        /** @description a client’s approval chain (docs/orders.md, "Approval chains") */
+                        approvalChain?: {
+                            /** @description lowest tier first; the last one is unbounded */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                /** @description the highest amount the tier approves on its own; absent only on the last tier */
+                                upTo?: {
+                                    /** @description minor units */
+                                    amount: number;
+                                    /** @default COP */
+                                    currency: string;
+                                };
+                                /** @description the tier takes part only for these categories */
+                                categories?: ("electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other")[];
+                            }[];
+                            /** @description a tier that does not answer within this many business hours escalates */
+                            escalateAfterBusinessHours: number;
                         };
                         createdAt: string;
                         createdBy: string;
@@ -2982,6 +3088,25 @@ export interface operations {
                             start: string;
                             end: string;
                         };
+                        /** @description a client’s approval chain (docs/orders.md, "Approval chains") */
+                        approvalChain?: {
+                            /** @description lowest tier first; the last one is unbounded */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                /** @description the highest amount the tier approves on its own; absent only on the last tier */
+                                upTo?: {
+                                    /** @description minor units */
+                                    amount: number;
+                                    /** @default COP */
+                                    currency: string;
+                                };
+                                /** @description the tier takes part only for these categories */
+                                categories?: ("electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other")[];
+                            }[];
+                            /** @description a tier that does not answer within this many business hours escalates */
+                            escalateAfterBusinessHours: number;
+                        };
                         createdAt: string;
                         createdBy: string;
                         /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
@@ -3089,6 +3214,388 @@ export interface operations {
             };
         };
     };
+    "clients-approval-chain-put": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tiers": [
+                 *         {
+                 *           "id": "site-manager",
+                 *           "name": "Jefe de sede",
+                 *           "upTo": {
+                 *             "amount": 200000000,
+                 *             "currency": "COP"
+                 *           }
+                 *         },
+                 *         {
+                 *           "id": "regional-manager",
+                 *           "name": "Gerente regional",
+                 *           "upTo": {
+                 *             "amount": 1000000000,
+                 *             "currency": "COP"
+                 *           }
+                 *         },
+                 *         {
+                 *           "id": "finance",
+                 *           "name": "Finanzas"
+                 *         }
+                 *       ],
+                 *       "escalateAfterBusinessHours": 8
+                 *     }
+                 */
+                "application/json": {
+                    /** @description lowest tier first; the last one is unbounded */
+                    tiers: {
+                        id: string;
+                        name: string;
+                        /** @description the highest amount the tier approves on its own; absent only on the last tier */
+                        upTo?: {
+                            /** @description minor units */
+                            amount: number;
+                            /** @default COP */
+                            currency?: string;
+                        };
+                        /** @description the tier takes part only for these categories */
+                        categories?: ("electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other")[];
+                    }[];
+                    /** @description a tier that does not answer within this many business hours escalates */
+                    escalateAfterBusinessHours: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The client with its chain */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cli_00000000000000000000000001",
+                     *       "name": "Almacenes La 14 S.A.",
+                     *       "taxId": "890300346-1",
+                     *       "timeZone": "America/Bogota",
+                     *       "currency": "COP",
+                     *       "slaPolicy": {
+                     *         "P1": {
+                     *           "resolve": {
+                     *             "minutes": 240
+                     *           }
+                     *         }
+                     *       },
+                     *       "businessHours": {
+                     *         "start": "07:00",
+                     *         "end": "19:00"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "createdBy": "usr-admin",
+                     *       "approvalChain": {
+                     *         "tiers": [
+                     *           {
+                     *             "id": "site-manager",
+                     *             "name": "Jefe de sede",
+                     *             "upTo": {
+                     *               "amount": 200000000,
+                     *               "currency": "COP"
+                     *             }
+                     *           },
+                     *           {
+                     *             "id": "regional-manager",
+                     *             "name": "Gerente regional",
+                     *             "upTo": {
+                     *               "amount": 1000000000,
+                     *               "currency": "COP"
+                     *             }
+                     *           },
+                     *           {
+                     *             "id": "finance",
+                     *             "name": "Finanzas"
+                     *           }
+                     *         ],
+                     *         "escalateAfterBusinessHours": 8
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        taxId?: string;
+                        timeZone: string;
+                        currency: string;
+                        asanaProjectId?: string;
+                        slaPolicy?: {
+                            P1?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P2?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P3?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                            P4?: {
+                                acknowledge?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                onSite?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                                resolve?: {
+                                    minutes: number;
+                                } | {
+                                    businessDays: number;
+                                } | {
+                                    /** @constant */
+                                    scheduledDate: true;
+                                    plusBusinessDays?: number;
+                                };
+                            };
+                        };
+                        businessHours?: {
+                            start: string;
+                            end: string;
+                        };
+                        /** @description a client’s approval chain (docs/orders.md, "Approval chains") */
+                        approvalChain?: {
+                            /** @description lowest tier first; the last one is unbounded */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                /** @description the highest amount the tier approves on its own; absent only on the last tier */
+                                upTo?: {
+                                    /** @description minor units */
+                                    amount: number;
+                                    /** @default COP */
+                                    currency: string;
+                                };
+                                /** @description the tier takes part only for these categories */
+                                categories?: ("electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other")[];
+                            }[];
+                            /** @description a tier that does not answer within this many business hours escalates */
+                            escalateAfterBusinessHours: number;
+                        };
+                        createdAt: string;
+                        createdBy: string;
+                        /** @description geofence and invoice rules (docs/orders.md); absent: the defaults */
+                        fieldPolicy?: {
+                            /**
+                             * @description outside the radius: refused (hard) or accepted and flagged (soft)
+                             * @enum {string}
+                             */
+                            geofence: "hard" | "soft";
+                            /** @description rules that refuse an invoice; amount-within-nte and invoice-number-unique always do */
+                            hardRules: ("amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius")[];
+                            labourTolerance: {
+                                /** @description whole minutes, 0–1440 */
+                                minutes?: number;
+                                /** @description of the time on site, 0–100; the larger allowance applies */
+                                percent?: number;
+                            };
+                            rateCard?: {
+                                /** @description ISO 4217; lines in another currency are not compared */
+                                currency: string;
+                                /** @description material code → highest unit price, minor units */
+                                materials: {
+                                    [key: string]: number;
+                                };
+                                /** @description highest price of one hour of labour, minor units */
+                                hourlyLabourRate?: number;
+                            };
+                            /** @description attachment kinds the order must carry when invoiced */
+                            requiredEvidence: ("photo" | "evidence" | "invoice" | "contract" | "other")[];
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
     "me-get": {
         parameters: {
             query?: never;
@@ -3143,6 +3650,7 @@ export interface operations {
                             amount: number;
                             currency: string;
                         };
+                        approvalTier?: string;
                         preferences: {
                             channels: ("email" | "whatsapp")[];
                             /** @enum {string} */
@@ -3275,6 +3783,7 @@ export interface operations {
                             amount: number;
                             currency: string;
                         };
+                        approvalTier?: string;
                         preferences: {
                             channels: ("email" | "whatsapp")[];
                             /** @enum {string} */
@@ -3423,6 +3932,8 @@ export interface operations {
                         /** @default COP */
                         currency?: string;
                     };
+                    /** @description the tier of the client’s approval chain this user approves for */
+                    approvalTier?: string;
                 };
             };
         };
@@ -3468,6 +3979,7 @@ export interface operations {
                             amount: number;
                             currency: string;
                         };
+                        approvalTier?: string;
                         preferences: {
                             channels: ("email" | "whatsapp")[];
                             /** @enum {string} */
@@ -3518,6 +4030,7 @@ export interface operations {
                             amount: number;
                             currency: string;
                         };
+                        approvalTier?: string;
                         preferences: {
                             channels: ("email" | "whatsapp")[];
                             /** @enum {string} */
@@ -3848,6 +4361,66 @@ export interface operations {
                             }[];
                             reworkCount?: number;
                             closedReason?: string;
+                            /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                            approval?: {
+                                /** @enum {string} */
+                                subject: "quote" | "assignment" | "nte-increase";
+                                /**
+                                 * @description approval-limit: the client has no chain
+                                 * @enum {string}
+                                 */
+                                mode: "chain" | "approval-limit";
+                                amount: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @description NTE increases: the NTE before the request */
+                                previousAmount?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @description NTE increases: what the provider sent */
+                                request?: {
+                                    reason: string;
+                                    attachmentIds: string[];
+                                    by: string;
+                                };
+                                /** @description the chain’s tiers for the order’s category, as when the approval started */
+                                tiers: {
+                                    id: string;
+                                    name: string;
+                                    upTo?: {
+                                        amount: number;
+                                        currency: string;
+                                    };
+                                    categories?: string[];
+                                }[];
+                                /** @description index of the tier that must approve (the first covering the amount) */
+                                requiredTier: number;
+                                /** @description index of the tier asked now */
+                                currentTier: number;
+                                escalateAfterBusinessHours?: number;
+                                /** @description when the current tier escalates */
+                                dueAt?: string;
+                                escalatedToOperators?: boolean;
+                                approvals: {
+                                    /** @description absent: staff on the client’s behalf */
+                                    tierId?: string;
+                                    userId: string;
+                                    role: string;
+                                    at: string;
+                                    reason?: string;
+                                }[];
+                                escalations: {
+                                    fromTierId: string;
+                                    toTierId?: string;
+                                    at: string;
+                                }[];
+                                requestedAt: string;
+                                /** @enum {string} */
+                                outcome?: "approved" | "rejected";
+                                decidedAt?: string;
+                            };
                             quoteRoundClosedAt?: string;
                             asset?: {
                                 code: string;
@@ -4208,6 +4781,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -4560,6 +5193,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -5039,6 +5732,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -5422,6 +6175,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -5815,6 +6628,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6199,6 +7072,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6382,7 +7315,10 @@ export interface operations {
         requestBody?: {
             content: {
                 /** @example {} */
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description staff approving for a client with an approval chain must give one */
+                    reason?: string;
+                };
             };
         };
         responses: {
@@ -6576,6 +7512,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -6959,6 +7955,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -7047,7 +8103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */
@@ -7353,6 +8409,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -7740,6 +8856,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8135,6 +9311,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8518,6 +9754,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -8901,6 +10197,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -9288,6 +10644,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -9665,6 +11081,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10048,6 +11524,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10433,6 +11969,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -10877,6 +12473,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -11254,6 +12910,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -11637,6 +13353,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12031,6 +13807,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12414,6 +14250,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12797,6 +14693,66 @@ export interface operations {
                         }[];
                         reworkCount?: number;
                         closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
                         quoteRoundClosedAt?: string;
                         asset?: {
                             code: string;
@@ -12886,6 +14842,1348 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-request-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": 165000000,
+                 *         "currency": "COP"
+                 *       },
+                 *       "reason": "El compresor también está dañado",
+                 *       "attachmentIds": [
+                 *         "att_01JBX6C1D2E3F4G5H6J7K8M9N2"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description the new total, above the current NTE */
+                    amount: {
+                        /** @description minor units */
+                        amount: number;
+                        /** @default COP */
+                        currency?: string;
+                    };
+                    reason: string;
+                    /** @description evidence photos, confirmed attachments of the order */
+                    attachmentIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-approve-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": {
+                    /** @description staff approving for a client with an approval chain must give one */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-reject-nte-increase": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Se cambiará el equipo completo en otra orden"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */

@@ -7,6 +7,7 @@ import {
   setFieldPolicy,
   setSiteLocation,
 } from '../shared/application/clients/clients';
+import { setApprovalChain } from '../shared/application/clients/approval-chain';
 import { consume, type DeliveryMeta, type EventHandlers } from '../shared/application/events/consumer';
 import { relayChanges, sweepOutbox } from '../shared/application/events/relay';
 import { receiveConnectEvent } from '../shared/application/integrations/connect-events';
@@ -309,6 +310,7 @@ export const clients = {
   listSites: bind(clientDeps, listSites),
   setSiteLocation: bind(clientDeps, setSiteLocation),
   setFieldPolicy: bind(clientDeps, setFieldPolicy),
+  setApprovalChain: bind(clientDeps, setApprovalChain),
 };
 
 export const users = {

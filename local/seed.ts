@@ -11,6 +11,7 @@ import { ConflictError } from '../shared/application/errors';
 import { recordPriceSample, type PriceStatsStore } from '../shared/application/orders/price-guidance';
 import { priceKey } from '../shared/domain/orders/price-guidance';
 import type { FieldPolicy } from '../shared/domain/orders/field-policy';
+import type { ApprovalChain } from '../shared/domain/orders/approval-chain';
 
 /**
  * Demo data for a first start: one client with two sites, two approved providers and one user of
@@ -33,6 +34,16 @@ export const DEMO = {
     { location: { lat: 4.647, lon: -74.0638 }, radiusMeters: 150 },
     { location: { lat: 6.2087, lon: -75.5678 }, radiusMeters: 150 },
   ],
+  /**
+   * A second client with a two-tier approval chain (issue 17): its site manager approves up to
+   * 2,000,000 COP, finance above; a tier that does not answer within 8 business hours escalates.
+   * Tokens: `npm run token -- --role client --client <clientId> --sub <user>`.
+   */
+  chainClient: {
+    clientId: 'cli_00000000000000000000000002',
+    siteId: 'sit_00000000000000000000000003',
+    users: { siteManager: 'usr-demo-site-manager', finance: 'usr-demo-finance' },
+  },
 } as const;
 
 /**
@@ -49,6 +60,15 @@ export const DEMO_FIELD_POLICY: FieldPolicy = {
     hourlyLabourRate: 95_000_00,
   },
   requiredEvidence: [],
+};
+
+/** The chain client's approval chain (DEMO.chainClient). */
+export const DEMO_APPROVAL_CHAIN: ApprovalChain = {
+  tiers: [
+    { id: 'site-manager', name: 'Jefe de sede', upTo: { amount: 2_000_000_00, currency: 'COP' } },
+    { id: 'finance', name: 'Finanzas' },
+  ],
+  escalateAfterBusinessHours: 8,
 };
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -145,6 +165,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   );
   await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
   if (t.priceStats) await seedPriceHistory(t.priceStats);
+  await seedChainClient(t);
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;
@@ -163,6 +184,47 @@ async function seedPriceHistory(priceStats: PriceStatsStore): Promise<void> {
         closedAt,
       });
     }
+}
+
+/** The second demo client, with its two-tier approval chain, a site and a user per tier. */
+async function seedChainClient(t: SeedTargets): Promise<void> {
+  const { clientId, siteId, users } = DEMO.chainClient;
+  await ignoreConflict(
+    t.clients.create({
+      id: clientId,
+      name: 'Retail del Valle S.A.S.',
+      taxId: '900765432-1',
+      timeZone: 'America/Bogota',
+      currency: 'COP',
+      approvalChain: DEMO_APPROVAL_CHAIN,
+      createdAt: at,
+      createdBy: DEMO.users.admin,
+    }),
+  );
+  await ignoreConflict(
+    t.clients.addSite({
+      id: siteId,
+      clientId,
+      name: 'Sede Unicentro',
+      address: 'Cra 15 # 124-30',
+      city: 'Bogotá',
+      createdAt: at,
+    }),
+  );
+  for (const [userId, tier, name] of [
+    [users.siteManager, 'site-manager', 'Jefe de sede'],
+    [users.finance, 'finance', 'Finanzas'],
+  ] as const)
+    await t.users.put({
+      userId,
+      role: 'client',
+      clientId,
+      name: `Demo ${name}`,
+      email: `${userId.replace('usr-demo-', '')}@demo.algesta.local`,
+      approvalTier: tier,
+      preferences: DEFAULT_PREFERENCES,
+      updatedAt: at,
+    });
 }
 
 async function ignoreConflict<T>(p: Promise<T>): Promise<void> {

@@ -1,7 +1,9 @@
 import { created, defineEndpoint } from '../../shared/platform/http/endpoint';
 import { clients } from '../wiring';
 import {
+  approvalChainExample,
   clientExample,
+  clientWithChainExample,
   clientWithPolicyExample,
   createClientExample,
   createSiteExample,
@@ -11,6 +13,7 @@ import {
 } from './examples';
 import { registerEndpoint } from './register';
 import {
+  approvalChainBody,
   clientIdParams,
   clientSchema,
   createClientBody,
@@ -134,6 +137,27 @@ registerEndpoint(
     responses: { 200: { description: 'The client with its policy', schema: clientSchema, example: clientWithPolicyExample } },
     handler: async (ctx) => {
       const client = await clients.setFieldPolicy(ctx, ctx.params.clientId, ctx.body);
+      return { status: 200, body: client.value, etag: client.etag };
+    },
+  }),
+);
+
+registerEndpoint(
+  defineEndpoint({
+    name: 'clients-approval-chain-put',
+    method: 'PUT',
+    route: 'v1/clients/{clientId}/approval-chain',
+    summary:
+      'Set a client’s approval chain (admin, operator): tiers by amount and category, escalation after N business hours; a chain that is wrong as a whole (overlapping tiers, another currency, …) is a 400 with field errors',
+    tags: ['clients'],
+    auth: 'bearer',
+    params: clientIdParams,
+    body: approvalChainBody,
+    requestExample: approvalChainExample,
+    conditional: true,
+    responses: { 200: { description: 'The client with its chain', schema: clientSchema, example: clientWithChainExample } },
+    handler: async (ctx) => {
+      const client = await clients.setApprovalChain(ctx, ctx.params.clientId, ctx.body, ctx.ifMatch);
       return { status: 200, body: client.value, etag: client.etag };
     },
   }),

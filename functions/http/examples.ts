@@ -54,6 +54,18 @@ export const createSiteExample = {
   ...siteLocationExample,
 };
 
+/** Site manager up to 2,000,000 COP, regional manager up to 10,000,000, finance above (issue 17). */
+export const approvalChainExample = {
+  tiers: [
+    { id: 'site-manager', name: 'Jefe de sede', upTo: cop(2_000_000_00) },
+    { id: 'regional-manager', name: 'Gerente regional', upTo: cop(10_000_000_00) },
+    { id: 'finance', name: 'Finanzas' },
+  ],
+  escalateAfterBusinessHours: 8,
+};
+
+export const clientWithChainExample = { ...clientExample, approvalChain: approvalChainExample };
+
 export const siteExample = { id: siteId, clientId, ...createSiteExample, createdAt: at };
 
 /** Issue 17: a client's field and invoice policy. */
@@ -178,6 +190,13 @@ export const ORDER_ACTION_EXAMPLES: Record<ApiAction, unknown> = {
   'check-out': { position: { lat: 4.68671, lon: -74.04855 } },
   'approve-invoice': { reason: 'Horas extra acordadas con el cliente por teléfono' },
   'reject-invoice': { reason: 'El precio del gas no corresponde al tarifario' },
+  'request-nte-increase': {
+    amount: cop(1_650_000_00),
+    reason: 'El compresor también está dañado',
+    attachmentIds: ['att_01JBX6C1D2E3F4G5H6J7K8M9N2'],
+  },
+  'approve-nte-increase': {},
+  'reject-nte-increase': { reason: 'Se cambiará el equipo completo en otra orden' },
 };
 
 export const submitQuoteExample = {

@@ -114,19 +114,23 @@ registerEndpoint(
   }),
 );
 
+const APPROVER_ACTIONS: readonly string[] = ['approve', 'reject-quote', 'approve-nte-increase', 'reject-nte-increase'];
+
 /** One documented operation per action (docs/api.md): its body, and its row of the state table. */
 const actionOperations = Object.fromEntries(
   API_ACTIONS.map((a) => {
     const r = ORDER_RULES[a];
-    const to = r.to === 'same' ? 'the same state' : r.to;
+    const name = (to: string) => (to === 'same' ? 'the same state' : to);
+    // An approval chain's alternatives (a partial approval stays, a chained assignment waits).
+    const to = [r.to, ...(r.alsoTo ?? [])].map(name).join(' or ');
     return [
       a,
       {
         body: ORDER_ACTION_BODIES[a],
         summary: `${a}: ${r.from.join(' | ')} → ${to} (${r.roles.join(', ')})`,
         example: ORDER_ACTION_EXAMPLES[a],
-        // A client user's approval above its approval limit (docs/api.md).
-        ...(a === 'approve' ? { problemTypes: ['approval-limit-exceeded' as const] } : {}),
+        // A client user's approval above its approval limit, or outside its tier of the chain (docs/api.md).
+        ...(APPROVER_ACTIONS.includes(a) ? { problemTypes: ['approval-limit-exceeded' as const] } : {}),
         // An invoice a hard rule refuses, with every failed rule (docs/orders.md, Invoice rules).
         ...(a === 'invoice' ? { problemTypes: ['invoice-rules-failed' as const] } : {}),
       },

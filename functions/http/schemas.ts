@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PageRequest } from '../../shared/application/ports';
 import { ROLES } from '../../shared/domain/access/principal';
 import { ORDER_STATUSES, PRIORITIES, SERVICE_CATEGORIES } from '../../shared/domain/orders/order';
+import { APPROVAL_SUBJECTS } from '../../shared/domain/orders/approval-chain';
 import type { ActionBodies, ApiAction } from '../../shared/domain/orders/lifecycle';
 import type { SchemasFor } from '../../shared/application/schema-for';
 import { CHANNELS, LOCALES } from '../../shared/domain/users/user';
@@ -155,6 +156,21 @@ export const createClientBody = z.strictObject({
   businessHours: businessHours.optional().describe('for business-day clocks; default 08:00–18:00'),
 });
 
+// Shape only: what is wrong with a chain as a whole (overlaps, currency, …) is the domain's
+// approvalChainProblems, answered as a 400 with field errors by the use case.
+const approvalTier = z.strictObject({
+  id: z.string().trim().min(1).max(64),
+  name: text(1, 100),
+  upTo: money.optional().describe('the highest amount the tier approves on its own; absent only on the last tier'),
+  categories: z.array(z.enum(SERVICE_CATEGORIES)).optional().describe('the tier takes part only for these categories'),
+});
+export const approvalChainBody = z
+  .strictObject({
+    tiers: z.array(approvalTier).min(1).max(10).describe('lowest tier first; the last one is unbounded'),
+    escalateAfterBusinessHours: z.number().describe('a tier that does not answer within this many business hours escalates'),
+  })
+  .describe('a client’s approval chain (docs/orders.md, "Approval chains")');
+
 export const clientSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -164,6 +180,7 @@ export const clientSchema = z.object({
   asanaProjectId: z.string().optional(),
   slaPolicy: slaPolicyOverride.optional(),
   businessHours: businessHours.optional(),
+  approvalChain: approvalChainBody.optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   fieldPolicy: fieldPolicyShape.optional().describe('geofence and invoice rules (docs/orders.md); absent: the defaults'),
@@ -218,6 +235,7 @@ export const updateUserBody = z.strictObject({
   email: z.email().max(254).optional(),
   phone: e164.optional(),
   approvalLimit: money.optional(),
+  approvalTier: id.optional().describe('the tier of the client’s approval chain this user approves for'),
 });
 
 export const userSchema = z.object({
@@ -229,6 +247,7 @@ export const userSchema = z.object({
   email: z.string().optional(),
   phone: z.string().optional(),
   approvalLimit: z.object({ amount: z.number(), currency: z.string() }).optional(),
+  approvalTier: z.string().optional(),
   preferences: z.object({ channels: z.array(z.enum(CHANNELS)), locale: z.enum(LOCALES) }),
   updatedAt: z.string(),
 });
@@ -289,6 +308,43 @@ const slaStateSchema = z
     priorityChangedAt: z.string().optional(),
   })
   .describe('the SLA clocks (DESIGN 2.1): due times, pauses, events raised');
+
+const amountSchema = z.object({ amount: z.number().int(), currency: z.string() });
+const orderApprovalSchema = z
+  .object({
+    subject: z.enum(APPROVAL_SUBJECTS),
+    mode: z.enum(['chain', 'approval-limit']).describe('approval-limit: the client has no chain'),
+    amount: amountSchema,
+    previousAmount: amountSchema.optional().describe('NTE increases: the NTE before the request'),
+    request: z
+      .object({ reason: z.string(), attachmentIds: z.array(z.string()), by: z.string() })
+      .optional()
+      .describe('NTE increases: what the provider sent'),
+    tiers: z
+      .array(
+        z.object({ id: z.string(), name: z.string(), upTo: amountSchema.optional(), categories: z.array(z.string()).optional() }),
+      )
+      .describe('the chain’s tiers for the order’s category, as when the approval started'),
+    requiredTier: z.number().int().describe('index of the tier that must approve (the first covering the amount)'),
+    currentTier: z.number().int().describe('index of the tier asked now'),
+    escalateAfterBusinessHours: z.number().optional(),
+    dueAt: z.string().optional().describe('when the current tier escalates'),
+    escalatedToOperators: z.boolean().optional(),
+    approvals: z.array(
+      z.object({
+        tierId: z.string().optional().describe('absent: staff on the client’s behalf'),
+        userId: z.string(),
+        role: z.string(),
+        at: z.string(),
+        reason: z.string().optional(),
+      }),
+    ),
+    escalations: z.array(z.object({ fromTierId: z.string(), toTierId: z.string().optional(), at: z.string() })),
+    requestedAt: z.string(),
+    outcome: z.enum(['approved', 'rejected']).optional(),
+    decidedAt: z.string().optional(),
+  })
+  .describe('the approval in progress through the client’s chain, or the last one with its outcome');
 
 export const orderSchema = z.object({
   id: z.string(),
@@ -355,6 +411,7 @@ export const orderSchema = z.object({
   rejectedInvoices: z.array(z.object({ invoiceNumber: z.string(), reason: z.string(), at: z.string() })).optional(),
   reworkCount: z.number().int().optional(),
   closedReason: z.string().optional(),
+  approval: orderApprovalSchema.optional(),
   quoteRoundClosedAt: z.string().optional(),
   asset: z.object({ code: z.string(), name: z.string(), model: z.string().optional() }).optional(),
   assetTriage: z
@@ -547,7 +604,12 @@ const actionBodies = {
     visitDate: calendarDate.optional().describe('intended visit: documents must be valid then (default: the deadline’s date)'),
   }),
   'select-quote': z.strictObject({ quoteId: id }),
-  approve: noBody,
+  approve: z
+    .strictObject({
+      reason: text(3, 1000).optional().describe('staff approving for a client with an approval chain must give one'),
+    })
+    .optional()
+    .transform((b) => b ?? {}),
   'reject-quote': reasonBody,
   assign: z.strictObject({ providerId: id, amount: money }),
   schedule: z.strictObject({ visitAt: instant }),
@@ -575,6 +637,18 @@ const actionBodies = {
     .transform((b) => b ?? {}),
   'approve-invoice': reasonBody,
   'reject-invoice': reasonBody,
+  'request-nte-increase': z.strictObject({
+    amount: money.describe('the new total, above the current NTE'),
+    reason: text(3, 1000),
+    attachmentIds: z.array(id).min(1).max(50).describe('evidence photos, confirmed attachments of the order'),
+  }),
+  'approve-nte-increase': z
+    .strictObject({
+      reason: text(3, 1000).optional().describe('staff approving for a client with an approval chain must give one'),
+    })
+    .optional()
+    .transform((b) => b ?? {}),
+  'reject-nte-increase': reasonBody,
 };
 /**
  * One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1), each parsing to

@@ -31,6 +31,7 @@ var workflows = [
       'order.sla-check-due'
       'order.status-changed'
       'order.contract-requested'
+      'order.approval-escalation-due'
     ]
   }
   {
@@ -68,6 +69,11 @@ var workflows = [
       'order.invoice-held'
       'order.invoice-approved'
       'order.invoice-rejected'
+      'order.approval-requested'
+      'order.approval-escalated'
+      'order.nte-increase-requested'
+      'order.nte-increase-approved'
+      'order.nte-increase-rejected'
       'whatsapp.inbound-received'
     ]
   }
@@ -92,6 +98,12 @@ var workflows = [
       'order.invoice-approved'
       'order.invoice-held'
       'order.invoice-rejected'
+      'order.approval-requested'
+      'order.approval-recorded'
+      'order.approval-escalated'
+      'order.nte-increase-requested'
+      'order.nte-increase-approved'
+      'order.nte-increase-rejected'
       'feed.lane-due'
     ]
   }

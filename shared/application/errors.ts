@@ -10,6 +10,7 @@ export abstract class ApplicationError extends Error {
     | 'conflict'
     | 'precondition-failed'
     | 'invalid'
+    | 'invalid-configuration'
     | 'unavailable'
     | 'invoice-rules';
   constructor(
@@ -52,6 +53,20 @@ export class InvalidInputError extends ApplicationError {
   constructor(
     message: string,
     readonly fieldErrors: readonly { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A configuration that is wrong in itself (overlapping approval tiers, …): a 400 with field errors,
+ * like a body that fails its schema, although only the use case can tell (it needs the stored client).
+ */
+export class InvalidConfigurationError extends ApplicationError {
+  readonly kind = 'invalid-configuration';
+  constructor(
+    message: string,
+    readonly fieldErrors: readonly { field: string; message: string }[],
   ) {
     super(message);
   }

@@ -193,13 +193,20 @@ describe('orders: role × tenant matrix', () => {
       if (round === 0) {
         await step(id, 'hold', 'provider', { reason: 'Repuesto' }, true);
         await step(id, 'resume', 'operator', { reason: 'Llegó' }, true);
+      } else {
+        // An NTE increase (issue 17): the assigned provider asks, the client approves (no chain: its limit covers it).
+        const more = { amount: money(1_000_000_00), reason: 'Más material', attachmentIds: [await photo(id)] };
+        await step(id, 'request-nte-increase', 'provider', more, true);
+        const raised = await step(id, 'approve-nte-increase', 'client', undefined, true);
+        expect(raised.approvedAmount).toEqual(money(1_000_000_00));
       }
       await step(id, 'complete', 'provider', { report: 'Hecho', attachmentIds: [await photo(id)] }, true);
       if (round === 0) await step(id, 'request-rework', 'client', { reason: 'Sigue fallando' }, true);
     }
     await step(id, 'verify', 'client', undefined, true);
     await step(id, 'rate', 'client', { score: 4 }, true);
-    await step(id, 'invoice', 'provider', { invoiceNumber: `MX-${++invoiceSeq}-${Date.now()}`, amount: money(900_000_00) }, true);
+    // Above the quote's 900,000: the raised NTE allows it.
+    await step(id, 'invoice', 'provider', { invoiceNumber: `MX-${++invoiceSeq}-${Date.now()}`, amount: money(950_000_00) }, true);
     const closed = await step(id, 'close', 'operator', undefined, true);
     expect(closed.status).toBe('CLOSED');
     await expectReads(id, true);

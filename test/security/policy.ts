@@ -1,4 +1,4 @@
-import { DEMO, DEMO_FIELD_POLICY } from '../../local/seed';
+import { DEMO, DEMO_APPROVAL_CHAIN, DEMO_FIELD_POLICY } from '../../local/seed';
 import type { ApiAction } from '../../shared/domain/orders/lifecycle';
 import { nitCheckDigit } from '../../shared/domain/providers/nit';
 
@@ -76,6 +76,13 @@ export const POLICY: Record<string, Policy> = {
     expect: '200 200 403 404 404 404',
     params: () => ({ clientId: DEMO.clientId }),
     body: () => DEMO_FIELD_POLICY,
+  },
+  // On the seeded chain client (its own chain again, so nothing else changes): the DEMO tenant's users
+  // belong to another client there (404); a user of the client itself gets 403 (test/e2e/approval-chain).
+  'clients-approval-chain-put': {
+    expect: '200 200 404 404 404 404',
+    params: () => ({ clientId: DEMO.chainClient.clientId }),
+    body: () => DEMO_APPROVAL_CHAIN,
   },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
@@ -224,6 +231,13 @@ export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknow
   'check-out': () => ({ position: { lat: 4.647, lon: -74.0638, accuracyMeters: 10 } }),
   'approve-invoice': reason,
   'reject-invoice': reason,
+  'request-nte-increase': () => ({
+    amount: { amount: 200_00, currency: 'COP' },
+    reason: 'Más trabajo',
+    attachmentIds: ['att_sample'],
+  }),
+  'approve-nte-increase': () => ({}),
+  'reject-nte-increase': reason,
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {

@@ -465,3 +465,64 @@ describe('delivery reports', () => {
     expect(writes).toBe(3);
   });
 });
+
+describe('approval chains (issue 17): who an approval event asks', () => {
+  const approval = (id: string, type: string, extra: Record<string, unknown>) =>
+    event(id, type, {
+      orderId: ORDER,
+      clientId: CLIENT,
+      subject: 'nte-increase',
+      amount: { amount: 250_000_000, currency: 'COP' },
+      ...extra,
+    });
+
+  it('the users of the asked tier; the operators once the chain ran out; the approvers when there is no chain', async () => {
+    const { deps, notifications, emails } = await setup();
+    for (const [userId, tier] of [
+      ['u-site', 'site'],
+      ['u-finance', 'finance'],
+    ] as const)
+      await deps.users.put({
+        userId,
+        role: 'client',
+        clientId: CLIENT,
+        email: `${userId}@x.test`,
+        approvalTier: tier,
+        preferences: { channels: ['email'], locale: 'en' },
+        updatedAt: at,
+      });
+    await notifyEvent(deps, approval('evt_a1', 'order.approval-requested', { tierId: 'site', tierName: 'Site' }), ctx);
+    expect(notifications.byRecipient()).toEqual({ 'u-site/email': 'approval-requested:sent' });
+    // The amount named is the request's, not the order's NTE.
+    expect(emails.at(-1)?.text).toMatch(/COP\s2,500,000/);
+    expect(emails.at(-1)?.text).toContain('(tier Site)');
+
+    await notifyEvent(deps, approval('evt_a2', 'order.approval-escalated', { fromTierId: 'site', tierId: 'finance' }), ctx);
+    await notifyEvent(
+      deps,
+      approval('evt_a3', 'order.approval-escalated', { fromTierId: 'finance', approvers: 'operators' }),
+      ctx,
+    );
+    await notifyEvent(deps, approval('evt_a4', 'order.approval-requested', { approvers: 'approval-limit' }), ctx);
+    const sent = [...notifications.items.values()].map((n) => `${n.value.eventId} ${n.value.recipientUserId}`).sort();
+    expect(sent).toEqual([
+      'evt_a1 u-site',
+      'evt_a2 u-finance',
+      'evt_a3 u-op1',
+      'evt_a3 u-op2',
+      'evt_a4 u-approver',
+      'evt_a4 u-client',
+      'evt_a4 u-client',
+    ]);
+  });
+
+  it('a partial approval (the order stays waiting) does not tell anyone the order was approved', async () => {
+    const { deps, notifications } = await setup();
+    const approve = (id: string, to: string) =>
+      event(id, 'order.status-changed', { orderId: ORDER, clientId: CLIENT, action: 'approve', from: 'AWAITING_APPROVAL', to });
+    await notifyEvent(deps, approve('evt_p1', 'AWAITING_APPROVAL'), ctx);
+    expect(notifications.items.size).toBe(0);
+    await notifyEvent(deps, approve('evt_p2', 'CONTRACTING'), ctx);
+    expect(Object.values(notifications.byRecipient())).toContain('order-approved:sent');
+  });
+});

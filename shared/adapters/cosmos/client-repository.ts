@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { Client, Site } from '../../domain/clients/client';
 import type { ClientRepository, Page, PageRequest, Versioned } from '../../application/ports';
-import { fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
+import { fromDoc, readDoc, statusOf, toDoc, translateError, type StoredDoc } from './documents';
 import { queryPage } from './paging';
 
 /** Clients and their sites share the client's partition: a client's sites are one partition query. */
@@ -56,6 +56,8 @@ export class CosmosClientRepository implements ClientRepository {
         .replace<StoredDoc>(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
       return fromDoc<T>(resource as StoredDoc, storageOnly);
     } catch (err) {
+      // The named version is gone (or the document is): both mean "changed meanwhile".
+      if (statusOf(err) === 404) return translateError({ code: 412 }, what);
       return translateError(err, what);
     }
   }

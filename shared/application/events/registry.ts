@@ -4,6 +4,7 @@ import type { EventPayloads } from '../../domain/events/catalogue';
 import type { DomainEvent } from '../../domain/shared/events';
 import type { SchemasFor } from '../schema-for';
 import { SLA_CLOCKS } from '../../domain/orders/sla';
+import { APPROVAL_SUBJECTS } from '../../domain/orders/approval-chain';
 import { DOCUMENT_TYPES } from '../../domain/providers/documents';
 import { PROVIDER_STATUSES, REMINDER_DAYS } from '../../domain/providers/provider';
 
@@ -30,6 +31,23 @@ const slaEventData = z.object({
   clock: z.enum(SLA_CLOCKS),
   dueAt: z.iso.datetime(),
   providerId: z.string().optional(),
+});
+
+const moneyData = z.object({ amount: z.number().int(), currency: z.string() });
+const approvalData = z.object({
+  orderId: z.string(),
+  clientId: z.string(),
+  subject: z.enum(APPROVAL_SUBJECTS),
+  amount: moneyData,
+  tierId: z.string().optional(),
+  tierName: z.string().optional(),
+  approvers: z.enum(['approval-limit', 'operators']).optional(),
+  dueAt: z.iso.datetime().optional(),
+});
+const nteIncreaseData = orderProviderData.extend({
+  amount: moneyData,
+  previousAmount: moneyData,
+  reason: z.string().optional(),
 });
 
 const registry = {
@@ -116,6 +134,17 @@ const registry = {
   'order.invoice-approved': { version: 1, data: orderProviderData.extend({ automatic: z.boolean() }) },
   'order.invoice-held': { version: 1, data: orderProviderData.extend({ rules: z.array(z.string()), reason: z.string() }) },
   'order.invoice-rejected': { version: 1, data: orderProviderData.extend({ reason: z.string() }) },
+  // ---- approval chains and NTE increases (issue 17) ----
+  'order.approval-requested': { version: 1, data: approvalData },
+  'order.approval-recorded': { version: 1, data: approvalData.extend({ userId: z.string() }) },
+  'order.approval-escalated': { version: 1, data: approvalData.extend({ fromTierId: z.string() }) },
+  'order.approval-escalation-due': {
+    version: 1,
+    data: z.object({ orderId: z.string(), clientId: z.string(), tierId: z.string(), dueAt: z.iso.datetime() }),
+  },
+  'order.nte-increase-requested': { version: 1, data: nteIncreaseData },
+  'order.nte-increase-approved': { version: 1, data: nteIncreaseData },
+  'order.nte-increase-rejected': { version: 1, data: nteIncreaseData },
 
   // ---- WhatsApp ----
   /** An inbound WhatsApp message, verified by the Jelou webhook and queued for the conversation. */

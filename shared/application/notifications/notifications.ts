@@ -173,12 +173,27 @@ async function recipients(
           all.push(...(await deps.users.listByRole('client', { clientId })).filter((u) => u.approvalLimit).map(fromProfile));
         break;
       }
+      case 'asked-approvers':
+        if (order) all.push(...(await askedApprovers(deps, order.clientId, event.data as AskedData)));
+        break;
     }
   }
   return all;
 }
 
+type AskedData = { tierId?: string; approvers?: 'approval-limit' | 'operators' };
+
+/** An approval event's addressees: its tier's users, the operators, or (no chain) the users with a limit. */
+async function askedApprovers(deps: NotificationDeps, clientId: string, d: AskedData): Promise<Recipient[]> {
+  if (d.approvers === 'operators') return (await deps.users.listByRole('operator')).map(fromProfile);
+  const users = await deps.users.listByRole('client', { clientId });
+  return users.filter((u) => (d.tierId ? u.approvalTier === d.tierId : u.approvalLimit)).map(fromProfile);
+}
+
 const formatAmount = (m: Money | undefined, locale: Locale) => (m ? formatMoney(m, locale) : '');
+
+const isMoney = (v: unknown): v is Money =>
+  typeof v === 'object' && v !== null && typeof (v as Money).amount === 'number' && typeof (v as Money).currency === 'string';
 
 const formatInstant = (iso: string | undefined, locale: Locale) => (iso ? formatDateTime(iso, locale) : '');
 
@@ -199,7 +214,8 @@ function messageVars(event: DomainEvent, facts: Facts, to: Recipient): MessageVa
     title: str(o?.title ?? d.title),
     priority: str(o?.priority ?? d.priority),
     reason: str(d.reason),
-    amount: formatAmount(o?.invoice?.amount ?? o?.approvedAmount, to.locale),
+    // An event about an amount (an approval, an NTE increase) names it; others speak of the order's.
+    amount: formatAmount(isMoney(d.amount) ? d.amount : (o?.invoice?.amount ?? o?.approvedAmount), to.locale),
     visitAt: formatInstant(o?.visitAt, to.locale),
     quoteDeadline: formatInstant(str(d.quoteDeadline) || o?.quoteDeadline, to.locale),
     clock: CLOCK_NAMES[to.locale][str(d.clock)] ?? str(d.clock),
@@ -210,6 +226,7 @@ function messageVars(event: DomainEvent, facts: Facts, to: Recipient): MessageVa
     daysLeft: str(d.daysLeft),
     decision,
     endpointUrl: str(d.url),
+    tierName: str(d.tierName),
   };
 }
 

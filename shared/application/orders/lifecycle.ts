@@ -1,7 +1,8 @@
 import { isStaff } from '../../domain/access/principal';
-import { approvalLimitApplies } from '../../domain/orders/approval';
+import { escalationRefusal } from '../../domain/orders/approval-chain';
 import {
   decide,
+  ORDER_RULES,
   OrderRuleError,
   precheck,
   type ActionBodies,
@@ -40,9 +41,9 @@ import { decidedAgainOnLostRace } from '../lost-race';
 import { normalizeInvoiceNumber } from '../../domain/orders/invoice';
 import { DEFAULT_SLA_CONTEXT, SLA_CONTEXT_ACTIONS, slaContextOf, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { getOrder, ORDERS_SOURCE } from './orders';
-import { callerProfile } from '../users/users';
 import { clientSuggestedNte, suggestedNteFor, type PriceStatsStore } from './price-guidance';
 import { fenceFacts, invoiceFacts } from './field-facts';
+import { approvalTermsFor, approverFacts } from './approvals';
 
 /**
  * The order lifecycle use cases: load the order in the caller's scope, gather what the action's
@@ -137,24 +138,25 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
     };
   },
   'select-quote': async (deps, _call, order, body) => {
-    const quote = await deps.orders.getQuote(order.clientId, body.quoteId);
-    return { quoteId: body.quoteId, ...(quote ? { quote } : {}) };
+    const [quote, terms] = await Promise.all([
+      deps.orders.getQuote(order.clientId, body.quoteId),
+      approvalTermsFor(deps, order.clientId),
+    ]);
+    return { quoteId: body.quoteId, ...(quote ? { quote } : {}), terms };
   },
-  approve: async (deps, call) => {
-    if (!approvalLimitApplies(call.principal)) return {};
-    // Only a profile that agrees with the token (same user, role and client) carries a limit.
-    const { stored } = await callerProfile(deps.users, call.principal);
-    return stored?.value.approvalLimit ? { approvalLimit: stored.value.approvalLimit } : {};
-  },
-  'reject-quote': asSent,
+  // Only a profile that agrees with the token (same user, role and client) carries a limit or a tier.
+  approve: async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  'reject-quote': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
   assign: async (deps, _call, order, body) => {
-    const [provider, suggestedNte] = await Promise.all([
+    const [provider, terms, suggestedNte] = await Promise.all([
       deps.providers.get(body.providerId),
+      approvalTermsFor(deps, order.clientId),
       suggestedNteFor(deps, order, body.amount.currency),
     ]);
     return {
       ...body,
       ...(provider ? { providerStatus: provider.value.status } : {}),
+      terms,
       ...(suggestedNte ? { suggestedNte } : {}),
     };
   },
@@ -179,12 +181,28 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
   'check-out': async (deps, _call, order, body) => ({ ...body, ...(await fenceFacts(deps, order)) }),
   'approve-invoice': asSent,
   'reject-invoice': asSent,
+  'request-nte-increase': async (deps, _call, order, body) => {
+    await requireEvidence(deps, order.clientId, order.id, body.attachmentIds);
+    return { ...body, terms: await approvalTermsFor(deps, order.clientId) };
+  },
+  'approve-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  'reject-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
 };
 
 /** The client's SLA terms (one point read), for the actions whose clocks depend on them. */
 export async function slaContextFor(deps: Pick<LifecycleDeps, 'clients'>, clientId: string): Promise<SlaContext> {
   const client = await deps.clients.get(clientId);
   return client ? slaContextOf(client.value) : DEFAULT_SLA_CONTEXT;
+}
+
+/**
+ * Refuses as the API would if the caller took the action now (the table's pre-check: role, state,
+ * who of the role, guards on the body), without gathering or writing: for channels that must do
+ * something first (WhatsApp stores the photos it names as evidence).
+ */
+export function assertMayAct<A extends ApiAction>(order: Order, action: A, by: Actor, body: ActionBodies[A], now: string): void {
+  const refused = precheck(order, action, by, body, now);
+  if (refused) translate(refused);
 }
 
 /** `POST /orders/{id}/actions/{action}`. */
@@ -375,6 +393,35 @@ async function closeQuoteRoundOnce(
     ),
   );
   return write(deps, call, current, decision);
+}
+
+/**
+ * A tier did not answer in time: the scheduled `order.approval-escalation-due` message calls this.
+ * A message for a tier that already answered, an approval that ended or moved on (or an order that
+ * moved on) changes nothing (answers undefined); one delivered before the due time is refused (and
+ * retried).
+ */
+export async function escalateApproval(
+  deps: LifecycleDeps,
+  call: SystemCall,
+  clientId: string,
+  orderId: string,
+  tierId: string,
+  dueAt: string,
+): Promise<Versioned<Order> | undefined> {
+  return decidedAgainOnLostRace(async () => {
+    const current = await deps.orders.get(clientId, orderId);
+    if (!current) throw new NotFoundError('order not found');
+    const now = deps.clock.now().toISOString();
+    // Only "not yet" is worth a retry (the guard refuses it); anything else is a message the order no longer needs.
+    const stale = escalationRefusal(current.value.approval, tierId, dueAt, now) === 'stale';
+    if (stale || !ORDER_RULES['escalate-approval'].from.includes(current.value.status)) return undefined;
+    const terms = await approvalTermsFor(deps, clientId);
+    const decision = decideOrThrow(() =>
+      decide(current.value, 'escalate-approval', { userId: 'system', role: 'system' }, { tierId, dueAt, terms }, now),
+    );
+    return write(deps, call, current, decision);
+  });
 }
 
 /** The contract gate's exits, commanded by the DocuSign webhook (Integrations) — or tests until then. */

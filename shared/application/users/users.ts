@@ -84,7 +84,7 @@ export async function updatePreferences(
 /** What staff set on a profile; preferences stay the user's own. */
 export type UpdateUserInput = Pick<
   UserProfile,
-  'role' | 'clientId' | 'providerId' | 'name' | 'email' | 'phone' | 'approvalLimit'
+  'role' | 'clientId' | 'providerId' | 'name' | 'email' | 'phone' | 'approvalLimit' | 'approvalTier'
 >;
 
 /** `PUT /users/{userId}`: staff set a user's role, scope and contact data. Preferences are the user's. */
@@ -103,8 +103,15 @@ export async function updateUser(
   }
   const problem = scopeProblem(input);
   if (problem) throw new InvalidInputError(problem, [{ field: input.role === 'client' ? 'clientId' : 'role', message: problem }]);
-  if (input.clientId && !(await deps.clients.get(input.clientId))) {
+  const client = input.clientId ? await deps.clients.get(input.clientId) : undefined;
+  if (input.clientId && !client) {
     throw new InvalidInputError('unknown client', [{ field: 'clientId', message: 'no such client' }]);
+  }
+  // A tier names one of the client's chain: a user of a tier that does not exist could never approve.
+  if (input.approvalTier && !client?.value.approvalChain?.tiers.some((t) => t.id === input.approvalTier)) {
+    throw new InvalidInputError('unknown approval tier', [
+      { field: 'approvalTier', message: 'not a tier of the client’s approval chain' },
+    ]);
   }
   // A WhatsApp number names one person: the conversation acts as that profile, in its tenant.
   if (input.phone && (await deps.users.withPhone(input.phone)).some((u) => u.userId !== userId)) {
@@ -119,6 +126,7 @@ export async function updateUser(
     ...(input.email ? { email: input.email } : {}),
     ...(input.phone ? { phone: input.phone } : {}),
     ...(input.approvalLimit ? { approvalLimit: input.approvalLimit } : {}),
+    ...(input.approvalTier ? { approvalTier: input.approvalTier } : {}),
     preferences: stored?.value.preferences ?? DEFAULT_PREFERENCES,
     updatedAt: deps.clock.now().toISOString(),
   };

@@ -5,7 +5,7 @@ import { isAllowedFileType } from '../../domain/files/file-types';
 import type { CallContext } from '../context';
 import { ApplicationError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors';
 import { listSites } from '../clients/clients';
-import { performOrderAction, submitQuote, type LifecycleDeps } from '../orders/lifecycle';
+import { assertMayAct, performOrderAction, submitQuote, type LifecycleDeps } from '../orders/lifecycle';
 import { createOrder, getOrder, listOrders, type CreateOrderInput } from '../orders/orders';
 import { listInvitations } from '../providers/providers';
 import type { AppLogger, IdGenerator } from '../ports';
@@ -41,7 +41,9 @@ export async function execute(
     if (!(err instanceof ApplicationError)) throw err;
     deps.logger?.info('whatsapp request refused', { request: request.kind, kind: err.kind, message: err.message });
     const currentState = err.details?.currentState as OrderStatus | undefined;
-    return { kind: 'refused', request: request.kind, reason: err.kind, ...(currentState ? { currentState } : {}) };
+    // A chat never sends configuration; should one be refused, it reads as any invalid input.
+    const reason = err.kind === 'invalid-configuration' ? 'invalid' : err.kind;
+    return { kind: 'refused', request: request.kind, reason, ...(currentState ? { currentState } : {}) };
   }
 }
 
@@ -102,6 +104,8 @@ async function run(
       return completeWork(deps, call, request);
     case 'field-location':
       return shareFieldLocation(deps, call, request.position);
+    case 'request-nte-increase':
+      return requestNteIncrease(deps, call, request);
   }
 }
 
@@ -187,6 +191,32 @@ async function completeWork(deps: CommandDeps, call: CallContext, r: Extract<Req
   if (!photos.stored.length) return { kind: 'refused', request: 'complete', reason: 'photos-failed' };
   await performOrderAction(deps, call, r.orderId, 'complete', { report: r.report, attachmentIds: photos.stored });
   return { kind: 'completed', orderId: r.orderId, photos: photos.stored.length };
+}
+
+/**
+ * An NTE increase by WhatsApp (issue 17): the photos are stored first as attachments and named as
+ * the evidence, as for `complete`; an order the provider may not ask on is refused before any photo
+ * is stored. The rules are the lifecycle table's, through the same action as the API.
+ */
+async function requestNteIncrease(
+  deps: CommandDeps,
+  call: CallContext,
+  r: Extract<Request, { kind: 'request-nte-increase' }>,
+): Promise<Result> {
+  const order = (await getOrder(deps, call, r.orderId)).value;
+  // The table's pre-check with a stand-in for the evidence: the photos are named once stored.
+  const body = { amount: { amount: r.amount, currency: 'COP' }, reason: r.reason };
+  assertMayAct(
+    order,
+    'request-nte-increase',
+    call.principal,
+    { ...body, attachmentIds: ['pending'] },
+    deps.clock.now().toISOString(),
+  );
+  const photos = await storePhotos(deps, call, r.orderId, r.photos);
+  if (!photos.stored.length) return { kind: 'refused', request: r.kind, reason: 'photos-failed' };
+  await performOrderAction(deps, call, r.orderId, 'request-nte-increase', { ...body, attachmentIds: photos.stored });
+  return { kind: 'nte-increase-requested', orderId: r.orderId, amount: r.amount };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { closeQuoteRound, type LifecycleDeps } from '../orders/lifecycle';
+import { closeQuoteRound, escalateApproval, type LifecycleDeps } from '../orders/lifecycle';
 import { enrichOrderAsset, recordOrderMaintenance, type OrdersWorkflowDeps } from '../orders/orders-workflow';
 import { pushTicketStatus, sendContract, storeSignedContract, syncAsanaTask, type PartnerSyncDeps } from '../orders/partner-sync';
 import { checkOrderSla, type SlaWatchDeps } from '../orders/sla-watch';
@@ -42,6 +42,10 @@ export const ORDERS_WORKFLOW = defineWorkflow<OrdersWorkflowPorts>('orders-workf
   },
   'order.quote-deadline-reached': async (p, e) => {
     await closeQuoteRound(await p.lifecycle(), callOf(e), e.data.clientId, e.data.orderId, e.data.quoteDeadline);
+  },
+  'order.approval-escalation-due': async (p, e) => {
+    const { clientId, orderId, tierId, dueAt } = e.data;
+    await escalateApproval(await p.lifecycle(), callOf(e), clientId, orderId, tierId, dueAt);
   },
   'order.sla-check-due': async (p, e) => {
     await checkOrderSla(await p.sla(), callOf(e), e.data.clientId, e.data.orderId, e.data.checkAt);

@@ -2,6 +2,7 @@ import type { Money } from '../shared/money';
 import type { SlaPolicyOverride } from '../orders/sla';
 import type { FieldPolicy } from '../orders/field-policy';
 import type { GeoPoint } from '../orders/geofence';
+import type { ApprovalChain } from '../orders/approval-chain';
 
 /** A client company: the tenant boundary for orders. */
 export interface Client {
@@ -17,6 +18,8 @@ export interface Client {
   readonly slaPolicy?: SlaPolicyOverride;
   /** Business hours for business-day clocks, local `HH:MM`; default 08:00–18:00. */
   readonly businessHours?: { readonly start: string; readonly end: string };
+  /** Who approves what amount, in order (issue 17); absent: each user's `approvalLimit` alone. */
+  readonly approvalChain?: ApprovalChain;
   readonly createdAt: string;
   readonly createdBy: string;
   /** Geofence and invoice rules (issue 17, orders/field-policy.ts); absent: the defaults. */

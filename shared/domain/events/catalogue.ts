@@ -1,3 +1,4 @@
+import type { ApprovalSubject } from '../orders/approval-chain';
 import type { SlaClock } from '../orders/sla';
 import type { OrderChannel, OrderStatus, Priority, ServiceCategory } from '../orders/vocabulary';
 import type { DocumentType } from '../providers/documents';
@@ -66,6 +67,28 @@ export interface OrderSlaData extends OrderRef {
 export interface OrderWorkCompletedData extends OrderProviderData {
   readonly onSiteOnTime: boolean;
   readonly resolvedOnTime: boolean;
+}
+
+/** The approval chain (issue 17): who is asked, what was recorded, who it escalated to. */
+export interface OrderApprovalData extends OrderRef {
+  readonly subject: ApprovalSubject;
+  readonly amount: Money;
+  /** The tier asked (requested), that answered (recorded), or escalated to; absent: see `approvers`. */
+  readonly tierId?: string;
+  readonly tierName?: string;
+  /** Who is asked when no tier is: the client's approvers (no chain) or the operators (chain exhausted). */
+  readonly approvers?: 'approval-limit' | 'operators';
+  readonly dueAt?: string;
+}
+
+export interface OrderApprovalEscalatedData extends OrderApprovalData {
+  readonly fromTierId: string;
+}
+
+export interface OrderNteIncreaseData extends OrderProviderData {
+  readonly amount: Money;
+  readonly previousAmount: Money;
+  readonly reason?: string;
 }
 
 // ---- providers ----------------------------------------------------------------------------------
@@ -183,6 +206,14 @@ export interface EventPayloads {
   'order.invoice-held': OrderProviderData & { readonly rules: readonly string[]; readonly reason: string };
   /** An operator sent the invoice back: the provider invoices again. */
   'order.invoice-rejected': OrderProviderData & { readonly reason: string };
+  'order.approval-requested': OrderApprovalData;
+  'order.approval-recorded': OrderApprovalData & { readonly userId: string };
+  'order.approval-escalated': OrderApprovalEscalatedData;
+  /** Scheduled when a tier is asked, for its due time: escalates the approval if that tier has not answered. */
+  'order.approval-escalation-due': OrderRef & { readonly tierId: string; readonly dueAt: string };
+  'order.nte-increase-requested': OrderNteIncreaseData;
+  'order.nte-increase-approved': OrderNteIncreaseData;
+  'order.nte-increase-rejected': OrderNteIncreaseData;
   /** Verified by the Jelou webhook and queued for the conversation. */
   'whatsapp.inbound-received': InboundWhatsApp;
   'provider.registered': ProviderRegisteredData;

@@ -3,7 +3,11 @@
  * later is delivered without a change here — except the platform's own scheduled wake-ups, which
  * say "look at this order now" to a workflow and nothing that happened to the order.
  */
-export const INTERNAL_ORDER_EVENTS: readonly string[] = ['order.sla-check-due', 'order.quote-deadline-reached'];
+export const INTERNAL_ORDER_EVENTS: readonly string[] = [
+  'order.sla-check-due',
+  'order.quote-deadline-reached',
+  'order.approval-escalation-due',
+];
 
 export const isFeedEventType = (type: string): boolean => type.startsWith('order.') && !INTERNAL_ORDER_EVENTS.includes(type);
 

@@ -1,3 +1,4 @@
+import type { OrderStatus } from '../orders/vocabulary';
 import type { TemplateName } from './templates';
 
 /**
@@ -20,6 +21,11 @@ export const AUDIENCES = [
   'event-provider',
   /** The client's admins — its users with an approval limit — of the event's `clientId` (no order needed). */
   'client-admins',
+  /**
+   * Those an approval event asks (issue 17): the client users of its `tierId`; the client's
+   * approvers when the client has no chain; the operators once the chain ran out of tiers.
+   */
+  'asked-approvers',
 ] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
@@ -29,6 +35,8 @@ export interface NotificationRule {
   readonly action?: string;
   readonly to: readonly Audience[];
   readonly template: TemplateName;
+  /** For `order.status-changed`: only when the order entered this state (a partial approval stays). */
+  readonly enters?: OrderStatus;
 }
 
 const changed = (action: string, to: readonly Audience[], template: TemplateName): NotificationRule => ({
@@ -44,7 +52,7 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'order.quotes-requested', to: ['invited-providers'], template: 'quotes-requested' },
   { on: 'order.quote-submitted', to: ['operators'], template: 'quote-received' },
   changed('select-quote', ['client-approvers'], 'quote-awaiting-approval'),
-  changed('approve', ['requester', 'assigned-provider'], 'order-approved'),
+  { ...changed('approve', ['requester', 'assigned-provider'], 'order-approved'), enters: 'CONTRACTING' },
   { on: 'order.contract-requested', to: ['assigned-provider', 'client-approvers'], template: 'contract-sent' },
   changed('contract-signed', ['requester', 'assigned-provider', 'operators'], 'contract-signed'),
   changed('schedule', ['requester'], 'visit-scheduled'),
@@ -68,6 +76,11 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'order.invoice-held', to: ['operators'], template: 'invoice-held' },
   { on: 'order.invoice-approved', to: ['assigned-provider'], template: 'invoice-approved' },
   { on: 'order.invoice-rejected', to: ['assigned-provider'], template: 'invoice-rejected' },
+  { on: 'order.approval-requested', to: ['asked-approvers'], template: 'approval-requested' },
+  { on: 'order.approval-escalated', to: ['asked-approvers'], template: 'approval-escalated' },
+  { on: 'order.nte-increase-requested', to: ['operators'], template: 'nte-increase-requested' },
+  { on: 'order.nte-increase-approved', to: ['assigned-provider', 'operators'], template: 'nte-increase-approved' },
+  { on: 'order.nte-increase-rejected', to: ['assigned-provider', 'operators'], template: 'nte-increase-rejected' },
 ];
 
 /** The event types the notifications workflow subscribes to. */
@@ -75,6 +88,8 @@ export const NOTIFIED_EVENT_TYPES: readonly string[] = [...new Set(NOTIFICATION_
 
 /** The rules an event triggers, in table order. */
 export function rulesFor(eventType: string, data: unknown): NotificationRule[] {
-  const action = (data as { action?: unknown } | null)?.action;
-  return NOTIFICATION_RULES.filter((r) => r.on === eventType && (r.action === undefined || r.action === action));
+  const { action, to } = (data as { action?: unknown; to?: unknown } | null) ?? {};
+  return NOTIFICATION_RULES.filter(
+    (r) => r.on === eventType && (r.action === undefined || r.action === action) && (r.enters === undefined || r.enters === to),
+  );
 }

@@ -37,6 +37,8 @@ export interface MessageVars {
   readonly decision: string;
   /** A webhook endpoint's URL (the client event feed). */
   readonly endpointUrl: string;
+  /** The approval tier an approval event names (issue 17). */
+  readonly tierName: string;
 }
 
 type Text = (v: MessageVars) => { subject: string; lines: string[] };
@@ -400,6 +402,69 @@ export const TEMPLATES = {
           ],
           false,
         ),
+    },
+  },
+  // ---- approval chains and NTE increases (issue 17) ----
+  'approval-requested': {
+    whatsapp: ['recipientName', 'title', 'amount', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Aprobación pendiente: ${v.title}`, [
+          `La orden "${v.title}" por ${v.amount} espera tu aprobación${v.tierName ? ` (nivel ${v.tierName})` : ''}.`,
+          ...(v.dueAt ? [`Si no respondes antes de ${v.dueAt}, pasará al siguiente nivel.`] : []),
+        ]),
+      en: (v) =>
+        build('en', v, `Approval pending: ${v.title}`, [
+          `The order "${v.title}" of ${v.amount} awaits your approval${v.tierName ? ` (tier ${v.tierName})` : ''}.`,
+          ...(v.dueAt ? [`If there is no answer by ${v.dueAt}, it moves to the next tier.`] : []),
+        ]),
+    },
+  },
+  'approval-escalated': {
+    whatsapp: ['recipientName', 'title', 'amount', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Aprobación escalada: ${v.title}`, [
+          `El nivel anterior no respondió a tiempo: la orden "${v.title}" por ${v.amount} espera ahora tu aprobación.`,
+        ]),
+      en: (v) =>
+        build('en', v, `Approval escalated: ${v.title}`, [
+          `The previous tier did not answer in time: the order "${v.title}" of ${v.amount} now awaits your approval.`,
+        ]),
+    },
+  },
+  'nte-increase-requested': {
+    whatsapp: ['recipientName', 'title', 'amount', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Solicitud de aumento del tope: ${v.title}`, [
+          `El proveedor pide subir el tope de "${v.title}" a ${v.amount}: ${v.reason}.`,
+        ]),
+      en: (v) =>
+        build('en', v, `NTE increase requested: ${v.title}`, [
+          `The provider asks to raise the NTE of "${v.title}" to ${v.amount}: ${v.reason}.`,
+        ]),
+    },
+  },
+  'nte-increase-approved': {
+    whatsapp: ['recipientName', 'title', 'amount', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Aumento del tope aprobado: ${v.title}`, [`El nuevo tope de "${v.title}" es ${v.amount}.`]),
+      en: (v) => build('en', v, `NTE increase approved: ${v.title}`, [`The new NTE of "${v.title}" is ${v.amount}.`]),
+    },
+  },
+  'nte-increase-rejected': {
+    whatsapp: ['recipientName', 'title', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Aumento del tope rechazado: ${v.title}`, [
+          `No se aprobó subir el tope de "${v.title}": ${v.reason}. El tope sigue igual.`,
+        ]),
+      en: (v) =>
+        build('en', v, `NTE increase rejected: ${v.title}`, [
+          `Raising the NTE of "${v.title}" was not approved: ${v.reason}. The NTE stays as it was.`,
+        ]),
     },
   },
 } as const satisfies Record<string, TemplateDefinition>;

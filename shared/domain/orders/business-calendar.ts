@@ -203,3 +203,23 @@ export function addBusinessDays(startIso: string, n: number, cal: BusinessCalend
   for (let i = 0; i < n; i++) day = nextBusinessDayAfter(day, cal);
   return isoOf(day * DAY_MS + time - offset);
 }
+
+/**
+ * `hours` business hours after `startIso` (used by approval escalations): the start is first moved
+ * to the next business instant, then business time is counted only inside business hours, skipping
+ * closed days; a result that lands exactly at closing is carried to the next opening (as in
+ * `addBusinessDays`). `hours` may be fractional; it must be positive.
+ */
+export function addBusinessHours(startIso: string, hours: number, cal: BusinessCalendar = DEFAULT_CALENDAR): string {
+  if (!Number.isFinite(hours) || hours <= 0) throw new RangeError(`business hours must be positive, got ${hours}`);
+  const offset = cal.utcOffsetMinutes * MINUTE_MS;
+  let at = toBusinessLocal(instantMs(startIso) + offset, cal);
+  let left = Math.round(hours * 60) * MINUTE_MS;
+  for (;;) {
+    const day = Math.floor(at / DAY_MS);
+    const close = day * DAY_MS + cal.closeMinute * MINUTE_MS;
+    if (at + left < close) return isoOf(at + left - offset);
+    left -= close - at;
+    at = nextBusinessDayAfter(day, cal) * DAY_MS + cal.openMinute * MINUTE_MS;
+  }
+}

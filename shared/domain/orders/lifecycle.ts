@@ -11,6 +11,18 @@ import {
   invoiceReviewEffect,
 } from './field-work';
 import type { FieldActionBodies, FieldActionInputs } from './field-work';
+import {
+  approvalStepRefusal,
+  escalateApproval,
+  escalationRefusal,
+  isPending,
+  rejectApproval,
+  rejectionRefusal,
+  type ApprovalTerms,
+  type OrderApproval,
+} from './approval-chain';
+import { approvalDetails, approvalEscalatedEvents } from './approval-events';
+import { approvalStarted, approverOf, chainStart, chainStep, type ApproverFacts } from './approval-steps';
 import type { Order, OrderHistoryEntry } from './order';
 import { nteGuidance } from './price-guidance';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
@@ -19,6 +31,7 @@ import type { ProviderStatus } from '../providers/vocabulary';
 import type { OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
 export { OrderRuleError, type Actor, type ActorRole } from './refusals';
+export type { ApproverFacts } from './approval-steps';
 
 /**
  * The order lifecycle (DESIGN 2.1) as one pure table: from which states an action is legal, for
@@ -54,11 +67,15 @@ export const ORDER_ACTIONS = [
   'check-out',
   'approve-invoice',
   'reject-invoice',
+  'request-nte-increase',
+  'approve-nte-increase',
+  'reject-nte-increase',
+  'escalate-approval',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
 /** Actions the API exposes at `/actions/{action}`; the rest come from other routes or the system. */
-const NOT_API = ['submit-quote', 'close-quote-round', 'contract-signed', 'contract-declined'] as const;
+const NOT_API = ['submit-quote', 'close-quote-round', 'contract-signed', 'contract-declined', 'escalate-approval'] as const;
 export const API_ACTIONS = ORDER_ACTIONS.filter((a) => !(NOT_API as readonly string[]).includes(a)) as Exclude<
   OrderAction,
   (typeof NOT_API)[number]
@@ -79,7 +96,8 @@ export interface ActionBodies extends FieldActionBodies {
   reject: Reason;
   'request-quotes': { quoteDeadline: string; visitDate?: string };
   'select-quote': { quoteId: string };
-  approve: NoBody;
+  /** `reason`: staff approving for a client with an approval chain must give one. */
+  approve: { reason?: string };
   'reject-quote': Reason;
   assign: { providerId: string; amount: Money };
   schedule: { visitAt: string };
@@ -95,6 +113,10 @@ export interface ActionBodies extends FieldActionBodies {
   'close-quote-round': { quoteCount: number };
   'contract-signed': { envelopeId?: string };
   'contract-declined': Reason;
+  'request-nte-increase': { amount: Money; reason: string; attachmentIds: readonly string[] };
+  'approve-nte-increase': { reason?: string };
+  'reject-nte-increase': Reason;
+  'escalate-approval': { tierId: string; dueAt: string };
 }
 
 /** What `decide` takes: each action's body, with what the application gathered for it (facts only it can read). */
@@ -105,11 +127,16 @@ export interface ActionInputs extends ActionBodies {
   'check-out': FieldActionInputs['check-out'];
   invoice: FieldActionInputs['invoice'];
   /** The quote named by `quoteId`, when the client has one of that id. */
-  'select-quote': ActionBodies['select-quote'] & { quote?: Quote };
-  /** The approver's limit, when it has one (approval.ts). */
-  approve: { approvalLimit?: Money };
+  'select-quote': ActionBodies['select-quote'] & { quote?: Quote; terms?: ApprovalTerms };
+  /** The approver's limit or tier, and the client's approval terms (approval-chain.ts). */
+  approve: ActionBodies['approve'] & ApproverFacts;
+  'reject-quote': ActionBodies['reject-quote'] & ApproverFacts;
   /** The named provider's status; absent when there is no such provider. */
-  assign: ActionBodies['assign'] & { providerStatus?: ProviderStatus; suggestedNte?: Money };
+  assign: ActionBodies['assign'] & { providerStatus?: ProviderStatus; suggestedNte?: Money; terms?: ApprovalTerms };
+  'request-nte-increase': ActionBodies['request-nte-increase'] & { terms: ApprovalTerms };
+  'approve-nte-increase': ActionBodies['approve-nte-increase'] & ApproverFacts;
+  'reject-nte-increase': ActionBodies['reject-nte-increase'] & ApproverFacts;
+  'escalate-approval': ActionBodies['escalate-approval'] & { terms: ApprovalTerms };
 }
 
 export interface Quote {
@@ -131,6 +158,8 @@ export type LifecycleOrder = Order;
 type Ctx<A extends OrderAction, I = ActionInputs[A]> = { order: LifecycleOrder; by: Actor; now: string; input: I };
 type Effect<A extends OrderAction> = (c: Ctx<A>) => {
   patch: Partial<LifecycleOrder>;
+  /** Where the order goes, when not the rule's `to`: one of its `alsoTo`. */
+  to?: OrderStatus | 'same';
   events?: EventDraft[];
   details?: Record<string, unknown>;
 };
@@ -138,6 +167,8 @@ type Effect<A extends OrderAction> = (c: Ctx<A>) => {
 interface Rule<A extends OrderAction> {
   readonly from: readonly OrderStatus[];
   readonly to: OrderStatus | 'same';
+  /** Where else the effect may lead (an approval chain: a partial approval stays, a chained assignment waits). */
+  readonly alsoTo?: readonly (OrderStatus | 'same')[];
   readonly roles: readonly ActorRole[];
   /** Which providers of the role may act: the order's assigned provider, or one invited to quote. */
   readonly provider?: 'assigned' | 'invited';
@@ -164,6 +195,9 @@ const BEFORE_WORK_COMPLETED: OrderStatus[] = [
   'ON_HOLD',
 ];
 const STAFF: ActorRole[] = ['admin', 'operator'];
+/** A provider asks for more than the NTE while the work is open; the request's answer may come after the work. */
+const NTE_REQUEST_STATES: OrderStatus[] = ['SCHEDULED', 'IN_PROGRESS', 'ON_HOLD'];
+const NTE_STATES: OrderStatus[] = [...NTE_REQUEST_STATES, 'WORK_COMPLETED', 'VERIFIED'];
 
 const later = (a: string, b: string) => Date.parse(a) > Date.parse(b);
 
@@ -286,11 +320,14 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
       !input.quote || input.quote.orderId !== order.id
         ? guard('no such quote on this order', {}, [{ field: 'quoteId', message: 'unknown quote' }])
         : undefined,
-    effect: ({ order, input }) => {
+    effect: (c) => {
+      const { order, input } = c;
       const quote = input.quote as Quote; // `check` refused a missing one
+      // A client with an approval chain starts it here; one without keeps its users' approval limits.
+      const chained = chainStart(c, 'quote', quote.amount);
       return {
-        patch: { selectedQuoteId: quote.id, providerId: quote.providerId, approvedAmount: quote.amount },
-        details: { quoteId: quote.id, providerId: quote.providerId, amount: quote.amount },
+        patch: { selectedQuoteId: quote.id, providerId: quote.providerId, approvedAmount: quote.amount, ...chained.patch },
+        details: { quoteId: quote.id, providerId: quote.providerId, amount: quote.amount, ...chained.details },
         events: [
           {
             type: 'order.quote-selected',
@@ -298,6 +335,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
             dataVersion: 1,
             data: { orderId: order.id, clientId: order.clientId, providerId: quote.providerId },
           },
+          ...chained.events,
         ],
       };
     },
@@ -305,30 +343,71 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
   approve: {
     from: ['AWAITING_APPROVAL'],
     to: 'CONTRACTING',
+    // A step of an approval chain below the tier that covers the amount keeps the order waiting.
+    alsoTo: ['same'],
     roles: ['client', ...STAFF],
-    check: ({ order, by, input }) => approvalRefusal(order.approvedAmount, by, input.approvalLimit),
-    effect: (c) => contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount }),
+    check: ({ order, by, input }) =>
+      isPending(order.approval)
+        ? approvalStepRefusal(order.approval, approverOf(by, input))
+        : approvalRefusal(order.approvedAmount, by, input.approvalLimit),
+    effect: (c) => {
+      const pending = isPending(c.order.approval) ? c.order.approval : undefined;
+      if (!pending) return contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount });
+      const step = chainStep(c, pending);
+      if (!step.complete) return { to: 'same', patch: { approval: step.approval }, details: step.details, events: step.events };
+      const contract = contractRequested(c.order, c.now, c.by, { amount: c.order.approvedAmount, ...step.details });
+      return {
+        ...contract,
+        patch: { ...contract.patch, approval: step.approval },
+        events: [...step.events, ...(contract.events ?? [])],
+      };
+    },
   },
   'reject-quote': {
     from: ['AWAITING_APPROVAL'],
     to: 'QUOTING',
+    // A chained direct assignment that is refused goes back to triage (there was no quote round).
+    alsoTo: ['TRIAGED'],
     roles: ['client'],
     reason: (i) => i.reason,
-    effect: ({ order }) => ({
-      patch: { selectedQuoteId: undefined, providerId: undefined, approvedAmount: undefined },
-      details: { quoteId: order.selectedQuoteId },
-    }),
+    check: ({ order, by, input }) =>
+      isPending(order.approval) ? rejectionRefusal(order.approval, approverOf(by, input)) : undefined,
+    effect: ({ order, now }) => {
+      const pending = isPending(order.approval) ? order.approval : undefined;
+      const approval = pending ? rejectApproval(pending, now) : undefined;
+      return {
+        ...(pending?.subject === 'assignment' ? { to: 'TRIAGED' as const } : {}),
+        patch: {
+          selectedQuoteId: undefined,
+          providerId: undefined,
+          approvedAmount: undefined,
+          ...(approval ? { approval } : {}),
+        },
+        details: { quoteId: order.selectedQuoteId, ...(approval ? approvalDetails(approval) : {}) },
+      };
+    },
   },
   assign: {
     from: ['TRIAGED'],
     to: 'CONTRACTING',
+    // A client with an approval chain approves the amount first (subject `assignment`).
+    alsoTo: ['AWAITING_APPROVAL'],
     roles: STAFF,
     check: ({ input }) =>
       input.providerStatus !== 'APPROVED'
         ? guard('the provider is not approved', {}, [{ field: 'providerId', message: 'must be an APPROVED provider' }])
         : undefined,
-    effect: (c) =>
-      contractRequested(
+    effect: (c) => {
+      if (c.input.terms?.chain) {
+        const chained = chainStart(c, 'assignment', c.input.amount);
+        return {
+          to: 'AWAITING_APPROVAL',
+          patch: { providerId: c.input.providerId, approvedAmount: c.input.amount, ...chained.patch },
+          details: { providerId: c.input.providerId, amount: c.input.amount, ...chained.details },
+          events: chained.events,
+        };
+      }
+      return contractRequested(
         { ...c.order, providerId: c.input.providerId },
         c.now,
         c.by,
@@ -339,7 +418,8 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
           nteGuidance: nteGuidance(c.input.amount, c.input.suggestedNte),
         },
         { providerId: c.input.providerId, approvedAmount: c.input.amount },
-      ),
+      );
+    },
   },
   'contract-signed': {
     from: ['CONTRACTING'],
@@ -515,7 +595,119 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     reason: (i) => i.reason,
     effect: (c) => invoiceReviewEffect(c.order, c.by, c.now, 'reject', c.input.reason),
   },
+  'request-nte-increase': {
+    from: NTE_REQUEST_STATES,
+    to: 'same',
+    roles: ['provider'],
+    provider: 'assigned',
+    reason: (i) => i.reason,
+    guard: ({ order, input }) => nteIncreaseRefusal(order, input),
+    effect: ({ order, by, input, now }) => {
+      const previousAmount = order.approvedAmount as Money; // the guard refused an order without an NTE
+      const request = { reason: input.reason, attachmentIds: input.attachmentIds, by: by.userId };
+      const started = approvalStarted(
+        order,
+        { subject: 'nte-increase', amount: input.amount, previousAmount, request },
+        input.terms,
+        now,
+      );
+      return {
+        patch: started.patch,
+        details: { amount: input.amount, previousAmount, attachmentIds: input.attachmentIds, ...started.details },
+        events: [
+          nteEvent('order.nte-increase-requested', order, started.patch.approval as OrderApproval, input.reason),
+          ...started.events,
+        ],
+      };
+    },
+  },
+  'approve-nte-increase': {
+    from: NTE_STATES,
+    to: 'same',
+    roles: ['client', ...STAFF],
+    guard: ({ order }) => pendingNteRefusal(order),
+    check: ({ order, by, input }) => approvalStepRefusal(order.approval as OrderApproval, approverOf(by, input)),
+    effect: (c) => {
+      const step = chainStep(c, c.order.approval as OrderApproval);
+      if (!step.complete) return step;
+      // The NTE grows only now, with the whole approval.
+      return {
+        patch: { ...step.patch, approvedAmount: step.approval.amount },
+        details: step.details,
+        events: [...step.events, nteEvent('order.nte-increase-approved', c.order, step.approval)],
+      };
+    },
+  },
+  'reject-nte-increase': {
+    from: NTE_STATES,
+    to: 'same',
+    roles: ['client', ...STAFF],
+    reason: (i) => i.reason,
+    guard: ({ order }) => pendingNteRefusal(order),
+    check: ({ order, by, input }) => rejectionRefusal(order.approval as OrderApproval, approverOf(by, input)),
+    effect: ({ order, input, now }) => {
+      const approval = rejectApproval(order.approval as OrderApproval, now);
+      return {
+        patch: { approval },
+        details: approvalDetails(approval),
+        events: [nteEvent('order.nte-increase-rejected', order, approval, input.reason)],
+      };
+    },
+  },
+  'escalate-approval': {
+    from: ['AWAITING_APPROVAL', ...NTE_STATES],
+    to: 'same',
+    roles: ['system'],
+    guard: ({ order, input, now }) => {
+      const stale = escalationRefusal(order.approval, input.tierId, input.dueAt, now);
+      if (stale === 'stale') return guard('the approval has moved on', { dueAt: input.dueAt });
+      return stale === 'early' ? guard('the escalation is not due yet', { dueAt: input.dueAt }) : undefined;
+    },
+    effect: ({ order, input, now }) => {
+      const approval = escalateApproval(order.approval as OrderApproval, input.terms, now);
+      return {
+        patch: { approval },
+        details: { fromTierId: input.tierId, ...approvalDetails(approval) },
+        events: approvalEscalatedEvents(order, approval, input.tierId),
+      };
+    },
+  },
 };
+
+function nteIncreaseRefusal(order: LifecycleOrder, input: ActionBodies['request-nte-increase']): OrderRuleError | undefined {
+  if (isPending(order.approval)) return guard('an NTE increase is already pending', { pending: order.approval.amount });
+  const nte = order.approvedAmount;
+  if (!nte || input.amount.currency !== nte.currency || input.amount.amount <= nte.amount)
+    return guard('the new amount must be above the NTE', { approvedAmount: nte ?? null }, [
+      { field: 'amount', message: 'the new total, above the approved amount (NTE), in its currency' },
+    ]);
+  if (input.attachmentIds.length === 0)
+    return guard('evidence is required', {}, [{ field: 'attachmentIds', message: 'at least one photo' }]);
+  return undefined;
+}
+
+function pendingNteRefusal(order: LifecycleOrder): OrderRuleError | undefined {
+  return isPending(order.approval) && order.approval.subject === 'nte-increase'
+    ? undefined
+    : guard('no NTE increase is pending', {});
+}
+
+function nteEvent(
+  type: 'order.nte-increase-requested' | 'order.nte-increase-approved' | 'order.nte-increase-rejected',
+  order: LifecycleOrder,
+  a: OrderApproval,
+  reason?: string,
+): EventDraft {
+  const data = {
+    orderId: order.id,
+    clientId: order.clientId,
+    providerId: order.providerId ?? '',
+    amount: a.amount,
+    previousAmount: a.previousAmount ?? a.amount,
+    ...(reason ? { reason } : {}),
+  };
+  return { type, subject: order.id, dataVersion: 1, data };
+}
 
 function contractRequested(
   order: LifecycleOrder,
@@ -624,7 +816,9 @@ export function decide<A extends OrderAction>(
   const ctx: Ctx<A> = { order, by, now, input };
   const reason = rule.reason?.(input);
   const effect = rule.effect?.(ctx) ?? { patch: {} };
-  const to = rule.to === 'same' ? order.status : rule.to;
+  const target = effect.to ?? rule.to;
+  if (target !== rule.to && !rule.alsoTo?.includes(target)) throw new Error(`${action} may not lead to ${target}`);
+  const to = target === 'same' ? order.status : target;
   const version = order.version + 1;
   let next = applyPatch(order, { ...effect.patch, status: to, updatedAt: now, version });
   let slaEvents: EventDraft[] = [];

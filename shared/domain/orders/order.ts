@@ -3,6 +3,7 @@ import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import type { InvoiceLine } from './invoice';
 import type { RuleVerdict } from './invoice-rules';
+import type { OrderApproval } from './approval-chain';
 import { openSla, type OrderSla, type SlaContext } from './sla-lifecycle';
 import type { OrderChannel, OrderStatus, Priority, ServiceCategory } from './vocabulary';
 
@@ -68,6 +69,8 @@ export interface OrderLifecycle extends OrderSla {
   readonly rejectedInvoices?: readonly { readonly invoiceNumber: string; readonly reason: string; readonly at: string }[];
   readonly reworkCount?: number;
   readonly closedReason?: string;
+  /** The approval in progress through the client's chain (or the last one, with its outcome): issue 17. */
+  readonly approval?: OrderApproval;
 }
 
 /**

@@ -29,16 +29,21 @@ export interface UserProfile {
   readonly phone?: string;
   /** Clients only: the highest quote amount this user may approve. */
   readonly approvalLimit?: Money;
+  /** Clients only: the tier of the client's approval chain this user approves for (issue 17). */
+  readonly approvalTier?: string;
   readonly preferences: Preferences;
   readonly updatedAt: string;
 }
 
 /** Role and scope must agree: a client user has a client, a provider user a provider, staff neither. */
-export function scopeProblem(p: Pick<UserProfile, 'role' | 'clientId' | 'providerId' | 'approvalLimit'>): string | undefined {
+export function scopeProblem(
+  p: Pick<UserProfile, 'role' | 'clientId' | 'providerId' | 'approvalLimit' | 'approvalTier'>,
+): string | undefined {
   if (p.role === 'client' && !p.clientId) return 'a client user needs clientId';
   if (p.role !== 'client' && p.clientId) return 'only client users have a clientId';
   if (p.role === 'provider' && !p.providerId) return 'a provider user needs providerId';
   if (p.role !== 'provider' && p.providerId) return 'only provider users have a providerId';
   if (p.role !== 'client' && p.approvalLimit) return 'only client users have an approval limit';
+  if (p.role !== 'client' && p.approvalTier) return 'only client users have an approval tier';
   return undefined;
 }

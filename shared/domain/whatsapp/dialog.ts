@@ -86,6 +86,16 @@ export type Dialog =
       readonly orderId: string;
       readonly report: string;
       readonly photos: readonly MediaRef[];
+    }
+  // provider: asking for more than the NTE (issue 17)
+  | { readonly step: 'nte-amount'; readonly orderId: string }
+  | { readonly step: 'nte-reason'; readonly orderId: string; readonly amount: number }
+  | {
+      readonly step: 'nte-photos';
+      readonly orderId: string;
+      readonly amount: number;
+      readonly reason: string;
+      readonly photos: readonly MediaRef[];
     };
 
 /** The stored machine state: the dialog and when its current step began. */
@@ -121,7 +131,15 @@ export type Request =
   | { readonly kind: 'check-in'; readonly orderId: string }
   | { readonly kind: 'complete'; readonly orderId: string; readonly report: string; readonly photos: readonly MediaRef[] }
   /** Check in at (or out of) the provider's current order with this position (field-location.ts). */
-  | { readonly kind: 'field-location'; readonly position: { readonly lat: number; readonly lon: number } };
+  | { readonly kind: 'field-location'; readonly position: { readonly lat: number; readonly lon: number } }
+  | {
+      readonly kind: 'request-nte-increase';
+      readonly orderId: string;
+      /** The new total, COP in minor units. */
+      readonly amount: number;
+      readonly reason: string;
+      readonly photos: readonly MediaRef[];
+    };
 
 /** Why the platform said no: the application error kinds, plus photos that could not be stored. */
 export type Refusal =
@@ -164,6 +182,7 @@ export type Result =
   | { readonly kind: 'outside-site'; readonly orderId: string; readonly distance: Distance }
   | { readonly kind: 'no-field-order' }
   | { readonly kind: 'completed'; readonly orderId: string; readonly photos: number }
+  | { readonly kind: 'nte-increase-requested'; readonly orderId: string; readonly amount: number }
   | {
       readonly kind: 'refused';
       readonly request: Request['kind'];
@@ -219,6 +238,10 @@ export type Reply =
   | { readonly key: 'complete-photos' }
   | { readonly key: 'need-photo' }
   | { readonly key: 'completed'; readonly orderId: string; readonly photos: number }
+  | { readonly key: 'nte-amount'; readonly orderId: string }
+  | { readonly key: 'nte-reason' }
+  | { readonly key: 'nte-photos' }
+  | { readonly key: 'nte-increase-requested'; readonly orderId: string; readonly amount: number }
   | { readonly key: 'refused'; readonly reason: Refusal; readonly currentState?: OrderStatus };
 
 export type DialogInput =

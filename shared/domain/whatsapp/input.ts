@@ -26,6 +26,7 @@ const WORDS = {
   complete: ['completar', 'terminar', 'complete'],
   accept: ['aceptar', 'cotizar', 'accept', 'quote', 'si'],
   decline: ['rechazar', 'declinar', 'decline', 'no'],
+  nteIncrease: ['aumento', 'adicional', 'increase', 'nte'],
 } as const;
 
 export type Word = keyof typeof WORDS;

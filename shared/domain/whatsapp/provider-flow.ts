@@ -22,7 +22,7 @@ export function providerMessage(dialog: Dialog, message: Exclude<UserMessage, { 
     return move(IDLE, [], { kind: 'field-location', position: message.position });
   }
   if (message.kind === 'image') {
-    if (dialog.step !== 'complete-photos') return move(dialog, [{ key: 'unexpected-photo' }]);
+    if (dialog.step !== 'complete-photos' && dialog.step !== 'nte-photos') return move(dialog, [{ key: 'unexpected-photo' }]);
     const photos = addPhoto(dialog.photos, message.media);
     if (photos === dialog.photos) return move(dialog, [{ key: 'too-many-photos', max: PHOTO_LIMIT }]);
     return move({ ...dialog, photos }, [{ key: 'photo-received', count: photos.length }]);
@@ -80,6 +80,23 @@ export function providerMessage(dialog: Dialog, message: Exclude<UserMessage, { 
       if (!is(text, 'done')) return move(dialog, [{ key: 'complete-photos' }]);
       if (!dialog.photos.length) return move(dialog, [{ key: 'need-photo' }]);
       return move(dialog, [], { kind: 'complete', orderId: dialog.orderId, report: dialog.report, photos: dialog.photos });
+    // An NTE increase (issue 17): the new total, why, and the evidence photos.
+    case 'nte-amount': {
+      const amount = parseCopAmount(text);
+      if (amount === undefined) return move(dialog, [{ key: 'invalid-amount' }]);
+      return move({ step: 'nte-reason', orderId: dialog.orderId, amount }, [{ key: 'nte-reason' }]);
+    }
+    case 'nte-reason': {
+      const reason = longEnough(text, 3, 1000);
+      if (!reason) return move(dialog, [{ key: 'too-short' }]);
+      return move({ ...dialog, step: 'nte-photos', reason, photos: [] }, [{ key: 'nte-photos' }]);
+    }
+    case 'nte-photos': {
+      // Without a photo yet, "listo" just asks for one again.
+      if (!is(text, 'done') || !dialog.photos.length) return move(dialog, [{ key: 'nte-photos' }]);
+      const { orderId, amount, reason, photos } = dialog;
+      return move(dialog, [], { kind: 'request-nte-increase', orderId, amount, reason, photos });
+    }
     default:
       // A client's step cannot belong to a provider: start over.
       return move(IDLE, [{ key: 'cancelled' }]);
@@ -94,6 +111,8 @@ function idle(dialog: Dialog, text: string): Move | undefined {
     if (isWord(cmd.word, 'decline')) return move({ step: 'decline-reason', orderId: cmd.orderId }, [{ key: 'decline-reason' }]);
     if (isWord(cmd.word, 'checkIn')) return startAction('check-in', cmd.orderId);
     if (isWord(cmd.word, 'complete')) return startAction('complete', cmd.orderId);
+    if (isWord(cmd.word, 'nteIncrease'))
+      return move({ step: 'nte-amount', orderId: cmd.orderId }, [{ key: 'nte-amount', orderId: cmd.orderId }]);
     return undefined;
   }
   if (parseChoice(text, 3) === 0 || is(text, 'invitations')) return move(dialog, [], { kind: 'list-invitations' });
@@ -141,6 +160,8 @@ export function providerResult(result: Result): Move | undefined {
       return move(IDLE, [{ key: 'no-field-order' }]);
     case 'completed':
       return move(IDLE, [{ key: 'completed', orderId: result.orderId, photos: result.photos }]);
+    case 'nte-increase-requested':
+      return move(IDLE, [{ key: 'nte-increase-requested', orderId: result.orderId, amount: result.amount }]);
     default:
       return undefined;
   }

@@ -142,7 +142,7 @@ const ES: Words = {
         : numbered(['Ver mis invitaciones a cotizar', 'Registrar mi llegada a un trabajo', 'Completar un trabajo']),
       r.role === 'client'
         ? 'Para consultar una orden escriba: estado ord_…'
-        : 'También puede escribir: cotizar ord_…, rechazar ord_…, llegada ord_…, completar ord_…, estado ord_…',
+        : 'También puede escribir: cotizar ord_…, rechazar ord_…, llegada ord_…, completar ord_…, aumento ord_…, estado ord_…',
       ...(r.role === 'provider'
         ? ['Para registrar llegada o salida con verificación, comparta su ubicación desde el sitio.']
         : []),
@@ -204,6 +204,13 @@ const ES: Words = {
   'complete-photos': () => 'Envíe las fotos del trabajo terminado (al menos una). Cuando termine, escriba "listo".',
   'need-photo': () => 'Necesitamos al menos una foto del trabajo para completarlo.',
   completed: (r) => `Orden ${r.orderId} completada con ${r.photos} foto(s). El cliente la revisará.`,
+  'nte-amount': (r) =>
+    `Aumento del tope de la orden ${r.orderId}. ¿Cuál es el nuevo valor total en pesos (COP)? Por ejemplo: 2.500.000`,
+  'nte-reason': () => '¿Por qué se necesita más? Escriba el motivo en un mensaje.',
+  'nte-photos': () => 'Envíe fotos que lo muestren (al menos una). Cuando termine, escriba "listo".',
+  'nte-increase-requested': (r) =>
+    `Solicitamos subir el tope de ${r.orderId} a ${formatCop(r.amount, 'es-CO')}. El cliente lo aprobará o rechazará; ` +
+    'hasta entonces el tope sigue igual.',
   refused: (r) =>
     `Lo sentimos, no pudimos hacerlo. ${ES_REFUSAL[r.reason]}` +
     `${r.currentState ? ` (estado actual: ${STATUS['es-CO'][r.currentState]})` : ''}.`,
@@ -223,7 +230,7 @@ const EN: Words = {
         : numbered(['See my invitations to quote', 'Check in at a job', 'Complete a job']),
       r.role === 'client'
         ? 'To ask about an order, type: status ord_…'
-        : 'You can also type: quote ord_…, decline ord_…, checkin ord_…, complete ord_…, status ord_…',
+        : 'You can also type: quote ord_…, decline ord_…, checkin ord_…, complete ord_…, increase ord_…, status ord_…',
       ...(r.role === 'provider' ? ['To check in or out with a verified location, share your location from the site.'] : []),
       'Type "cancel" at any time to come back to this menu.',
     ].join('\n'),
@@ -283,6 +290,13 @@ const EN: Words = {
   'complete-photos': () => 'Send photos of the finished work (at least one). When you are done, type "done".',
   'need-photo': () => 'We need at least one photo of the work to complete it.',
   completed: (r) => `Order ${r.orderId} completed with ${r.photos} photo(s). The client will review it.`,
+  'nte-amount': (r) =>
+    `Raising the NTE of order ${r.orderId}. What is the new total amount in Colombian pesos (COP)? For example: 2,500,000`,
+  'nte-reason': () => 'Why is more needed? Please write the reason in one message.',
+  'nte-photos': () => 'Send photos that show it (at least one). When you are done, type "done".',
+  'nte-increase-requested': (r) =>
+    `We asked to raise the NTE of ${r.orderId} to ${formatCop(r.amount, 'en')}. The client will approve or reject it; ` +
+    'until then the NTE stays as it is.',
   refused: (r) =>
     `Sorry, we could not do that. ${EN_REFUSAL[r.reason]}${r.currentState ? ` (current state: ${STATUS.en[r.currentState]})` : ''}.`,
 };

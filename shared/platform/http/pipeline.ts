@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import type { Principal } from '../../domain/access/principal';
-import { ApplicationError, InvalidInputError, InvoiceRulesError, UnavailableError } from '../../application/errors';
+import {
+  ApplicationError,
+  InvalidConfigurationError,
+  InvalidInputError,
+  InvoiceRulesError,
+  UnavailableError,
+} from '../../application/errors';
 import type { IdempotentRequest } from '../../application/idempotency';
 import type { IdempotencyStore, StoredResponse } from '../../application/ports';
 import { AuthenticationError, wwwAuthenticate } from '../auth/token-verifier';
@@ -256,6 +262,7 @@ const KIND_TO_PROBLEM: Record<ApplicationError['kind'], ProblemType> = {
   'precondition-failed': 'precondition-failed',
   invalid: 'unprocessable-entity',
   'invoice-rules': 'invoice-rules-failed',
+  'invalid-configuration': 'validation-error',
   unavailable: 'service-unavailable',
 };
 
@@ -281,7 +288,7 @@ export function errorResponse(err: unknown, correlationId: string, logger: Logge
     const headers: Record<string, string> =
       err instanceof UnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
     const errors =
-      err instanceof InvalidInputError || err instanceof InvoiceRulesError
+      err instanceof InvalidInputError || err instanceof InvoiceRulesError || err instanceof InvalidConfigurationError
         ? err.fieldErrors.map((f) => ({ pointer: `/body/${f.field}`, detail: f.message }))
         : [];
     if (err instanceof UnavailableError) logger.warn('dependency unavailable', { error: err.message });
