@@ -24,6 +24,7 @@ const OTHER_BODY: Record<string, (b: Record<string, unknown>) => Record<string, 
   'sites-create': (b) => ({ ...b, name: `${String(b.name)} bis` }),
   'orders-create': (b) => ({ ...b, title: `${String(b.title)} bis` }),
   'providers-create': (b) => ({ ...b, legalName: `${String(b.legalName)} bis` }),
+  'client-webhooks-create': (b) => ({ ...b, description: `${String(b.description ?? 'ERP')} bis` }),
 };
 const TESTED = Object.keys(OTHER_BODY);
 

@@ -19,6 +19,7 @@ const EXPECTED = [
   ['sites-list', 'GET', 'v1/clients/{clientId}/sites'],
   ['sites-location-put', 'PUT', 'v1/clients/{clientId}/sites/{siteId}/location'],
   ['clients-field-policy-put', 'PUT', 'v1/clients/{clientId}/field-policy'],
+  ['clients-approval-chain-put', 'PUT', 'v1/clients/{clientId}/approval-chain'],
   ['me-get', 'GET', 'v1/me'],
   ['me-preferences-put', 'PUT', 'v1/me/preferences'],
   ['users-put', 'PUT', 'v1/users/{userId}'],

@@ -14,7 +14,7 @@ import { requireClientScope, requireRole } from '../access';
 import type { CallContext } from '../context';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors';
 import { EVENT_REGISTRY } from '../events/registry';
-import { newUlid } from '../idempotency';
+import { createOnce, newUlid, type Created } from '../idempotency';
 import type { IdGenerator, Page, PageRequest, Versioned } from '../ports';
 import { wakeLane, type FeedAdminDeps } from './dispatch';
 
@@ -88,7 +88,7 @@ export async function registerEndpoint(
   call: CallContext,
   clientId: string,
   input: RegisterEndpointInput,
-): Promise<{ endpoint: Versioned<EndpointView>; secret: string }> {
+): Promise<{ endpoint: Created<EndpointView>; secret: string }> {
   requireFeedAccess(call, clientId);
   checkInput(deps, input);
   const now = deps.clock.now().toISOString();
@@ -104,18 +104,17 @@ export async function registerEndpoint(
     createdAt: now,
     updatedAt: now,
   };
-  let stored: Versioned<WebhookEndpoint>;
-  try {
-    stored = await deps.feed.createEndpoint(endpoint);
-  } catch (err) {
-    // The same request again (Idempotency-Key): the endpoint it made, with its secret.
-    const existing =
-      call.idempotency && err instanceof ConflictError ? await deps.feed.getEndpoint(clientId, endpoint.id) : undefined;
-    if (!existing) throw err;
-    stored = existing;
-  }
+  // The same request again (Idempotency-Key) answers the endpoint it made, with its secret, as a replay.
+  const stored = await createOnce(
+    call,
+    () => deps.feed.createEndpoint(endpoint),
+    () => deps.feed.getEndpoint(clientId, endpoint.id),
+  );
   const secret = stored.value.secrets.at(-1)?.value ?? '';
-  return { endpoint: { value: viewOf(stored.value), etag: stored.etag }, secret };
+  return {
+    endpoint: { value: viewOf(stored.value), etag: stored.etag, ...(stored.replayed ? { replayed: true as const } : {}) },
+    secret,
+  };
 }
 
 export async function listEndpoints(deps: FeedAdminDeps, call: CallContext, clientId: string): Promise<EndpointView[]> {
