@@ -10,6 +10,10 @@ import { emptyScorecard } from '../shared/domain/providers/scorecard';
 import { ConflictError } from '../shared/application/errors';
 import { recordPriceSample, type PriceStatsStore } from '../shared/application/orders/price-guidance';
 import { priceKey } from '../shared/domain/orders/price-guidance';
+import type { PlanRepository } from '../shared/application/plans/ports';
+import { DEFAULT_CALENDAR } from '../shared/domain/orders/business-calendar';
+import { localToday, nextDueOn } from '../shared/domain/plans/occurrences';
+import type { Plan } from '../shared/domain/plans/plan';
 
 /**
  * Demo data for a first start: one client with two sites, two approved providers and one user of
@@ -27,6 +31,8 @@ export const DEMO = {
   } satisfies Record<Role, string>,
   /** The WhatsApp numbers of the demo client and provider users (the console's simulator offers them). */
   phones: { client: '+573001112233', provider: '+573004445566' },
+  /** The demo maintenance plan (docs/plans.md): weekly, its orders opened a week ahead. */
+  planId: 'pln_00000000000000000000000001',
 } as const;
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -39,6 +45,10 @@ export interface SeedTargets {
   readonly asanaProjectId?: string;
   /** The price guidance's read model: the demo client's history of closed work. */
   readonly priceStats?: PriceStatsStore;
+  /** Maintenance plans: the demo plan is written when given. */
+  readonly plans?: PlanRepository;
+  /** Today, for the demo plan's first date (its orders start from the day of seeding). */
+  readonly now?: Date;
 }
 
 /**
@@ -120,6 +130,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   );
   await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
   if (t.priceStats) await seedPriceHistory(t.priceStats);
+  if (t.plans) await ignoreConflict(t.plans.create(demoPlan(t.now ?? new Date())));
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;
@@ -190,4 +201,41 @@ export function demoProvider(
     updatedAt: at,
     version: 1,
   };
+}
+
+/**
+ * The demo plan: the HVAC filters of Sede Chapinero every week on the weekday of seeding, moved to
+ * the next business day on a holiday, opened seven days ahead, with the first demo provider
+ * pre-approved — so the plan timer opens (and assigns) its first orders on its first run after
+ * `npm start`.
+ */
+export function demoPlan(now: Date): Plan {
+  const cal = DEFAULT_CALENDAR;
+  const today = localToday(now.toISOString(), cal);
+  const weekday = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(`${today}T00:00:00.000Z`).getUTCDay()];
+  const plan: Plan = {
+    id: DEMO.planId,
+    clientId: DEMO.clientId,
+    siteId: DEMO.siteIds[0],
+    category: 'hvac',
+    title: 'Mantenimiento preventivo: filtros de aire acondicionado',
+    description: 'Limpieza de filtros y revisión del drenaje de las unidades de la sede.',
+    checklist: [
+      { id: 'filtros', label: 'Filtros limpios' },
+      { id: 'drenaje', label: 'Drenaje libre' },
+    ],
+    rrule: `FREQ=WEEKLY;BYDAY=${weekday}`,
+    startDate: today,
+    businessDayRule: 'next-business-day',
+    leadTimeDays: 7,
+    preApproved: { nte: { amount: 450_000_00, currency: 'COP' }, providerId: DEMO.providerIds[0] },
+    status: 'active',
+    createdBy: { userId: DEMO.users.client, name: 'Demo client', email: 'client@demo.algesta.local' },
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+    effectiveFrom: today,
+  };
+  const next = nextDueOn(plan, cal, today);
+  return next ? { ...plan, nextDueOn: next } : plan;
 }

@@ -219,6 +219,7 @@ async function provisionAndSeed(root: import('../functions/composition-root').Ro
     users: await root.users(),
     providers: await root.providers(),
     priceStats: await root.priceStats(),
+    plans: await root.plans(),
     ...(process.env.ASANA_DEFAULT_PROJECT_GID ? { asanaProjectId: process.env.ASANA_DEFAULT_PROJECT_GID } : {}),
   });
   if (seeded) logger.info('demo data seeded', { clientId: DEMO.clientId });

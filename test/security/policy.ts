@@ -44,6 +44,18 @@ const freshNit = () => {
   return `${base}-${nitCheckDigit(base)}`;
 };
 
+const planBody = () => ({
+  siteId: DEMO.siteIds[0],
+  category: 'hvac',
+  title: 'Plan de seguridad',
+  description: 'Revisión periódica',
+  rrule: 'FREQ=MONTHLY;BYDAY=1MO',
+  startDate: '2099-01-01',
+  businessDayRule: 'next-business-day',
+  leadTimeDays: 3,
+});
+const demoPlan = () => ({ clientId: DEMO.clientId, planId: DEMO.planId });
+
 export const POLICY: Record<string, Policy> = {
   health: { expect: '', public: true },
   'health-ready': { expect: '', public: true },
@@ -62,6 +74,19 @@ export const POLICY: Record<string, Policy> = {
     idempotent: true,
   },
   'sites-list': { expect: '200 200 200 404 404 404', params: () => ({ clientId: DEMO.clientId }) },
+  // Maintenance plans (docs/plans.md): staff any client, a client's users their own, providers none.
+  'plans-create': {
+    expect: '201 201 201 403 404 403',
+    params: () => ({ clientId: DEMO.clientId }),
+    body: planBody,
+    idempotent: true,
+  },
+  'plans-list': { expect: '200 200 200 403 404 403', params: () => ({ clientId: DEMO.clientId }) },
+  'plans-get': { expect: '200 200 200 403 404 403', params: demoPlan },
+  'plans-update': { expect: '200 200 200 403 404 403', params: demoPlan, body: planBody },
+  // The demo plan is active: resuming it is refused (409) for whoever may manage it.
+  'plans-action': { expect: '409 409 409 403 404 403', params: () => ({ ...demoPlan(), action: 'resume' }) },
+  'plans-occurrences': { expect: '200 200 200 403 404 403', params: demoPlan, query: '?count=3' },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
   'users-put': {
@@ -171,6 +196,7 @@ export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknow
   invoice: () => ({ invoiceNumber: 'FE-001', amount: cop }),
   close: () => ({}),
   cancel: reason,
+  'answer-checklist': () => ({ answers: [{ itemId: 'filtros', result: 'done' }] }),
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {

@@ -172,6 +172,16 @@ const registry = {
       expiresAt: z.iso.date(),
     }),
   },
+  'plan.provider-ineligible': {
+    version: 1,
+    data: z.object({
+      planId: z.string(),
+      orderId: z.string(),
+      clientId: z.string(),
+      providerId: z.string(),
+      reasons: z.array(z.string()),
+    }),
+  },
 } as const;
 
 type DataSchemas<R> = { readonly [K in keyof R]: R[K] extends { readonly data: infer S } ? S : never };

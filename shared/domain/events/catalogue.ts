@@ -130,6 +130,16 @@ export interface InboundWhatsApp {
   readonly buttonId?: string;
 }
 
+// ---- plans --------------------------------------------------------------------------------------
+
+export interface PlanProviderIneligibleData {
+  readonly planId: string;
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly providerId: string;
+  readonly reasons: readonly string[];
+}
+
 // ---- the map ------------------------------------------------------------------------------------
 
 export interface EventPayloads {
@@ -164,6 +174,8 @@ export interface EventPayloads {
   'provider.document-expiring': ProviderDocumentExpiringData;
   /** A scheduled wake-up of the compliance watch (reminder dates and the day after an expiry). */
   'provider.compliance-check-due': ProviderComplianceCheckDueData;
+  /** A plan's order fell back to triage: its pre-approved provider was not eligible (docs/plans.md). */
+  'plan.provider-ineligible': PlanProviderIneligibleData;
 }
 
 export type EventType = keyof EventPayloads;

@@ -1,6 +1,14 @@
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import { approvalRefusal, invoiceAmountRefusal } from './approval';
+import {
+  answerProblems,
+  applyAnswers,
+  checklistItemsProblems,
+  newChecklist,
+  unansweredProblems,
+  type ChecklistItemAnswer,
+} from './checklist';
 import type { Order, OrderHistoryEntry } from './order';
 import { nteGuidance } from './price-guidance';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
@@ -40,6 +48,7 @@ export const ORDER_ACTIONS = [
   'invoice',
   'close',
   'cancel',
+  'answer-checklist',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
@@ -61,7 +70,8 @@ type Reason = { reason: string };
  * per action; what `precheck` reads.
  */
 export interface ActionBodies {
-  triage: { category?: ServiceCategory; priority?: Priority };
+  /** `checklist`: items the provider must answer (replaces the order's, e.g. a plan's). */
+  triage: { category?: ServiceCategory; priority?: Priority; checklist?: readonly { id: string; label: string }[] };
   reject: Reason;
   'request-quotes': { quoteDeadline: string; visitDate?: string };
   'select-quote': { quoteId: string };
@@ -83,6 +93,7 @@ export interface ActionBodies {
   'close-quote-round': { quoteCount: number };
   'contract-signed': { envelopeId?: string };
   'contract-declined': Reason;
+  'answer-checklist': { answers: readonly ChecklistItemAnswer[] };
 }
 
 /** What `decide` takes: each action's body, with what the application gathered for it (facts only it can read). */
@@ -157,9 +168,15 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
   triage: {
     from: ['SUBMITTED'],
     to: 'TRIAGED',
-    roles: STAFF,
+    // The system triages a plan's order that goes straight to its pre-approved provider (docs/plans.md).
+    roles: [...STAFF, 'system'],
+    guard: ({ input }) => checklistGuard(checklistItemsProblems(input.checklist ?? [])),
     effect: ({ order, input }) => ({
-      patch: { ...(input.category ? { category: input.category } : {}), ...(input.priority ? { priority: input.priority } : {}) },
+      patch: {
+        ...(input.category ? { category: input.category } : {}),
+        ...(input.priority ? { priority: input.priority } : {}),
+        ...(input.checklist?.length ? { checklist: newChecklist(input.checklist) } : {}),
+      },
       details: { category: input.category ?? order.category, priority: input.priority ?? order.priority },
     }),
   },
@@ -307,7 +324,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
   assign: {
     from: ['TRIAGED'],
     to: 'CONTRACTING',
-    roles: STAFF,
+    roles: [...STAFF, 'system'],
     check: ({ input }) =>
       input.providerStatus !== 'APPROVED'
         ? guard('the provider is not approved', {}, [{ field: 'providerId', message: 'must be an APPROVED provider' }])
@@ -388,10 +405,10 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     to: 'WORK_COMPLETED',
     roles: ['provider'],
     provider: 'assigned',
-    guard: ({ input }) =>
+    guard: ({ order, input }) =>
       input.attachmentIds.length === 0
         ? guard('evidence is required', {}, [{ field: 'attachmentIds', message: 'at least one photo' }])
-        : undefined,
+        : checklistGuard(unansweredProblems(order.checklist), 'every checklist item must be answered'),
     effect: ({ input, now }) => ({
       patch: { completion: { report: input.report, attachmentIds: input.attachmentIds, at: now } },
     }),
@@ -473,7 +490,27 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     reason: (i) => i.reason,
     effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
   },
+  // Checklists (checklist.ts, docs/plans.md): the assigned provider answers items while working.
+  'answer-checklist': {
+    from: ['IN_PROGRESS', 'ON_HOLD'],
+    to: 'same',
+    roles: ['provider'],
+    provider: 'assigned',
+    guard: ({ order, input }) => checklistGuard(answerProblems(order.checklist, input.answers)),
+    effect: ({ order, input, now, by }) => ({
+      patch: { checklist: applyAnswers(order.checklist ?? [], input.answers, now, by.userId) },
+      details: { answers: input.answers.map((a) => ({ itemId: a.itemId, result: a.result })) },
+    }),
+  },
 };
+
+/** Checklist problems as the table's refusal: field errors (422). */
+function checklistGuard(
+  problems: readonly { field: string; message: string }[],
+  message = 'invalid checklist',
+): OrderRuleError | undefined {
+  return problems.length ? guard(message, {}, [...problems]) : undefined;
+}
 
 function contractRequested(
   order: LifecycleOrder,

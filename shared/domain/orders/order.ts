@@ -1,4 +1,5 @@
 import type { Principal } from '../access/principal';
+import type { ChecklistItem } from './checklist';
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import { openSla, type OrderSla, type SlaContext } from './sla-lifecycle';
@@ -58,6 +59,9 @@ export interface OrderLifecycle extends OrderSla {
   };
   readonly reworkCount?: number;
   readonly closedReason?: string;
+  // Plans and checklists (docs/plans.md).
+  /** The corrective orders opened from this order's failed checklist items. */
+  readonly followUps?: readonly { readonly orderId: string; readonly checklistItemId: string }[];
 }
 
 /** An order: what was asked for, plus what its lifecycle has filled in so far (`OrderLifecycle`). */
@@ -81,6 +85,12 @@ export interface Order extends OrderLifecycle {
   readonly status: OrderStatus;
   /** Reference in the client's own ticket system (Qsystems), when it has one. */
   readonly externalRef?: string;
+  /** Set on an order opened by a maintenance plan: which occurrence it is (docs/plans.md). */
+  readonly planOccurrence?: { readonly planId: string; readonly key: string; readonly ruleDate: string; readonly date: string };
+  /** The checklist the provider answers (from the plan, or set at triage); `complete` needs every item answered. */
+  readonly checklist?: readonly ChecklistItem[];
+  /** Set on a corrective order opened from another order's failed checklist item. */
+  readonly followUpOf?: { readonly orderId: string; readonly checklistItemId: string };
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Increases by one with every change: consumers use it as an idempotency guard. */
@@ -113,7 +123,12 @@ export interface OrderDecision {
 }
 
 /** `create` in the state table: a new order starts SUBMITTED, with its first history entry and event. */
-export function submitOrder(input: NewOrder, by: Principal, now: string, sla: SlaContext): OrderDecision {
+export function submitOrder(
+  input: NewOrder,
+  by: Pick<Principal, 'userId'> & { readonly role: Principal['role'] | 'system' },
+  now: string,
+  sla: SlaContext,
+): OrderDecision {
   const submitted: Order = { ...input, status: 'SUBMITTED', createdAt: now, updatedAt: now, version: 1 };
   // Every clock starts at submission (DESIGN 2.1); the first SLA check is scheduled with it.
   const clocks = openSla(submitted, now, sla);
