@@ -49,6 +49,8 @@ export interface SeedTargets {
   readonly plans?: PlanRepository;
   /** Today, for the demo plan's first date (its orders start from the day of seeding). */
   readonly now?: Date;
+  /** `paused` seeds the demo plan paused (the test stacks: their tests count orders and messages). */
+  readonly demoPlanStatus?: 'active' | 'paused';
 }
 
 /**
@@ -130,7 +132,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   );
   await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
   if (t.priceStats) await seedPriceHistory(t.priceStats);
-  if (t.plans) await ignoreConflict(t.plans.create(demoPlan(t.now ?? new Date())));
+  if (t.plans) await ignoreConflict(t.plans.create(demoPlan(t.now ?? new Date(), t.demoPlanStatus)));
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;
@@ -209,7 +211,7 @@ export function demoProvider(
  * pre-approved — so the plan timer opens (and assigns) its first orders on its first run after
  * `npm start`.
  */
-export function demoPlan(now: Date): Plan {
+export function demoPlan(now: Date, status: 'active' | 'paused' = 'active'): Plan {
   const cal = DEFAULT_CALENDAR;
   const today = localToday(now.toISOString(), cal);
   const weekday = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(`${today}T00:00:00.000Z`).getUTCDay()];
@@ -229,7 +231,7 @@ export function demoPlan(now: Date): Plan {
     businessDayRule: 'next-business-day',
     leadTimeDays: 7,
     preApproved: { nte: { amount: 450_000_00, currency: 'COP' }, providerId: DEMO.providerIds[0] },
-    status: 'active',
+    status,
     createdBy: { userId: DEMO.users.client, name: 'Demo client', email: 'client@demo.algesta.local' },
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),

@@ -84,8 +84,8 @@ export const POLICY: Record<string, Policy> = {
   'plans-list': { expect: '200 200 200 403 404 403', params: () => ({ clientId: DEMO.clientId }) },
   'plans-get': { expect: '200 200 200 403 404 403', params: demoPlan },
   'plans-update': { expect: '200 200 200 403 404 403', params: demoPlan, body: planBody },
-  // The demo plan is active: resuming it is refused (409) for whoever may manage it.
-  'plans-action': { expect: '409 409 409 403 404 403', params: () => ({ ...demoPlan(), action: 'resume' }) },
+  // The test stack's demo plan is paused: pausing it again is refused (409) for whoever may manage it.
+  'plans-action': { expect: '409 409 409 403 404 403', params: () => ({ ...demoPlan(), action: 'pause' }) },
   'plans-occurrences': { expect: '200 200 200 403 404 403', params: demoPlan, query: '?count=3' },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
