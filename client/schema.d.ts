@@ -861,6 +861,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/checklist/{itemId}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a corrective order from a failed checklist item (admin, operator) */
+        post: operations["orders-follow-up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/sendgrid": {
         parameters: {
             query?: never;
@@ -15142,6 +15159,560 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+                /** @example drenaje */
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The follow-up order opened by an earlier request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "SUBMITTED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "followUpOf": {
+                     *         "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *         "checklistItemId": "drenaje"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                        };
+                        reworkCount?: number;
+                        closedReason?: string;
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The follow-up order, opened now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "SUBMITTED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "followUpOf": {
+                     *         "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *         "checklistItemId": "drenaje"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                        };
+                        reworkCount?: number;
+                        closedReason?: string;
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
                 };
             };
             /** @description Unexpected error (problem carries the correlation id) */

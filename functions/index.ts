@@ -14,6 +14,7 @@ import './http/orders';
 import './http/notifications';
 import './http/providers';
 import './http/plans';
+import './http/checklists';
 import './webhooks/sendgrid';
 import './webhooks/jelou';
 import './webhooks/docusign';

@@ -20,6 +20,7 @@ import { getPriceGuidance, type GuidanceDeps, type PriceRecordDeps } from '../sh
 import { listGuidedQuotes } from '../shared/application/orders/quote-list';
 import type { OrdersWorkflowDeps } from '../shared/application/orders/orders-workflow';
 import { createOrder, getOrder, getOrderHistory, listOrders, type OrderDeps } from '../shared/application/orders/orders';
+import { openFollowUp } from '../shared/application/orders/follow-ups';
 import type { PartnerSyncDeps } from '../shared/application/orders/partner-sync';
 import type { ProviderViewDeps } from '../shared/application/orders/provider-views';
 import { sweepSla, type SlaWatchDeps } from '../shared/application/orders/sla-watch';
@@ -322,6 +323,11 @@ export const notifications = {
 export const webhooks = {
   receiveConnectEvent: bind(connectEventDeps, receiveConnectEvent),
   queueInboundWhatsApp: bind(inboundWhatsAppDeps, queueInboundWhatsApp),
+};
+
+/** Follow-up corrective orders from failed checklist items (docs/plans.md). */
+export const checklists = {
+  openFollowUp: bind(orderDeps, openFollowUp),
 };
 
 export const plans = {

@@ -24,6 +24,7 @@ export const PATH_EXAMPLES: Readonly<Record<string, string>> = {
   providerId,
   documentId: 'doc_01JBX7D1E2F3G4H5J6K7M8N9P0',
   planId,
+  itemId: 'drenaje',
 };
 
 export const createClientExample = {

@@ -603,6 +603,7 @@ export const priceGuidanceSchema = z.object({
 // ---- maintenance plans (docs/plans.md) ----------------------------------------------------------
 
 export const planParams = z.object({ clientId: id, planId: id });
+export const followUpParams = z.object({ orderId: id, itemId: z.string().min(1).max(64) });
 export const planActionParams = z.object({ clientId: id, planId: id, action: z.enum(['pause', 'resume', 'end']) });
 
 const planDefinitionFields = {

@@ -111,7 +111,7 @@ describe('maintenance plans', () => {
     expect(moved > holiday && isBusinessDay(moved, DEFAULT_CALENDAR)).toBe(true);
   });
 
-  it('a plan’s checklist: complete is refused while an item is open; a failed item needs its photo', async () => {
+  it('a plan’s checklist: complete is refused while an item is open; a failed item needs its photo and opens a follow-up', async () => {
     const act = orderActions(as);
     const refused = refusedActions(as);
     const plan = await createPlan({
@@ -153,6 +153,21 @@ describe('maintenance plans', () => {
     expect(answered.checklist?.map((i) => i.answer?.result)).toEqual(['done', 'failed']);
     const done = await act(orderId, 'complete', t.provider, { report: 'Listo', attachmentIds: [evidence] });
     expect(done.status).toBe('WORK_COMPLETED');
+
+    // The failed item's evidence opens one corrective order, linked both ways; a done item opens none.
+    const followUp = (itemId: string, token = t.operator) =>
+      as(token).POST('/api/v1/orders/{orderId}/checklist/{itemId}/follow-up', { params: { path: { orderId, itemId } } });
+    const opened = await followUp('drenaje');
+    expect(opened.response.status).toBe(201);
+    expect(opened.data).toMatchObject({ status: 'SUBMITTED', followUpOf: { orderId, checklistItemId: 'drenaje' } });
+    expect(opened.data!.description).toContain(evidence);
+    const again = await followUp('drenaje');
+    expect(again.response.status).toBe(200);
+    expect(again.data!.id).toBe(opened.data!.id);
+    expect((await followUp('filtros')).response.status).toBe(409);
+    expect((await followUp('drenaje', t.client)).response.status).toBe(403);
+    const original = await as(t.operator).GET('/api/v1/orders/{orderId}', { params: { path: { orderId } } });
+    expect(original.data!.followUps).toEqual([{ orderId: opened.data!.id, checklistItemId: 'drenaje' }]);
   });
 
   it('providers manage no plans; another client sees none of this client’s', async () => {

@@ -48,6 +48,7 @@ const EXPECTED = [
   ['plans-update', 'PUT', 'v1/clients/{clientId}/plans/{planId}'],
   ['plans-action', 'POST', 'v1/clients/{clientId}/plans/{planId}/actions/{action}'],
   ['plans-occurrences', 'GET', 'v1/clients/{clientId}/plans/{planId}/occurrences'],
+  ['orders-follow-up', 'POST', 'v1/orders/{orderId}/checklist/{itemId}/follow-up'],
   ['webhooks-sendgrid', 'POST', 'webhooks/sendgrid'],
   ['webhooks-jelou', 'POST', 'webhooks/jelou'],
   ['webhooks-docusign', 'POST', 'webhooks/docusign'],

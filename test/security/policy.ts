@@ -86,6 +86,8 @@ export const POLICY: Record<string, Policy> = {
   'plans-update': { expect: '200 200 200 403 404 403', params: demoPlan, body: planBody },
   // The test stack's demo plan is paused: pausing it again is refused (409) for whoever may manage it.
   'plans-action': { expect: '409 409 409 403 404 403', params: () => ({ ...demoPlan(), action: 'pause' }) },
+  // Staff only; the fixture order has no checklist, so staff are told the item does not exist (404).
+  'orders-follow-up': { expect: '404 404 403 404 404 404', params: (f) => ({ orderId: f.orderId, itemId: 'drenaje' }) },
   'plans-occurrences': { expect: '200 200 200 403 404 403', params: demoPlan, query: '?count=3' },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
