@@ -11,6 +11,8 @@ import type { Principal } from '../../shared/domain/access/principal';
 import { addDays, dueOccurrences, planOccurrences } from '../../shared/domain/plans/occurrences';
 import type { Plan, PlanDefinition } from '../../shared/domain/plans/plan';
 import { DEFAULT_CALENDAR } from '../../shared/domain/orders/business-calendar';
+import { rulesFor } from '../../shared/domain/notifications/rules';
+import { renderEmail, type MessageVars } from '../../shared/domain/notifications/templates';
 import { MemoryClients, MemoryOrders, MemoryProviders, sequentialIds } from '../support/memory';
 
 const CLIENT = 'cli_00000000000000000000000001';
@@ -179,7 +181,16 @@ describe('plan generation', () => {
     expect(orders.every((o) => o.status === 'SUBMITTED' && o.providerId === undefined)).toBe(true);
     const ineligible = w.orders.events.filter((e) => e.type === 'plan.provider-ineligible');
     expect(ineligible).toHaveLength(2);
-    expect(ineligible[0]!.data).toMatchObject({ providerId: PROVIDER, reasons: [expect.stringMatching(/documents not valid/)] });
+    expect(ineligible[0]!.data).toMatchObject({ providerId: PROVIDER, reason: expect.stringMatching(/documents not valid/) });
+    // Operators are told, in their language.
+    expect(rulesFor('plan.provider-ineligible', ineligible[0]!.data)).toEqual([
+      { on: 'plan.provider-ineligible', to: ['operators'], template: 'plan-provider-ineligible' },
+    ]);
+    const vars = { recipientName: 'Op', title: 'Filters', reason: 'documents not valid', orderId: 'ord_1' } as MessageVars;
+    expect(renderEmail('plan-provider-ineligible', vars, 'es-CO').text).toContain(
+      'el proveedor preferido no es elegible (documents not valid)',
+    );
+    expect(renderEmail('plan-provider-ineligible', vars, 'en').subject).toBe('Plan provider not eligible: Filters');
   });
 
   it('pausing stops generation; resuming does not open what fell due while paused', async () => {

@@ -179,7 +179,7 @@ const registry = {
       orderId: z.string(),
       clientId: z.string(),
       providerId: z.string(),
-      reasons: z.array(z.string()),
+      reason: z.string(),
     }),
   },
 } as const;

@@ -106,7 +106,7 @@ function openDecision(
         orderId: order.id,
         clientId: plan.clientId,
         providerId: route.ineligible.providerId,
-        reasons: route.ineligible.reasons,
+        reason: route.ineligible.reasons.join('; '),
       },
     });
   }

@@ -137,7 +137,8 @@ export interface PlanProviderIneligibleData {
   readonly orderId: string;
   readonly clientId: string;
   readonly providerId: string;
-  readonly reasons: readonly string[];
+  /** Why it is not eligible, words joined by `; ` (status, coverage, documents on the date). */
+  readonly reason: string;
 }
 
 // ---- the map ------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'provider.document-expiring', to: ['event-provider'], template: 'document-expiring' },
   { on: 'provider.approved', to: ['event-provider'], template: 'provider-approved' },
   { on: 'provider.suspended', to: ['event-provider', 'operators'], template: 'provider-suspended' },
+  { on: 'plan.provider-ineligible', to: ['operators'], template: 'plan-provider-ineligible' },
 ];
 
 /** The event types the notifications workflow subscribes to. */
