@@ -7,6 +7,8 @@ import {
   newChecklist,
   unansweredProblems,
 } from '../../shared/domain/orders/checklist';
+import { decide } from '../../shared/domain/orders/lifecycle';
+import type { Order } from '../../shared/domain/orders/order';
 
 const list = newChecklist([
   { id: 'filters', label: 'Filters changed' },
@@ -78,5 +80,76 @@ describe('order checklists', () => {
     expect(checklistItemsProblems([{ id: 'a' }, { id: 'a' }])).toEqual([
       { field: 'checklist.1.id', message: 'duplicate item id' },
     ]);
+  });
+});
+
+describe('checklists in the lifecycle table', () => {
+  const order = {
+    id: 'ord_1',
+    clientId: 'cli_1',
+    siteId: 'sit_1',
+    category: 'hvac',
+    priority: 'P4',
+    title: 't',
+    description: 'd',
+    requester: { userId: 'u', name: 'u' },
+    channel: 'plan',
+    status: 'SUBMITTED',
+    createdAt: '2026-03-02T12:00:00.000Z',
+    updatedAt: '2026-03-02T12:00:00.000Z',
+    version: 1,
+  } as const satisfies Order;
+  const operator = { userId: 'op', role: 'operator' } as const;
+  const now = '2026-03-02T13:00:00.000Z';
+
+  it('staff set the checklist at triage; duplicate item ids are a field error', () => {
+    const triaged = decide(order, 'triage', operator, { checklist: [{ id: 'a', label: 'A' }] }, now);
+    expect(triaged.order.checklist).toEqual([{ id: 'a', label: 'A' }]);
+    expect(() =>
+      decide(
+        order,
+        'triage',
+        operator,
+        {
+          checklist: [
+            { id: 'a', label: 'A' },
+            { id: 'a', label: 'B' },
+          ],
+        },
+        now,
+      ),
+    ).toThrow(expect.objectContaining({ fieldErrors: [{ field: 'checklist.1.id', message: 'duplicate item id' }] }));
+  });
+
+  it('only the assigned provider answers, while working; complete waits for every answer', () => {
+    const working: Order = { ...order, status: 'IN_PROGRESS', providerId: 'prv_1', checklist: list };
+    const provider = { userId: 'p', role: 'provider', providerId: 'prv_1' } as const;
+    const other = { userId: 'q', role: 'provider', providerId: 'prv_2' } as const;
+    expect(() => decide(working, 'answer-checklist', other, { answers: [{ itemId: 'filters', result: 'done' }] }, now)).toThrow(
+      /assigned provider/,
+    );
+    expect(() =>
+      decide(working, 'answer-checklist', operator, { answers: [{ itemId: 'filters', result: 'done' }] }, now),
+    ).toThrow(/may not/);
+    expect(() => decide(working, 'complete', provider, { report: 'ok', attachmentIds: ['att_1'] }, now)).toThrow(
+      expect.objectContaining({ fieldErrors: unansweredProblems(list) }),
+    );
+    const answered = decide(
+      working,
+      'answer-checklist',
+      provider,
+      {
+        answers: [
+          { itemId: 'filters', result: 'done' },
+          { itemId: 'drain', result: 'not-applicable' },
+        ],
+      },
+      now,
+    );
+    expect(answered.order.status).toBe('IN_PROGRESS');
+    expect(answered.history[0]).toMatchObject({ action: 'answer-checklist', from: 'IN_PROGRESS', to: 'IN_PROGRESS' });
+    expect(decide(answered.order, 'complete', provider, { report: 'ok', attachmentIds: ['att_1'] }, now).order.status).toBe(
+      'WORK_COMPLETED',
+    );
   });
 });

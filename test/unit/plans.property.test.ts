@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CALENDAR } from '../../shared/domain/orders/business-calendar';
-import { addDays, dueOccurrences, planOccurrences } from '../../shared/domain/plans/occurrences';
+import { addDays, dueOccurrences, localToday, planOccurrences } from '../../shared/domain/plans/occurrences';
 import { editPlan, type Plan, type PlanDefinition } from '../../shared/domain/plans/plan';
 
 /**
@@ -155,6 +155,23 @@ describe('plan generation is exactly once', () => {
         expect(new Set(crashy.keys).size).toBe(crashy.keys.length);
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('Bogotá dates of UTC instants', () => {
+  it('an occurrence becomes due at 05:00 UTC of its due date (00:00 in Bogotá), not at 00:00 UTC', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.integer({ min: 0, max: 86_399_999 }), (dayOffset, msOfDay) => {
+        const dueOn = addDays('2026-01-01', dayOffset);
+        const plan = newPlan({ rrule: 'FREQ=DAILY', leadTimeDays: 0 }, dueOn);
+        const instant = Date.parse(`${dueOn}T00:00:00.000Z`) + msOfDay;
+        const today = localToday(new Date(instant).toISOString(), DEFAULT_CALENDAR);
+        // Before 05:00 UTC it is still the previous day in Bogotá: nothing of `dueOn` is due yet.
+        expect(today).toBe(msOfDay < 5 * 3_600_000 ? addDays(dueOn, -1) : dueOn);
+        expect(dueOccurrences(plan, DEFAULT_CALENDAR, today, 5).length).toBe(msOfDay < 5 * 3_600_000 ? 0 : 1);
+      }),
+      { numRuns: 200 },
     );
   });
 });
