@@ -8,6 +8,7 @@ import { dueOccurrences, localToday, nextDueOn, type Occurrence } from '../../do
 import type { Plan } from '../../domain/plans/plan';
 import { makeOrderId } from '../../domain/shared/ids';
 import type { EventDraft } from '../../domain/shared/events';
+import type { ProviderStatus } from '../../domain/providers/vocabulary';
 import { toEvents } from '../context';
 import { ConflictError, PreconditionFailedError } from '../errors';
 import type { SystemCall } from '../orders/lifecycle';
@@ -48,14 +49,14 @@ export function occurrenceOrderId(clientId: string, occurrenceKey: string, ruleD
   return makeOrderId(clientId, ulidOfBits(Date.parse(`${ruleDate}T00:00:00.000Z`), bits));
 }
 
+/** Where an occurrence's order goes: to its pre-approved provider (with the status read), or to triage. */
+interface Route {
+  readonly assignTo?: { readonly providerId: string; readonly status: ProviderStatus };
+  readonly ineligible?: { readonly providerId: string; readonly reasons: readonly string[] };
+}
+
 /** The decision that opens one occurrence's order: submitted, and routed when it can be. */
-function openDecision(
-  plan: Plan,
-  occ: Occurrence,
-  now: string,
-  sla: SlaContext,
-  route: { assignTo?: string; ineligible?: { providerId: string; reasons: string[] } },
-): OrderDecision {
+function openDecision(plan: Plan, occ: Occurrence, now: string, sla: SlaContext, route: Route): OrderDecision {
   const submitted = submitOrder(
     {
       id: occurrenceOrderId(plan.clientId, occ.key, occ.ruleDate),
@@ -88,7 +89,7 @@ function openDecision(
       order,
       'assign',
       SYSTEM,
-      { providerId: route.assignTo, amount: plan.preApproved.nte, providerStatus: 'APPROVED' },
+      { providerId: route.assignTo.providerId, amount: plan.preApproved.nte, providerStatus: route.assignTo.status },
       now,
       sla,
     );
@@ -114,11 +115,7 @@ function openDecision(
 }
 
 /** Where the occurrence's order goes: to the pre-approved provider when it is eligible on the date. */
-async function routeOf(
-  deps: PlanGenerationDeps,
-  plan: Plan,
-  occ: Occurrence,
-): Promise<{ assignTo?: string; ineligible?: { providerId: string; reasons: string[] } }> {
+async function routeOf(deps: PlanGenerationDeps, plan: Plan, occ: Occurrence): Promise<Route> {
   if (!plan.preApproved) return {};
   const providerId = plan.preApproved.providerId;
   const [provider, site] = await Promise.all([deps.providers.get(providerId), deps.clients.getSite(plan.clientId, plan.siteId)]);
@@ -127,7 +124,9 @@ async function routeOf(
     : !site
       ? ['the plan’s site no longer exists']
       : ineligibilityReasons(provider.value, { category: plan.category, city: site.value.city, visitDate: occ.date });
-  return reasons.length ? { ineligible: { providerId, reasons } } : { assignTo: providerId };
+  return reasons.length || !provider
+    ? { ineligible: { providerId, reasons } }
+    : { assignTo: { providerId, status: provider.value.status } };
 }
 
 /** Opens one occurrence's order; false when it already exists (an earlier run made it). */
