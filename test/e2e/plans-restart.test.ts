@@ -48,7 +48,7 @@ async function settled(api: Api) {
 describe('the demo plan across a restart', () => {
   it('one order per week: the first host opens the due weeks, the restarted one only the week an edit made due', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'algesta-plans-'));
-    const first = await startHost(dataDir);
+    const first = await startHost(dataDir, { DEMO_PLAN: 'active' });
     const api1 = createAlgestaClient({ baseUrl: first.url, token: first.tokens.client });
     const before = await settled(api1);
     const opened = await planOrders(api1);
@@ -78,7 +78,7 @@ describe('the demo plan across a restart', () => {
     expect(edited.response.status).toBe(200);
     await kill(first.child);
 
-    const second = await startHost(dataDir);
+    const second = await startHost(dataDir, { DEMO_PLAN: 'active' });
     const api2 = createAlgestaClient({ baseUrl: second.url, token: second.tokens.client });
     await eventually(async () => ((await planOrders(api2)).length > opened.length ? true : undefined), 60_000);
     await settled(api2);
