@@ -15070,6 +15070,10 @@ export interface operations {
         parameters: {
             query?: {
                 count?: number;
+                /** @description with `to`: only occurrences whose rule date is in [from, to) */
+                from?: string;
+                /** @description YYYY-MM-DD */
+                to?: string;
             };
             header?: never;
             path: {

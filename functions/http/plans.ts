@@ -143,7 +143,9 @@ registerEndpoint(
       },
     },
     handler: async (ctx) => {
-      const items = await plans.upcoming(ctx, ctx.params.clientId, ctx.params.planId, ctx.query.count);
+      const { count, from, to } = ctx.query;
+      const window = from && to ? { from, to } : undefined;
+      const items = await plans.upcoming(ctx, ctx.params.clientId, ctx.params.planId, count, window);
       return { status: 200, body: { items } };
     },
   }),

@@ -656,7 +656,17 @@ export const planSchema = z.object({
 });
 
 export const listPlansQuery = z.object(pageQuery);
-export const upcomingQuery = z.object({ count: z.coerce.number().int().min(1).max(100).default(10) });
+export const upcomingQuery = z
+  .object({
+    count: z.coerce.number().int().min(1).max(100).default(10),
+    from: calendarDate.optional().describe('with `to`: only occurrences whose rule date is in [from, to)'),
+    to: calendarDate.optional(),
+  })
+  .refine((q) => (q.from === undefined) === (q.to === undefined), { message: 'from and to go together', path: ['to'] })
+  .refine((q) => !q.from || !q.to || (q.from < q.to && Date.parse(q.to) - Date.parse(q.from) <= 2 * 366 * 86_400_000), {
+    message: 'to must be after from, at most two years later',
+    path: ['to'],
+  });
 export const occurrenceSchema = z.object({
   key: z.string().describe('plan id and original rule date: the occurrence’s identity'),
   ruleDate: z.string(),

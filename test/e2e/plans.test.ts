@@ -71,6 +71,14 @@ describe('maintenance plans', () => {
       params: { path: { clientId: DEMO.clientId, planId: plan.id }, query: { count: 3 } },
     });
     expect(upcoming.data!.items.map((o) => o.ruleDate)).toEqual([start, addDays(start, 7), addDays(start, 14)]);
+    const windowed = await as(t.client).GET('/api/v1/clients/{clientId}/plans/{planId}/occurrences', {
+      params: { path: { clientId: DEMO.clientId, planId: plan.id }, query: { from: addDays(start, 1), to: addDays(start, 15) } },
+    });
+    expect(windowed.data!.items.map((o) => o.ruleDate)).toEqual([addDays(start, 7), addDays(start, 14)]);
+    const halfWindow = await as(t.client).GET('/api/v1/clients/{clientId}/plans/{planId}/occurrences', {
+      params: { path: { clientId: DEMO.clientId, planId: plan.id }, query: { from: start } },
+    });
+    expect(halfWindow.response.status).toBe(400);
 
     await generate();
     await generate();

@@ -1,7 +1,7 @@
 import { isStaff } from '../../domain/access/principal';
 import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import { DEFAULT_CALENDAR, type BusinessCalendar } from '../../domain/orders/business-calendar';
-import { localToday, nextDueOn, upcomingOccurrences, type Occurrence } from '../../domain/plans/occurrences';
+import { localToday, nextDueOn, planOccurrences, upcomingOccurrences, type Occurrence } from '../../domain/plans/occurrences';
 import {
   definitionProblems,
   editPlan,
@@ -184,16 +184,21 @@ export async function movePlanStatus(
   return change(deps, call, clientId, planId, ifMatch, (plan, today, now) => movePlan(plan, action, today, now));
 }
 
-/** The next `count` occurrences not opened yet (none for a plan that is not active). */
+/** The next `count` occurrences not opened yet, optionally within a window of rule dates (none for a plan that is not active). */
 export async function listUpcoming(
   deps: PlanDeps,
   call: CallContext,
   clientId: string,
   planId: string,
   count: number,
+  window?: { readonly from: string; readonly to: string },
 ): Promise<Occurrence[]> {
   const { value: plan } = await getPlan(deps, call, clientId, planId);
   if (plan.status !== 'active') return [];
   const cal = await calendarOf(deps, clientId);
+  if (window) {
+    const notOpened = (o: Occurrence) => !plan.generatedThrough || o.ruleDate > plan.generatedThrough;
+    return planOccurrences(plan, cal, window).filter(notOpened).slice(0, count);
+  }
   return upcomingOccurrences(plan, cal, localToday(deps.clock.now().toISOString(), cal), count);
 }
