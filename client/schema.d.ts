@@ -303,7 +303,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** triage: SUBMITTED → TRIAGED (admin, operator) */
+        /** triage: SUBMITTED → TRIAGED (admin, operator, system) */
         post: operations["orders-action-triage"];
         delete?: never;
         options?: never;
@@ -405,7 +405,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** assign: TRIAGED → CONTRACTING or AWAITING_APPROVAL (admin, operator) */
+        /** assign: TRIAGED → CONTRACTING or AWAITING_APPROVAL (admin, operator, system) */
         post: operations["orders-action-assign"];
         delete?: never;
         options?: never;
@@ -696,6 +696,23 @@ export interface paths {
         put?: never;
         /** reject-nte-increase: SCHEDULED | IN_PROGRESS | ON_HOLD | WORK_COMPLETED | VERIFIED → the same state (client, admin, operator) */
         post: operations["orders-action-reject-nte-increase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/actions/answer-checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** answer-checklist: IN_PROGRESS | ON_HOLD → the same state (provider) */
+        post: operations["orders-action-answer-checklist"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1009,6 +1026,93 @@ export interface paths {
         put?: never;
         /** Send a delivered or failed delivery again (same event id) */
         post: operations["client-webhooks-replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a client’s maintenance plans */
+        get: operations["plans-list"];
+        put?: never;
+        /** Create a maintenance plan (admin, operator, the client’s users) */
+        post: operations["plans-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/plans/{planId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a maintenance plan */
+        get: operations["plans-get"];
+        /** Edit a plan: the new definition governs the occurrences not opened yet */
+        put: operations["plans-update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/plans/{planId}/actions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause, resume or end a plan (a resumed plan does not open what fell due while paused) */
+        post: operations["plans-action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/{clientId}/plans/{planId}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plan’s next occurrences not opened yet (dates after the business-day rule) */
+        get: operations["plans-occurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/checklist/{itemId}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a corrective order from a failed checklist item (admin, operator) */
+        post: operations["orders-follow-up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4479,6 +4583,33 @@ export interface operations {
                             /** @enum {string} */
                             slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                             slaNextCheckAt?: string;
+                            /** @description the maintenance plan occurrence this order was opened for */
+                            planOccurrence?: {
+                                planId: string;
+                                key: string;
+                                ruleDate: string;
+                                date: string;
+                            };
+                            checklist?: {
+                                id: string;
+                                label: string;
+                                answer?: {
+                                    /** @enum {string} */
+                                    result: "done" | "not-applicable" | "failed";
+                                    note?: string;
+                                    attachmentId?: string;
+                                    at: string;
+                                    by: string;
+                                };
+                            }[];
+                            followUpOf?: {
+                                orderId: string;
+                                checklistItemId: string;
+                            };
+                            followUps?: {
+                                orderId: string;
+                                checklistItemId: string;
+                            }[];
                             createdAt: string;
                             updatedAt: string;
                             version: number;
@@ -4899,6 +5030,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -5311,6 +5469,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -5538,6 +5723,11 @@ export interface operations {
                     category?: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
                     /** @enum {string} */
                     priority?: "P1" | "P2" | "P3" | "P4";
+                    /** @description items the provider must answer before `complete` (docs/plans.md) */
+                    checklist?: {
+                        id: string;
+                        label: string;
+                    }[];
                 };
             };
         };
@@ -5850,6 +6040,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -6293,6 +6510,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -6746,6 +6990,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -7190,6 +7461,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -7630,6 +7928,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -8073,6 +8398,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -8527,6 +8879,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -8974,6 +9353,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -9429,6 +9835,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -9872,6 +10305,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -10315,6 +10775,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -10762,6 +11249,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -11199,6 +11713,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -11642,6 +12183,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -12087,6 +12655,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -12591,6 +13186,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -13028,6 +13650,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -13471,6 +14120,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -13925,6 +14601,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -14368,6 +15071,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -14811,6 +15541,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -15270,6 +16027,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -15710,6 +16494,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -16153,6 +16964,33 @@ export interface operations {
                         /** @enum {string} */
                         slaStatus?: "on-track" | "at-risk" | "breached" | "met";
                         slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
                         createdAt: string;
                         updatedAt: string;
                         version: number;
@@ -16184,6 +17022,495 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["ApprovalLimitExceededProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-action-answer-checklist": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "answers": [
+                 *         {
+                 *           "itemId": "filtros",
+                 *           "result": "done"
+                 *         },
+                 *         {
+                 *           "itemId": "drenaje",
+                 *           "result": "failed",
+                 *           "note": "Drenaje obstruido",
+                 *           "attachmentId": "att_01JBX6C1D2E3F4G5H6J7K8M9N2"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    answers: {
+                        itemId: string;
+                        /** @enum {string} */
+                        result: "done" | "not-applicable" | "failed";
+                        /** @description required when failed */
+                        note?: string;
+                        /** @description a stored photo of this order; required when failed */
+                        attachmentId?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The order after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "TRIAGED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
                 };
             };
             /** @description Not found, or outside the caller’s scope */
@@ -20417,6 +21744,1987 @@ export interface operations {
                         nextAttemptAt?: string;
                         replays: number;
                         createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-list": {
+        parameters: {
+            query?: {
+                /** @description page size (1-100, default 25) */
+                limit?: number;
+                /** @description from the previous page */
+                continuationToken?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of plans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "pln_00000000000000000000000001",
+                     *           "clientId": "cli_00000000000000000000000001",
+                     *           "siteId": "sit_00000000000000000000000001",
+                     *           "category": "hvac",
+                     *           "title": "Mantenimiento preventivo de aires acondicionados",
+                     *           "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                     *           "checklist": [
+                     *             {
+                     *               "id": "filtros",
+                     *               "label": "Filtros limpios"
+                     *             },
+                     *             {
+                     *               "id": "drenaje",
+                     *               "label": "Drenaje libre"
+                     *             }
+                     *           ],
+                     *           "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                     *           "startDate": "2026-12-01",
+                     *           "businessDayRule": "next-business-day",
+                     *           "leadTimeDays": 7,
+                     *           "preApproved": {
+                     *             "nte": {
+                     *               "amount": 45000000,
+                     *               "currency": "COP"
+                     *             },
+                     *             "providerId": "prv_00000000000000000000000001"
+                     *           },
+                     *           "status": "active",
+                     *           "createdBy": {
+                     *             "userId": "usr-laura",
+                     *             "name": "Laura Gómez",
+                     *             "email": "laura@example.com"
+                     *           },
+                     *           "createdAt": "2026-12-01T14:05:09.123Z",
+                     *           "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *           "version": 1,
+                     *           "effectiveFrom": "2026-12-01",
+                     *           "nextDueOn": "2026-12-01"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: string;
+                            clientId: string;
+                            siteId: string;
+                            assetCode?: string;
+                            /** @enum {string} */
+                            category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                            title: string;
+                            description: string;
+                            checklist: {
+                                id: string;
+                                label: string;
+                            }[];
+                            rrule: string;
+                            startDate: string;
+                            /** @enum {string} */
+                            businessDayRule: "none" | "skip" | "next-business-day" | "previous-business-day";
+                            leadTimeDays: number;
+                            preApproved?: {
+                                nte: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                providerId: string;
+                            };
+                            /** @enum {string} */
+                            status: "active" | "paused" | "ended";
+                            createdBy: {
+                                userId: string;
+                                name: string;
+                                email?: string;
+                            };
+                            createdAt: string;
+                            updatedAt: string;
+                            version: number;
+                            /** @description the first rule date the current definition governs */
+                            effectiveFrom: string;
+                            /** @description rule date of the last occurrence whose order exists */
+                            generatedThrough?: string;
+                            /** @description when the next order is opened */
+                            nextDueOn?: string;
+                        }[];
+                        continuationToken?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-create": {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "siteId": "sit_00000000000000000000000001",
+                 *       "category": "hvac",
+                 *       "title": "Mantenimiento preventivo de aires acondicionados",
+                 *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                 *       "checklist": [
+                 *         {
+                 *           "id": "filtros",
+                 *           "label": "Filtros limpios"
+                 *         },
+                 *         {
+                 *           "id": "drenaje",
+                 *           "label": "Drenaje libre"
+                 *         }
+                 *       ],
+                 *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                 *       "startDate": "2026-12-01",
+                 *       "businessDayRule": "next-business-day",
+                 *       "leadTimeDays": 7,
+                 *       "preApproved": {
+                 *         "nte": {
+                 *           "amount": 45000000,
+                 *           "currency": "COP"
+                 *         },
+                 *         "providerId": "prv_00000000000000000000000001"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description resource id */
+                    siteId: string;
+                    assetCode?: string;
+                    /** @enum {string} */
+                    category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                    title: string;
+                    description: string;
+                    /**
+                     * @description copied to each order; the provider answers every item
+                     * @default []
+                     */
+                    checklist?: {
+                        id: string;
+                        label: string;
+                    }[];
+                    /** @description RFC 5545 RRULE: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with INTERVAL, BYDAY (MO, 2TU, -1FR), BYMONTHDAY, BYMONTH, BYSETPOS, COUNT or UNTIL */
+                    rrule: string;
+                    /**
+                     * Format: date
+                     * @description local date the rule starts on (its DTSTART)
+                     */
+                    startDate: string;
+                    /**
+                     * @description what a weekend or holiday date does
+                     * @default none
+                     * @enum {string}
+                     */
+                    businessDayRule?: "none" | "skip" | "next-business-day" | "previous-business-day";
+                    /** @description the order is opened this many days before the date */
+                    leadTimeDays: number;
+                    /** @description with an eligible provider, each order goes straight to assignment for this NTE */
+                    preApproved?: {
+                        nte: {
+                            /** @description minor units */
+                            amount: number;
+                            /** @default COP */
+                            currency?: string;
+                        };
+                        /** @description resource id */
+                        providerId: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pln_00000000000000000000000001",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "category": "hvac",
+                     *       "title": "Mantenimiento preventivo de aires acondicionados",
+                     *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                     *       "checklist": [
+                     *         {
+                     *           "id": "filtros",
+                     *           "label": "Filtros limpios"
+                     *         },
+                     *         {
+                     *           "id": "drenaje",
+                     *           "label": "Drenaje libre"
+                     *         }
+                     *       ],
+                     *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                     *       "startDate": "2026-12-01",
+                     *       "businessDayRule": "next-business-day",
+                     *       "leadTimeDays": 7,
+                     *       "preApproved": {
+                     *         "nte": {
+                     *           "amount": 45000000,
+                     *           "currency": "COP"
+                     *         },
+                     *         "providerId": "prv_00000000000000000000000001"
+                     *       },
+                     *       "status": "active",
+                     *       "createdBy": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura@example.com"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "effectiveFrom": "2026-12-01",
+                     *       "nextDueOn": "2026-12-01"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        title: string;
+                        description: string;
+                        checklist: {
+                            id: string;
+                            label: string;
+                        }[];
+                        rrule: string;
+                        startDate: string;
+                        /** @enum {string} */
+                        businessDayRule: "none" | "skip" | "next-business-day" | "previous-business-day";
+                        leadTimeDays: number;
+                        preApproved?: {
+                            nte: {
+                                amount: number;
+                                currency: string;
+                            };
+                            providerId: string;
+                        };
+                        /** @enum {string} */
+                        status: "active" | "paused" | "ended";
+                        createdBy: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                        /** @description the first rule date the current definition governs */
+                        effectiveFrom: string;
+                        /** @description rule date of the last occurrence whose order exists */
+                        generatedThrough?: string;
+                        /** @description when the next order is opened */
+                        nextDueOn?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["IdempotencyKeyReusedProblem"] | components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example pln_00000000000000000000000001
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pln_00000000000000000000000001",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "category": "hvac",
+                     *       "title": "Mantenimiento preventivo de aires acondicionados",
+                     *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                     *       "checklist": [
+                     *         {
+                     *           "id": "filtros",
+                     *           "label": "Filtros limpios"
+                     *         },
+                     *         {
+                     *           "id": "drenaje",
+                     *           "label": "Drenaje libre"
+                     *         }
+                     *       ],
+                     *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                     *       "startDate": "2026-12-01",
+                     *       "businessDayRule": "next-business-day",
+                     *       "leadTimeDays": 7,
+                     *       "preApproved": {
+                     *         "nte": {
+                     *           "amount": 45000000,
+                     *           "currency": "COP"
+                     *         },
+                     *         "providerId": "prv_00000000000000000000000001"
+                     *       },
+                     *       "status": "active",
+                     *       "createdBy": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura@example.com"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "effectiveFrom": "2026-12-01",
+                     *       "nextDueOn": "2026-12-01"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        title: string;
+                        description: string;
+                        checklist: {
+                            id: string;
+                            label: string;
+                        }[];
+                        rrule: string;
+                        startDate: string;
+                        /** @enum {string} */
+                        businessDayRule: "none" | "skip" | "next-business-day" | "previous-business-day";
+                        leadTimeDays: number;
+                        preApproved?: {
+                            nte: {
+                                amount: number;
+                                currency: string;
+                            };
+                            providerId: string;
+                        };
+                        /** @enum {string} */
+                        status: "active" | "paused" | "ended";
+                        createdBy: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                        /** @description the first rule date the current definition governs */
+                        effectiveFrom: string;
+                        /** @description rule date of the last occurrence whose order exists */
+                        generatedThrough?: string;
+                        /** @description when the next order is opened */
+                        nextDueOn?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-update": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example pln_00000000000000000000000001
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "siteId": "sit_00000000000000000000000001",
+                 *       "category": "hvac",
+                 *       "title": "Mantenimiento preventivo de aires acondicionados",
+                 *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                 *       "checklist": [
+                 *         {
+                 *           "id": "filtros",
+                 *           "label": "Filtros limpios"
+                 *         },
+                 *         {
+                 *           "id": "drenaje",
+                 *           "label": "Drenaje libre"
+                 *         }
+                 *       ],
+                 *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                 *       "startDate": "2026-12-01",
+                 *       "businessDayRule": "next-business-day",
+                 *       "leadTimeDays": 7,
+                 *       "preApproved": {
+                 *         "nte": {
+                 *           "amount": 45000000,
+                 *           "currency": "COP"
+                 *         },
+                 *         "providerId": "prv_00000000000000000000000001"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description resource id */
+                    siteId: string;
+                    assetCode?: string;
+                    /** @enum {string} */
+                    category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                    title: string;
+                    description: string;
+                    /**
+                     * @description copied to each order; the provider answers every item
+                     * @default []
+                     */
+                    checklist?: {
+                        id: string;
+                        label: string;
+                    }[];
+                    /** @description RFC 5545 RRULE: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with INTERVAL, BYDAY (MO, 2TU, -1FR), BYMONTHDAY, BYMONTH, BYSETPOS, COUNT or UNTIL */
+                    rrule: string;
+                    /**
+                     * Format: date
+                     * @description local date the rule starts on (its DTSTART)
+                     */
+                    startDate: string;
+                    /**
+                     * @description what a weekend or holiday date does
+                     * @default none
+                     * @enum {string}
+                     */
+                    businessDayRule?: "none" | "skip" | "next-business-day" | "previous-business-day";
+                    /** @description the order is opened this many days before the date */
+                    leadTimeDays: number;
+                    /** @description with an eligible provider, each order goes straight to assignment for this NTE */
+                    preApproved?: {
+                        nte: {
+                            /** @description minor units */
+                            amount: number;
+                            /** @default COP */
+                            currency?: string;
+                        };
+                        /** @description resource id */
+                        providerId: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The plan after the edit */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pln_00000000000000000000000001",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "category": "hvac",
+                     *       "title": "Mantenimiento preventivo de aires acondicionados",
+                     *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                     *       "checklist": [
+                     *         {
+                     *           "id": "filtros",
+                     *           "label": "Filtros limpios"
+                     *         },
+                     *         {
+                     *           "id": "drenaje",
+                     *           "label": "Drenaje libre"
+                     *         }
+                     *       ],
+                     *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                     *       "startDate": "2026-12-01",
+                     *       "businessDayRule": "next-business-day",
+                     *       "leadTimeDays": 7,
+                     *       "preApproved": {
+                     *         "nte": {
+                     *           "amount": 45000000,
+                     *           "currency": "COP"
+                     *         },
+                     *         "providerId": "prv_00000000000000000000000001"
+                     *       },
+                     *       "status": "active",
+                     *       "createdBy": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura@example.com"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2,
+                     *       "effectiveFrom": "2026-12-01",
+                     *       "nextDueOn": "2026-12-01"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        title: string;
+                        description: string;
+                        checklist: {
+                            id: string;
+                            label: string;
+                        }[];
+                        rrule: string;
+                        startDate: string;
+                        /** @enum {string} */
+                        businessDayRule: "none" | "skip" | "next-business-day" | "previous-business-day";
+                        leadTimeDays: number;
+                        preApproved?: {
+                            nte: {
+                                amount: number;
+                                currency: string;
+                            };
+                            providerId: string;
+                        };
+                        /** @enum {string} */
+                        status: "active" | "paused" | "ended";
+                        createdBy: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                        /** @description the first rule date the current definition governs */
+                        effectiveFrom: string;
+                        /** @description rule date of the last occurrence whose order exists */
+                        generatedThrough?: string;
+                        /** @description when the next order is opened */
+                        nextDueOn?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"] | components["schemas"]["MalformedJsonProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Body larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
+                };
+            };
+            /** @description Idempotency-Key reused with another body, or a business rule refused the input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnprocessableEntityProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-action": {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example pln_00000000000000000000000001
+                 */
+                planId: string;
+                /** @example pause */
+                action: "pause" | "resume" | "end";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pln_00000000000000000000000001",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "category": "hvac",
+                     *       "title": "Mantenimiento preventivo de aires acondicionados",
+                     *       "description": "Limpieza de filtros y revisión del drenaje de las unidades del piso 2.",
+                     *       "checklist": [
+                     *         {
+                     *           "id": "filtros",
+                     *           "label": "Filtros limpios"
+                     *         },
+                     *         {
+                     *           "id": "drenaje",
+                     *           "label": "Drenaje libre"
+                     *         }
+                     *       ],
+                     *       "rrule": "FREQ=MONTHLY;BYDAY=2TU",
+                     *       "startDate": "2026-12-01",
+                     *       "businessDayRule": "next-business-day",
+                     *       "leadTimeDays": 7,
+                     *       "preApproved": {
+                     *         "nte": {
+                     *           "amount": 45000000,
+                     *           "currency": "COP"
+                     *         },
+                     *         "providerId": "prv_00000000000000000000000001"
+                     *       },
+                     *       "status": "paused",
+                     *       "createdBy": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura@example.com"
+                     *       },
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 2,
+                     *       "effectiveFrom": "2026-12-01",
+                     *       "nextDueOn": "2026-12-01"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        title: string;
+                        description: string;
+                        checklist: {
+                            id: string;
+                            label: string;
+                        }[];
+                        rrule: string;
+                        startDate: string;
+                        /** @enum {string} */
+                        businessDayRule: "none" | "skip" | "next-business-day" | "previous-business-day";
+                        leadTimeDays: number;
+                        preApproved?: {
+                            nte: {
+                                amount: number;
+                                currency: string;
+                            };
+                            providerId: string;
+                        };
+                        /** @enum {string} */
+                        status: "active" | "paused" | "ended";
+                        createdBy: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                        };
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                        /** @description the first rule date the current definition governs */
+                        effectiveFrom: string;
+                        /** @description rule date of the last occurrence whose order exists */
+                        generatedThrough?: string;
+                        /** @description when the next order is opened */
+                        nextDueOn?: string;
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ConflictProblem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PreconditionFailedProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "plans-occurrences": {
+        parameters: {
+            query?: {
+                count?: number;
+                /** @description with `to`: only occurrences whose rule date is in [from, to) */
+                from?: string;
+                /** @description YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example cli_00000000000000000000000001
+                 */
+                clientId: string;
+                /**
+                 * @description resource id
+                 * @example pln_00000000000000000000000001
+                 */
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upcoming occurrences, soonest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "key": "pln_00000000000000000000000001@2026-12-08",
+                     *           "ruleDate": "2026-12-08",
+                     *           "date": "2026-12-09",
+                     *           "dueOn": "2026-12-02"
+                     *         },
+                     *         {
+                     *           "key": "pln_00000000000000000000000001@2027-01-12",
+                     *           "ruleDate": "2027-01-12",
+                     *           "date": "2027-01-12",
+                     *           "dueOn": "2027-01-05"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            /** @description plan id and original rule date: the occurrence’s identity */
+                            key: string;
+                            ruleDate: string;
+                            /** @description after the business-day rule */
+                            date: string;
+                            /** @description the day its order is opened */
+                            dueOn: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request (problem type validation-error or malformed-json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationErrorProblem"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthorizedProblem"];
+                };
+            };
+            /** @description The caller’s role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"];
+                };
+            };
+            /** @description Not found, or outside the caller’s scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundProblem"];
+                };
+            };
+            /** @description Unexpected error (problem carries the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InternalErrorProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ServiceUnavailableProblem"];
+                };
+            };
+        };
+    };
+    "orders-follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description resource id
+                 * @example ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9
+                 */
+                orderId: string;
+                /** @example drenaje */
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The follow-up order opened by an earlier request */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "SUBMITTED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "followUpOf": {
+                     *         "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *         "checklistItemId": "drenaje"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description The follow-up order, opened now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *       "clientId": "cli_00000000000000000000000001",
+                     *       "siteId": "sit_00000000000000000000000001",
+                     *       "assetCode": "AC-03-017",
+                     *       "category": "hvac",
+                     *       "priority": "P2",
+                     *       "title": "Aire acondicionado sin enfriar",
+                     *       "description": "Piso 3, desde ayer; la unidad hace ruido.",
+                     *       "requester": {
+                     *         "userId": "usr-laura",
+                     *         "name": "Laura Gómez",
+                     *         "email": "laura.gomez@example.com"
+                     *       },
+                     *       "channel": "dashboard",
+                     *       "status": "SUBMITTED",
+                     *       "externalRef": "MESA-48213",
+                     *       "asset": {
+                     *         "code": "AC-03-017",
+                     *         "name": "Aire acondicionado piso 3",
+                     *         "model": "Carrier 42QHC"
+                     *       },
+                     *       "sla": {
+                     *         "priority": "P2",
+                     *         "startedAt": "2026-12-01T14:05:09.123Z",
+                     *         "targets": {
+                     *           "acknowledge": {
+                     *             "minutes": 60
+                     *           },
+                     *           "onSite": {
+                     *             "minutes": 480
+                     *           },
+                     *           "resolve": {
+                     *             "businessDays": 2
+                     *           }
+                     *         },
+                     *         "clocks": {
+                     *           "acknowledge": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T15:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "onSite": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-01T22:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           },
+                     *           "resolve": {
+                     *             "startedAt": "2026-12-01T14:05:09.123Z",
+                     *             "dueAt": "2026-12-03T14:05:09.123Z",
+                     *             "pausedMs": 0,
+                     *             "atRiskRaised": false,
+                     *             "breachedRaised": false
+                     *           }
+                     *         }
+                     *       },
+                     *       "slaStatus": "on-track",
+                     *       "slaNextCheckAt": "2026-12-01T14:50:09.123Z",
+                     *       "createdAt": "2026-12-01T14:05:09.123Z",
+                     *       "updatedAt": "2026-12-01T14:05:09.123Z",
+                     *       "version": 1,
+                     *       "followUpOf": {
+                     *         "orderId": "ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9",
+                     *         "checklistItemId": "drenaje"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        clientId: string;
+                        siteId: string;
+                        assetCode?: string;
+                        /** @enum {string} */
+                        category: "electrical" | "plumbing" | "hvac" | "civil" | "locksmith" | "cleaning" | "it" | "other";
+                        /** @enum {string} */
+                        priority: "P1" | "P2" | "P3" | "P4";
+                        title: string;
+                        description: string;
+                        requester: {
+                            userId: string;
+                            name: string;
+                            email?: string;
+                            phone?: string;
+                        };
+                        channel: string;
+                        /** @enum {string} */
+                        status: "SUBMITTED" | "TRIAGED" | "REJECTED" | "QUOTING" | "AWAITING_APPROVAL" | "CONTRACTING" | "SCHEDULED" | "IN_PROGRESS" | "ON_HOLD" | "WORK_COMPLETED" | "VERIFIED" | "INVOICED" | "CLOSED" | "CANCELLED";
+                        externalRef?: string;
+                        providerId?: string;
+                        invitedProviderIds?: string[];
+                        quoteDeadline?: string;
+                        visitDate?: string;
+                        selectedQuoteId?: string;
+                        /** @description the NTE */
+                        approvedAmount?: {
+                            amount: number;
+                            currency: string;
+                        };
+                        contract?: {
+                            requestedAt: string;
+                            requestedBy?: string;
+                            envelopeId?: string;
+                            sentAt?: string;
+                            signedAt?: string;
+                            /** @description the signed contract, among the attachments */
+                            documentAttachmentId?: string;
+                        };
+                        asanaTaskGid?: string;
+                        visitAt?: string;
+                        hold?: {
+                            reason: string;
+                            since: string;
+                        };
+                        completion?: {
+                            report: string;
+                            attachmentIds: string[];
+                            at: string;
+                        };
+                        rating?: {
+                            score: number;
+                            comment?: string;
+                            at: string;
+                        };
+                        invoice?: {
+                            invoiceNumber: string;
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            attachmentId?: string;
+                            at: string;
+                            lines?: ({
+                                /** @constant */
+                                kind: "labour";
+                                hours: number;
+                                amount: number;
+                                description?: string;
+                            } | {
+                                /** @constant */
+                                kind: "material";
+                                code: string;
+                                description: string;
+                                quantity: number;
+                                /** @description minor units; the line’s amount is quantity × unitPrice, rounded */
+                                unitPrice: number;
+                            } | {
+                                /** @constant */
+                                kind: "other";
+                                description: string;
+                                amount: number;
+                            })[];
+                            /** @description the invoice rules’ verdicts; `held` waits for an operator (approve-invoice / reject-invoice) */
+                            review?: {
+                                /** @enum {string} */
+                                outcome: "auto-approved" | "held" | "approved";
+                                verdicts: {
+                                    /** @enum {string} */
+                                    rule: "amount-within-nte" | "invoice-number-unique" | "required-evidence" | "labour-within-time-on-site" | "materials-within-rate-card" | "check-in-within-radius";
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "not-applicable";
+                                    /** @enum {string} */
+                                    severity: "hard" | "soft";
+                                    message: string;
+                                    details?: {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                reviewedBy?: string;
+                                reviewedAt?: string;
+                                reason?: string;
+                            };
+                        };
+                        onSite?: {
+                            checkedInAt: string;
+                            checkedOutAt?: string;
+                        };
+                        rejectedInvoices?: {
+                            invoiceNumber: string;
+                            reason: string;
+                            at: string;
+                        }[];
+                        reworkCount?: number;
+                        closedReason?: string;
+                        /** @description the approval in progress through the client’s chain, or the last one with its outcome */
+                        approval?: {
+                            /** @enum {string} */
+                            subject: "quote" | "assignment" | "nte-increase";
+                            /**
+                             * @description approval-limit: the client has no chain
+                             * @enum {string}
+                             */
+                            mode: "chain" | "approval-limit";
+                            amount: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: the NTE before the request */
+                            previousAmount?: {
+                                amount: number;
+                                currency: string;
+                            };
+                            /** @description NTE increases: what the provider sent */
+                            request?: {
+                                reason: string;
+                                attachmentIds: string[];
+                                by: string;
+                            };
+                            /** @description the chain’s tiers for the order’s category, as when the approval started */
+                            tiers: {
+                                id: string;
+                                name: string;
+                                upTo?: {
+                                    amount: number;
+                                    currency: string;
+                                };
+                                categories?: string[];
+                            }[];
+                            /** @description index of the tier that must approve (the first covering the amount) */
+                            requiredTier: number;
+                            /** @description index of the tier asked now */
+                            currentTier: number;
+                            escalateAfterBusinessHours?: number;
+                            /** @description when the current tier escalates */
+                            dueAt?: string;
+                            escalatedToOperators?: boolean;
+                            approvals: {
+                                /** @description absent: staff on the client’s behalf */
+                                tierId?: string;
+                                userId: string;
+                                role: string;
+                                at: string;
+                                reason?: string;
+                            }[];
+                            escalations: {
+                                fromTierId: string;
+                                toTierId?: string;
+                                at: string;
+                            }[];
+                            requestedAt: string;
+                            /** @enum {string} */
+                            outcome?: "approved" | "rejected";
+                            decidedAt?: string;
+                        };
+                        quoteRoundClosedAt?: string;
+                        asset?: {
+                            code: string;
+                            name: string;
+                            model?: string;
+                        };
+                        /** @description the asset code is unknown to the assets system */
+                        assetTriage?: {
+                            reason: string;
+                            at: string;
+                        };
+                        maintenanceRecordedAt?: string;
+                        /** @description the SLA clocks (DESIGN 2.1): due times, pauses, events raised */
+                        sla?: {
+                            /** @enum {string} */
+                            priority: "P1" | "P2" | "P3" | "P4";
+                            startedAt: string;
+                            visitAt?: string;
+                            targets: {
+                                [key: string]: unknown;
+                            };
+                            clocks: {
+                                acknowledge: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                onSite: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                                resolve: {
+                                    startedAt: string;
+                                    /** @description absent while unknown (P4 before the visit is scheduled) */
+                                    dueAt?: string;
+                                    pausedMs: number;
+                                    pausedSince?: string;
+                                    stoppedAt?: string;
+                                    atRiskRaised: boolean;
+                                    breachedRaised: boolean;
+                                };
+                            };
+                            priorityChangedAt?: string;
+                        };
+                        /** @enum {string} */
+                        slaStatus?: "on-track" | "at-risk" | "breached" | "met";
+                        slaNextCheckAt?: string;
+                        /** @description the maintenance plan occurrence this order was opened for */
+                        planOccurrence?: {
+                            planId: string;
+                            key: string;
+                            ruleDate: string;
+                            date: string;
+                        };
+                        checklist?: {
+                            id: string;
+                            label: string;
+                            answer?: {
+                                /** @enum {string} */
+                                result: "done" | "not-applicable" | "failed";
+                                note?: string;
+                                attachmentId?: string;
+                                at: string;
+                                by: string;
+                            };
+                        }[];
+                        followUpOf?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        };
+                        followUps?: {
+                            orderId: string;
+                            checklistItemId: string;
+                        }[];
+                        createdAt: string;
+                        updatedAt: string;
+                        version: number;
                     };
                 };
             };

@@ -11,6 +11,7 @@ import type { AssetRegistry } from '../shared/application/assets';
 import type { AttachmentRepository } from '../shared/application/orders/attachments';
 import type { PartnerSyncCursors } from '../shared/application/orders/transition-sync';
 import type { PriceStatsStore } from '../shared/application/orders/price-guidance';
+import type { PlanRepository } from '../shared/application/plans/ports';
 import type { EmailSender, NotificationRepository } from '../shared/application/notifications/notifications';
 import type { WhatsAppSender } from '../shared/application/notifications/channels';
 import type { ConversationStore, InvitationResponses, MediaFetcher } from '../shared/application/whatsapp/ports';
@@ -48,6 +49,8 @@ export interface Root {
   cosmos(): Promise<CosmosClient>;
   blob(): Promise<BlobServiceClient>;
   clients(): Promise<ClientRepository>;
+  /** Maintenance plans (docs/plans.md), in the clients container. */
+  plans(): Promise<PlanRepository>;
   users(): Promise<UserRepository>;
   orders(): Promise<OrderRepository>;
   providers(): Promise<ProviderRepository>;
@@ -159,6 +162,10 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
   const clients = lazy(async () => {
     const { CosmosClientRepository } = await import('../shared/adapters/cosmos/client-repository');
     return new CosmosClientRepository(await container('clients'));
+  });
+  const plans = lazy(async () => {
+    const { CosmosPlanRepository } = await import('../shared/adapters/cosmos/plan-repository');
+    return new CosmosPlanRepository(await container('clients'));
   });
   const users = lazy(async () => {
     const { CosmosUserRepository } = await import('../shared/adapters/cosmos/user-repository');
@@ -379,6 +386,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     cosmos,
     blob,
     clients,
+    plans,
     users,
     orders,
     providers,

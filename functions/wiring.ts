@@ -28,9 +28,20 @@ import { getPriceGuidance, type GuidanceDeps, type PriceRecordDeps } from '../sh
 import { listGuidedQuotes } from '../shared/application/orders/quote-list';
 import type { OrdersWorkflowDeps } from '../shared/application/orders/orders-workflow';
 import { createOrder, getOrder, getOrderHistory, listOrders, type OrderDeps } from '../shared/application/orders/orders';
+import { openFollowUp } from '../shared/application/orders/follow-ups';
 import type { PartnerSyncDeps } from '../shared/application/orders/partner-sync';
 import type { ProviderViewDeps } from '../shared/application/orders/provider-views';
 import { sweepSla, type SlaWatchDeps } from '../shared/application/orders/sla-watch';
+import { sweepPlans, type PlanGenerationDeps } from '../shared/application/plans/generation';
+import {
+  createPlan,
+  getPlan,
+  listPlans,
+  listUpcoming,
+  movePlanStatus,
+  updatePlan,
+  type PlanDeps,
+} from '../shared/application/plans/plans';
 import {
   confirmUpload,
   getProvider,
@@ -301,6 +312,18 @@ const feedDeliveryDeps = ports(async (root): Promise<FeedDeliveryDeps> => {
   };
 });
 
+/** Maintenance plans (docs/plans.md): the plans, the client (site, calendar), the preferred provider. */
+const planDeps = ports(async (root): Promise<PlanDeps> => {
+  const [plans, clients, providers] = await Promise.all([root.plans(), root.clients(), root.providers()]);
+  return { plans, clients, providers, clock: root.clock, ids: root.ids };
+});
+
+/** The plan timer: the plans, and what opening an order reads and writes. */
+const planGenerationDeps = ports(async (root): Promise<PlanGenerationDeps> => {
+  const [plans, orders, clients, providers] = await Promise.all([root.plans(), root.orders(), root.clients(), root.providers()]);
+  return { plans, orders, clients, providers, clock: root.clock, ids: root.ids, logger: root.logger };
+});
+
 // ---- the use cases, by the functions that run them ---------------------------------------------
 
 export const clients = {
@@ -367,9 +390,24 @@ export const feed = {
   replay: bind(feedReadDeps, replayDeliveryById),
 };
 
+/** Follow-up corrective orders from failed checklist items (docs/plans.md). */
+export const checklists = {
+  openFollowUp: bind(orderDeps, openFollowUp),
+};
+
+export const plans = {
+  create: bind(planDeps, createPlan),
+  get: bind(planDeps, getPlan),
+  list: bind(planDeps, listPlans),
+  update: bind(planDeps, updatePlan),
+  move: bind(planDeps, movePlanStatus),
+  upcoming: bind(planDeps, listUpcoming),
+};
+
 export const timers = {
   sweepCompliance: bind(providerUpdateDeps, sweepCompliance),
   sweepSla: bind(slaWatchDeps, sweepSla),
+  generatePlans: bind(planGenerationDeps, sweepPlans),
 };
 
 // ---- the event spine: outbox relay, sweep, and the workflows' ports -----------------------------

@@ -12,6 +12,10 @@ import { recordPriceSample, type PriceStatsStore } from '../shared/application/o
 import { priceKey } from '../shared/domain/orders/price-guidance';
 import type { FieldPolicy } from '../shared/domain/orders/field-policy';
 import type { ApprovalChain } from '../shared/domain/orders/approval-chain';
+import type { PlanRepository } from '../shared/application/plans/ports';
+import { DEFAULT_CALENDAR } from '../shared/domain/orders/business-calendar';
+import { localToday, nextDueOn } from '../shared/domain/plans/occurrences';
+import type { Plan } from '../shared/domain/plans/plan';
 
 /**
  * Demo data for a first start: one client with two sites, two approved providers and one user of
@@ -44,6 +48,8 @@ export const DEMO = {
     siteId: 'sit_00000000000000000000000003',
     users: { siteManager: 'usr-demo-site-manager', finance: 'usr-demo-finance' },
   },
+  /** The demo maintenance plan (docs/plans.md): weekly, its orders opened a week ahead. */
+  planId: 'pln_00000000000000000000000001',
 } as const;
 
 /**
@@ -81,6 +87,12 @@ export interface SeedTargets {
   readonly asanaProjectId?: string;
   /** The price guidance's read model: the demo client's history of closed work. */
   readonly priceStats?: PriceStatsStore;
+  /** Maintenance plans: the demo plan is written when given. */
+  readonly plans?: PlanRepository;
+  /** Today, for the demo plan's first date (its orders start from the day of seeding). */
+  readonly now?: Date;
+  /** `paused` seeds the demo plan paused (the test stacks: their tests count orders and messages). */
+  readonly demoPlanStatus?: 'active' | 'paused';
 }
 
 /**
@@ -166,6 +178,7 @@ export async function seedDemoData(t: SeedTargets): Promise<boolean> {
   await t.users.put(profile(DEMO.users.provider, 'provider', { providerId: DEMO.providerIds[0], phone: DEMO.phones.provider }));
   if (t.priceStats) await seedPriceHistory(t.priceStats);
   await seedChainClient(t);
+  if (t.plans) await ignoreConflict(t.plans.create(demoPlan(t.now ?? new Date(), t.demoPlanStatus)));
   // The client goes last: its presence is the marker that seeding finished.
   await ignoreConflict(t.clients.create(client));
   return true;
@@ -277,4 +290,41 @@ export function demoProvider(
     updatedAt: at,
     version: 1,
   };
+}
+
+/**
+ * The demo plan: the HVAC filters of Sede Chapinero every week on the weekday of seeding, moved to
+ * the next business day on a holiday, opened seven days ahead, with the first demo provider
+ * pre-approved — so the plan timer opens (and assigns) its first orders on its first run after
+ * `npm start`.
+ */
+export function demoPlan(now: Date, status: 'active' | 'paused' = 'active'): Plan {
+  const cal = DEFAULT_CALENDAR;
+  const today = localToday(now.toISOString(), cal);
+  const weekday = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(`${today}T00:00:00.000Z`).getUTCDay()];
+  const plan: Plan = {
+    id: DEMO.planId,
+    clientId: DEMO.clientId,
+    siteId: DEMO.siteIds[0],
+    category: 'hvac',
+    title: 'Mantenimiento preventivo: filtros de aire acondicionado',
+    description: 'Limpieza de filtros y revisión del drenaje de las unidades de la sede.',
+    checklist: [
+      { id: 'filtros', label: 'Filtros limpios' },
+      { id: 'drenaje', label: 'Drenaje libre' },
+    ],
+    rrule: `FREQ=WEEKLY;BYDAY=${weekday}`,
+    startDate: today,
+    businessDayRule: 'next-business-day',
+    leadTimeDays: 7,
+    preApproved: { nte: { amount: 450_000_00, currency: 'COP' }, providerId: DEMO.providerIds[0] },
+    status,
+    createdBy: { userId: DEMO.users.client, name: 'Demo client', email: 'client@demo.algesta.local' },
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+    effectiveFrom: today,
+  };
+  const next = nextDueOn(plan, cal, today);
+  return next ? { ...plan, nextDueOn: next } : plan;
 }

@@ -224,6 +224,9 @@ async function provisionAndSeed(root: import('../functions/composition-root').Ro
     users: await root.users(),
     providers: await root.providers(),
     priceStats: await root.priceStats(),
+    plans: await root.plans(),
+    // The test stacks seed the demo plan paused: it would open orders (and send messages) at start.
+    demoPlanStatus: process.env.DEMO_PLAN === 'paused' ? 'paused' : 'active',
     ...(process.env.ASANA_DEFAULT_PROJECT_GID ? { asanaProjectId: process.env.ASANA_DEFAULT_PROJECT_GID } : {}),
   });
   if (seeded) logger.info('demo data seeded', { clientId: DEMO.clientId });

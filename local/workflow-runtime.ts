@@ -7,6 +7,13 @@ import type { Registration } from './functions-core';
 import { startCosmosTriggers } from './triggers/cosmos-trigger-runner';
 import { startTimers } from './triggers/timer-runner';
 
+/**
+ * Timers the local host runs once at start as well as on their schedule: the plan generation, so a
+ * fresh `npm start` (or a restart) opens the demo plan's due orders at once rather than at the next
+ * hour. In Azure the timer runs on its schedule only (docs/plans.md).
+ */
+const RUN_AT_START = ['plan-generation'];
+
 export interface WorkflowRuntime {
   readonly bus: LocalBus;
   close(): Promise<void>;
@@ -27,7 +34,7 @@ export async function startWorkflowRuntime(opts: {
   const consumers = bindServiceBusTriggers(bus, registrations, logger);
   bus.start();
   const triggers = startCosmosTriggers({ registrations, client: await root.cosmos(), logger });
-  const timers = startTimers({ registrations, logger });
+  const timers = startTimers({ registrations, logger, runAtStart: RUN_AT_START });
   logger.info('workflow runtime started', { consumers, changeFeed: triggers.names, timers: timers.names });
   return {
     bus,

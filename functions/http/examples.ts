@@ -10,6 +10,7 @@ const clientId = 'cli_00000000000000000000000001';
 const siteId = 'sit_00000000000000000000000001';
 const providerId = 'prv_00000000000000000000000001';
 const orderId = 'ord_01JBX4S7Y8Q2M3N4P5R6S7T8V9';
+const planId = 'pln_00000000000000000000000001';
 const at = '2026-12-01T14:05:09.123Z';
 const later = '2026-12-01T15:30:00.000Z';
 const cop = (amount: number) => ({ amount, currency: 'COP' });
@@ -25,6 +26,8 @@ export const PATH_EXAMPLES: Readonly<Record<string, string>> = {
   documentId: 'doc_01JBX7D1E2F3G4H5J6K7M8N9P0',
   endpointId: 'whk_01JBX9F1G2H3J4K5M6N7P8Q9R0',
   eventId: 'evt_01JBX9G1H2J3K4M5N6P7Q8R9S0',
+  planId,
+  itemId: 'drenaje',
 };
 
 export const createClientExample = {
@@ -197,6 +200,12 @@ export const ORDER_ACTION_EXAMPLES: Record<ApiAction, unknown> = {
   },
   'approve-nte-increase': {},
   'reject-nte-increase': { reason: 'Se cambiará el equipo completo en otra orden' },
+  'answer-checklist': {
+    answers: [
+      { itemId: 'filtros', result: 'done' },
+      { itemId: 'drenaje', result: 'failed', note: 'Drenaje obstruido', attachmentId: 'att_01JBX6C1D2E3F4G5H6J7K8M9N2' },
+    ],
+  },
 };
 
 export const submitQuoteExample = {
@@ -477,3 +486,39 @@ export const webhookDeliveryExample = {
   replays: 0,
   createdAt: at,
 };
+
+// ---- maintenance plans (docs/plans.md) ----------------------------------------------------------
+
+export const createPlanExample = {
+  siteId,
+  category: 'hvac',
+  title: 'Mantenimiento preventivo de aires acondicionados',
+  description: 'Limpieza de filtros y revisión del drenaje de las unidades del piso 2.',
+  checklist: [
+    { id: 'filtros', label: 'Filtros limpios' },
+    { id: 'drenaje', label: 'Drenaje libre' },
+  ],
+  rrule: 'FREQ=MONTHLY;BYDAY=2TU',
+  startDate: '2026-12-01',
+  businessDayRule: 'next-business-day',
+  leadTimeDays: 7,
+  preApproved: { nte: cop(450_000_00), providerId },
+};
+
+export const planExample = {
+  id: planId,
+  clientId,
+  ...createPlanExample,
+  status: 'active',
+  createdBy: { userId: 'usr-laura', name: 'Laura Gómez', email: 'laura@example.com' },
+  createdAt: at,
+  updatedAt: at,
+  version: 1,
+  effectiveFrom: '2026-12-01',
+  nextDueOn: '2026-12-01',
+};
+
+export const occurrencesExample = [
+  { key: `${planId}@2026-12-08`, ruleDate: '2026-12-08', date: '2026-12-09', dueOn: '2026-12-02' },
+  { key: `${planId}@2027-01-12`, ruleDate: '2027-01-12', date: '2027-01-12', dueOn: '2027-01-05' },
+];

@@ -15,6 +15,8 @@ import { DOCUMENT_STATUSES, PROVIDER_ACTIONS, PROVIDER_STATUSES } from '../../sh
 import { INVOICE_RULE_IDS } from '../../shared/domain/orders/field-policy';
 import { fieldPolicyErrors, siteFenceErrors, type PolicyFieldError } from '../../shared/application/clients/clients';
 import { GEOFENCE_POLICIES } from '../../shared/domain/orders/geofence';
+import { CHECKLIST_RESULTS } from '../../shared/domain/orders/checklist';
+import { BUSINESS_DAY_RULES, PLAN_STATUSES } from '../../shared/domain/plans/plan';
 
 /**
  * The API's request and response schemas: validation at runtime and the OpenAPI document both come
@@ -422,6 +424,30 @@ export const orderSchema = z.object({
   sla: slaStateSchema.optional(),
   slaStatus: z.enum(SLA_STATUSES).optional(),
   slaNextCheckAt: z.string().optional(),
+  // Plans and checklists (docs/plans.md).
+  planOccurrence: z
+    .object({ planId: z.string(), key: z.string(), ruleDate: z.string(), date: z.string() })
+    .optional()
+    .describe('the maintenance plan occurrence this order was opened for'),
+  checklist: z
+    .array(
+      z.object({
+        id: z.string(),
+        label: z.string(),
+        answer: z
+          .object({
+            result: z.enum(CHECKLIST_RESULTS),
+            note: z.string().optional(),
+            attachmentId: z.string().optional(),
+            at: z.string(),
+            by: z.string(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
+  followUpOf: z.object({ orderId: z.string(), checklistItemId: z.string() }).optional(),
+  followUps: z.array(z.object({ orderId: z.string(), checklistItemId: z.string() })).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),
@@ -586,6 +612,10 @@ export const invitationSchema = z.object({
 });
 
 // ---- order lifecycle ----------------------------------------------------------------------------
+/** Checklist items as staff (triage) or a plan define them (docs/plans.md). */
+export const checklistItemsBody = z
+  .array(z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), label: text(1, 300) }))
+  .max(50);
 const reasonBody = z.strictObject({ reason: text(3, 1000) });
 const noBody = z
   .strictObject({})
@@ -595,7 +625,11 @@ const instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant');
 
 const actionBodies = {
   triage: z
-    .strictObject({ category: z.enum(SERVICE_CATEGORIES).optional(), priority: z.enum(PRIORITIES).optional() })
+    .strictObject({
+      category: z.enum(SERVICE_CATEGORIES).optional(),
+      priority: z.enum(PRIORITIES).optional(),
+      checklist: checklistItemsBody.optional().describe('items the provider must answer before `complete` (docs/plans.md)'),
+    })
     .optional()
     .transform((b) => b ?? {}),
   reject: reasonBody,
@@ -649,6 +683,19 @@ const actionBodies = {
     .optional()
     .transform((b) => b ?? {}),
   'reject-nte-increase': reasonBody,
+  'answer-checklist': z.strictObject({
+    answers: z
+      .array(
+        z.strictObject({
+          itemId: text(1, 64),
+          result: z.enum(CHECKLIST_RESULTS),
+          note: text(1, 2000).optional().describe('required when failed'),
+          attachmentId: id.optional().describe('a stored photo of this order; required when failed'),
+        }),
+      )
+      .min(1)
+      .max(50),
+  }),
 };
 /**
  * One body schema per action of `/orders/{orderId}/actions/{action}` (DESIGN 2.1), each parsing to
@@ -812,3 +859,77 @@ export const webhookDeliverySchema = z.object({
 });
 
 export const listWebhookDeliveriesQuery = z.object(pageQuery);
+
+// ---- maintenance plans (docs/plans.md) ----------------------------------------------------------
+
+export const planParams = z.object({ clientId: id, planId: id });
+export const followUpParams = z.object({ orderId: id, itemId: z.string().min(1).max(64) });
+export const planActionParams = z.object({ clientId: id, planId: id, action: z.enum(['pause', 'resume', 'end']) });
+
+const planDefinitionFields = {
+  siteId: id,
+  assetCode: text(1, 64).optional(),
+  category: z.enum(SERVICE_CATEGORIES),
+  title: text(3, 200),
+  description: text(3, 4000),
+  checklist: checklistItemsBody.default([]).describe('copied to each order; the provider answers every item'),
+  rrule: z
+    .string()
+    .min(1)
+    .max(500)
+    .describe(
+      'RFC 5545 RRULE: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with INTERVAL, BYDAY (MO, 2TU, -1FR), BYMONTHDAY, BYMONTH, BYSETPOS, COUNT or UNTIL',
+    ),
+  startDate: calendarDate.describe('local date the rule starts on (its DTSTART)'),
+  businessDayRule: z.enum(BUSINESS_DAY_RULES).default('none').describe('what a weekend or holiday date does'),
+  leadTimeDays: z.number().int().min(0).max(365).describe('the order is opened this many days before the date'),
+  preApproved: z
+    .strictObject({ nte: money, providerId: id })
+    .optional()
+    .describe('with an eligible provider, each order goes straight to assignment for this NTE'),
+};
+
+export const planBody = z.strictObject(planDefinitionFields);
+
+export const planSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  siteId: z.string(),
+  assetCode: z.string().optional(),
+  category: z.enum(SERVICE_CATEGORIES),
+  title: z.string(),
+  description: z.string(),
+  checklist: z.array(z.object({ id: z.string(), label: z.string() })),
+  rrule: z.string(),
+  startDate: z.string(),
+  businessDayRule: z.enum(BUSINESS_DAY_RULES),
+  leadTimeDays: z.number().int(),
+  preApproved: z.object({ nte: z.object({ amount: z.number().int(), currency: z.string() }), providerId: z.string() }).optional(),
+  status: z.enum(PLAN_STATUSES),
+  createdBy: z.object({ userId: z.string(), name: z.string(), email: z.string().optional() }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+  effectiveFrom: z.string().describe('the first rule date the current definition governs'),
+  generatedThrough: z.string().optional().describe('rule date of the last occurrence whose order exists'),
+  nextDueOn: z.string().optional().describe('when the next order is opened'),
+});
+
+export const listPlansQuery = z.object(pageQuery);
+export const upcomingQuery = z
+  .object({
+    count: z.coerce.number().int().min(1).max(100).default(10),
+    from: calendarDate.optional().describe('with `to`: only occurrences whose rule date is in [from, to)'),
+    to: calendarDate.optional(),
+  })
+  .refine((q) => (q.from === undefined) === (q.to === undefined), { message: 'from and to go together', path: ['to'] })
+  .refine((q) => !q.from || !q.to || (q.from < q.to && Date.parse(q.to) - Date.parse(q.from) <= 2 * 366 * 86_400_000), {
+    message: 'to must be after from, at most two years later',
+    path: ['to'],
+  });
+export const occurrenceSchema = z.object({
+  key: z.string().describe('plan id and original rule date: the occurrence’s identity'),
+  ruleDate: z.string(),
+  date: z.string().describe('after the business-day rule'),
+  dueOn: z.string().describe('the day its order is opened'),
+});

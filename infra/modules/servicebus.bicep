@@ -74,6 +74,7 @@ var workflows = [
       'order.nte-increase-requested'
       'order.nte-increase-approved'
       'order.nte-increase-rejected'
+      'plan.provider-ineligible'
       'whatsapp.inbound-received'
     ]
   }

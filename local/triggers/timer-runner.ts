@@ -10,8 +10,16 @@ import { timerInvocation } from '../worker/trigger-data';
  * reads that form). `%SETTING%` schedules are resolved from the environment, as the host does.
  * A run never overlaps the previous one of the same timer; errors are logged. Each run is invoked
  * as the worker does it (local/worker/invoke.ts), the `TimerInfo` in the host's shape.
+ * `runAtStart` names timers the local host also runs once when it starts: a local convenience, not
+ * the registration's `runOnStartup` (which Microsoft recommends against in production, and the
+ * registration contract test refuses).
  */
-export function startTimers(opts: { registrations: readonly Registration[]; logger?: Logger; core?: FunctionsCoreShim }): {
+export function startTimers(opts: {
+  registrations: readonly Registration[];
+  logger?: Logger;
+  core?: FunctionsCoreShim;
+  runAtStart?: readonly string[];
+}): {
   stop(): Promise<void>;
   names: string[];
 } {
@@ -48,7 +56,7 @@ export function startTimers(opts: { registrations: readonly Registration[]; logg
       throw new Error(`${r.name}: invalid schedule "${raw}": ${(err as Error).message}`);
     }
     jobs.push(job);
-    if (r.trigger.runOnStartup) void run();
+    if (r.trigger.runOnStartup || opts.runAtStart?.includes(r.name)) void run();
   }
   return {
     names: regs.map((r) => r.name),

@@ -169,6 +169,20 @@ describe('timer trigger (NCRONTAB) on the local host', () => {
     expect(runs[0]).toMatchObject({ isPastDue: false });
   });
 
+  it('runs a timer named in runAtStart once when it starts, then on its schedule only', async () => {
+    let runs = 0;
+    const yearly = registration('plan-like', { type: 'timerTrigger', schedule: '0 0 0 1 1 *' }, () => {
+      runs++;
+    });
+    const other = registration('other', { type: 'timerTrigger', schedule: '0 0 0 1 1 *' }, () => {
+      runs += 100;
+    });
+    const timers = startTimers({ registrations: [yearly, other], runAtStart: ['plan-like'] });
+    await until(() => runs >= 1, 'the start-up run', 5000);
+    await timers.stop();
+    expect(runs).toBe(1);
+  });
+
   it('refuses an invalid schedule, naming the function', () => {
     const reg = registration('broken', { type: 'timerTrigger', schedule: 'every minute' }, () => undefined);
     expect(() => startTimers({ registrations: [reg] })).toThrow(/broken: invalid schedule "every minute"/);

@@ -48,6 +48,18 @@ const freshNit = () => {
   return `${base}-${nitCheckDigit(base)}`;
 };
 
+const planBody = () => ({
+  siteId: DEMO.siteIds[0],
+  category: 'hvac',
+  title: 'Plan de seguridad',
+  description: 'Revisión periódica',
+  rrule: 'FREQ=MONTHLY;BYDAY=1MO',
+  startDate: '2099-01-01',
+  businessDayRule: 'next-business-day',
+  leadTimeDays: 3,
+});
+const demoPlan = () => ({ clientId: DEMO.clientId, planId: DEMO.planId });
+
 export const POLICY: Record<string, Policy> = {
   health: { expect: '', public: true },
   'health-ready': { expect: '', public: true },
@@ -84,6 +96,21 @@ export const POLICY: Record<string, Policy> = {
     params: () => ({ clientId: DEMO.chainClient.clientId }),
     body: () => DEMO_APPROVAL_CHAIN,
   },
+  // Maintenance plans (docs/plans.md): staff any client, a client's users their own, providers none.
+  'plans-create': {
+    expect: '201 201 201 403 404 403',
+    params: () => ({ clientId: DEMO.clientId }),
+    body: planBody,
+    idempotent: true,
+  },
+  'plans-list': { expect: '200 200 200 403 404 403', params: () => ({ clientId: DEMO.clientId }) },
+  'plans-get': { expect: '200 200 200 403 404 403', params: demoPlan },
+  'plans-update': { expect: '200 200 200 403 404 403', params: demoPlan, body: planBody },
+  // The test stack's demo plan is paused: pausing it again is refused (409) for whoever may manage it.
+  'plans-action': { expect: '409 409 409 403 404 403', params: () => ({ ...demoPlan(), action: 'pause' }) },
+  // Staff only; the fixture order has no checklist, so staff are told the item does not exist (404).
+  'orders-follow-up': { expect: '404 404 403 404 404 404', params: (f) => ({ orderId: f.orderId, itemId: 'drenaje' }) },
+  'plans-occurrences': { expect: '200 200 200 403 404 403', params: demoPlan, query: '?count=3' },
   'me-get': { expect: '200 200 200 200 200 200' },
   'me-preferences-put': { expect: '200 200 200 200 200 200', body: () => ({ channels: ['email'], locale: 'es-CO' }) },
   'users-put': {
@@ -238,6 +265,7 @@ export const ORDER_ACTION_SAMPLES: Record<ApiAction, () => Record<string, unknow
   }),
   'approve-nte-increase': () => ({}),
   'reject-nte-increase': reason,
+  'answer-checklist': () => ({ answers: [{ itemId: 'filtros', result: 'done' }] }),
 };
 
 export function fillRoute(route: string, params: Record<string, string>): string {

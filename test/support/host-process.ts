@@ -33,6 +33,8 @@ export async function startHost(
       AUTH_MODE: '',
       // Set by the test process's own stack, if any: the child picks its own.
       SANDBOX_DIR: '',
+      // The demo plan is seeded paused: its orders (and their messages) would change what tests count.
+      DEMO_PLAN: 'paused',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

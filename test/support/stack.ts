@@ -19,7 +19,8 @@ export async function startTestStack(
   options: Pick<LocalStackOptions, 'retrySchedule' | 'feedSchedule'> = {},
 ): Promise<LocalStack & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'algesta-e2e-'));
-  Object.assign(process.env, { LOG_LEVEL: 'error', ...env });
+  // The demo plan is seeded paused: its orders would change what other tests count.
+  Object.assign(process.env, { LOG_LEVEL: 'error', DEMO_PLAN: 'paused', ...env });
   const stack = await startLocalStack({ dataDir, port: 0, logger: silentLogger, ...options });
   return {
     ...stack,

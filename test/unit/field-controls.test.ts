@@ -41,7 +41,9 @@ describe('geofence', () => {
   it('distance: the triangle inequality holds', () => {
     fc.assert(
       fc.property(point, point, point, (a, b, c) => {
-        expect(distanceMeters(a, c)).toBeLessThanOrEqual(distanceMeters(a, b) + distanceMeters(b, c) + 1e-3);
+        // Within a metre (what the stored distance is rounded to): near-antipodal pairs put asin where
+        // it is least precise (its slope is unbounded at 1), a few centimetres of floating-point error.
+        expect(distanceMeters(a, c)).toBeLessThanOrEqual(distanceMeters(a, b) + distanceMeters(b, c) + 1);
       }),
     );
   });

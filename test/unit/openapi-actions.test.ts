@@ -75,7 +75,7 @@ describe('the order actions in the OpenAPI document', () => {
     expect(body('rate')!.properties.score).toMatchObject({ type: 'integer', minimum: 1, maximum: 5 });
     expect(body('invoice')!.required).toEqual(['invoiceNumber', 'amount']);
     expect(body('request-quotes')!.required).toEqual(['quoteDeadline']);
-    expect(Object.keys(body('triage')!.properties).sort()).toEqual(['category', 'priority']);
+    expect(Object.keys(body('triage')!.properties).sort()).toEqual(['category', 'checklist', 'priority']);
     // No body to send: approve, check-in, verify, close (and triage, whose fields are optional).
     for (const a of ['approve', 'check-in', 'verify', 'close'])
       expect(body(a), a).toMatchObject({ properties: {}, additionalProperties: false });

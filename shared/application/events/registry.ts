@@ -225,6 +225,16 @@ const registry = {
     version: 1,
     data: z.object({ clientId: z.string(), endpointId: z.string(), url: z.string(), failingSince: z.iso.datetime() }),
   },
+  'plan.provider-ineligible': {
+    version: 1,
+    data: z.object({
+      planId: z.string(),
+      orderId: z.string(),
+      clientId: z.string(),
+      providerId: z.string(),
+      reason: z.string(),
+    }),
+  },
 } as const;
 
 type DataSchemas<R> = { readonly [K in keyof R]: R[K] extends { readonly data: infer S } ? S : never };

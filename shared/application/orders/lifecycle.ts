@@ -187,6 +187,12 @@ const GATHER: { readonly [A in ApiAction]: Gather<A> } = {
   },
   'approve-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
   'reject-nte-increase': async (deps, call, order, body) => ({ ...body, ...(await approverFacts(deps, call, order)) }),
+  // A failed item's photo is verified like `complete`'s evidence: stored on this order, an image.
+  'answer-checklist': async (deps, _call, order, body) => {
+    const photos = body.answers.flatMap((a) => (a.result === 'failed' && a.attachmentId ? [a.attachmentId] : []));
+    if (photos.length) await requireEvidence(deps, order.clientId, order.id, photos);
+    return body;
+  },
 };
 
 /** The client's SLA terms (one point read), for the actions whose clocks depend on them. */

@@ -172,6 +172,17 @@ export interface FeedEndpointDisabledData {
   readonly failingSince: string;
 }
 
+// ---- plans --------------------------------------------------------------------------------------
+
+export interface PlanProviderIneligibleData {
+  readonly planId: string;
+  readonly orderId: string;
+  readonly clientId: string;
+  readonly providerId: string;
+  /** Why it is not eligible, words joined by `; ` (status, coverage, documents on the date). */
+  readonly reason: string;
+}
+
 // ---- the map ------------------------------------------------------------------------------------
 
 export interface EventPayloads {
@@ -231,6 +242,8 @@ export interface EventPayloads {
   /** The client feed's own scheduling message (never delivered to a client). */
   'feed.lane-due': FeedLaneDueData;
   'feed.endpoint-disabled': FeedEndpointDisabledData;
+  /** A plan's order fell back to triage: its pre-approved provider was not eligible (docs/plans.md). */
+  'plan.provider-ineligible': PlanProviderIneligibleData;
 }
 
 export type EventType = keyof EventPayloads;

@@ -81,6 +81,7 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   { on: 'order.nte-increase-requested', to: ['operators'], template: 'nte-increase-requested' },
   { on: 'order.nte-increase-approved', to: ['assigned-provider', 'operators'], template: 'nte-increase-approved' },
   { on: 'order.nte-increase-rejected', to: ['assigned-provider', 'operators'], template: 'nte-increase-rejected' },
+  { on: 'plan.provider-ineligible', to: ['operators'], template: 'plan-provider-ineligible' },
 ];
 
 /** The event types the notifications workflow subscribes to. */

@@ -467,6 +467,20 @@ export const TEMPLATES = {
         ]),
     },
   },
+  // A plan's order fell back to triage: its pre-approved provider is not eligible (docs/plans.md).
+  'plan-provider-ineligible': {
+    whatsapp: ['recipientName', 'title', 'reason', 'orderId'],
+    text: {
+      'es-CO': (v) =>
+        build('es-CO', v, `Plan sin proveedor elegible: ${v.title}`, [
+          `La orden del plan "${v.title}" espera clasificación: el proveedor preferido no es elegible (${v.reason}).`,
+        ]),
+      en: (v) =>
+        build('en', v, `Plan provider not eligible: ${v.title}`, [
+          `The plan's order "${v.title}" awaits triage: its preferred provider is not eligible (${v.reason}).`,
+        ]),
+    },
+  },
 } as const satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof TEMPLATES;

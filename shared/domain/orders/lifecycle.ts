@@ -23,6 +23,14 @@ import {
 } from './approval-chain';
 import { approvalDetails, approvalEscalatedEvents } from './approval-events';
 import { approvalStarted, approverOf, chainStart, chainStep, type ApproverFacts } from './approval-steps';
+import {
+  answerProblems,
+  applyAnswers,
+  checklistItemsProblems,
+  newChecklist,
+  unansweredProblems,
+  type ChecklistItemAnswer,
+} from './checklist';
 import type { Order, OrderHistoryEntry } from './order';
 import { nteGuidance } from './price-guidance';
 import { guardRefusal as guard, OrderRuleError, type Actor, type ActorRole } from './refusals';
@@ -71,6 +79,7 @@ export const ORDER_ACTIONS = [
   'approve-nte-increase',
   'reject-nte-increase',
   'escalate-approval',
+  'answer-checklist',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
@@ -92,7 +101,8 @@ type Reason = { reason: string };
  * per action; what `precheck` reads.
  */
 export interface ActionBodies extends FieldActionBodies {
-  triage: { category?: ServiceCategory; priority?: Priority };
+  /** `checklist`: items the provider must answer (replaces the order's, e.g. a plan's). */
+  triage: { category?: ServiceCategory; priority?: Priority; checklist?: readonly { id: string; label: string }[] };
   reject: Reason;
   'request-quotes': { quoteDeadline: string; visitDate?: string };
   'select-quote': { quoteId: string };
@@ -117,6 +127,7 @@ export interface ActionBodies extends FieldActionBodies {
   'approve-nte-increase': { reason?: string };
   'reject-nte-increase': Reason;
   'escalate-approval': { tierId: string; dueAt: string };
+  'answer-checklist': { answers: readonly ChecklistItemAnswer[] };
 }
 
 /** What `decide` takes: each action's body, with what the application gathered for it (facts only it can read). */
@@ -206,9 +217,15 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
   triage: {
     from: ['SUBMITTED'],
     to: 'TRIAGED',
-    roles: STAFF,
+    // The system triages a plan's order that goes straight to its pre-approved provider (docs/plans.md).
+    roles: [...STAFF, 'system'],
+    guard: ({ input }) => checklistGuard(checklistItemsProblems(input.checklist ?? [])),
     effect: ({ order, input }) => ({
-      patch: { ...(input.category ? { category: input.category } : {}), ...(input.priority ? { priority: input.priority } : {}) },
+      patch: {
+        ...(input.category ? { category: input.category } : {}),
+        ...(input.priority ? { priority: input.priority } : {}),
+        ...(input.checklist?.length ? { checklist: newChecklist(input.checklist) } : {}),
+      },
       details: { category: input.category ?? order.category, priority: input.priority ?? order.priority },
     }),
   },
@@ -392,7 +409,7 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     to: 'CONTRACTING',
     // A client with an approval chain approves the amount first (subject `assignment`).
     alsoTo: ['AWAITING_APPROVAL'],
-    roles: STAFF,
+    roles: [...STAFF, 'system'],
     check: ({ input }) =>
       input.providerStatus !== 'APPROVED'
         ? guard('the provider is not approved', {}, [{ field: 'providerId', message: 'must be an APPROVED provider' }])
@@ -485,10 +502,10 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     to: 'WORK_COMPLETED',
     roles: ['provider'],
     provider: 'assigned',
-    guard: ({ input }) =>
+    guard: ({ order, input }) =>
       input.attachmentIds.length === 0
         ? guard('evidence is required', {}, [{ field: 'attachmentIds', message: 'at least one photo' }])
-        : undefined,
+        : checklistGuard(unansweredProblems(order.checklist), 'every checklist item must be answered'),
     effect: ({ input, now }) => ({
       patch: { completion: { report: input.report, attachmentIds: input.attachmentIds, at: now } },
     }),
@@ -569,6 +586,18 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     clientFrom: ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'],
     reason: (i) => i.reason,
     effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
+  },
+  // Checklists (checklist.ts, docs/plans.md): the assigned provider answers items while working.
+  'answer-checklist': {
+    from: ['IN_PROGRESS', 'ON_HOLD'],
+    to: 'same',
+    roles: ['provider'],
+    provider: 'assigned',
+    guard: ({ order, input }) => checklistGuard(answerProblems(order.checklist, input.answers)),
+    effect: ({ order, input, now, by }) => ({
+      patch: { checklist: applyAnswers(order.checklist ?? [], input.answers, now, by.userId) },
+      details: { answers: input.answers.map((a) => ({ itemId: a.itemId, result: a.result })) },
+    }),
   },
   'check-out': {
     from: ['IN_PROGRESS', 'ON_HOLD'],
@@ -707,6 +736,14 @@ function nteEvent(
     ...(reason ? { reason } : {}),
   };
   return { type, subject: order.id, dataVersion: 1, data };
+}
+
+/** Checklist problems as the table's refusal: field errors (422). */
+function checklistGuard(
+  problems: readonly { field: string; message: string }[],
+  message = 'invalid checklist',
+): OrderRuleError | undefined {
+  return problems.length ? guard(message, {}, [...problems]) : undefined;
 }
 
 function contractRequested(

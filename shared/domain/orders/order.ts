@@ -1,4 +1,5 @@
 import type { Principal } from '../access/principal';
+import type { ChecklistItem } from './checklist';
 import type { EventDraft } from '../shared/events';
 import type { Money } from '../shared/money';
 import type { InvoiceLine } from './invoice';
@@ -71,6 +72,9 @@ export interface OrderLifecycle extends OrderSla {
   readonly closedReason?: string;
   /** The approval in progress through the client's chain (or the last one, with its outcome): issue 17. */
   readonly approval?: OrderApproval;
+  // Plans and checklists (docs/plans.md).
+  /** The corrective orders opened from this order's failed checklist items. */
+  readonly followUps?: readonly { readonly orderId: string; readonly checklistItemId: string }[];
 }
 
 /**
@@ -106,6 +110,12 @@ export interface Order extends OrderLifecycle {
   readonly status: OrderStatus;
   /** Reference in the client's own ticket system (Qsystems), when it has one. */
   readonly externalRef?: string;
+  /** Set on an order opened by a maintenance plan: which occurrence it is (docs/plans.md). */
+  readonly planOccurrence?: { readonly planId: string; readonly key: string; readonly ruleDate: string; readonly date: string };
+  /** The checklist the provider answers (from the plan, or set at triage); `complete` needs every item answered. */
+  readonly checklist?: readonly ChecklistItem[];
+  /** Set on a corrective order opened from another order's failed checklist item. */
+  readonly followUpOf?: { readonly orderId: string; readonly checklistItemId: string };
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Increases by one with every change: consumers use it as an idempotency guard. */
@@ -138,7 +148,12 @@ export interface OrderDecision {
 }
 
 /** `create` in the state table: a new order starts SUBMITTED, with its first history entry and event. */
-export function submitOrder(input: NewOrder, by: Principal, now: string, sla: SlaContext): OrderDecision {
+export function submitOrder(
+  input: NewOrder,
+  by: Pick<Principal, 'userId'> & { readonly role: Principal['role'] | 'system' },
+  now: string,
+  sla: SlaContext,
+): OrderDecision {
   const submitted: Order = { ...input, status: 'SUBMITTED', createdAt: now, updatedAt: now, version: 1 };
   // Every clock starts at submission (DESIGN 2.1); the first SLA check is scheduled with it.
   const clocks = openSla(submitted, now, sla);

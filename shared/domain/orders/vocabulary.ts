@@ -27,5 +27,6 @@ export type ServiceCategory = (typeof SERVICE_CATEGORIES)[number];
 export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export const ORDER_CHANNELS = ['dashboard', 'whatsapp', 'api'] as const;
+/** `plan`: opened by the maintenance plan timer (docs/plans.md). */
+export const ORDER_CHANNELS = ['dashboard', 'whatsapp', 'api', 'plan'] as const;
 export type OrderChannel = (typeof ORDER_CHANNELS)[number];

@@ -13,6 +13,7 @@ export const ID_PREFIX = {
   event: 'evt',
   document: 'doc',
   attachment: 'att',
+  plan: 'pln',
 } as const;
 export type IdKind = keyof typeof ID_PREFIX;
 
