@@ -149,7 +149,7 @@ export const lifecycleDeps = ports(async (root): Promise<LifecycleDeps> => {
     root.attachments(),
     root.priceStats(),
   ]);
-  return { orders, clients, providers, users, attachments, priceStats, clock: root.clock, ids: root.ids };
+  return { orders, clients, providers, users, attachments, priceStats, clock: root.clock, ids: root.ids, logger: root.logger };
 });
 
 /** The price guidance's read model and what its consumer reads (docs/orders.md, "Price guidance"). */
@@ -161,7 +161,7 @@ const priceRecordDeps = ports(async (root): Promise<PriceRecordDeps> => {
 /** The staff's price guidance of an order: the order, its site and client, the read model. */
 const guidanceDeps = ports(async (root): Promise<GuidanceDeps> => {
   const [orders, clients, priceStats] = await Promise.all([root.orders(), root.clients(), root.priceStats()]);
-  return { orders, clients, priceStats };
+  return { orders, clients, priceStats, logger: root.logger };
 });
 
 const attachmentDeps = ports(async (root): Promise<AttachmentDeps> => {

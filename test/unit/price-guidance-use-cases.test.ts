@@ -1,3 +1,4 @@
+import type { AppLogger } from '../../shared/application/ports';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { demoProvider } from '../../local/seed';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../../shared/application/errors';
@@ -283,7 +284,14 @@ describe('the staff’s price guidance and the suggested NTE', () => {
       list: () => Promise.reject(new Error('down')),
       put: () => Promise.reject(new Error('down')),
     };
-    const down = { ...w.deps, priceStats: broken };
+    const warnings: string[] = [];
+    const logger: AppLogger = {
+      info: () => undefined,
+      warn: (msg) => void warnings.push(msg),
+      error: () => undefined,
+      child: () => logger,
+    };
+    const down = { ...w.deps, priceStats: broken, logger };
     const id = (await w.create('P3')).id;
     await performOrderAction(down, call(operator), id, 'triage', {});
     const assigned = await performOrderAction(down, call(operator), id, 'assign', { providerId: PROVIDER, amount: cop(M) });
@@ -297,5 +305,8 @@ describe('the staff’s price guidance and the suggested NTE', () => {
     })();
     const list = await listGuidedQuotes(down, call(operator), quotedId);
     expect(list.items.map((q) => q.guidance?.history)).toEqual(['no-history']);
+    // Not silent: every read that fell back to "no history" said so in the log.
+    expect(warnings.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(warnings)).toEqual(new Set(['price guidance unavailable; answering without history']));
   });
 });

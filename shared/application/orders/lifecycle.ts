@@ -27,6 +27,7 @@ import {
 } from '../errors';
 import { findEligibleProviders } from '../providers/providers';
 import type {
+  AppLogger,
   ClientRepository,
   Clock,
   IdGenerator,
@@ -60,6 +61,8 @@ export interface LifecycleDeps {
   readonly ids: IdGenerator;
   /** The price guidance's read model; optional: without it there is no suggestion, never a refusal. */
   readonly priceStats?: PriceStatsStore;
+  /** Where guidance that could not be read is reported (it never refuses an action). */
+  readonly logger?: AppLogger;
 }
 
 export type SystemCall = Pick<CallContext, 'correlationId' | 'traceparent'>;

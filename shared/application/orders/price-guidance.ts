@@ -22,7 +22,7 @@ import { DEFAULT_CURRENCY, type Money } from '../../domain/shared/money';
 import type { CallContext } from '../context';
 import { ForbiddenError } from '../errors';
 import { decidedAgainOnLostRace } from '../lost-race';
-import type { ClientRepository, Clock, OrderRepository, Versioned } from '../ports';
+import type { AppLogger, ClientRepository, Clock, OrderRepository, Versioned } from '../ports';
 import { getOrder } from './orders';
 
 /**
@@ -112,6 +112,8 @@ export interface GuidanceDeps {
   readonly clients: Pick<ClientRepository, 'get' | 'getSite'>;
   /** Absent where no read model is wired (then there is no history, never a refusal). */
   readonly priceStats?: PriceStatsStore;
+  /** Where an unreadable read model is reported (the caller still gets its answer, without history). */
+  readonly logger?: AppLogger;
 }
 
 /**
@@ -124,7 +126,8 @@ export async function orderPriceHistory(deps: GuidanceDeps, order: Order, city?:
     const at = city ?? (await deps.clients.getSite(order.clientId, order.siteId))?.value.city;
     if (at === undefined) return [];
     return await deps.priceStats.list(order.clientId, order.category, normalizeCity(at));
-  } catch {
+  } catch (err) {
+    deps.logger?.warn('price guidance unavailable; answering without history', { orderId: order.id, error: err });
     return [];
   }
 }
@@ -143,7 +146,8 @@ export async function suggestedNteFor(
 async function clientCurrency(deps: GuidanceDeps, clientId: string): Promise<string> {
   try {
     return (await deps.clients.get(clientId))?.value.currency ?? DEFAULT_CURRENCY;
-  } catch {
+  } catch (err) {
+    deps.logger?.warn('client unreadable for price guidance; suggesting in the default currency', { clientId, error: err });
     return DEFAULT_CURRENCY;
   }
 }
