@@ -210,6 +210,8 @@ async function seedChainClient(t: SeedTargets): Promise<void> {
       timeZone: 'America/Bogota',
       currency: 'COP',
       approvalChain: DEMO_APPROVAL_CHAIN,
+      // The same field policy and rate card as the first client: one client shows all of issue 17's controls.
+      fieldPolicy: DEMO_FIELD_POLICY,
       createdAt: at,
       createdBy: DEMO.users.admin,
     }),
@@ -221,6 +223,8 @@ async function seedChainClient(t: SeedTargets): Promise<void> {
       name: 'Sede Unicentro',
       address: 'Cra 15 # 124-30',
       city: 'Bogotá',
+      location: { lat: 4.7026, lon: -74.0417 },
+      radiusMeters: 150,
       createdAt: at,
     }),
   );
