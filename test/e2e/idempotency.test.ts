@@ -25,6 +25,7 @@ const OTHER_BODY: Record<string, (b: Record<string, unknown>) => Record<string, 
   'orders-create': (b) => ({ ...b, title: `${String(b.title)} bis` }),
   'providers-create': (b) => ({ ...b, legalName: `${String(b.legalName)} bis` }),
   'client-webhooks-create': (b) => ({ ...b, description: `${String(b.description ?? 'ERP')} bis` }),
+  'plans-create': (b) => ({ ...b, title: `${String(b.title)} bis` }),
 };
 const TESTED = Object.keys(OTHER_BODY);
 

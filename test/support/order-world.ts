@@ -74,3 +74,20 @@ export async function world(start: string, slaPolicy?: SlaPolicyOverride) {
 }
 
 export type World = Awaited<ReturnType<typeof world>>;
+
+/** A confirmed photo on the order: the evidence `complete` (and a failed checklist item) needs. */
+export function storedPhoto(w: Pick<World, 'attachments' | 'now'>, orderId: string, id = 'att_photo', createdBy = 'x') {
+  return w.attachments.put({
+    id,
+    orderId,
+    clientId: CLIENT,
+    kind: 'photo',
+    fileName: 'p.jpg',
+    contentType: 'image/jpeg',
+    size: 1,
+    blobName: 'b',
+    status: 'STORED',
+    createdAt: w.now(),
+    createdBy,
+  });
+}

@@ -14,7 +14,7 @@ import type { Principal } from '../../shared/domain/access/principal';
 import type { ApprovalChain } from '../../shared/domain/orders/approval-chain';
 import { DEFAULT_PREFERENCES } from '../../shared/domain/users/user';
 import type { MemoryUsers } from '../support/memory';
-import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World } from '../support/order-world';
+import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World, storedPhoto } from '../support/order-world';
 
 /**
  * Approval chains and NTE increases through the use cases (issue 17), with in-memory ports: the
@@ -208,19 +208,7 @@ describe('NTE increase requests', () => {
     await contractSigned(w.deps, { correlationId: 'c' }, CLIENT, id);
     await w.act(id, provider, 'schedule', { visitAt: new Date(Date.parse(w.now()) + 30 * MIN).toISOString() });
     await w.act(id, provider, 'check-in');
-    await w.attachments.put({
-      id: 'att_photo',
-      orderId: id,
-      clientId: CLIENT,
-      kind: 'photo',
-      fileName: 'p.jpg',
-      contentType: 'image/jpeg',
-      size: 10,
-      blobName: 'b',
-      status: 'STORED',
-      createdAt: w.now(),
-      createdBy: provider.userId,
-    });
+    await storedPhoto(w, id, 'att_photo', provider.userId);
     return id;
   }
   const request = (pesos: number) => ({ amount: cop(pesos), reason: 'El compresor también falló', attachmentIds: ['att_photo'] });

@@ -4,7 +4,7 @@ import { ForbiddenError, InvalidInputError, InvoiceRulesError, NotFoundError } f
 import { contractSigned } from '../../shared/application/orders/lifecycle';
 import { DEFAULT_FIELD_POLICY, type FieldPolicy } from '../../shared/domain/orders/field-policy';
 import type { MemoryProviders } from '../support/memory';
-import { CLIENT, MIN, client, operator, provider, PROVIDER, world, type World } from '../support/order-world';
+import { CLIENT, MIN, client, operator, provider, PROVIDER, world, type World, storedPhoto } from '../support/order-world';
 
 /**
  * Issue 17's use cases in memory, with a clock the test moves: the time on site the invoice rules
@@ -33,19 +33,7 @@ async function verifiedAfter(w: World, minutes: number): Promise<string> {
   await w.act(id, provider, 'check-in', { position: SITE });
   w.advance(minutes * MIN);
   await w.act(id, provider, 'check-out', { position: SITE });
-  await w.attachments.put({
-    id: `att_${id}`,
-    orderId: id,
-    clientId: CLIENT,
-    kind: 'photo',
-    fileName: 'p.jpg',
-    contentType: 'image/jpeg',
-    size: 10,
-    blobName: 'b',
-    status: 'STORED',
-    createdAt: w.now(),
-    createdBy: 'u',
-  });
+  await storedPhoto(w, id, `att_${id}`, 'u');
   await w.act(id, provider, 'complete', { report: 'Hecho', attachmentIds: [`att_${id}`] });
   await w.act(id, client, 'verify');
   return id;

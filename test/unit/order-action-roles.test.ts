@@ -5,7 +5,7 @@ import { contractSigned } from '../../shared/application/orders/lifecycle';
 import { ROLES, type Principal, type Role } from '../../shared/domain/access/principal';
 import { API_ACTIONS, ORDER_RULES, type ApiAction } from '../../shared/domain/orders/lifecycle';
 import type { OrderStatus } from '../../shared/domain/orders/order';
-import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World } from '../support/order-world';
+import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World, storedPhoto } from '../support/order-world';
 
 /**
  * 403 before 409 (issue 14, item 5): whether the caller's role may ever take an action is decided
@@ -107,19 +107,7 @@ async function ordersByState(w: World): Promise<Map<OrderStatus, string>> {
   ];
   for (let upTo = 2; upTo <= path.length; upTo++) {
     const id = await fresh();
-    await w.attachments.put({
-      id: 'att_photo',
-      orderId: id,
-      clientId: CLIENT,
-      kind: 'photo',
-      fileName: 'p.jpg',
-      contentType: 'image/jpeg',
-      size: 10,
-      blobName: 'b',
-      status: 'STORED',
-      createdAt: w.now(),
-      createdBy: provider.userId,
-    });
+    await storedPhoto(w, id, 'att_photo', provider.userId);
     let status: OrderStatus = 'SUBMITTED';
     for (const [action, by, b] of path.slice(0, upTo)) {
       if (action === 'sign') status = (await contractSigned(w.deps, { correlationId: 'roles' }, CLIENT, id)).value.status;

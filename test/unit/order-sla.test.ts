@@ -3,30 +3,13 @@ import type { Priority } from '../../shared/domain/orders/order';
 import { listOrders } from '../../shared/application/orders/orders';
 import { contractSigned } from '../../shared/application/orders/lifecycle';
 import { checkOrderSla, sweepSla, SWEEP_GRACE_MS } from '../../shared/application/orders/sla-watch';
-import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World } from '../support/order-world';
+import { CLIENT, MIN, PROVIDER, client, operator, provider, world, type World, storedPhoto } from '../support/order-world';
 
 /**
  * The SLA clocks through the application, with a controllable clock and in-memory ports: due
  * times stored on the order, pauses on hold, at-risk and breach events raised once per clock by
  * the scheduled checks and the sweep, the status operators filter on, business days and holidays.
  */
-
-/** A confirmed photo on the order: the evidence `complete` needs. */
-function storedPhoto(w: World, orderId: string, id: string) {
-  return w.attachments.put({
-    id,
-    orderId,
-    clientId: CLIENT,
-    kind: 'photo',
-    fileName: 'p.jpg',
-    contentType: 'image/jpeg',
-    size: 1,
-    blobName: 'b',
-    status: 'STORED',
-    createdAt: w.now(),
-    createdBy: 'x',
-  });
-}
 
 /** Drives an order to IN_PROGRESS through direct assignment. */
 async function toInProgress(w: World, orderId: string) {

@@ -15,7 +15,7 @@ import { pushTicketStatus, syncAsanaTask, type PartnerSyncDeps } from '../../sha
 import { SYNC_LEASE_MS, type PartnerSyncCursor } from '../../shared/application/orders/transition-sync';
 import { MemoryFiles, type MemoryClients } from '../support/memory';
 import { MemoryPartnerSyncCursors } from '../support/partner-sync-memory';
-import { CLIENT, MIN, client, operator, provider, world, type World } from '../support/order-world';
+import { CLIENT, MIN, client, operator, provider, world, type World, storedPhoto } from '../support/order-world';
 
 /**
  * Every status change of an order reaches Qsystems and the order's Asana task once each, in order
@@ -202,19 +202,7 @@ async function setup(): Promise<Setup> {
     step(() => w.act(id, provider, 'hold', { reason: 'Falta un repuesto' })),
     step(() => w.act(id, provider, 'resume', { reason: 'Llegó el repuesto' })),
     step(async () => {
-      await w.attachments.put({
-        id: 'att_photo',
-        orderId: id,
-        clientId: CLIENT,
-        kind: 'photo',
-        fileName: 'p.jpg',
-        contentType: 'image/jpeg',
-        size: 1,
-        blobName: 'b',
-        status: 'STORED',
-        createdAt: w.now(),
-        createdBy: 'x',
-      });
+      await storedPhoto(w, id, 'att_photo', 'x');
       return w.act(id, provider, 'complete', { report: 'Hecho', attachmentIds: ['att_photo'] });
     }),
     step(() => w.act(id, client, 'verify')),
