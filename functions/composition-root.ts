@@ -145,6 +145,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return createCosmosClient({
       endpoint: settings.COSMOS__accountEndpoint,
       ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : {}),
+      preferredRegions: settings.COSMOS_PREFERRED_REGIONS,
     });
   });
   const container = async (name: ContainerName) => {
