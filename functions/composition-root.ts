@@ -5,6 +5,7 @@ import type { RetrySchedule } from '../shared/application/events/retry';
 import type { FeedStore, WebhookSender } from '../shared/application/feed/ports';
 import type { FeedSchedule } from '../shared/domain/feed/delivery';
 import type { ChangeFeedOutbox } from '../shared/application/events/relay';
+import type { OutboxHistory } from '../shared/application/events/republish';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
@@ -64,8 +65,8 @@ export interface Root {
   idempotency(): Promise<IdempotencyStore>;
   notifications(): Promise<NotificationRepository>;
   processedEvents(): Promise<ProcessedEvents>;
-  /** The outbox of a container that holds event documents. */
-  outbox(container: OutboxContainer): Promise<ChangeFeedOutbox>;
+  /** The outbox of a container that holds event documents (relay, sweep, and the operators' republish). */
+  outbox(container: OutboxContainer): Promise<ChangeFeedOutbox & OutboxHistory>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
   whatsapp(): Promise<WhatsAppSender>;
@@ -116,6 +117,22 @@ export interface AdapterOverrides {
   retrySchedule?: () => RetrySchedule;
   /** Replaces the client feed's retry schedule (30 s doubling to hourly for 24 h) for the embedded stack's tests. */
   feedSchedule?: () => FeedSchedule;
+}
+
+/**
+ * The outbox of one container. Shared with the operators' `npm run outbox` (scripts/outbox.ts), which
+ * builds only the outboxes and the publisher, so it needs no more settings than those two.
+ */
+export async function createOutbox(cosmos: CosmosClient, name: OutboxContainer): Promise<ChangeFeedOutbox & OutboxHistory> {
+  const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
+  const def = CONTAINERS[name];
+  return new CosmosOutbox(cosmos.database(def.database).container(def.id), def.partitionKey.slice(1));
+}
+
+/** The Service Bus publisher (identity-based); shared with `npm run outbox` like `createOutbox`. */
+export async function createServiceBusPublisher(namespace: string): Promise<MessagePublisher> {
+  const { ServiceBusPublisher, createServiceBusClient } = await import('../shared/adapters/servicebus/service-bus-publisher');
+  return new ServiceBusPublisher(() => createServiceBusClient(namespace));
 }
 
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
@@ -213,20 +230,11 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new CosmosProcessedEvents(await container('processedEvents'));
   });
   const outboxes = Object.fromEntries(
-    OUTBOX_CONTAINERS.map((name) => [
-      name,
-      lazy(async (): Promise<ChangeFeedOutbox> => {
-        const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
-        return new CosmosOutbox(await container(name), CONTAINERS[name].partitionKey.slice(1));
-      }),
-    ]),
-  ) as Record<OutboxContainer, () => Promise<ChangeFeedOutbox>>;
+    OUTBOX_CONTAINERS.map((name) => [name, lazy(async () => createOutbox(await cosmos(), name))]),
+  ) as Record<OutboxContainer, () => Promise<ChangeFeedOutbox & OutboxHistory>>;
   const publisher = lazy(async (): Promise<MessagePublisher> => {
     const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
-    if (namespace) {
-      const { ServiceBusPublisher, createServiceBusClient } = await import('../shared/adapters/servicebus/service-bus-publisher');
-      return new ServiceBusPublisher(() => createServiceBusClient(namespace));
-    }
+    if (namespace) return createServiceBusPublisher(namespace);
     if (overrides.publisher) return overrides.publisher(root);
     throw new Error('no bus configured: set SERVICEBUS__fullyQualifiedNamespace (or run the local host)');
   });
