@@ -2,7 +2,7 @@ import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { RetrySchedule } from '../shared/application/events/retry';
-import type { FeedStore, WebhookSender } from '../shared/application/feed/ports';
+import type { FeedStore, OpenDeliveryScan, WebhookSender } from '../shared/application/feed/ports';
 import type { FeedSchedule } from '../shared/domain/feed/delivery';
 import type { ChangeFeedOutbox } from '../shared/application/events/relay';
 import type { OutboxHistory } from '../shared/application/events/republish';
@@ -127,6 +127,12 @@ export async function createOutbox(cosmos: CosmosClient, name: OutboxContainer):
   const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
   const def = CONTAINERS[name];
   return new CosmosOutbox(cosmos.database(def.database).container(def.id), def.partitionKey.slice(1));
+}
+
+/** The client feed's store (docs/webhooks.md); shared with `npm run outbox`, which re-wakes its lanes. */
+export async function createFeedStore(cosmos: CosmosClient): Promise<FeedStore & OpenDeliveryScan> {
+  const { CosmosFeedStore } = await import('../shared/adapters/cosmos/feed-store');
+  return new CosmosFeedStore(cosmos.database(CONTAINERS.clients.database).container(CONTAINERS.clients.id));
 }
 
 /** The Service Bus publisher (identity-based); shared with `npm run outbox` like `createOutbox`. */
@@ -347,10 +353,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new QsystemsTicketSystem({ baseUrl: settings.QSYSTEMS_BASE_URL }, await secrets(), await policy('qsystems'));
   });
 
-  const feed = lazy(async (): Promise<FeedStore> => {
-    const { CosmosFeedStore } = await import('../shared/adapters/cosmos/feed-store');
-    return new CosmosFeedStore(await container('clients'));
-  });
+  const feed = lazy(async (): Promise<FeedStore> => createFeedStore(await cosmos()));
   const webhookSender = lazy(async (): Promise<WebhookSender> => {
     const { HttpsWebhookSender } = await import('../shared/adapters/feed/https-webhook-sender');
     return new HttpsWebhookSender({ allowPrivateTargets: settings.WEBHOOK_ALLOW_PRIVATE_TARGETS });

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { OUTBOX_CONTAINERS, createOutbox, createServiceBusPublisher } from '../functions/composition-root';
+import { OUTBOX_CONTAINERS, createFeedStore, createOutbox, createServiceBusPublisher } from '../functions/composition-root';
+import { rewakeOpenLanes } from '../shared/application/feed/rewake';
+import type { OpenDeliveryScan } from '../shared/application/feed/ports';
+import type { CosmosClient } from '@azure/cosmos';
 import { CONTAINERS } from '../shared/adapters/cosmos/containers';
 import { RELAYED_EVENT_TTL_SECONDS } from '../shared/adapters/cosmos/outbox';
 import type { RepublishSource } from '../shared/application/events/republish';
@@ -36,9 +39,18 @@ const azureSettings = z.object({
 
 interface Target {
   readonly sources: readonly RepublishSource[];
+  readonly feed: OpenDeliveryScan;
   publisher(): Promise<MessagePublisher>;
   close(): Promise<void>;
   readonly name: string;
+}
+
+/** What the commands read, built by the app's own composition code. */
+async function stores(cosmos: CosmosClient): Promise<Pick<Target, 'sources' | 'feed'>> {
+  return {
+    sources: await Promise.all(OUTBOX_CONTAINERS.map(async (name) => ({ name, outbox: await createOutbox(cosmos, name) }))),
+    feed: await createFeedStore(cosmos),
+  };
 }
 
 async function azureTarget(env: Record<string, string | undefined>): Promise<Target> {
@@ -56,7 +68,7 @@ async function azureTarget(env: Record<string, string | undefined>): Promise<Tar
   const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
   return {
     name: `Azure (${new URL(settings.COSMOS__accountEndpoint).hostname}${namespace ? `, ${namespace}` : ''})`,
-    sources: await Promise.all(OUTBOX_CONTAINERS.map(async (name) => ({ name, outbox: await createOutbox(cosmos, name) }))),
+    ...(await stores(cosmos)),
     publisher: async () => {
       if (!namespace) throw new UsageError('republish needs SERVICEBUS__fullyQualifiedNamespace (the Geo-DR alias in prod)');
       return createServiceBusPublisher(namespace);
@@ -75,9 +87,7 @@ async function localTarget(dataDirFlag: unknown, env: Record<string, string | un
   const bus = createLocalBus({ container: folder.cosmos.database(CONTAINERS.bus.database).container(CONTAINERS.bus.id) });
   return {
     name: `${dataDir}${folder.running ? ' (running stack)' : ''}`,
-    sources: await Promise.all(
-      OUTBOX_CONTAINERS.map(async (name) => ({ name, outbox: await createOutbox(folder.cosmos, name) })),
-    ),
+    ...(await stores(folder.cosmos)),
     publisher: async () => bus.publisher,
     close: () => folder.close(),
   };
@@ -114,6 +124,11 @@ export async function outboxCli(
       publisher: target.publisher,
       now: () => systemClock.now(),
       retentionSeconds: RELAYED_EVENT_TTL_SECONDS,
+      rewakeFeedLanes: (publisher) =>
+        rewakeOpenLanes(
+          { scan: target.feed, publisher, clock: systemClock },
+          { tag: systemClock.now().toISOString(), correlationId: `outbox-republish-${Date.now()}` },
+        ),
     });
     return { code: 0, stdout: `${out}\n`, stderr: command.json ? '' : `target: ${target.name}\n` };
   } catch (err) {

@@ -90,10 +90,16 @@ function parse(argv: readonly string[]) {
 }
 
 /** Runs a parsed command; answers what to print. A window the outbox cannot answer for is a `UsageError`. */
-export async function runOutboxCommand(
-  command: OutboxCommand,
-  deps: Omit<RepublishDeps, 'publisher'> & { publisher: () => Promise<RepublishDeps['publisher']> },
-): Promise<string> {
+export interface OutboxCommandDeps extends Omit<RepublishDeps, 'publisher'> {
+  publisher(): Promise<RepublishDeps['publisher']>;
+  /**
+   * After a republish: wakes the client feed's lanes that have unfinished deliveries (their wake-ups
+   * do not go through the outbox; shared/application/feed/rewake.ts). Answers how many lanes.
+   */
+  rewakeFeedLanes(publisher: RepublishDeps['publisher']): Promise<number>;
+}
+
+export async function runOutboxCommand(command: OutboxCommand, deps: OutboxCommandDeps): Promise<string> {
   try {
     if (command.command === 'count') {
       // Counting only reads: a window beyond the retention is answered, and said to be incomplete.
@@ -104,8 +110,9 @@ export async function runOutboxCommand(
       });
       return command.json ? JSON.stringify(count, null, 2) : describeCount(count, deps.retentionSeconds);
     }
-    const result = await republishSince(
-      { ...deps, publisher: command.dryRun ? refusingPublisher : await deps.publisher() },
+    const publisher = command.dryRun ? refusingPublisher : await deps.publisher();
+    const republished = await republishSince(
+      { ...deps, publisher },
       {
         since: command.since,
         ...(command.until ? { until: command.until } : {}),
@@ -113,6 +120,7 @@ export async function runOutboxCommand(
         dryRun: command.dryRun,
       },
     );
+    const result = { ...republished, feedLanesWoken: command.dryRun ? 0 : await deps.rewakeFeedLanes(publisher) };
     return command.json ? JSON.stringify(result, null, 2) : describeRepublish(result, deps.retentionSeconds);
   } catch (err) {
     if (err instanceof RepublishWindowError) throw new UsageError(err.message);
@@ -146,12 +154,13 @@ function describeCount(count: OutboxCount, retentionSeconds: number): string {
   ].join('\n');
 }
 
-function describeRepublish(result: RepublishResult, retentionSeconds: number): string {
+function describeRepublish(result: RepublishResult & { feedLanesWoken: number }, retentionSeconds: number): string {
   const types = Object.entries(result.byType)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([type, n]) => `  ${type}  ${n}`);
   const what = result.dryRun
     ? `dry run: ${result.total} event(s) would be republished, nothing sent`
     : `republished ${result.published} event(s) (${result.unrelayed} never relayed before, now marked relayed)`;
-  return [windowLine(result.window, result.complete, retentionSeconds), what, ...types].join('\n');
+  const lanes = result.dryRun ? [] : [`woke ${result.feedLanesWoken} client-feed lane(s) with unfinished deliveries`];
+  return [windowLine(result.window, result.complete, retentionSeconds), what, ...types, ...lanes].join('\n');
 }

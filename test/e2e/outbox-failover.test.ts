@@ -40,7 +40,9 @@ let t: Record<'admin' | 'operator' | 'client' | 'provider', string>;
 let probe: SpineProbe;
 let endpointId: string;
 
+/** Requests the receiver answered 200 (while `receiverDown` it answers 503 and records nothing). */
 const received: { path: string; body: string }[] = [];
+let receiverDown = false;
 let receiver: Server;
 
 beforeAll(async () => {
@@ -48,6 +50,10 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (receiverDown) {
+        res.writeHead(503).end();
+        return;
+      }
       received.push({ path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8') });
       res.writeHead(200).end('ok');
     });
@@ -55,7 +61,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   stack = await startTestStack(
     { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', ALGESTA_REGION: 'eastus2' },
-    { feedSchedule: () => ({ firstDelayMs: 300, maxDelayMs: 1_500, jitter: 0.2, giveUpAfterMs: 10 * 60_000, settleMs: 300 }) },
+    // A failed feed attempt is retried after 35-42 s: longer than `untilQuiet` calls "soon", so the
+    // spine is at rest while a delivery waits for its retry (the last case).
+    {
+      feedSchedule: () => ({ firstDelayMs: 35_000, maxDelayMs: 35_000, jitter: 0.2, giveUpAfterMs: 10 * 60_000, settleMs: 300 }),
+    },
   );
   raw = apiClient(`${stack.url}/api`);
   as = typedClients(stack.url);
@@ -97,12 +107,14 @@ async function notificationsOf(orderId: string) {
   return data!.items.map((n) => `${n.id} ${n.channel} ${n.status}`).sort();
 }
 
-async function feedDeliveries() {
+async function deliveryLog() {
   const r = await raw('GET', `/v1/clients/${DEMO.clientId}/webhooks/${endpointId}/deliveries?limit=100`, { token: t.client });
   expect(r.status, r.text).toBe(200);
-  return (r.body.items as { eventId: string; status: string; attempts: unknown[] }[])
-    .map((d) => `${d.eventId} ${d.status} attempts=${d.attempts.length}`)
-    .sort();
+  return r.body.items as { eventId: string; orderId: string; status: string; attempts: unknown[] }[];
+}
+
+async function feedDeliveries() {
+  return (await deliveryLog()).map((d) => `${d.eventId} ${d.status} attempts=${d.attempts.length}`).sort();
 }
 
 /** Every effect the outside can see, for these orders. */
@@ -220,5 +232,34 @@ describe('outbox republish at a Service Bus failover', () => {
     const { scheduled: _later, ...twice } = await effects([orderId]);
     const { scheduled: _earlier, ...first } = once;
     expect(twice).toEqual(first);
+  }, 240_000);
+
+  it('a client-feed delivery waiting for its retry when the bus fails over is delivered after the republish', async () => {
+    await untilQuiet(probe);
+    const since = new Date(Date.now() - 1_000).toISOString();
+    receiverDown = true;
+    const orderId = (await createOrder(as, t.client, { title: 'Receiver down' })).id;
+    // The first attempt fails; its retry is a wake-up scheduled on the bus, 35 s or more away.
+    await untilQuiet(probe);
+    const waiting = (await deliveryLog()).filter((d) => d.orderId === orderId);
+    expect(waiting.map((d) => d.status)).toEqual(['retry-scheduled']);
+    expect((await probe.scheduled()).some((m) => m.startsWith('client-feed '))).toBe(true);
+
+    // The failover takes the wake-up with it: nothing on the new namespace would ever move the lane
+    // (the feed consumer has handled the event, so republishing the event alone would not either).
+    await stack.services.bus!.simulateNamespaceFailover();
+    expect(await probe.scheduled()).toEqual([]);
+    receiverDown = false;
+
+    const republished = await outbox<Republished & { feedLanesWoken: number }>('republish', '--since', since);
+    expect(republished.feedLanesWoken).toBe(1);
+    const eventId = waiting[0]!.eventId;
+    await eventually(
+      async () => ((await deliveryLog()).find((d) => d.eventId === eventId)?.status === 'delivered' ? true : undefined),
+      90_000,
+    );
+    await untilQuiet(probe);
+    expect(received.filter((r) => (JSON.parse(r.body) as { id: string }).id === eventId)).toHaveLength(1);
+    expect((await deliveryLog()).filter((d) => d.orderId === orderId).map((d) => d.status)).toEqual(['delivered']);
   }, 240_000);
 });

@@ -13,6 +13,9 @@ import type { MessagePublisher, OutgoingMessage } from '../../shared/application
 import { outboxCli } from '../../scripts/outbox-cli';
 import { parseOutboxCommand, runOutboxCommand, UsageError } from '../../scripts/outbox-commands';
 import { submittedEvent } from '../support/events';
+import type { Delivery } from '../../shared/domain/feed/delivery';
+import type { OpenDeliveryScan } from '../../shared/application/feed/ports';
+import { laneDueAt, rewakeOpenLanes } from '../../shared/application/feed/rewake';
 
 /** An outbox in memory: its event documents, read back by time and page like the Cosmos adapter. */
 class MemoryOutboxHistory implements OutboxHistory {
@@ -167,12 +170,71 @@ describe('npm run outbox', () => {
 
   it('turns a window beyond the retention into a usage error, and counts it as incomplete', async () => {
     const { deps } = world({ orders: [record('a', 30, true)] });
-    const cliDeps = { ...deps, publisher: async () => deps.publisher };
+    const cliDeps = { ...deps, publisher: async () => deps.publisher, rewakeFeedLanes: async () => 0 };
     await expect(runOutboxCommand(parseOutboxCommand(['republish', '--since', at(30)]), cliDeps)).rejects.toBeInstanceOf(
       UsageError,
     );
     const text = await runOutboxCommand(parseOutboxCommand(['count', '--since', at(30)]), cliDeps);
     expect(text).toMatch(/some may be gone/);
     expect(text).toMatch(/order.submitted {2}relayed=1 {2}unrelayed=0/);
+  });
+});
+
+describe('client-feed lanes after a failover', () => {
+  const NOW_ = new Date('2026-03-02T12:00:00.000Z');
+  const delivery = (orderId: string, eventId: string, status: Delivery['status'], extra: Partial<Delivery> = {}): Delivery => ({
+    endpointId: 'whk_1',
+    clientId: 'cli_1',
+    orderId,
+    eventId,
+    eventType: 'order.submitted',
+    seq: `2026-03-02T11:00:00.000Z~${eventId}`,
+    payload: { id: eventId, type: 'order.submitted', time: '2026-03-02T11:00:00.000Z', data: { orderId, clientId: 'cli_1' } },
+    status,
+    attempts: [],
+    replays: 0,
+    createdAt: '2026-03-02T11:00:00.000Z',
+    ...extra,
+  });
+
+  it('a lane is due when its holder is: the retry it waits for, a dead attempt, or now', () => {
+    const retryAt = '2026-03-02T12:05:00.000Z';
+    expect(
+      laneDueAt([delivery('o', 'e1', 'pending'), delivery('o', 'e0', 'retry-scheduled', { nextAttemptAt: retryAt })], NOW_),
+    ).toEqual(new Date(retryAt));
+    expect(laneDueAt([delivery('o', 'e1', 'in-flight', { inFlightSince: '2026-03-02T11:59:50.000Z' })], NOW_)).toEqual(
+      new Date('2026-03-02T12:00:20.000Z'),
+    );
+    expect(laneDueAt([delivery('o', 'e1', 'pending')], NOW_)).toEqual(NOW_);
+    // A retry already overdue is looked at now, not in the past.
+    expect(laneDueAt([delivery('o', 'e1', 'retry-scheduled', { nextAttemptAt: '2026-03-02T10:00:00.000Z' })], NOW_)).toEqual(
+      NOW_,
+    );
+  });
+
+  it('sends one wake-up per lane with unfinished deliveries, at its time', async () => {
+    const open = [
+      delivery('ord_a', 'e1', 'pending'),
+      delivery('ord_a', 'e2', 'pending'),
+      delivery('ord_b', 'e3', 'retry-scheduled', { nextAttemptAt: '2026-03-02T12:05:00.000Z' }),
+    ];
+    const scan: OpenDeliveryScan = {
+      async *openDeliveriesEverywhere() {
+        yield open.slice(0, 2);
+        yield open.slice(2);
+      },
+    };
+    const sent: OutgoingMessage[] = [];
+    const woken = await rewakeOpenLanes(
+      { scan, publisher: { publish: async (m) => void sent.push(...m) }, clock: { now: () => NOW_ } },
+      { tag: 'run-1', correlationId: 'c' },
+    );
+    expect(woken).toBe(2);
+    expect(
+      sent.map((m) => [m.body.type, (m.body.data as { orderId: string }).orderId, m.scheduledEnqueueTime?.toISOString()]),
+    ).toEqual([
+      ['feed.lane-due', 'ord_a', NOW_.toISOString()],
+      ['feed.lane-due', 'ord_b', '2026-03-02T12:05:00.000Z'],
+    ]);
   });
 });
