@@ -14,11 +14,12 @@ import {
  * chooses Azure or the local data folder), so the failover test runs exactly this code.
  */
 export const OUTBOX_USAGE =
-  'usage: npm run outbox -- republish --since <UTC ISO time> [--until <UTC ISO time>] [--dry-run] [--force] [--json]\n' +
-  '       npm run outbox -- count     --since <UTC ISO time> [--until <UTC ISO time>] [--json]\n' +
+  'usage: npm run outbox -- republish --since <UTC ISO time>|oldest [--until <UTC ISO time>] [--dry-run] [--force] [--json]\n' +
+  '       npm run outbox -- count     --since <UTC ISO time>|oldest [--until <UTC ISO time>] [--json]\n' +
   '       target: Azure when COSMOS__accountEndpoint is set (with SERVICEBUS__fullyQualifiedNamespace to republish,\n' +
   '       signed in with az login), else the local data folder (--data-dir <folder>, default .local)\n' +
-  '       times: e.g. 2026-12-07T01:30:00Z; the window is [since, until), until defaults to now';
+  '       times: e.g. 2026-12-07T01:30:00Z; the window is [since, until), until defaults to now;\n' +
+  '       oldest = now - 24 h, everything the outbox is sure to keep (after a Service Bus failover)';
 
 export class UsageError extends Error {}
 
@@ -27,15 +28,17 @@ const isoTime = z.iso.datetime({ offset: true });
 function timeArg(name: string, value: string | boolean | undefined): Date | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !isoTime.safeParse(value).success)
-    throw new UsageError(`--${name} needs an ISO-8601 time with its zone, e.g. 2026-12-07T01:30:00Z`);
+    throw new UsageError(
+      `--${name} needs an ISO-8601 time with its zone, e.g. 2026-12-07T01:30:00Z${name === 'since' ? ', or oldest' : ''}`,
+    );
   return new Date(value);
 }
 
 export type OutboxCommand =
-  | { readonly command: 'count'; readonly since: Date; readonly until?: Date; readonly json: boolean }
+  | { readonly command: 'count'; readonly since: Date | 'oldest'; readonly until?: Date; readonly json: boolean }
   | {
       readonly command: 'republish';
-      readonly since: Date;
+      readonly since: Date | 'oldest';
       readonly until?: Date;
       readonly dryRun: boolean;
       readonly force: boolean;
@@ -56,7 +59,7 @@ export function parseOutboxCommand(argv: readonly string[]): OutboxCommand {
   if (command !== 'count' && command !== 'republish')
     throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed: republish or count');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const since = timeArg('since', values.since);
+  const since = values.since === 'oldest' ? 'oldest' : timeArg('since', values.since);
   if (!since) throw new UsageError(`${command} needs --since`);
   const until = timeArg('until', values.until);
   if (command === 'count') {

@@ -110,6 +110,9 @@ describe('outbox republish', () => {
     await expect(republishSince(deps, { since: new Date(at(1)), until: new Date(at(2)) })).rejects.toBeInstanceOf(
       RepublishWindowError,
     );
+    // `oldest`: everything the outbox is sure to keep, now − 24 h, complete by definition.
+    const oldest = await republishSince(deps, { since: 'oldest' });
+    expect(oldest).toMatchObject({ complete: true, published: 1, window: { since: new Date(at(24)), until: NOW } });
   });
 
   it('counts per type, relayed and unrelayed, per container', async () => {
@@ -133,6 +136,7 @@ describe('outbox republish', () => {
 
 describe('npm run outbox', () => {
   it('reads its command line and refuses a bad one with a usage error', () => {
+    expect(parseOutboxCommand(['republish', '--since', 'oldest'])).toMatchObject({ command: 'republish', since: 'oldest' });
     expect(parseOutboxCommand(['republish', '--since', '2026-03-02T10:00:00Z', '--dry-run'])).toEqual({
       command: 'republish',
       since: new Date('2026-03-02T10:00:00Z'),

@@ -51,7 +51,12 @@ export interface RepublishDeps {
 }
 
 export interface RepublishRequest {
-  readonly since: Date;
+  /**
+   * `'oldest'`: the oldest time the outbox answers for completely, now − `retentionSeconds` — what a
+   * Service Bus failover needs, because a message accepted up to that long before (a deadline
+   * scheduled for later) may have been waiting on the lost namespace.
+   */
+  readonly since: Date | 'oldest';
   /** Default: now. */
   readonly until?: Date;
   /** Go ahead with a `since` beyond the retention (what is left is republished). */
@@ -99,19 +104,20 @@ export function republishWindow(
 ): { window: TimeWindow; complete: boolean } {
   const now = deps.now();
   const until = request.until ?? now;
-  if (Number.isNaN(request.since.getTime()) || Number.isNaN(until.getTime()))
-    throw new RepublishWindowError('since and until must be valid times');
-  if (request.since >= until)
-    throw new RepublishWindowError(`since (${request.since.toISOString()}) must be before until (${until.toISOString()})`);
   const cutoff = new Date(now.getTime() - deps.retentionSeconds * 1000);
-  const complete = request.since >= cutoff;
+  const since = request.since === 'oldest' ? cutoff : request.since;
+  if (Number.isNaN(since.getTime()) || Number.isNaN(until.getTime()))
+    throw new RepublishWindowError('since and until must be valid times');
+  if (since >= until)
+    throw new RepublishWindowError(`since (${since.toISOString()}) must be before until (${until.toISOString()})`);
+  const complete = since >= cutoff;
   if (!complete && !request.force)
     throw new RepublishWindowError(
-      `since ${request.since.toISOString()} is older than the outbox keeps relayed events ` +
+      `since ${since.toISOString()} is older than the outbox keeps relayed events ` +
         `(${deps.retentionSeconds / 3600} h: nothing relayed before ${cutoff.toISOString()} is certain to be left); ` +
-        'use --force to republish what is left',
+        'use --since oldest for everything it keeps, or --force to republish what is left',
     );
-  return { window: { since: request.since, until }, complete };
+  return { window: { since, until }, complete };
 }
 
 /** How many events the outbox holds for the window, per type, relayed or not: the verification count. */
