@@ -26,6 +26,13 @@ export const settingsSchema = z
   .object({
     APP_ENV: z.enum(['local', 'dev', 'staging', 'prod']),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /**
+     * Set by infra (issue 20): the region this instance runs in, and the Cosmos DB regions the SDK
+     * prefers, comma-separated, write region first (e.g. `eastus2,centralus`). Declared here so the
+     * settings contract holds; the app's use of them is added with the runtime part of issue 20.
+     */
+    ALGESTA_REGION: z.string().optional(),
+    COSMOS_PREFERRED_REGIONS: z.string().optional(),
 
     COSMOS__accountEndpoint: url,
     /** Only for the embedded server or the emulator; in Azure the managed identity is used. */

@@ -402,9 +402,11 @@ describe('infra/pipelines/deploy.yml on an environment’s first deployment', ()
     const find = failure.find((s) => /az resource list/.test(text(s)))!;
     expect(text(find)).toContain('--resource-group "$(resourceGroup)"');
     const [, tag, value] = /tags\.\\"([\w-]+)\\"=='([\w-]+)'/.exec(text(find)) ?? [];
-    const tags = Deployment.of(project, 'prod').registryModule('avm/res/web/site').params.tags;
     expect(tag).toBe('azd-service-name');
-    expect(get(tags, tag!)).toBe(value);
+    // Every region's app carries the tag the rollback looks for.
+    const regions = Deployment.of(project, 'prod').regions();
+    expect(regions).toHaveLength(2);
+    for (const r of regions) expect(get(r.site.params.tags, tag!), r.symbol).toBe(value);
   });
 
   it('the rollback restores the app settings recorded with the previous package, before the package', () => {
@@ -438,7 +440,7 @@ describe('azure.yaml (Azure Developer CLI)', () => {
     const api = azd.services.api;
     expect(api).toMatchObject({ project: '.', host: 'function', remoteBuild: false });
     expect(['ts', 'js']).toContain(api.language);
-    const tags = Deployment.of(project, 'dev').registryModule('avm/res/web/site').params.tags;
+    const tags = Deployment.of(project, 'dev').app().site.params.tags;
     expect(get(tags, 'azd-service-name')).toBe('api');
   });
 
