@@ -267,6 +267,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     tags: tags
     namespaceName: names.serviceBus
     skuName: serviceBusSkuName
+    geoRecovery: geoRecovery
     geoRecoveryPartnerNamespaceResourceId: geoRecovery ? serviceBusSecondary!.outputs.namespaceResourceId : ''
     geoRecoveryAlias: geoRecovery ? names.serviceBusAlias : ''
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId

@@ -24,11 +24,14 @@ param logAnalyticsWorkspaceId string
 @description('Declare the topic and its subscriptions here (the primary). False for a Geo-DR secondary, which receives them by replication.')
 param declareEntities bool = true
 
-@description('Geo-DR: resource ID of the secondary namespace to pair this (primary) namespace with. Empty: no pairing.')
-param geoRecoveryPartnerNamespaceResourceId string = ''
+@description('Geo-DR: pair this (primary) namespace with a secondary by an alias.')
+param geoRecovery bool = false
 
 @description('Geo-DR: name of the alias (its host name is <alias>.servicebus.windows.net, the name the app connects to).')
 param geoRecoveryAlias string = ''
+
+@description('Geo-DR: resource ID of the secondary namespace (with `geoRecoveryAlias`).')
+param geoRecoveryPartnerNamespaceResourceId string = ''
 
 var topicName = 'domain-events'
 
@@ -162,7 +165,7 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
     // No shared access rule is declared (the AVM default declares RootManageSharedAccessKey): the
     // keys are refused anyway (disableLocalAuth), and a Geo-DR secondary is read-only while paired.
     authorizationRules: []
-    disasterRecoveryConfig: empty(geoRecoveryPartnerNamespaceResourceId)
+    disasterRecoveryConfig: !geoRecovery
       ? null
       : {
           name: geoRecoveryAlias
@@ -205,7 +208,7 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
 output namespaceName string = namespaceName
 output namespaceResourceId string = namespace.outputs.resourceId
 // With an alias the app connects to the alias, which follows a Geo-DR failover; otherwise to the namespace.
-output fullyQualifiedNamespace string = empty(geoRecoveryPartnerNamespaceResourceId)
+output fullyQualifiedNamespace string = !geoRecovery
   ? '${namespaceName}.servicebus.windows.net'
   : '${geoRecoveryAlias}.servicebus.windows.net'
 output topicName string = topicName
