@@ -99,7 +99,7 @@ module hostAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
   }
 }
 
-
+// The account as a scope for the role below (the AVM call above creates it).
 resource hostAccountRef 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: hostStorageAccountName
 }
