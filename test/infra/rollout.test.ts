@@ -6,9 +6,10 @@
  * log; a region can be made to fail the smoke test (but not the health check) while it runs the new
  * package, as a region whose new settings broke it would.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,8 +53,14 @@ interface World {
 }
 
 /** A proxy to the stack named `label`; while `app` runs the new package and `breaks`, only health answers. */
-async function region(world: { dir: string; log: string }, label: string, app: string, breaks: boolean): Promise<string> {
-  const server = createServer(async (req, res) => {
+async function region(
+  world: { dir: string; log: string },
+  label: string,
+  app: string,
+  breaks: boolean,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<string> {
+  const handler: RequestListener = async (req, res) => {
     appendFileSync(world.log, `${JSON.stringify({ http: label, method: req.method, path: req.url })}\n`);
     const state = existsSync(join(world.dir, 'state.json'))
       ? (JSON.parse(readFileSync(join(world.dir, 'state.json'), 'utf8')) as { deployed: Record<string, string> })
@@ -70,10 +77,11 @@ async function region(world: { dir: string; log: string }, label: string, app: s
       if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
     });
     res.writeHead(upstream.status, out).end(Buffer.from(await upstream.arrayBuffer()));
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 async function world(breaks: string[] = []): Promise<World> {
@@ -133,7 +141,7 @@ function outputs(w: World, frontDoor = true): string {
   return file;
 }
 
-function run(w: World, args: string[]): Promise<{ code: number | null; output: string }> {
+function run(w: World, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const fast = [
     '--propagation-seconds',
     '0',
@@ -146,7 +154,7 @@ function run(w: World, args: string[]): Promise<{ code: number | null; output: s
   ];
   const child = spawn(process.execPath, [...NODE_ARGS, join(REPO, 'infra/scripts/rollout.ts'), ...args, ...fast], {
     cwd: REPO,
-    env: { ...process.env, PATH: `${join(w.dir, 'bin')}:${process.env.PATH}`, FAKE_AZ_DIR: w.dir },
+    env: { ...process.env, PATH: `${join(w.dir, 'bin')}:${process.env.PATH}`, FAKE_AZ_DIR: w.dir, ...env },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -323,9 +331,108 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
     expect(WAITS.propagationSeconds).toBe(20 * 60);
   });
 
+  it('rollback-only (the infrastructure deployment failed): finds the apps by tag across resource groups and restores each', async () => {
+    const w = await world();
+    // The app's URL comes from its defaultHostName, over HTTPS: a self-signed certificate for the test.
+    const key = join(w.dir, 'key.pem');
+    const cert = join(w.dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const host = (await region(w, 'restored', B.name, false, { key: readFileSync(key), cert: readFileSync(cert) })).replace(
+      'https://',
+      '',
+    );
+    const site = (app: typeof A, env: string) => ({
+      id: `/subscriptions/0/resourceGroups/${app.resourceGroup}/providers/Microsoft.Web/sites/${app.name}`,
+      name: app.name,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.Web/sites',
+      defaultHostName: host,
+      tags: { 'azd-env-name': env, 'azd-service-name': 'api' },
+    });
+    const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+    config.resources = [
+      site(A, 'prod'),
+      site(B, 'prod'),
+      { ...site(B, 'staging'), name: 'func-algesta-staging', resourceGroup: 'rg-algesta-staging' },
+      {
+        name: 'stalgestaprod',
+        resourceGroup: B.resourceGroup,
+        location: B.region,
+        type: 'Microsoft.Storage/storageAccounts',
+        tags: { 'azd-env-name': 'prod' },
+      },
+    ];
+    writeFileSync(join(w.dir, 'config.json'), JSON.stringify(config));
+    const { code, output } = await run(w, ['rollback-only', '--env-name', 'prod', ...previousRun(w)], {
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    });
+    expect(code, output).toBe(0);
+    expect(steps(w)).toEqual([
+      'az resource list',
+      'az functionapp show',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready restored',
+      'restore-settings eastus2',
+      `publish eastus2 ${PREVIOUS}`,
+      'ready restored',
+    ]);
+    expect(readFileSync(w.log, 'utf8')).toContain('"resource","list","--tag","azd-env-name=prod"');
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+  });
+
+  it('the scripts use only syntax that type stripping erases, and import each other with .ts (as Node 22 runs them)', () => {
+    const tsc = (files: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(REPO, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', ...STRIP_TYPES_FLAGS, ...files],
+        {
+          cwd: REPO,
+          encoding: 'utf8',
+        },
+      );
+    const scripts = ['az', 'publish-package', 'verify-deployment', 'rollout'].map((f) => join(REPO, `infra/scripts/${f}.ts`));
+    const clean = tsc(scripts);
+    expect(clean.stdout, clean.stdout).toBe('');
+    // The same check finds what Node would refuse: a parameter property, an import without .ts.
+    const dir = mkdtempSync(join(tmpdir(), 'algesta-strip-'));
+    cleanup.push(dir);
+    writeFileSync(
+      join(dir, 'a.ts'),
+      "import { b } from './b';\nexport class A {\n  constructor(readonly x: string) {}\n}\nexport const c = b;\n",
+    );
+    writeFileSync(join(dir, 'b.ts'), 'export const b = 1;\n');
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }'); // ESM, as this repository is
+    const broken = tsc([join(dir, 'a.ts')]).stdout;
+    expect(broken).toMatch(/TS1294/); // not erasable
+    expect(broken).toMatch(/TS2835/); // relative import needs its extension
+  });
+
   afterAll(() => {
     for (const d of cleanup) rmSync(d, { recursive: true, force: true });
   });
 });
 
 const cleanup: string[] = [];
+/** What `node --experimental-strip-types` accepts: erasable syntax, ESM with explicit .ts imports. */
+const STRIP_TYPES_FLAGS = [
+  '--noEmit',
+  '--erasableSyntaxOnly',
+  '--verbatimModuleSyntax',
+  '--allowImportingTsExtensions',
+  '--module',
+  'nodenext',
+  '--target',
+  'es2022',
+  '--types',
+  'node',
+  '--strict',
+  '--skipLibCheck',
+];

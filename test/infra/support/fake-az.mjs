@@ -27,10 +27,9 @@ const answer = (value) => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   process.exit(0);
 };
-const command = args
-  .filter((a) => !a.startsWith('--'))
-  .slice(0, 3)
-  .join(' ');
+// The command's words: those before the first option.
+const firstOption = args.findIndex((a) => a.startsWith('--'));
+const command = (firstOption < 0 ? args : args.slice(0, firstOption)).join(' ');
 const subscription = '/subscriptions/00000000-0000-0000-0000-000000000000';
 
 if (command.startsWith('afd origin update')) {
