@@ -92,6 +92,27 @@ export interface Effects {
   readonly smoke: (url: string) => Promise<string>;
 }
 
+/** The outputs of main.bicep the rollout reads (design point 7 of issue 20). */
+export const ROLLOUT_OUTPUTS = [
+  'AZURE_FUNCTION_APPS',
+  'AZURE_FRONT_DOOR_PROFILE',
+  'AZURE_FRONT_DOOR_RESOURCE_GROUP',
+  'AZURE_FRONT_DOOR_ORIGIN_GROUP',
+  'AZURE_FRONT_DOOR_URL',
+  'AZURE_DASHBOARD_ORIGINS',
+] as const;
+
+/**
+ * What a template without AZURE_FUNCTION_APPS (one region, before the multi-region outputs) gives:
+ * the single app, read as a one-region plan without Front Door.
+ */
+export const SINGLE_APP_OUTPUTS = [
+  'AZURE_FUNCTION_APP_NAME',
+  'AZURE_FUNCTION_APP_URL',
+  'AZURE_RESOURCE_GROUP',
+  'AZURE_LOCATION',
+] as const;
+
 /** Reads the deployment outputs (`az deployment sub create --query properties.outputs`). */
 export function planFromOutputs(outputs: Record<string, { value?: unknown } | undefined>): Plan {
   const value = (name: string): unknown => outputs[name]?.value;
@@ -99,7 +120,19 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
     const v = value(name);
     return typeof v === 'string' ? v : '';
   };
-  const apps = value('AZURE_FUNCTION_APPS');
+  const single = (): unknown[] | undefined =>
+    SINGLE_APP_OUTPUTS.every((n) => text(n))
+      ? [
+          {
+            name: text('AZURE_FUNCTION_APP_NAME'),
+            resourceGroup: text('AZURE_RESOURCE_GROUP'),
+            region: text('AZURE_LOCATION'),
+            url: text('AZURE_FUNCTION_APP_URL'),
+            origin: '',
+          },
+        ]
+      : undefined;
+  const apps = value('AZURE_FUNCTION_APPS') ?? single();
   if (!Array.isArray(apps) || apps.length === 0) throw new Error('the outputs have no AZURE_FUNCTION_APPS array');
   const plan: RegionApp[] = apps.map((a: Record<string, unknown>, i) => {
     const field = (k: string): string => (typeof a[k] === 'string' ? (a[k] as string) : '');

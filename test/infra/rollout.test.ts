@@ -327,6 +327,17 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
         AZURE_FRONT_DOOR_ORIGIN_GROUP: { value: 'g' },
       }),
     ).toThrow(/x: no Front Door origin for a/);
+    // A template without AZURE_FUNCTION_APPS (one region): its single app, no Front Door.
+    const single = planFromOutputs({
+      AZURE_FUNCTION_APP_NAME: { value: 'func' },
+      AZURE_FUNCTION_APP_URL: { value: 'https://func/' },
+      AZURE_RESOURCE_GROUP: { value: 'rg' },
+      AZURE_LOCATION: { value: 'eastus2' },
+    });
+    expect(single).toEqual({
+      apps: [{ name: 'func', resourceGroup: 'rg', region: 'eastus2', url: 'https://func', origin: '' }],
+      dashboardOrigin: '',
+    });
     // The drain covers Front Door's documented propagation bound (20 min) and an in-flight request.
     expect(WAITS.propagationSeconds).toBe(20 * 60);
   });
