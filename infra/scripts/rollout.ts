@@ -355,6 +355,7 @@ async function restore(order: Touched[], fd: FrontDoor | undefined, options: Opt
       '##vso[task.logissue type=warning]No previous package: this is the first deployment of the branch, nothing to roll back to.',
     );
   let allGood = true;
+  let enabledBefore = false;
   for (const t of order) {
     const { app } = t;
     try {
@@ -362,6 +363,8 @@ async function restore(order: Touched[], fd: FrontDoor | undefined, options: Opt
         // A serving region is drained first, unless a region restored before it is not ready: then
         // it keeps serving (with the new package, which passed its checks) rather than leave none.
         if (fd && !t.originDisabled && allGood) {
+          // As in the rollout: the origin enabled just before must have reached the edges first.
+          if (enabledBefore) await effects.sleep(options.propagationSeconds);
           effects.log(`==> drain ${app.region} (rollback)`);
           setOrigin(effects.az, fd, app.origin, 'Disabled');
           t.originDisabled = true;
@@ -393,6 +396,7 @@ async function restore(order: Touched[], fd: FrontDoor | undefined, options: Opt
         effects.log(`==> enable ${app.region} (rollback)`);
         setOrigin(effects.az, fd, app.origin, 'Enabled');
         t.originDisabled = false;
+        enabledBefore = true;
       } catch (err) {
         t.note = `${t.note} origin still disabled: ${err instanceof Error ? err.message : String(err)}`.trim();
         effects.log(`##vso[task.logissue type=error]enable ${app.region}: ${t.note}`);
