@@ -249,7 +249,8 @@ export function findAppsByTag(run: Az, envName: string): RegionApp[] {
 
 // ---- The rollout ----
 
-type Outcome = 'not touched' | 'deployed' | 'restored' | 'restore failed' | 'left as it is' | 'origin enabled again';
+type Outcome =
+  'not touched' | 'not changed' | 'deployed' | 'restored' | 'restore failed' | 'left as it is' | 'origin enabled again';
 
 interface Touched {
   readonly app: RegionApp;
@@ -291,8 +292,9 @@ export async function rollout(plan: Plan, options: Options, effects: Effects): P
       failedAt = t;
       if (fd) {
         await step(effects, 'drain', app.region, async () => {
-          setOrigin(effects.az, fd, app.origin, 'Disabled');
+          // Counted as disabled before the call: if it fails half-way, the rollback enables it again.
           t.originDisabled = true;
+          setOrigin(effects.az, fd, app.origin, 'Disabled');
           const wait = options.propagationSeconds + options.inFlightSeconds;
           effects.log(`origin ${app.origin} disabled; waiting ${wait} s for Front Door to stop sending it requests`);
           await effects.sleep(wait);
@@ -327,6 +329,8 @@ export async function rollout(plan: Plan, options: Options, effects: Effects): P
       }
     }
     failedAt = undefined;
+    if (fd && !fd.url)
+      effects.log('##vso[task.logissue type=warning]AZURE_FRONT_DOOR_URL is empty: the check through Front Door is skipped.');
     if (fd?.url) {
       await step(effects, 'readiness', 'front-door', () => effects.ready(fd.url));
       await step(effects, 'smoke test', 'front-door', async () => {
@@ -384,7 +388,7 @@ async function restore(order: Touched[], fd: FrontDoor | undefined, options: Opt
         effects.log(`==> readiness ${app.region} (rollback)`);
         await effects.ready(app.url);
         t.outcome = 'restored';
-      } else t.outcome = t.changed ? 'left as it is' : 'origin enabled again';
+      } else t.outcome = t.changed ? 'left as it is' : t.originDisabled ? 'origin enabled again' : 'not changed';
     } catch (err) {
       allGood = false;
       t.outcome = 'restore failed';

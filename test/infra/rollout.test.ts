@@ -104,7 +104,8 @@ async function world(breaks: string[] = []): Promise<World> {
     urls: {
       [A.region]: await region(w, A.region, A.name, breaks.includes(A.region)),
       [B.region]: await region(w, B.region, B.name, breaks.includes(B.region)),
-      'front-door': await region(w, 'front-door', '', false),
+      // Front Door sends the traffic to the primary (priority 1): it breaks with the primary.
+      'front-door': await region(w, 'front-door', B.name, breaks.includes('front-door')),
     },
   };
 }
@@ -271,6 +272,28 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
     expect(s.settings[B.name]).toEqual({ APP_SETTING: 'previous' });
     expect(s.origins).toEqual({ [A.origin]: 'Enabled', [B.origin]: 'Enabled' });
     expect(output).toMatch(/centralus func-algesta-prod-centralus: restored\n.*eastus2 func-algesta-prod: restored/);
+  });
+
+  it('a failing check through Front Door after both regions restores both, the primary first, each drained while the other serves', async () => {
+    const w = await world(['front-door']);
+    const { code, output } = await deploy(w, true, previousRun(w));
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test front-door: OpenAPI document: 503; .*$/m);
+    expect(steps(w).slice(12)).toEqual([
+      'ready front-door',
+      'smoke front-door',
+      'disable eastus2',
+      'restore-settings eastus2',
+      `publish eastus2 ${PREVIOUS}`,
+      'ready eastus2',
+      'enable eastus2',
+      'disable centralus',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    expect(state(w).origins).toEqual({ [A.origin]: 'Enabled', [B.origin]: 'Enabled' });
   });
 
   it('a failure in the first region restores only that region; the second is never touched', async () => {
