@@ -23,38 +23,17 @@
  * the tags main.bicep gives them (azd-env-name, azd-service-name = api) across the subscription, since
  * the secondary region has a resource group of its own, and restores them the same way.
  *
- * Every Azure call goes through az.ts (the CLI on PATH); HTTP checks are verify-deployment.ts's.
+ * The plan comes from deployment-outputs.ts, the Azure commands from rollout-commands.ts (all through
+ * az.ts, the CLI on PATH), the publish from publish-package.ts, the HTTP checks from verify-deployment.ts.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { az, azJson, type Az } from './az.ts';
+import { az, type Az } from './az.ts';
+import { planFromOutputs, type FrontDoor, type Plan, type RegionApp } from './deployment-outputs.ts';
 import { PUBLISH_RETRY, publishAttempt, retry } from './publish-package.ts';
+import { findAppsByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
 import { smokeTest, waitUntilReady } from './verify-deployment.ts';
-
-/** One entry of the AZURE_FUNCTION_APPS output (main.bicep), in rollout order. */
-export interface RegionApp {
-  readonly name: string;
-  readonly resourceGroup: string;
-  readonly region: string;
-  readonly url: string;
-  /** The Front Door origin that sends traffic to this app; '' without Front Door. */
-  readonly origin: string;
-}
-
-export interface FrontDoor {
-  readonly profile: string;
-  readonly resourceGroup: string;
-  readonly originGroup: string;
-  readonly url: string;
-}
-
-export interface Plan {
-  readonly apps: readonly RegionApp[];
-  readonly frontDoor?: FrontDoor;
-  /** The dashboard's origin, for the smoke test's CORS check ('' = no CORS check). */
-  readonly dashboardOrigin: string;
-}
 
 /**
  * How long to wait after an origin changes state. Front Door has no connection draining of its own
@@ -90,161 +69,6 @@ export interface Effects {
   readonly ready: (url: string) => Promise<void>;
   /** Resolves with the failed checks' description, '' when all passed. */
   readonly smoke: (url: string) => Promise<string>;
-}
-
-/** The outputs of main.bicep the rollout reads (design point 7 of issue 20). */
-export const ROLLOUT_OUTPUTS = [
-  'AZURE_FUNCTION_APPS',
-  'AZURE_FRONT_DOOR_PROFILE',
-  'AZURE_FRONT_DOOR_RESOURCE_GROUP',
-  'AZURE_FRONT_DOOR_ORIGIN_GROUP',
-  'AZURE_FRONT_DOOR_URL',
-  'AZURE_DASHBOARD_ORIGINS',
-] as const;
-
-/**
- * What a template without AZURE_FUNCTION_APPS (one region, before the multi-region outputs) gives:
- * the single app, read as a one-region plan without Front Door.
- */
-export const SINGLE_APP_OUTPUTS = [
-  'AZURE_FUNCTION_APP_NAME',
-  'AZURE_FUNCTION_APP_URL',
-  'AZURE_RESOURCE_GROUP',
-  'AZURE_LOCATION',
-] as const;
-
-/** Reads the deployment outputs (`az deployment sub create --query properties.outputs`). */
-export function planFromOutputs(outputs: Record<string, { value?: unknown } | undefined>): Plan {
-  const value = (name: string): unknown => outputs[name]?.value;
-  const text = (name: string): string => {
-    const v = value(name);
-    return typeof v === 'string' ? v : '';
-  };
-  const single = (): unknown[] | undefined =>
-    SINGLE_APP_OUTPUTS.every((n) => text(n))
-      ? [
-          {
-            name: text('AZURE_FUNCTION_APP_NAME'),
-            resourceGroup: text('AZURE_RESOURCE_GROUP'),
-            region: text('AZURE_LOCATION'),
-            url: text('AZURE_FUNCTION_APP_URL'),
-            origin: '',
-          },
-        ]
-      : undefined;
-  const apps = value('AZURE_FUNCTION_APPS') ?? single();
-  if (!Array.isArray(apps) || apps.length === 0) throw new Error('the outputs have no AZURE_FUNCTION_APPS array');
-  const plan: RegionApp[] = apps.map((a: Record<string, unknown>, i) => {
-    const field = (k: string): string => (typeof a[k] === 'string' ? (a[k] as string) : '');
-    for (const k of ['name', 'resourceGroup', 'region', 'url'])
-      if (!field(k)) throw new Error(`AZURE_FUNCTION_APPS[${i}] has no ${k}`);
-    return {
-      name: field('name'),
-      resourceGroup: field('resourceGroup'),
-      region: field('region'),
-      url: field('url').replace(/\/+$/, ''),
-      origin: field('origin'),
-    };
-  });
-  const profile = text('AZURE_FRONT_DOOR_PROFILE');
-  const dashboardOrigin = text('AZURE_DASHBOARD_ORIGINS').split(',')[0]?.trim() ?? '';
-  if (!profile) {
-    if (plan.length > 1) throw new Error('several regions but no AZURE_FRONT_DOOR_PROFILE: nothing could drain them');
-    return { apps: plan, dashboardOrigin };
-  }
-  for (const app of plan) if (!app.origin) throw new Error(`${app.region}: no Front Door origin for ${app.name}`);
-  const frontDoor = {
-    profile,
-    resourceGroup: text('AZURE_FRONT_DOOR_RESOURCE_GROUP'),
-    originGroup: text('AZURE_FRONT_DOOR_ORIGIN_GROUP'),
-    url: text('AZURE_FRONT_DOOR_URL').replace(/\/+$/, ''),
-  };
-  if (!frontDoor.resourceGroup || !frontDoor.originGroup) throw new Error('Front Door outputs are incomplete');
-  return { apps: plan, frontDoor, dashboardOrigin };
-}
-
-// ---- Azure calls (az.ts) ----
-
-/**
- * `az afd origin update --enabled-state Enabled|Disabled` (learn.microsoft.com/cli/azure/afd/origin,
- * "az afd origin update"); the answer is the origin (AFDOrigin), whose enabledState must be the one
- * asked for.
- */
-function setOrigin(run: Az, fd: FrontDoor, origin: string, state: 'Enabled' | 'Disabled'): void {
-  const answer = azJson<{ enabledState?: string }>(run, [
-    'afd',
-    'origin',
-    'update',
-    '--resource-group',
-    fd.resourceGroup,
-    '--profile-name',
-    fd.profile,
-    '--origin-group-name',
-    fd.originGroup,
-    '--origin-name',
-    origin,
-    '--enabled-state',
-    state,
-  ]);
-  if (answer.enabledState !== state)
-    throw new Error(`origin ${origin} is ${answer.enabledState ?? 'in no state'} after the update`);
-}
-
-const settingsUri = (app: Pick<RegionApp, 'name' | 'resourceGroup'>, action: '/list' | '') =>
-  // {subscriptionId} is filled in by az rest from the signed-in subscription (az rest --uri help).
-  `/subscriptions/{subscriptionId}/resourceGroups/${app.resourceGroup}/providers/Microsoft.Web/sites/${app.name}` +
-  `/config/appsettings${action}?api-version=2024-04-01`;
-
-/** The app's settings (Web Apps - List Application Settings: a StringDictionary); names and Key Vault references only. */
-function listSettings(run: Az, app: RegionApp): Record<string, string> {
-  const answer = azJson<{ properties?: Record<string, string> }>(run, [
-    'rest',
-    '--method',
-    'post',
-    '--uri',
-    settingsUri(app, '/list'),
-  ]);
-  if (!answer.properties) throw new Error(`no properties in the app settings of ${app.name}`);
-  return answer.properties;
-}
-
-/** PUT replaces the whole set (Web Apps - Update Application Settings): settings added since go again. */
-function putSettings(run: Az, app: RegionApp, file: string): void {
-  azJson(run, ['rest', '--method', 'put', '--uri', settingsUri(app, ''), '--body', `@${file}`]);
-}
-
-interface TaggedSite {
-  readonly name: string;
-  readonly resourceGroup: string;
-  readonly location: string;
-  readonly type: string;
-  readonly tags?: Record<string, string> | null;
-}
-
-/** The env's Function Apps by tag, in any resource group (a failed deployment has no outputs). */
-export function findAppsByTag(run: Az, envName: string): RegionApp[] {
-  // One tag per `az resource list --tag`; the type and the service tag are filtered here.
-  const resources = azJson<TaggedSite[]>(run, ['resource', 'list', '--tag', `azd-env-name=${envName}`]);
-  return resources
-    .filter((r) => r.type.toLowerCase() === 'microsoft.web/sites' && r.tags?.['azd-service-name'] === 'api')
-    .map((r) => {
-      const site = azJson<{ defaultHostName?: string }>(run, [
-        'functionapp',
-        'show',
-        '--resource-group',
-        r.resourceGroup,
-        '--name',
-        r.name,
-      ]);
-      if (!site.defaultHostName) throw new Error(`${r.name} has no defaultHostName`);
-      return {
-        name: r.name,
-        resourceGroup: r.resourceGroup,
-        region: r.location,
-        url: `https://${site.defaultHostName}`,
-        origin: '',
-      };
-    });
 }
 
 // ---- The rollout ----

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PUBLISH_RETRY, retry } from '../../infra/scripts/publish-package';
-import { ROLLOUT_OUTPUTS, SINGLE_APP_OUTPUTS, WAITS } from '../../infra/scripts/rollout';
+import { ROLLOUT_OUTPUTS, SINGLE_APP_OUTPUTS } from '../../infra/scripts/deployment-outputs';
+import { WAITS } from '../../infra/scripts/rollout';
 import { packageFiles } from '../../infra/scripts/stage-package';
 import { smokeTest, waitUntilReady } from '../../infra/scripts/verify-deployment';
 import { startTestStack } from '../support/stack';
@@ -410,7 +411,7 @@ describe('infra/pipelines/deploy.yml: timing and the rollback after a failed inf
       expect(get(tags, 'azd-service-name'), id).toBe('api');
     }
     // rollout.test.ts runs rollback-only against a fake az that holds other envs' and other types' resources.
-    expect(read('infra/scripts/rollout.ts')).toContain("r.tags?.['azd-service-name'] === 'api'");
+    expect(read('infra/scripts/rollout-commands.ts')).toContain("r.tags?.['azd-service-name'] === 'api'");
   });
 
   it('retries a refused publish with doubling waits, says why in the log, and gives up at its bound', async () => {
