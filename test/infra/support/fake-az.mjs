@@ -2,7 +2,8 @@
 // (argv) as a line of calls.jsonl in $FAKE_AZ_DIR, keeps what the calls changed in state.json there,
 // and answers only the commands the deployment scripts use, in the shapes the real CLI prints:
 //   afd origin update            → the AFDOrigin (learn.microsoft.com/cli/azure/afd/origin)
-//   functionapp deployment source config-zip → no output, exit 0
+//   functionapp deployment source config-zip → exit 0 and no output (the scripts only log what the real
+//                                one prints, and read its exit code)
 //   rest --method post …/config/appsettings/list, rest --method put …/config/appsettings
 //                                → a StringDictionary { id, name, type, properties } (Web Apps REST API)
 //   resource list --tag k=v      → GenericResource[] ({ id, name, resourceGroup, location, type, tags })
