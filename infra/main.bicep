@@ -15,6 +15,9 @@ param appEnv string
 @description('Azure region of every resource (Flex Consumption must be available there).')
 param location string
 
+@description('Second region, active/passive behind Azure Front Door; empty: one region (no Front Door, Cosmos DB in one region). It gets its own resource group with the app stack (host storage, Flex plan, Function App, Application Insights), a Cosmos DB read region with service-managed failover and, with `serviceBusGeoRecovery`, the Service Bus Geo-DR secondary. Flex Consumption must be available there too.')
+param secondaryLocation string
+
 @description('LOG_LEVEL of the app.')
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string
@@ -42,6 +45,13 @@ param blobSoftDeleteDays int
 @description('Service Bus tier.')
 @allowed(['Standard', 'Premium'])
 param serviceBusSkuName string
+
+// Premium is billed per messaging unit and hour whatever the traffic, and Geo-DR needs a Premium
+// namespace in each region: two namespaces of 1 messaging unit, i.e. 2 × 730 MU-hours a month at the
+// Premium rate of azure.microsoft.com/pricing/details/service-bus (about US$677 per MU-month, so about
+// US$1,350 a month, at the time of writing; Standard is a small base charge plus operations).
+@description('Service Bus Geo-Disaster Recovery: a second Premium namespace in `secondaryLocation` paired with the primary by an alias, which the app connects to. Needs `serviceBusSkuName` Premium and a `secondaryLocation` (Geo-DR is a Premium feature; ARM refuses the pairing otherwise, and test/infra/regions.test.ts refuses the parameter file first).')
+param serviceBusGeoRecovery bool
 
 @description('Upper bound of Function App instances.')
 @minValue(1)
@@ -107,8 +117,14 @@ var tags = {
   environment: appEnv
 }
 
+var multiRegion = !empty(secondaryLocation)
+// Refused with any other tier or without a second region: ARM rejects a pairing of Standard
+// namespaces or one without a partner region, and regions.test.ts names the parameter file first.
+var geoRecovery = serviceBusGeoRecovery
+
 // Globally unique names need a suffix; it is stable for a subscription, environment and region.
 var token = toLower(uniqueString(subscription().id, environmentName, location))
+var secondaryToken = toLower(uniqueString(subscription().id, environmentName, secondaryLocation))
 var names = {
   resourceGroup: 'rg-algesta-${environmentName}'
   identity: 'id-algesta-${environmentName}'
@@ -118,10 +134,34 @@ var names = {
   dataStorage: 'stdata${token}'
   cosmos: 'cosmos-algesta-${token}'
   serviceBus: 'sb-algesta-${token}'
+  // The Geo-DR alias: a host name of its own (<alias>.servicebus.windows.net), unique like a namespace's.
+  serviceBusAlias: 'sb-algesta-${token}-geo'
   keyVault: 'kv-algesta-${token}'
   plan: 'plan-algesta-${environmentName}'
   functionApp: 'func-algesta-${token}'
   deploymentContainer: 'app-package'
+  frontDoor: 'afd-algesta-${environmentName}'
+  frontDoorEndpoint: 'algesta-${environmentName}'
+  frontDoorOriginGroup: 'api'
+  primaryOrigin: 'api-${location}'
+}
+// The secondary region's resource group: a resource group's metadata lives in its own region, and
+// while that region is unavailable the resources in the group cannot be updated ("ARM stores resource
+// data for resources in a resource group and, if the region is unavailable, updates to this data could
+// fail", Azure Proactive Resiliency Library RG-1, azure.github.io/Azure-Proactive-Resiliency-Library/
+// services/management/resource-group; learn.microsoft.com/azure/azure-resource-manager/management/
+// overview#resource-group-location-alignment). So the secondary's resources do not live in the
+// primary's group: an outage of the primary region must not block deploying or rolling back the
+// secondary.
+var secondaryNames = {
+  resourceGroup: 'rg-algesta-${environmentName}-${secondaryLocation}'
+  workspace: 'log-algesta-${environmentName}-${secondaryLocation}'
+  appInsights: 'appi-algesta-${environmentName}-${secondaryLocation}'
+  hostStorage: 'sthost${secondaryToken}'
+  serviceBus: 'sb-algesta-${secondaryToken}'
+  plan: 'plan-algesta-${environmentName}-${secondaryLocation}'
+  functionApp: 'func-algesta-${secondaryToken}'
+  secondaryOrigin: 'api-${secondaryLocation}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -130,6 +170,15 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   tags: tags
 }
 
+resource rgSecondary 'Microsoft.Resources/resourceGroups@2024-03-01' = if (multiRegion) {
+  name: secondaryNames.resourceGroup
+  location: secondaryLocation
+  tags: tags
+}
+
+// One identity for both regions' apps: the roles are granted once on the shared resources, and a
+// user-assigned identity is a regional resource whose principal keeps working in Entra ID when its
+// region is down (it is read from the app's own configuration, not from the region).
 module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.6.0' = {
   name: 'identity'
   scope: rg
@@ -141,6 +190,9 @@ module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.6.0
   }
 }
 
+// Log Analytics and Application Insights per region: each region's app reports to its own region,
+// so the secondary keeps its telemetry (and its alerts) while the primary region is down. The shared
+// resources (Cosmos DB, Service Bus, Key Vault) send their logs to the primary's workspace.
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
@@ -153,17 +205,26 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module monitoringSecondary 'modules/monitoring.bicep' = if (multiRegion) {
+  name: 'monitoring-secondary'
+  scope: rgSecondary
+  params: {
+    location: secondaryLocation
+    tags: tags
+    workspaceName: secondaryNames.workspace
+    appInsightsName: secondaryNames.appInsights
+    retentionDays: logRetentionDays
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
     location: location
     tags: tags
-    hostAccountName: names.hostStorage
     dataAccountName: names.dataStorage
-    hostSkuName: hostStorageSkuName
     dataSkuName: dataStorageSkuName
-    deploymentContainerName: names.deploymentContainer
     corsAllowedOrigins: corsAllowedOrigins
     softDeleteDays: blobSoftDeleteDays
   }
@@ -178,7 +239,23 @@ module cosmos 'modules/cosmos.bicep' = {
     accountName: names.cosmos
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     zoneRedundant: cosmosZoneRedundant
+    secondaryLocation: secondaryLocation
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
+  }
+}
+
+// The Geo-DR secondary: an empty Premium namespace in the secondary region; the pairing replicates
+// the primary's topic and subscriptions into it (not the messages).
+module serviceBusSecondary 'modules/servicebus.bicep' = if (geoRecovery) {
+  name: 'servicebus-secondary'
+  scope: rgSecondary
+  params: {
+    location: secondaryLocation
+    tags: tags
+    namespaceName: secondaryNames.serviceBus
+    skuName: serviceBusSkuName
+    declareEntities: false
+    logAnalyticsWorkspaceId: monitoringSecondary!.outputs.workspaceResourceId
   }
 }
 
@@ -190,10 +267,16 @@ module serviceBus 'modules/servicebus.bicep' = {
     tags: tags
     namespaceName: names.serviceBus
     skuName: serviceBusSkuName
+    geoRecovery: geoRecovery
+    geoRecoveryPartnerNamespaceResourceId: geoRecovery ? serviceBusSecondary!.outputs.namespaceResourceId : ''
+    geoRecoveryAlias: geoRecovery ? names.serviceBusAlias : ''
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
   }
 }
 
+// One vault for both regions: Microsoft replicates a vault's contents to the paired region and serves
+// it read-only there during a regional outage (learn.microsoft.com/azure/key-vault/general/
+// disaster-recovery-guidance); the app only reads secrets. centralus is eastus2's pair.
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
@@ -211,65 +294,190 @@ module rbac 'modules/rbac.bicep' = {
   scope: rg
   params: {
     appPrincipalId: identity.outputs.principalId
-    hostStorageAccountName: storage.outputs.hostAccountName
     dataStorageAccountName: storage.outputs.dataAccountName
     cosmosAccountName: cosmos.outputs.accountName
-    serviceBusNamespaceName: serviceBus.outputs.namespaceName
-    topicName: serviceBus.outputs.topicName
     keyVaultName: keyVault.outputs.vaultName
-    appInsightsName: monitoring.outputs.appInsightsName
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
     operatorsGroupObjectId: operatorsGroupObjectId
   }
 }
 
-module functionApp 'modules/functionapp.bicep' = {
-  name: 'functionapp'
+module serviceBusRoles 'modules/servicebus-roles.bicep' = {
+  name: 'servicebus-roles'
+  scope: rg
+  params: {
+    appPrincipalId: identity.outputs.principalId
+    serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    topicName: serviceBus.outputs.topicName
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+    operatorsGroupObjectId: operatorsGroupObjectId
+  }
+}
+
+// The same roles on the secondary's replicated entities (Entra role assignments are not replicated).
+// `serviceBus.outputs` makes it wait for the primary, i.e. for the pairing and its replication.
+module serviceBusRolesSecondary 'modules/servicebus-roles.bicep' = if (geoRecovery) {
+  name: 'servicebus-roles-secondary'
+  scope: rgSecondary
+  params: {
+    appPrincipalId: identity.outputs.principalId
+    serviceBusNamespaceName: serviceBusSecondary!.outputs.namespaceName
+    topicName: serviceBus.outputs.topicName
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+    operatorsGroupObjectId: operatorsGroupObjectId
+  }
+}
+
+// Everything the two regions' apps share: one list of app settings (functionapp.bicep), the same in
+// both regions but for the region's own resources.
+var sharedApp = {
+  appEnv: appEnv
+  logLevel: logLevel
+  identityResourceId: identity.outputs.resourceId
+  identityClientId: identity.outputs.clientId
+  dataBlobEndpoint: storage.outputs.dataBlobEndpoint
+  cosmosEndpoint: cosmos.outputs.endpoint
+  // Region names as ARM writes them (eastus2,centralus), write region first, the same in both
+  // regions. @azure/cosmos compares a preferred location with the account's region names after removing
+  // white space and case (normalizeEndpoint, utils/checkURL.ts), so 'eastus2' selects 'East US 2'; and
+  // when the global endpoint cannot be reached it builds the regional endpoint
+  // <account>-<location>.documents.azure.com from the name with its first space removed
+  // (GlobalEndpointManager.getLocationalEndpoint, globalEndpointManager.ts, @azure/cosmos 4.9.3), which
+  // is right for 'eastus2' and wrong for 'East US 2'. Empty in a single-region account: the SDK's default.
+  cosmosPreferredRegions: join(cosmos.outputs.regions, ',')
+  // The alias when Geo-DR pairs two namespaces: it follows a failover, so the app is not reconfigured.
+  serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  keyVaultName: keyVault.outputs.vaultName
+  keyVaultUri: keyVault.outputs.vaultUri
+  partners: partners
+  authIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  authAudience: authAudience
+  authJwksUri: '${environment().authentication.loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
+  corsAllowedOrigins: corsAllowedOrigins
+  emailFromAddress: emailFromAddress
+  emailFromName: emailFromName
+  maximumInstanceCount: functionMaximumInstanceCount
+  instanceMemoryMB: functionInstanceMemoryMB
+}
+
+module primary 'modules/region.bicep' = {
+  name: 'region-primary'
   scope: rg
   params: {
     location: location
     tags: tags
-    appName: names.functionApp
-    planName: names.plan
-    appEnv: appEnv
-    logLevel: logLevel
-    identityResourceId: identity.outputs.resourceId
-    identityClientId: identity.outputs.clientId
-    hostStorageAccountName: storage.outputs.hostAccountName
-    hostBlobEndpoint: storage.outputs.hostBlobEndpoint
-    deploymentContainerName: storage.outputs.deploymentContainerName
-    dataBlobEndpoint: storage.outputs.dataBlobEndpoint
-    cosmosEndpoint: cosmos.outputs.endpoint
-    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
-    keyVaultName: keyVault.outputs.vaultName
-    keyVaultUri: keyVault.outputs.vaultUri
-    partners: partners
+    hostStorageAccountName: names.hostStorage
+    hostStorageSkuName: hostStorageSkuName
+    deploymentContainerName: names.deploymentContainer
+    softDeleteDays: blobSoftDeleteDays
     appInsightsName: monitoring.outputs.appInsightsName
-    authIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
-    authAudience: authAudience
-    authJwksUri: '${environment().authentication.loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
-    corsAllowedOrigins: corsAllowedOrigins
-    emailFromAddress: emailFromAddress
-    emailFromName: emailFromName
-    maximumInstanceCount: functionMaximumInstanceCount
-    instanceMemoryMB: functionInstanceMemoryMB
+    appPrincipalId: identity.outputs.principalId
+    app: union(sharedApp, { appName: names.functionApp, planName: names.plan })
   }
-  // The host starts as soon as the app exists: its roles must already be in place.
-  dependsOn: [rbac]
+  // The host starts as soon as the app exists: its roles on the shared resources must be in place.
+  dependsOn: [rbac, serviceBusRoles]
+}
+
+module secondary 'modules/region.bicep' = if (multiRegion) {
+  name: 'region-secondary'
+  scope: rgSecondary
+  params: {
+    location: secondaryLocation
+    tags: tags
+    hostStorageAccountName: secondaryNames.hostStorage
+    hostStorageSkuName: hostStorageSkuName
+    deploymentContainerName: names.deploymentContainer
+    softDeleteDays: blobSoftDeleteDays
+    appInsightsName: monitoringSecondary!.outputs.appInsightsName
+    appPrincipalId: identity.outputs.principalId
+    app: union(sharedApp, { appName: secondaryNames.functionApp, planName: secondaryNames.plan })
+  }
+  dependsOn: [rbac, serviceBusRoles]
+}
+
+// Front Door lives in the secondary's resource group: its configuration (an origin disabled to drain
+// a region, or to keep a recovering primary out) must stay changeable while the primary region is down,
+// which is when it matters; its data plane is global either way.
+module frontDoor 'modules/frontdoor.bicep' = if (multiRegion) {
+  name: 'front-door'
+  scope: rgSecondary
+  params: {
+    tags: tags
+    profileName: names.frontDoor
+    endpointName: names.frontDoorEndpoint
+    originGroupName: names.frontDoorOriginGroup
+    origins: [
+      {
+        name: names.primaryOrigin
+        hostName: primary.outputs.defaultHostName
+      }
+      {
+        name: secondaryNames.secondaryOrigin
+        hostName: secondary!.outputs.defaultHostName
+      }
+    ]
+    // Every Front Door edge location probes each origin on its own ("the probe volume on each of your
+    // origin is equal to the number of edge locations times two requests per minute" at the 30 s
+    // default; edge locations without traffic probe less; learn.microsoft.com/azure/frontdoor/
+    // health-probes), and each probe of /api/health/ready reads Cosmos DB, Blob Storage and the bus.
+    // 60 s halves that load against the default; with 3 of 4 samples needed, two failed probes (about
+    // 2 minutes) move the traffic, inside the 5-minute recovery time of docs/operations.md.
+    probeIntervalInSeconds: 60
+  }
+}
+
+var primaryApp = {
+  name: primary.outputs.appName
+  resourceGroup: rg.name
+  region: location
+  url: 'https://${primary.outputs.defaultHostName}'
+  origin: multiRegion ? names.primaryOrigin : ''
 }
 
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   scope: rg
   params: {
-    location: location
     tags: tags
     namePrefix: 'algesta-${environmentName}'
     alertEmailAddresses: alertEmailAddresses
-    appInsightsResourceId: monitoring.outputs.appInsightsResourceId
-    functionAppHostName: functionApp.outputs.defaultHostName
-    serviceBusNamespaceResourceId: serviceBus.outputs.namespaceResourceId
+    apps: concat(
+      [
+        {
+          location: location
+          appInsightsResourceId: monitoring.outputs.appInsightsResourceId
+          functionAppHostName: primary.outputs.defaultHostName
+        }
+      ],
+      multiRegion
+        ? [
+            {
+              location: secondaryLocation
+              appInsightsResourceId: monitoringSecondary!.outputs.appInsightsResourceId
+              functionAppHostName: secondary!.outputs.defaultHostName
+            }
+          ]
+        : []
+    )
+    serviceBusNamespaces: concat(
+      [
+        {
+          location: location
+          resourceId: serviceBus.outputs.namespaceResourceId
+        }
+      ],
+      geoRecovery
+        ? [
+            {
+              location: secondaryLocation
+              resourceId: serviceBusSecondary!.outputs.namespaceResourceId
+            }
+          ]
+        : []
+    )
     cosmosAccountResourceId: cosmos.outputs.accountResourceId
   }
 }
@@ -278,8 +486,29 @@ module alerts 'modules/alerts.bicep' = {
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
-output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.appName
-output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+// The primary's app: what azd deploys to (dev has one region) and what the existing checks call.
+output AZURE_FUNCTION_APP_NAME string = primary.outputs.appName
+output AZURE_FUNCTION_APP_URL string = 'https://${primary.outputs.defaultHostName}'
+// Every region's app in rollout order: the secondary first, the primary (which serves the traffic)
+// last. `origin` is its Front Door origin, '' without Front Door.
+output AZURE_FUNCTION_APPS object[] = multiRegion
+  ? [
+      {
+        name: secondary!.outputs.appName
+        resourceGroup: secondaryNames.resourceGroup
+        region: secondaryLocation
+        url: 'https://${secondary!.outputs.defaultHostName}'
+        origin: secondaryNames.secondaryOrigin
+      }
+      primaryApp
+    ]
+  : [primaryApp]
+// Front Door ('' in a single region).
+output AZURE_FRONT_DOOR_PROFILE string = multiRegion ? names.frontDoor : ''
+output AZURE_FRONT_DOOR_RESOURCE_GROUP string = multiRegion ? secondaryNames.resourceGroup : ''
+output AZURE_FRONT_DOOR_ORIGIN_GROUP string = multiRegion ? names.frontDoorOriginGroup : ''
+output AZURE_FRONT_DOOR_ENDPOINT string = multiRegion ? names.frontDoorEndpoint : ''
+output AZURE_FRONT_DOOR_URL string = multiRegion ? 'https://${frontDoor!.outputs.endpointHostName}' : ''
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.vaultName
 // Names only: the secrets to create in the vault before the app needs them.
 output AZURE_KEY_VAULT_SECRET_NAMES string[] = keyVault.outputs.expectedSecretNames

@@ -163,7 +163,8 @@ function describeRepublish(result: RepublishResult & { feedLanesWoken: number },
     .map(([type, n]) => `  ${type}  ${n}`);
   const what = result.dryRun
     ? `dry run: ${result.total} event(s) would be republished, nothing sent`
-    : `republished ${result.published} event(s) (${result.unrelayed} never relayed before, now marked relayed)`;
+    : `republished ${result.published} event(s) (${result.unrelayed} never relayed before, ${result.marked} of them marked relayed` +
+      `${result.marked < result.unrelayed ? '; the others the outbox sweep sends again, harmlessly: no write access?' : ''})`;
   const lanes = result.dryRun ? [] : [`woke ${result.feedLanesWoken} client-feed lane(s) with unfinished deliveries`];
   return [windowLine(result.window, result.complete, retentionSeconds), what, ...types, ...lanes].join('\n');
 }

@@ -6,6 +6,8 @@ param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'dev')
 param appEnv = 'dev'
 param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
 param logLevel = 'debug'
+// One region: no Front Door, no second Cosmos DB region (serverless is single-region anyway).
+param secondaryLocation = ''
 
 // Serverless: pay per request, nothing while idle.
 param cosmosAutoscaleMaxThroughput = 0
@@ -14,6 +16,7 @@ param hostStorageSkuName = 'Standard_LRS'
 param dataStorageSkuName = 'Standard_LRS'
 param blobSoftDeleteDays = 7
 param serviceBusSkuName = 'Standard'
+param serviceBusGeoRecovery = false
 param functionMaximumInstanceCount = 40
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 30

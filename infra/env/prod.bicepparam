@@ -5,15 +5,21 @@ param environmentName = 'prod'
 param appEnv = 'prod'
 param location = 'eastus2'
 param logLevel = 'info'
+// eastus2's Azure paired region (where geo-redundant storage replicates), with Flex Consumption
+// (docs/infrastructure.md, "Two regions").
+param secondaryLocation = 'centralus'
 
 // Autoscale between 10 % and 100 % of the ceiling, per database.
 param cosmosAutoscaleMaxThroughput = 4000
 param cosmosZoneRedundant = true
 param hostStorageSkuName = 'Standard_ZRS'
-// Files survive the loss of the region.
-param dataStorageSkuName = 'Standard_GRS'
+// Files survive the loss of a zone and of the region, and stay readable from the secondary region
+// while the primary is down (read-access geo-zone-redundant).
+param dataStorageSkuName = 'Standard_RAGZRS'
 param blobSoftDeleteDays = 30
-param serviceBusSkuName = 'Standard'
+// Premium in both regions, paired by a Geo-DR alias (main.bicep gives the cost).
+param serviceBusSkuName = 'Premium'
+param serviceBusGeoRecovery = true
 param functionMaximumInstanceCount = 100
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 90

@@ -6,6 +6,10 @@ param environmentName = 'staging'
 param appEnv = 'staging'
 param location = 'eastus2'
 param logLevel = 'info'
+// eastus2's Azure paired region (where geo-redundant storage replicates), with Flex Consumption
+// (docs/infrastructure.md, "Two regions").
+// Two regions here too, so every staging deployment rehearses production's region-by-region rollout.
+param secondaryLocation = 'centralus'
 
 param cosmosAutoscaleMaxThroughput = 1000
 param cosmosZoneRedundant = false
@@ -13,6 +17,8 @@ param hostStorageSkuName = 'Standard_LRS'
 param dataStorageSkuName = 'Standard_ZRS'
 param blobSoftDeleteDays = 7
 param serviceBusSkuName = 'Standard'
+// No Geo-DR alias: Premium costs a fixed hourly rate per namespace (main.bicep), staging stays cheap.
+param serviceBusGeoRecovery = false
 param functionMaximumInstanceCount = 40
 param functionInstanceMemoryMB = 2048
 param logRetentionDays = 30

@@ -21,7 +21,34 @@ param zoneRedundant bool
 @description('Log Analytics workspace for the account\'s control-plane audit logs.')
 param logAnalyticsWorkspaceId string
 
+@description('Second (read) region; empty: the account stays in one region. Ignored for serverless accounts.')
+param secondaryLocation string = ''
+
 var serverless = autoscaleMaxThroughput == 0
+
+// A serverless account runs in a single region (learn.microsoft.com/azure/cosmos-db/serverless):
+// dev stays single-region.
+var secondRegion = !serverless && !empty(secondaryLocation)
+
+// One write region (failover priority 0) and one read region (priority 1) that the service promotes
+// when the write region is lost (service-managed failover, `enableAutomaticFailover`): the AVM module's
+// `failoverLocations` become the account's `locations` (avm/res/document-db/database-account 0.20.1,
+// main.bicep). Its `zoneRedundant` is ignored for multi-region accounts, and each location's
+// `isZoneRedundant` defaults to true there: both are set from the parameter.
+var locations = secondRegion
+  ? [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: zoneRedundant
+      }
+      {
+        locationName: secondaryLocation
+        failoverPriority: 1
+        isZoneRedundant: zoneRedundant
+      }
+    ]
+  : null
 
 // Databases share their autoscale throughput among their containers: the cheapest setup for
 // several small containers; a hot container can get dedicated throughput later.
@@ -35,6 +62,11 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     tags: tags
     capabilitiesToAdd: serverless ? ['EnableServerless'] : []
     zoneRedundant: zoneRedundant
+    failoverLocations: locations
+    enableAutomaticFailover: secondRegion
+    // Writes stay in one region: Session consistency and the outbox's transactional batches need no
+    // conflict resolution.
+    enableMultipleWriteLocations: false
     defaultConsistencyLevel: 'Session'
     // Entra ID only: no account keys reach any client.
     disableLocalAuthentication: true
@@ -187,3 +219,5 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
 output accountName string = accountName
 output accountResourceId string = account.outputs.resourceId
 output endpoint string = account.outputs.endpoint
+// What the SDK's preferredLocations should list (main.bicep writes COSMOS_PREFERRED_REGIONS from it).
+output regions string[] = secondRegion ? [location, secondaryLocation] : []

@@ -14,6 +14,12 @@ param appName string
 @description('Flex Consumption plan name.')
 param planName string
 
+@description('The region this app runs in (ALGESTA_REGION): GET /api/health shows it, so a drill sees which region answered.')
+param region string
+
+@description('COSMOS_PREFERRED_REGIONS: the Cosmos DB regions the SDK tries in order, comma-separated (write region first); empty: the SDK\'s default.')
+param cosmosPreferredRegions string
+
 @description('dev, staging or prod: the app\'s APP_ENV.')
 @allowed(['dev', 'staging', 'prod'])
 param appEnv string
@@ -129,8 +135,12 @@ var appSettings = {
 
   APP_ENV: appEnv
   LOG_LEVEL: logLevel
+  ALGESTA_REGION: region
   // Used by the SDK client and by the change-feed trigger (connection 'COSMOS').
   COSMOS__accountEndpoint: cosmosEndpoint
+  // The same in every region, write region first: reads and writes stay in the write region while it
+  // is up, and the SDK moves to the next when it is not (main.bicep says why these are region names).
+  COSMOS_PREFERRED_REGIONS: cosmosPreferredRegions
   COSMOS__credential: 'managedidentity'
   COSMOS__clientId: identityClientId
   STORAGE__blobServiceUri: dataBlobEndpoint
@@ -191,7 +201,8 @@ module app 'br/public:avm/res/web/site:0.24.0' = {
   params: {
     name: appName
     location: location
-    // azd finds the app of service `api` (azure.yaml) by this tag.
+    // azd finds the app of service `api` (azure.yaml) by this tag, and the pipeline's rollback finds
+    // every region's app by it. Both regions' apps carry it: azd deploys only dev, which has one region.
     tags: union(tags, { 'azd-service-name': 'api' })
     kind: 'functionapp,linux'
     serverFarmResourceId: plan.outputs.resourceId

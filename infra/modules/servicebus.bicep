@@ -1,5 +1,9 @@
 // Service Bus: the `domain-events` topic and one subscription per workflow, exactly as
-// shared/adapters/servicebus/topology.ts defines them (test/infra checks it).
+// shared/adapters/servicebus/topology.ts defines them (test/infra checks it). Called once per
+// namespace: the primary declares the entities (and, in production, the Geo-Disaster Recovery alias
+// pairing it with the secondary); the secondary declares none, because Geo-DR replicates the
+// primary's entities to it and keeps it read-only while paired
+// (learn.microsoft.com/azure/service-bus-messaging/service-bus-geo-dr).
 
 @description('Azure region.')
 param location string
@@ -16,6 +20,18 @@ param skuName string
 
 @description('Log Analytics workspace for the namespace\'s operational logs.')
 param logAnalyticsWorkspaceId string
+
+@description('Declare the topic and its subscriptions here (the primary). False for a Geo-DR secondary, which receives them by replication.')
+param declareEntities bool = true
+
+@description('Geo-DR: pair this (primary) namespace with a secondary by an alias.')
+param geoRecovery bool = false
+
+@description('Geo-DR: name of the alias (its host name is <alias>.servicebus.windows.net, the name the app connects to).')
+param geoRecoveryAlias string = ''
+
+@description('Geo-DR: resource ID of the secondary namespace (with `geoRecoveryAlias`).')
+param geoRecoveryPartnerNamespaceResourceId string = ''
 
 var topicName = 'domain-events'
 
@@ -122,9 +138,15 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
     name: namespaceName
     location: location
     tags: tags
-    skuObject: {
-      name: skuName
-    }
+    // One messaging unit: Premium is billed per messaging unit and hour (main.bicep gives the price).
+    skuObject: skuName == 'Premium'
+      ? {
+          name: skuName
+          capacity: 1
+        }
+      : {
+          name: skuName
+        }
     zoneRedundant: skuName == 'Premium'
     // Entra ID only: the namespace's shared access keys exist but are refused.
     disableLocalAuth: true
@@ -140,7 +162,16 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
         ]
       }
     ]
-    topics: [
+    // No shared access rule is declared (the AVM default declares RootManageSharedAccessKey): the
+    // keys are refused anyway (disableLocalAuth), and a Geo-DR secondary is read-only while paired.
+    authorizationRules: []
+    disasterRecoveryConfig: !geoRecovery
+      ? null
+      : {
+          name: geoRecoveryAlias
+          partnerNamespace: geoRecoveryPartnerNamespaceResourceId
+        }
+    topics: !declareEntities ? [] : [
       {
         name: topicName
         // The relay sends each event with messageId = event id: a re-send within the window is dropped.
@@ -176,6 +207,9 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
 
 output namespaceName string = namespaceName
 output namespaceResourceId string = namespace.outputs.resourceId
-output fullyQualifiedNamespace string = '${namespaceName}.servicebus.windows.net'
+// With an alias the app connects to the alias, which follows a Geo-DR failover; otherwise to the namespace.
+output fullyQualifiedNamespace string = !geoRecovery
+  ? '${namespaceName}.servicebus.windows.net'
+  : '${geoRecoveryAlias}.servicebus.windows.net'
 output topicName string = topicName
 output subscriptionNames string[] = [for workflow in workflows: workflow.name]

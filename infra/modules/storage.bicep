@@ -1,7 +1,7 @@
-// Two accounts: the Functions host's own storage (leases, timers, the deployment package) and the
-// application's files. Keeping them apart lets the files account be geo-redundant and versioned
-// without paying for versions of every host lease blob, and keeps the host's broad role away from
-// the files.
+// The application's files. The Functions host's own storage (leases, timers, the deployment
+// package) is a separate account per region (hoststorage.bicep): keeping them apart lets the files
+// account be geo-redundant and versioned without paying for versions of every host lease blob, and
+// keeps the host's broad role away from the files.
 
 @description('Azure region.')
 param location string
@@ -9,22 +9,12 @@ param location string
 @description('Tags for every resource.')
 param tags object
 
-@description('Host storage account name (3-24 lowercase letters and digits).')
-param hostAccountName string
-
 @description('Files storage account name (3-24 lowercase letters and digits).')
 param dataAccountName string
-
-@description('Redundancy of the host account.')
-@allowed(['Standard_LRS', 'Standard_ZRS'])
-param hostSkuName string
 
 @description('Redundancy of the files account: geo-redundant in production.')
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_GZRS', 'Standard_RAGRS', 'Standard_RAGZRS'])
 param dataSkuName string
-
-@description('Blob container the Flex Consumption plan deploys the function package from.')
-param deploymentContainerName string
 
 @description('Origins of the dashboard: browsers upload and download files directly with short-lived SAS URLs.')
 param corsAllowedOrigins string[]
@@ -53,41 +43,6 @@ var blobCorsRules = empty(corsAllowedOrigins)
         maxAgeInSeconds: 3600
       }
     ]
-
-module hostAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
-  name: 'storage-host'
-  params: {
-    name: hostAccountName
-    location: location
-    tags: tags
-    skuName: hostSkuName
-    kind: 'StorageV2'
-    allowSharedKeyAccess: false
-    defaultToOAuthAuthentication: true
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    // No VNet integration yet: the Flex Consumption app reaches its host storage over the public endpoint.
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    blobServices: {
-      containers: [
-        {
-          name: deploymentContainerName
-          publicAccess: 'None'
-        }
-      ]
-      deleteRetentionPolicyEnabled: true
-      deleteRetentionPolicyDays: softDeleteDays
-      containerDeleteRetentionPolicyEnabled: true
-      containerDeleteRetentionPolicyDays: softDeleteDays
-    }
-    enableTelemetry: false
-  }
-}
 
 module dataAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
   name: 'storage-data'
@@ -129,9 +84,6 @@ module dataAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
 }
 
 // Names echo the parameters (known before deployment); reading any output still waits for this module.
-output hostAccountName string = hostAccountName
 output dataAccountName string = dataAccountName
 output blobContainerNames string[] = blobContainerNames
-output deploymentContainerName string = deploymentContainerName
-output hostBlobEndpoint string = 'https://${hostAccountName}.blob.${environment().suffixes.storage}/'
 output dataBlobEndpoint string = 'https://${dataAccountName}.blob.${environment().suffixes.storage}/'

@@ -14,8 +14,8 @@
  * `az functionapp deployment source config-zip` publishes to a Flex app through its one-deploy
  * endpoint (Azure CLI, appservice `enable_zip_deploy_flex`), with Entra ID credentials.
  */
-import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { az, tail, type Az } from './az.ts';
 
 export interface Attempt {
   readonly ok: boolean;
@@ -69,17 +69,13 @@ export async function retry(what: string, attempt: () => Attempt | Promise<Attem
 }
 
 /** The `az` call that publishes `zip` to the app, as an attempt (its output goes to the log as it is). */
-export function publishAttempt(resourceGroup: string, app: string, zip: string): () => Attempt {
+export function publishAttempt(resourceGroup: string, app: string, zip: string, run: Az = az): () => Attempt {
   return () => {
     const args = ['functionapp', 'deployment', 'source', 'config-zip', '--resource-group', resourceGroup];
-    const run = spawnSync('az', [...args, '--name', app, '--src', zip], { encoding: 'utf8' });
-    process.stdout.write(run.stdout ?? '');
-    process.stderr.write(run.stderr ?? '');
-    const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}${run.error ? `\n${run.error.message}` : ''}`
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    return { ok: run.status === 0, detail: `exit ${run.status ?? 'none'}: ${lines.slice(-2).join(' | ').slice(0, 400)}` };
+    const result = run([...args, '--name', app, '--src', zip]);
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return { ok: result.status === 0, detail: tail(result) };
   };
 }
 

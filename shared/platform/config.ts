@@ -46,9 +46,10 @@ export const settingsSchema = z
     /** Only for the embedded server or the emulator; in Azure the managed identity is used. */
     COSMOS_KEY: z.string().min(1).optional(),
     /**
-     * The Cosmos SDK's preferred regions, in order (comma-separated display names, write region
-     * first, the same list in every region of the app: docs/operations.md, "Regions"). Empty: the
-     * SDK's default, the account's write region for everything. Ignored on the embedded server.
+     * The Cosmos SDK's preferred regions, in order, comma-separated, write region first, the same
+     * list in every region of the app (infra writes ARM names, `eastus2,centralus`; display names
+     * work too). Empty: the SDK's default, the account's write region for everything. Ignored on the
+     * embedded server.
      */
     COSMOS_PREFERRED_REGIONS: regionList,
 

@@ -34,10 +34,18 @@ describe('alerts', () => {
       const query = (p: BicepObject) => String(get(p, 'criterias', 'allOf', 0, 'query'));
       const metric = (p: BicepObject) => String(get(p, 'criteria', 'allof', 0, 'metricName'));
 
-      const failures = logAlerts.find((p) => /success == false/.test(query(p)));
-      expect(failures, 'function failures').toBeDefined();
-      const http5xx = logAlerts.find((p) => />= 500/.test(query(p)) && /total/.test(query(p)));
-      expect(http5xx, 'HTTP 5xx rate').toBeDefined();
+      // Each region's app is watched like the primary's: once per region.
+      const regions = d.regions().length;
+      expect(
+        logAlerts.filter((p) => /success == false/.test(query(p))),
+        'function failures',
+      ).toHaveLength(regions);
+      expect(
+        logAlerts.filter((p) => />= 500/.test(query(p)) && /total/.test(query(p))),
+        'HTTP 5xx rate',
+      ).toHaveLength(regions);
+      // And every namespace's dead letters.
+      expect(metricAlerts.filter((p) => metric(p) === 'DeadletteredMessages')).toHaveLength(d.serviceBusNamespaces().length);
       const deadLetters = metricAlerts.find((p) => metric(p) === 'DeadletteredMessages');
       expect(get(deadLetters, 'criteria', 'allof', 0, 'threshold'), 'dead letters > 0').toBe(0);
       expect(get(deadLetters, 'criteria', 'allof', 0, 'operator')).toBe('GreaterThan');
@@ -47,10 +55,10 @@ describe('alerts', () => {
         operator: 'Include',
         values: ['429'],
       });
-      const availability = metricAlerts.find(
+      const availability = metricAlerts.filter(
         (p) => get(p, 'criteria', 'odata.type') === 'Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria',
       );
-      expect(availability, 'availability').toBeDefined();
+      expect(availability, 'availability').toHaveLength(regions);
 
       for (const p of logAlerts)
         expect(get(p, 'actions', 'actionGroupResourceIds', 0)).toSatisfy((v) => v instanceof Unknown && actionGroup(v.text));
@@ -59,14 +67,23 @@ describe('alerts', () => {
   );
 
   it.each(ENVIRONMENTS)(
-    '%s: the availability test calls GET /api/health/ready on the Function App from several regions',
+    "%s: an availability test calls GET /api/health/ready on each region's Function App, from several locations",
     (env) => {
       const d = Deployment.of(project, env);
-      const test = d.registryModule('avm/res/insights/webtest').params;
-      expect(test.kind).toBe('standard');
-      expect(sampleOf(get(test, 'request', 'RequestUrl') ?? null)).toMatch(/^https:\/\/[^/]+\/api\/health\/ready$/);
-      expect((get(test, 'request', 'RequestUrl') as Unknown).text).toContain('functionAppHostName');
-      expect(get(test, 'validationRules', 'ExpectedHttpStatusCode')).toBe(200);
+      const tests = d.registryModules('avm/res/insights/webtest').map((m) => m.params);
+      expect(tests).toHaveLength(d.regions().length);
+      for (const test of tests) {
+        expect(test.kind).toBe('standard');
+        expect(sampleOf(get(test, 'request', 'RequestUrl') ?? null)).toMatch(/^https:\/\/[^/]+\/api\/health\/ready$/);
+        expect((get(test, 'request', 'RequestUrl') as Unknown).text).toContain('app.functionAppHostName');
+        expect(get(test, 'validationRules', 'ExpectedHttpStatusCode')).toBe(200);
+      }
+      // One test per region's app: each region's Function App host name (the web/site module's output).
+      const apps = d.modules().find((m) => m.path === 'modules/alerts.bicep')!.params.apps as BicepObject[];
+      expect(apps.map((a) => (a.functionAppHostName as Unknown).text)).toEqual(
+        d.regions().map(() => 'app.outputs.defaultHostname'),
+      );
+      expect(apps.map((a) => a.location)).toEqual(d.regions().map((r) => r.location));
       // The route it probes is the app's readiness endpoint.
       expect(readFileSync(`${REPO}/functions/http/health.ts`, 'utf8')).toContain("route: 'health/ready'");
     },
@@ -78,17 +95,20 @@ describe('alerts', () => {
       // The counters as the code creates them (shared/platform/telemetry-sdk.ts) and the attributes it sets.
       const sdk = readFileSync(`${REPO}/shared/platform/telemetry-sdk.ts`, 'utf8');
       const counters = new Set([...sdk.matchAll(/createCounter\('([^']+)'/g)].map((m) => m[1]!));
-      const logAlerts = Deployment.of(project, env)
-        .registryModules('avm/res/insights/scheduled-query-rule')
-        .map((m) => m.params);
+      const d = Deployment.of(project, env);
+      const regions = d.regions().length;
+      const logAlerts = d.registryModules('avm/res/insights/scheduled-query-rule').map((m) => m.params);
       const onCounter = (name: string) => {
         expect(counters.has(name), `the code creates ${name}`).toBe(true);
-        const alert = logAlerts.find((p) => String(get(p, 'criterias', 'allOf', 0, 'query')).includes(`name == "${name}"`));
-        expect(alert, name).toBeDefined();
+        const alerts = logAlerts.filter((p) => String(get(p, 'criterias', 'allOf', 0, 'query')).includes(`name == "${name}"`));
+        // Once per region: whichever region runs the work emits the counter to its own Application Insights.
+        expect(alerts, name).toHaveLength(regions);
+        const alert = alerts[0];
         const query = String(get(alert!, 'criterias', 'allOf', 0, 'query'));
         expect(query).toMatch(/^customMetrics \| where name == /);
         expect(get(alert!, 'criterias', 'allOf', 0, 'operator')).toBe('GreaterThan');
-        expect(get(alert!, 'scopes', 0)).toSatisfy((v) => v instanceof Unknown && v.text === 'appInsights.outputs.resourceId');
+        for (const a of alerts)
+          expect(get(a, 'scopes', 0)).toSatisfy((v) => v instanceof Unknown && v.text === 'appInsights.outputs.resourceId');
         return { query, alert: alert! };
       };
       const sla = onCounter('algesta.sla.breaches');
@@ -113,7 +133,9 @@ describe('alerts', () => {
       ...d.registryModules('avm/res/insights/scheduled-query-rule'),
       ...d.registryModules('avm/res/insights/metric-alert'),
     ];
-    expect(alerts).toHaveLength(8);
+    // Six per region (function failures, 5xx rate, SLA breaches, partner failures, workflow dead
+    // letters, availability), dead letters per namespace (two with Geo-DR), Cosmos throttling once.
+    expect(alerts).toHaveLength(6 * 2 + 2 + 1);
     for (const a of alerts) {
       const link = /docs\/operations\.md#([a-z0-9-]+)/.exec(String(a.params.alertDescription))?.[1];
       expect(link, a.symbol).toBeDefined();

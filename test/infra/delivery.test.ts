@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PUBLISH_RETRY, retry } from '../../infra/scripts/publish-package';
+import { ROLLOUT_OUTPUTS, SINGLE_APP_OUTPUTS, planFromOutputs } from '../../infra/scripts/deployment-outputs';
+import { WAITS } from '../../infra/scripts/rollout';
 import { packageFiles } from '../../infra/scripts/stage-package';
 import { smokeTest, waitUntilReady } from '../../infra/scripts/verify-deployment';
 import { startTestStack } from '../support/stack';
 import { REPO } from './support/bicep';
-import type { Project } from './support/evaluate';
+import { type Project, type Value, isObject, sampleOf } from './support/evaluate';
 import { Deployment, type Environment, get, loadProject } from './support/infra';
 
 type Yaml = Record<string, any>;
@@ -214,12 +216,15 @@ function allSteps(): Yaml[] {
 
 const text = (step: Yaml) => String(step.script ?? step.bash ?? step.inputs?.inlineScript ?? '');
 
-/** A step that publishes `zip` with infra/scripts/publish-package.ts, logged in to Azure. */
-const publishes = (step: Yaml, zip: string) =>
+/** A step that runs infra/scripts/rollout.ts in `mode`, logged in to Azure, with Node's type stripping. */
+const rollout = (step: Yaml, mode: 'deploy' | 'rollback-only') =>
   step.task === 'AzureCLI@2' &&
-  /node --experimental-strip-types "\$\(Pipeline\.Workspace\)\/infra\/scripts\/publish-package\.ts"/.test(text(step)) &&
-  text(step).includes(`--src "${zip}"`) &&
-  text(step).includes('--resource-group "$(resourceGroup)"');
+  new RegExp(`node --experimental-strip-types "\\$\\(Pipeline\\.Workspace\\)/infra/scripts/rollout\\.ts" ${mode} `).test(
+    text(step),
+  );
+
+/** The value the step passes for `--name "<value>"`. */
+const option = (step: Yaml, name: string) => new RegExp(`--${name} "([^"]+)"`).exec(text(step))?.[1];
 
 describe('azure-pipelines.yml', () => {
   it('follows the Azure Pipelines schema rules that can be checked here', () => {
@@ -302,39 +307,98 @@ describe('azure-pipelines.yml', () => {
     expect(template.jobs[0].environment).toBe('${{ parameters.environment }}');
   });
 
-  it('each deployment runs what-if, deploys infrastructure and package, checks readiness, smoke-tests, and rolls back on failure', () => {
+  it('each deployment runs what-if, deploys the infrastructure, then rolls the package out region by region', () => {
     const once = template.jobs[0].strategy.runOnce;
     expect(once.preDeploy.steps.map(text).join('\n')).toContain('az deployment sub what-if');
     const deploy = once.deploy.steps as Yaml[];
-    const order = [
-      deploy.findIndex((s) => text(s).includes('az deployment sub create')),
-      deploy.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/functions/algesta-functions.zip')),
-      deploy.findIndex((s) => / ready /.test(text(s))),
-      deploy.findIndex((s) => / smoke /.test(text(s))),
-    ];
-    expect(order.every((i) => i >= 0)).toBe(true);
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
-    const failure = once.on.failure.steps as Yaml[];
-    const previous = failure.find((s) => s.task === 'DownloadPipelineArtifact@2');
-    expect(previous?.inputs).toMatchObject({
-      buildVersionToDownload: 'latestFromBranch',
-      branchName: '$(Build.SourceBranch)',
-      artifactName: 'functions',
-    });
-    expect(failure.some((s) => publishes(s, '$(Pipeline.Workspace)/previous/algesta-functions.zip'))).toBe(true);
+    const bicep = deploy.findIndex((s) => text(s).includes('az deployment sub create'));
+    const roll = deploy.findIndex((s) => rollout(s, 'deploy'));
+    const node = deploy.findIndex((s) => s.task === 'NodeTool@0' && s.inputs.versionSpec === '22.x');
+    expect(bicep).toBeGreaterThan(-1);
+    expect(roll).toBeGreaterThan(bicep);
+    // Node 22 comes first: the script runs with type stripping, without npm install.
+    expect(node).toBeGreaterThan(-1);
+    expect(node).toBeLessThan(roll);
+    // The Bicep step writes the outputs to the file the rollout reads.
+    const outputs = option(deploy[roll]!, 'outputs')!;
+    expect(text(deploy[bicep]!)).toContain(`--query properties.outputs --output json > "${outputs}"`);
+    expect(option(deploy[roll]!, 'package')).toBe('$(Pipeline.Workspace)/functions/algesta-functions.zip');
+    // One rollback path: no on.failure hook that would restore a second time what the rollout restored.
+    expect(once.on).toBeUndefined();
   });
 
-  it('reads deployment outputs that main.bicep has', () => {
+  it('gives the rollout what it rolls back to: the previous package and per-app settings of the last successful run of the branch', () => {
+    const deploy = template.jobs[0].strategy.runOnce.deploy.steps as Yaml[];
+    const roll = deploy.findIndex((s) => rollout(s, 'deploy'));
+    const downloads = deploy.filter((s) => s.task === 'DownloadPipelineArtifact@2');
+    for (const d of downloads) {
+      expect(d.inputs).toMatchObject({ buildVersionToDownload: 'latestFromBranch', branchName: '$(Build.SourceBranch)' });
+      // Absent on a branch's first deployment: the rollout warns and restores nothing.
+      expect(d.continueOnError).toBe(true);
+      expect(deploy.indexOf(d)).toBeLessThan(roll);
+    }
+    const previous = downloads.find((d) => d.inputs.artifactName === 'functions')!;
+    expect(option(deploy[roll]!, 'previous-package')).toBe(`${previous.inputs.targetPath}/algesta-functions.zip`);
+    // The settings this run records are published (only when every step succeeded) under the name
+    // the next run downloads them from.
+    const published = deploy.find((s) => s.publish === option(deploy[roll]!, 'record-settings'))!;
+    expect(published.artifact).toBe('appsettings-${{ parameters.parameterFile }}');
+    expect(published.condition).toBeUndefined();
+    expect(deploy.indexOf(published)).toBeGreaterThan(roll);
+    const settings = downloads.find((d) => d.inputs.artifactName === published.artifact)!;
+    expect(option(deploy[roll]!, 'previous-settings')).toBe(settings.inputs.targetPath);
+  });
+
+  it("the rollout reads the outputs of the deployment contract, and the single-app outputs it falls back on are main.bicep's", () => {
     const outputs = new Set(
       project
         .file(join(REPO, 'infra/main.bicep'))
         .decls.filter((d) => d.kind === 'output')
         .map((d) => d.name),
     );
-    const used = [...new Set(allSteps().flatMap((s) => [...text(s).matchAll(/jq -r \.(\w+)\.value/g)].map((m) => m[1]!)))];
-    expect(used.length).toBeGreaterThan(0);
-    for (const name of used) expect(outputs.has(name), name).toBe(true);
+    for (const name of SINGLE_APP_OUTPUTS) expect(outputs.has(name), name).toBe(true);
+    expect([...ROLLOUT_OUTPUTS].sort()).toEqual(
+      [
+        'AZURE_DASHBOARD_ORIGINS',
+        'AZURE_FRONT_DOOR_ORIGIN_GROUP',
+        'AZURE_FRONT_DOOR_PROFILE',
+        'AZURE_FRONT_DOOR_RESOURCE_GROUP',
+        'AZURE_FRONT_DOOR_URL',
+        'AZURE_FUNCTION_APPS',
+      ].sort(),
+    );
+    expect(outputs.has('AZURE_DASHBOARD_ORIGINS')).toBe(true);
+    for (const name of ROLLOUT_OUTPUTS) expect(outputs.has(name), name).toBe(true);
   });
+
+  /** An evaluated output as ARM would return it: values known only at deployment get their sample. */
+  const deployed = (v: Value | undefined): unknown =>
+    Array.isArray(v)
+      ? v.map(deployed)
+      : isObject(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]))
+        : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+          ? v
+          : sampleOf(v ?? null);
+
+  it.each(['prod', 'staging', 'dev'] as const)(
+    "%s: main.bicep's outputs, as the deployment returns them, are a rollout plan (secondary first, Front Door only with two regions)",
+    (env) => {
+      const d = Deployment.of(project, env);
+      const plan = planFromOutputs(
+        Object.fromEntries(ROLLOUT_OUTPUTS.map((name) => [name, { value: deployed(d.main.output(name)) }])),
+      );
+      const regions = d.regions();
+      expect(plan.apps.map((a) => a.region)).toEqual(regions.map((r) => r.location).reverse());
+      if (env === 'dev') {
+        expect(plan.frontDoor).toBeUndefined();
+        expect(plan.apps.map((a) => a.origin)).toEqual(['']);
+      } else {
+        expect(plan.frontDoor?.originGroup).toBe('api');
+        expect(plan.apps.map((a) => a.origin)).toEqual(['api-centralus', 'api-eastus2']);
+      }
+    },
+  );
 
   it('runs only scripts that exist', () => {
     for (const m of allSteps().flatMap((s) => [...text(s).matchAll(/(infra\/scripts\/[\w.-]+)/g)]))
@@ -342,27 +406,46 @@ describe('azure-pipelines.yml', () => {
   });
 });
 
-describe('infra/pipelines/deploy.yml on an environment’s first deployment', () => {
-  const once = () => template.jobs[0].strategy.runOnce as Yaml;
-  const variable = (name: string) => ((template.jobs[0].variables as Yaml[]).find((v) => v.name === name)?.value ?? '') as string;
+describe('infra/pipelines/deploy.yml: timing and the rollback after a failed infrastructure deployment', () => {
+  const deploySteps = () => template.jobs[0].strategy.runOnce.deploy.steps as Yaml[];
 
-  it('knows the resource group from its parameters: the name main.bicep gives it for each deployed parameter file', () => {
-    for (const id of ['DeployStaging', 'DeployProduction']) {
-      const file = stage(id).jobs[0].parameters.parameterFile as Environment;
-      const rg = Deployment.of(project, file)
-        .main.resources()
-        .find((r) => r.type === 'Microsoft.Resources/resourceGroups')!;
-      expect(variable('resourceGroup').replace('${{ parameters.parameterFile }}', file), id).toBe(rg.body.name);
-    }
-  });
-
-  it('publishes the package with a retry bounded past the 10 minutes a new role assignment can take', () => {
-    const deploy = once().deploy.steps as Yaml[];
-    const publish = deploy.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/functions/algesta-functions.zip'));
-    // Node 22 comes first: the script runs with type stripping, without npm install.
-    expect(deploy.findIndex((s) => s.task === 'NodeTool@0' && s.inputs.versionSpec === '22.x')).toBeLessThan(publish);
+  it('gives the job time for every drain of two regions, a rollback drain and two bounded publishes', () => {
+    const { propagationSeconds: p, inFlightSeconds: f } = WAITS;
+    // Drain secondary, settle after enabling it, drain primary; a rollback drains the secondary again.
+    const waits = 3 * p + 2 * f + (p + f);
+    const publishes = 2 * (PUBLISH_RETRY.budgetMs / 1000);
+    expect(template.jobs[0].timeoutInMinutes * 60).toBeGreaterThan(waits + publishes);
     expect(PUBLISH_RETRY.budgetMs).toBeGreaterThanOrEqual(10 * 60_000);
     expect(PUBLISH_RETRY.budgetMs).toBeLessThanOrEqual(30 * 60_000);
+  });
+
+  it('rolls back by tag only when the infrastructure step failed, never a second time after the rollout rolled back', () => {
+    const deploy = deploySteps();
+    const roll = deploy.find((s) => rollout(s, 'deploy'))!;
+    const back = deploy.find((s) => rollout(s, 'rollback-only'))!;
+    expect(text(roll)).toMatch(/^echo "##vso\[task\.setvariable variable=rolloutStarted\]true"$/m);
+    expect(back.condition).toBe("and(failed(), ne(variables.rolloutStarted, 'true'))");
+    expect(deploy.indexOf(back)).toBe(deploy.length - 1);
+    // Not from the failed deployment's outputs (it has none), and with what the rollout gets.
+    expect(text(back)).not.toMatch(/outputs|jq /);
+    for (const name of ['previous-package', 'previous-settings']) expect(option(back, name)).toBe(option(roll, name));
+  });
+
+  it('finds the apps by the tags main.bicep gives them: azd-env-name is the parameter file, azd-service-name api', () => {
+    const back = deploySteps().find((s) => rollout(s, 'rollback-only'))!;
+    expect(option(back, 'env-name')).toBe('${{ parameters.parameterFile }}');
+    for (const id of ['DeployStaging', 'DeployProduction']) {
+      const file = stage(id).jobs[0].parameters.parameterFile as Environment;
+      // Every region's app carries the tags the rollback looks for.
+      const regions = Deployment.of(project, file).regions();
+      expect(regions.length, id).toBe(2);
+      for (const r of regions) {
+        expect(get(r.site.params.tags, 'azd-env-name'), `${id} ${r.symbol}`).toBe(file);
+        expect(get(r.site.params.tags, 'azd-service-name'), `${id} ${r.symbol}`).toBe('api');
+      }
+    }
+    // rollout.test.ts runs rollback-only against a fake az that holds other envs' and other types' resources.
+    expect(read('infra/scripts/rollout-commands.ts')).toContain("r.tags?.['azd-service-name'] === 'api'");
   });
 
   it('retries a refused publish with doubling waits, says why in the log, and gives up at its bound', async () => {
@@ -395,36 +478,6 @@ describe('infra/pipelines/deploy.yml on an environment’s first deployment', ()
     expect(Math.max(...waits)).toBe(PUBLISH_RETRY.maxDelayMs);
     expect(waits.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(PUBLISH_RETRY.budgetMs);
   });
-
-  it("the rollback finds the app by resource group and tag, never from the failed deployment's outputs", () => {
-    const failure = once().on.failure.steps as Yaml[];
-    expect(failure.map(text).join('\n')).not.toMatch(/az deployment sub show|properties\.outputs|jq -r \.AZURE_/);
-    const find = failure.find((s) => /az resource list/.test(text(s)))!;
-    expect(text(find)).toContain('--resource-group "$(resourceGroup)"');
-    const [, tag, value] = /tags\.\\"([\w-]+)\\"=='([\w-]+)'/.exec(text(find)) ?? [];
-    const tags = Deployment.of(project, 'prod').registryModule('avm/res/web/site').params.tags;
-    expect(tag).toBe('azd-service-name');
-    expect(get(tags, tag!)).toBe(value);
-  });
-
-  it('the rollback restores the app settings recorded with the previous package, before the package', () => {
-    const deploy = once().deploy.steps as Yaml[];
-    // Recorded only once the package has passed the smoke test, and published with the run.
-    const record = deploy.findIndex((s) => /config\/appsettings\/list/.test(text(s)));
-    expect(record).toBeGreaterThan(deploy.findIndex((s) => / smoke /.test(text(s))));
-    const published = deploy.find((s) => s.publish === '$(Pipeline.Workspace)/appsettings');
-    expect(published?.artifact).toBe('appsettings-${{ parameters.parameterFile }}');
-    const failure = once().on.failure.steps as Yaml[];
-    const download = failure.find(
-      (s) => s.task === 'DownloadPipelineArtifact@2' && s.inputs.artifactName === published?.artifact,
-    );
-    expect(download?.inputs).toMatchObject({ buildVersionToDownload: 'latestFromBranch', branchName: '$(Build.SourceBranch)' });
-    const restore = failure.findIndex((s) => /az rest --method put/.test(text(s)) && /\/config\/appsettings\?/.test(text(s)));
-    const rollback = failure.findIndex((s) => publishes(s, '$(Pipeline.Workspace)/previous/algesta-functions.zip'));
-    expect(restore).toBeGreaterThan(-1);
-    expect(restore).toBeLessThan(rollback);
-    expect(text(failure[restore]!)).toContain(`"@${download?.inputs.targetPath}/appsettings.json"`);
-  });
 });
 
 describe('azure.yaml (Azure Developer CLI)', () => {
@@ -438,7 +491,7 @@ describe('azure.yaml (Azure Developer CLI)', () => {
     const api = azd.services.api;
     expect(api).toMatchObject({ project: '.', host: 'function', remoteBuild: false });
     expect(['ts', 'js']).toContain(api.language);
-    const tags = Deployment.of(project, 'dev').registryModule('avm/res/web/site').params.tags;
+    const tags = Deployment.of(project, 'dev').app().site.params.tags;
     expect(get(tags, 'azd-service-name')).toBe('api');
   });
 

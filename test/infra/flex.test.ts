@@ -55,7 +55,7 @@ describe('the Function App on Flex Consumption', () => {
   });
 
   it('passes its own siteConfig, so the AVM default (alwaysOn, ftpsState) never applies', () => {
-    const site = Deployment.of(project, 'prod').registryModule('avm/res/web/site');
+    const site = Deployment.of(project, 'prod').app().site;
     expect(site.params.siteConfig).toEqual({ minTlsVersion: '1.2' });
     expect(site.params.basicPublishingCredentialsPolicies).toEqual([{ name: 'scm', allow: false }]);
   });
@@ -114,7 +114,7 @@ describe('the Flex check fails on a refused property (fixtures)', () => {
 
   it("no siteConfig at all: the AVM module's default is refused", async () => {
     const d = await withFunctionApp((t) => t.replace(`    ${SITE_CONFIG}\n`, ''));
-    expect(d.registryModule('avm/res/web/site').params).not.toHaveProperty('siteConfig');
+    expect(d.app().site.params).not.toHaveProperty('siteConfig');
     const problems = flexProblems(d);
     expect(Object.keys(AVM_SITE_DEFAULT_SITE_CONFIG)).toEqual(['alwaysOn', 'minTlsVersion', 'ftpsState']);
     expect(problems).toEqual([

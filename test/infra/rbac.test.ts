@@ -49,7 +49,12 @@ describe('role assignments', () => {
       .filter((g) => g.principal === group)
       .map((g) => `${g.role} ${g.principalType}`)
       .sort();
-    expect(roles).toEqual(['Azure Service Bus Data Owner Group', 'Key Vault Secrets Officer Group']);
+    // Dead-letter replay on both namespaces in production (the Geo-DR secondary is the one in use after a failover).
+    expect(roles).toEqual([
+      'Azure Service Bus Data Owner Group',
+      'Azure Service Bus Data Owner Group',
+      'Key Vault Secrets Officer Group',
+    ]);
   });
 
   it('every assignment has a deterministic name, so a redeployment updates it instead of failing', () => {

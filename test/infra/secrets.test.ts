@@ -110,16 +110,19 @@ describe('no keys to steal', () => {
   it.each(ENVIRONMENTS)('%s: every service accepts Entra ID only', (env) => {
     const d = Deployment.of(project, env);
     expect(d.registryModule('avm/res/document-db/database-account').params.disableLocalAuthentication).toBe(true);
-    expect(d.registryModule('avm/res/service-bus/namespace').params.disableLocalAuth).toBe(true);
+    for (const n of d.registryModules('avm/res/service-bus/namespace')) expect(n.params.disableLocalAuth).toBe(true);
     for (const s of d.registryModules('avm/res/storage/storage-account')) expect(s.params.allowSharedKeyAccess).toBe(false);
-    expect(d.registryModule('avm/res/insights/component').params.disableLocalAuth).toBe(true);
-    expect(get(d.registryModule('avm/res/operational-insights/workspace').params, 'features', 'disableLocalAuth')).toBe(true);
-    const publishing = d.registryModule('avm/res/web/site').params.basicPublishingCredentialsPolicies as {
-      name: string;
-      allow: boolean;
-    }[];
-    // Flex Consumption has no FTP endpoint (flex.test.ts): SCM is the only publishing password.
-    expect(publishing.map((p) => `${p.name}:${p.allow}`).sort()).toEqual(['scm:false']);
+    for (const c of d.registryModules('avm/res/insights/component')) expect(c.params.disableLocalAuth).toBe(true);
+    for (const w of d.registryModules('avm/res/operational-insights/workspace'))
+      expect(get(w.params, 'features', 'disableLocalAuth')).toBe(true);
+    for (const { site } of d.regions()) {
+      const publishing = site.params.basicPublishingCredentialsPolicies as { name: string; allow: boolean }[];
+      // Flex Consumption has no FTP endpoint (flex.test.ts): SCM is the only publishing password.
+      expect(publishing.map((p) => `${p.name}:${p.allow}`).sort()).toEqual(['scm:false']);
+    }
+    // Each loop above had something to check: one of each per region, or one in all.
+    expect(d.registryModules('avm/res/insights/component')).toHaveLength(d.regions().length);
+    expect(d.registryModules('avm/res/storage/storage-account')).toHaveLength(d.regions().length + 1);
   });
 
   it.each(ENVIRONMENTS)('%s: Key Vault uses Azure RBAC and soft delete; purge protection everywhere but dev', (env) => {

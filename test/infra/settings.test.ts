@@ -32,20 +32,28 @@ describe('Function App settings', () => {
       expect(origin).toMatch(env === 'dev' ? /^https?:\/\/[^/]+$/ : /^https:\/\/[^/]+$/);
   });
 
-  it.each(ENVIRONMENTS)('%s: Flex Consumption, Node.js 22, deployed from a container with the app identity', (env) => {
-    const d = Deployment.of(project, env);
-    expect(d.registryModule('avm/res/web/serverfarm').params.skuName).toBe('FC1');
-    const site = d.registryModule('avm/res/web/site').params;
-    expect(site.kind).toBe('functionapp,linux');
-    expect(get(site, 'functionAppConfig', 'runtime')).toEqual({ name: 'node', version: '22' });
-    expect(get(site, 'functionAppConfig', 'deployment', 'storage', 'authentication', 'type')).toBe('UserAssignedIdentity');
-    expect(get(site, 'keyVaultAccessIdentityResourceId')).toEqual(get(site, 'managedIdentities', 'userAssignedResourceIds', 0));
-    expect(site.httpsOnly).toBe(true);
-    for (const key of FLEX_UNSUPPORTED) expect(d.appSettings()).not.toHaveProperty(key);
-  });
+  it.each(ENVIRONMENTS)(
+    '%s: Flex Consumption, Node.js 22, deployed from a container with the app identity, in every region',
+    (env) => {
+      const d = Deployment.of(project, env);
+      const plans = d.registryModules('avm/res/web/serverfarm');
+      expect(plans).toHaveLength(d.regions().length);
+      for (const plan of plans) expect(plan.params.skuName).toBe('FC1');
+      for (const { site: call, settings } of d.regions()) {
+        const site = call.params;
+        expect(site.kind).toBe('functionapp,linux');
+        expect(get(site, 'functionAppConfig', 'runtime')).toEqual({ name: 'node', version: '22' });
+        expect(get(site, 'functionAppConfig', 'deployment', 'storage', 'authentication', 'type')).toBe('UserAssignedIdentity');
+        expect(get(site, 'keyVaultAccessIdentityResourceId')).toEqual(
+          get(site, 'managedIdentities', 'userAssignedResourceIds', 0),
+        );
+        expect(site.httpsOnly).toBe(true);
+        for (const key of FLEX_UNSUPPORTED) expect(settings).not.toHaveProperty(key);
+      }
+    },
+  );
 
   it.each(ENVIRONMENTS)("%s: the platform's CORS stays off, so the app's own CORS answers", (env) => {
-    const site = Deployment.of(project, env).registryModule('avm/res/web/site').params;
-    expect(get(site, 'siteConfig', 'cors')).toBeUndefined();
+    for (const { site } of Deployment.of(project, env).regions()) expect(get(site.params, 'siteConfig', 'cors')).toBeUndefined();
   });
 });

@@ -14,17 +14,22 @@ describe('Blob Storage', () => {
     expect(blobProblems(BLOB_CONTAINERS, Deployment.of(project, env))).toEqual([]);
   });
 
-  it.each(ENVIRONMENTS)('%s: both accounts refuse shared keys, anonymous reads, plain HTTP and old TLS', (env) => {
-    const accounts = Deployment.of(project, env).registryModules('avm/res/storage/storage-account');
-    expect(accounts).toHaveLength(2);
-    for (const { params } of accounts) {
-      expect(params.allowSharedKeyAccess).toBe(false);
-      expect(params.allowBlobPublicAccess).toBe(false);
-      expect(params.supportsHttpsTrafficOnly).toBe(true);
-      expect(params.minimumTlsVersion).toBe('TLS1_2');
-      expect(get(params, 'blobServices', 'deleteRetentionPolicyEnabled')).toBe(true);
-    }
-  });
+  it.each(ENVIRONMENTS)(
+    "%s: every account (files, and each region's host storage) refuses shared keys, anonymous reads, plain HTTP and old TLS",
+    (env) => {
+      const d = Deployment.of(project, env);
+      const accounts = d.registryModules('avm/res/storage/storage-account');
+      // The files account and one host account per region.
+      expect(accounts).toHaveLength(1 + d.regions().length);
+      for (const { params } of accounts) {
+        expect(params.allowSharedKeyAccess).toBe(false);
+        expect(params.allowBlobPublicAccess).toBe(false);
+        expect(params.supportsHttpsTrafficOnly).toBe(true);
+        expect(params.minimumTlsVersion).toBe('TLS1_2');
+        expect(get(params, 'blobServices', 'deleteRetentionPolicyEnabled')).toBe(true);
+      }
+    },
+  );
 
   it.each(ENVIRONMENTS)('%s: files are versioned and recoverable after deletion', (env) => {
     const blob = dataStorageAccount(Deployment.of(project, env)).blobServices;
@@ -34,8 +39,8 @@ describe('Blob Storage', () => {
     expect(get(blob, 'deleteRetentionPolicyDays')).toBeGreaterThanOrEqual(7);
   });
 
-  it('keeps production files geo-redundant', () => {
-    expect(dataStorageAccount(Deployment.of(project, 'prod')).skuName).toMatch(/^Standard_(RA)?G(Z)?RS$/);
+  it('keeps production files geo-zone-redundant, readable from the secondary region', () => {
+    expect(dataStorageAccount(Deployment.of(project, 'prod')).skuName).toBe('Standard_RAGZRS');
   });
 
   it.each(ENVIRONMENTS)('%s: browsers may upload and download files from the dashboard origins only', (env) => {

@@ -78,11 +78,22 @@ describe('outbox republish', () => {
       published: 3,
       total: 3,
       unrelayed: 1,
+      marked: 1,
       complete: true,
       dryRun: false,
       byType: { 'order.submitted': 1, 'order.status-changed': 1, 'provider.registered': 1 },
     });
     expect(outboxes.orders!.records.find((r) => r.id === 'evt_b')!.relayed).toBe(true);
+  });
+
+  it('with read-only access it still republishes, leaving the unrelayed ones to the sweep', async () => {
+    const { outboxes, sent, deps } = world({ orders: [record('evt_a', 2, false), record('evt_b', 1, true)] });
+    outboxes.orders!.markRelayed = async () => {
+      throw new Error('403: the principal has no write access');
+    };
+    const result = await republishSince(deps, { since: new Date(at(3)) });
+    expect(result).toMatchObject({ published: 2, unrelayed: 1, marked: 0 });
+    expect(sent.map((m) => m.messageId)).toEqual(['evt_a', 'evt_b']);
   });
 
   it('goes page by page, and a dry run counts without sending or marking', async () => {

@@ -8,7 +8,7 @@ import type { Outbox, OutboxEntry } from './relay';
  * not — and published with messageId = event id (`messageFor`, as the relay does), so the bus's
  * duplicate detection and the consumers' processed-event records make a second delivery a no-op;
  * what never arrived is delivered now. Unrelayed documents are marked relayed afterwards, as the relay
- * does, so the sweep does not send them again.
+ * does, so the sweep does not send them again (when the caller may write; see `marked`).
  *
  * The window is bounded by the outbox's retention: a relayed document expires `retentionSeconds`
  * after it was marked (its TTL), and it was marked after it was written, so every event written less
@@ -90,8 +90,14 @@ export interface RepublishResult {
   /** Events found in the window (what a dry run would send). */
   readonly total: number;
   readonly byType: Readonly<Record<string, number>>;
-  /** Of them, never relayed before (now marked relayed). */
+  /** Of them, never relayed before. */
   readonly unrelayed: number;
+  /**
+   * Of those, marked relayed now. Marking is a write the operator may not be allowed (a Cosmos DB
+   * data reader can republish): a document left unmarked is sent once more by the outbox sweep, as a
+   * duplicate the bus and the consumers absorb — so a failed mark is counted, not fatal.
+   */
+  readonly marked: number;
   readonly dryRun: boolean;
 }
 
@@ -155,6 +161,7 @@ export async function republishSince(
   let total = 0;
   let published = 0;
   let unrelayed = 0;
+  let marked = 0;
   for (const source of deps.sources) {
     for await (const page of source.outbox.eventsWritten(window, PAGE_SIZE)) {
       for (const record of page) byType[record.event.type] = (byType[record.event.type] ?? 0) + 1;
@@ -164,8 +171,12 @@ export async function republishSince(
       if (request.dryRun || page.length === 0) continue;
       await deps.publisher.publish(page.map((r) => messageFor(r.event)));
       published += page.length;
-      if (neverRelayed.length > 0) await source.outbox.markRelayed(neverRelayed);
+      if (neverRelayed.length > 0)
+        marked += await source.outbox.markRelayed(neverRelayed).then(
+          () => neverRelayed.length,
+          () => 0,
+        );
     }
   }
-  return { window, complete, published, total, byType, unrelayed, dryRun: request.dryRun === true };
+  return { window, complete, published, total, byType, unrelayed, marked, dryRun: request.dryRun === true };
 }

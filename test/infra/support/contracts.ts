@@ -77,7 +77,12 @@ export function filterEventTypes(sql: string, subscription: string): Set<string>
 
 export function serviceBusProblems(topology: TopologyDefinition, d: Deployment): string[] {
   const problems: string[] = [];
-  const namespace = d.registryModule('avm/res/service-bus/namespace');
+  const [namespace, ...secondaries] = d.serviceBusNamespaces();
+  if (!namespace) return ['no Service Bus namespace is provisioned'];
+  // A Geo-DR secondary receives the primary's entities by replication and must declare none.
+  for (const s of secondaries)
+    if (Array.isArray(s.params.topics) && s.params.topics.length > 0)
+      problems.push(`Service Bus: the secondary namespace ${sampleOf(s.params.name ?? null)} declares entities`);
   if (namespace.params.disableLocalAuth !== true) problems.push('Service Bus: local (SAS key) authentication is not disabled');
   const topics = Array.isArray(namespace.params.topics) ? namespace.params.topics.filter(isObject) : [];
   const topic = topics.find((t) => t.name === topology.topic);
@@ -350,26 +355,35 @@ export interface AccessContract {
 }
 
 /** The names of the resources the app talks to, as the deployment provisions them. */
-function targets(d: Deployment): Record<string, string | undefined> {
-  const settings = d.appSettings();
+function targets(d: Deployment): {
+  dataStorage: string | undefined;
+  cosmos: string | undefined;
+  keyVault: string | undefined;
+  serviceBus: (string | undefined)[];
+  regions: { hostStorage: string | undefined; appInsights: string | undefined }[];
+} {
   const name = (avm: string): string | undefined => sampleOf(d.registryModule(avm).params.name ?? null);
   return {
-    hostStorage: sampleOf(settings.AzureWebJobsStorage__accountName ?? null),
     dataStorage: sampleOf(dataStorageAccount(d).name ?? null),
     cosmos: name('avm/res/document-db/database-account'),
-    serviceBus: name('avm/res/service-bus/namespace'),
     keyVault: name('avm/res/key-vault/vault'),
-    appInsights: name('avm/res/insights/component'),
+    serviceBus: d.serviceBusNamespaces().map((m) => sampleOf(m.params.name ?? null)),
+    regions: d.regions().map((r) => ({
+      hostStorage: sampleOf(r.settings.AzureWebJobsStorage__accountName ?? null),
+      appInsights: sampleOf(r.call.params.appInsightsName ?? null),
+    })),
   };
 }
 
-/** The principal the Function App runs as, as written in main.bicep (`<module>.outputs.principalId`). */
 export function appPrincipal(d: Deployment): string {
-  const site = d.registryModule('avm/res/web/site');
-  const ids = get(site.params, 'managedIdentities', 'userAssignedResourceIds');
+  const sites = d.regions().map((r) => r.site);
+  const ids = get(sites[0]!.params, 'managedIdentities', 'userAssignedResourceIds');
   const id = Array.isArray(ids) && ids.length === 1 && ids[0] instanceof Unknown ? ids[0].text : undefined;
   const module = id && /^(\w+)\.outputs\.resourceId$/.exec(id)?.[1];
   if (!module) throw new Error(`the Function App's identity is not one user-assigned identity module: ${String(id)}`);
+  for (const site of sites.slice(1))
+    if (!deepEqual(get(site.params, 'managedIdentities', 'userAssignedResourceIds') ?? null, ids ?? null))
+      throw new Error("the regions' Function Apps do not run as the same identity");
   return `${module}.outputs.principalId`;
 }
 
@@ -379,12 +393,21 @@ export function accessProblems(need: AccessContract, d: Deployment): string[] {
   const given = grants(d).filter((g) => g.principal === app);
   const problems: string[] = [];
   const expected: { role: string; scopeType: string; scopeNames: (string | undefined)[]; why: string }[] = [
-    {
-      role: 'Storage Blob Data Owner',
-      scopeType: 'Microsoft.Storage/storageAccounts',
-      scopeNames: [t.hostStorage],
-      why: 'the host keeps leases and its package in its storage',
-    },
+    // Each region's own resources.
+    ...t.regions.flatMap((r) => [
+      {
+        role: 'Storage Blob Data Owner',
+        scopeType: 'Microsoft.Storage/storageAccounts',
+        scopeNames: [r.hostStorage],
+        why: 'the host keeps leases and its package in its storage',
+      },
+      {
+        role: 'Monitoring Metrics Publisher',
+        scopeType: 'Microsoft.Insights/components',
+        scopeNames: [r.appInsights],
+        why: 'Entra-authenticated telemetry',
+      },
+    ]),
     ...need.blobContainers.map((c) => ({
       role: 'Storage Blob Data Contributor',
       scopeType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
@@ -397,23 +420,19 @@ export function accessProblems(need: AccessContract, d: Deployment): string[] {
       scopeNames: [t.dataStorage],
       why: 'user-delegation SAS URLs',
     },
-    {
+    // Every namespace: with Geo-DR the app reaches the secondary through the alias after a failover,
+    // and Entra role assignments are not replicated by the pairing.
+    ...t.serviceBus.map((namespace) => ({
       role: 'Azure Service Bus Data Sender',
       scopeType: 'Microsoft.ServiceBus/namespaces/topics',
-      scopeNames: [need.topic, t.serviceBus],
+      scopeNames: [need.topic, namespace],
       why: 'the relay publishes events',
-    },
+    })),
     {
       role: 'Key Vault Secrets User',
       scopeType: 'Microsoft.KeyVault/vaults',
       scopeNames: [t.keyVault],
       why: 'Key Vault references',
-    },
-    {
-      role: 'Monitoring Metrics Publisher',
-      scopeType: 'Microsoft.Insights/components',
-      scopeNames: [t.appInsights],
-      why: 'Entra-authenticated telemetry',
     },
   ];
   if (need.cosmos)
@@ -425,13 +444,14 @@ export function accessProblems(need: AccessContract, d: Deployment): string[] {
     });
   // Receiving, and the Manage right Flex Consumption's target-based scaling reads the message count
   // with, on each workflow's own subscription (rbac.bicep cites Microsoft's documentation).
-  for (const subscription of need.subscriptions)
-    expected.push({
-      role: 'Azure Service Bus Data Owner',
-      scopeType: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
-      scopeNames: [subscription, need.topic, t.serviceBus],
-      why: `the ${subscription} trigger receives, and Flex scales it from the subscription's length`,
-    });
+  for (const namespace of t.serviceBus)
+    for (const subscription of need.subscriptions)
+      expected.push({
+        role: 'Azure Service Bus Data Owner',
+        scopeType: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+        scopeNames: [subscription, need.topic, namespace],
+        why: `the ${subscription} trigger receives, and Flex scales it from the subscription's length`,
+      });
   const used = new Set<Grant>();
   for (const e of expected) {
     const match = given.find(

@@ -5,6 +5,7 @@
  * topologies). What only Azure knows (a resource's ID, a generated name's hash, a tenant) stays an
  * `Unknown` carrying its source text and, for strings, a representative sample.
  */
+import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { type BicepFile, type Decl, type Node, decorator, parseBicep, stringLiteral, stringParts } from './bicep';
 
@@ -585,6 +586,12 @@ const AZURE_CLOUD: BicepObject = {
 
 type Builtin = (args: Value[], node: Node, env: Readonly<Record<string, string>>) => Value;
 
+/** A stand-in for uniqueString(): 13 lowercase hex characters of a hash of what is known of the arguments. */
+function uniqueSample(args: Value[]): string {
+  const parts = args.map((a) => (a instanceof Unknown ? `?${a.text}` : JSON.stringify(a)));
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 13);
+}
+
 /** Strings that only Azure knows get a sample of the right shape, so formats can still be checked. */
 function opaque(node: Node, sample?: string): Unknown {
   return new Unknown(node.text, sample);
@@ -657,7 +664,9 @@ const BUILTINS: Record<string, Builtin> = {
     typeof name === 'string' && Object.hasOwn(env, name) ? env[name]! : fallback !== undefined ? fallback : opaque(node),
   environment: () => AZURE_CLOUD,
   // Only Azure knows these; the samples have their real shapes.
-  uniqueString: (_, node) => opaque(node, 'abcdefghij123'),
+  // Azure's hash is unknown, but equal arguments give equal names and different ones (the secondary
+  // region's) different names: the sample is 13 characters derived from the arguments.
+  uniqueString: (args, node) => opaque(node, uniqueSample(args)),
   guid: (_, node) => opaque(node, '00000000-0000-0000-0000-000000000000'),
   subscriptionResourceId: (args, node) =>
     opaque(

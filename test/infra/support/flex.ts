@@ -102,7 +102,12 @@ export function flexSiteParamProblems(params: BicepObject): string[] {
 export function flexProblems(d: Deployment): string[] {
   const flexPlans = d.registryModules('avm/res/web/serverfarm').filter((p) => p.params.skuName === 'FC1');
   if (flexPlans.length === 0) return ['no Flex Consumption (FC1) plan: this check would be vacuous'];
-  return d
-    .registryModules('avm/res/web/site')
-    .flatMap((site) => flexSiteParamProblems(site.params).map((p) => `${site.instance.file.name} ${site.symbol}: ${p}`));
+  // Every region's app is the same call of functionapp.bicep: a problem there is named once.
+  return [
+    ...new Set(
+      d
+        .registryModules('avm/res/web/site')
+        .flatMap((site) => flexSiteParamProblems(site.params).map((p) => `${site.instance.file.name} ${site.symbol}: ${p}`)),
+    ),
+  ];
 }

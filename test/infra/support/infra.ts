@@ -76,15 +76,70 @@ export class Deployment {
     return found[0]!;
   }
 
-  /** The Function App's application settings as deployed. */
-  appSettings(): BicepObject {
-    const site = this.registryModule('avm/res/web/site');
-    const configs = site.params.configs;
-    const appsettings = Array.isArray(configs) ? configs.find((c) => isObject(c) && c.name === 'appsettings') : undefined;
-    if (!isObject(appsettings) || !isObject(appsettings.properties))
-      throw new Error('the Function App has no evaluable appsettings config');
-    return appsettings.properties;
+  /**
+   * Each region's app stack (main.bicep's calls of modules/region.bicep that are deployed), the primary
+   * first: its Function App module call and application settings.
+   */
+  regions(): RegionApp[] {
+    const calls = this.main.modules().filter((m) => m.path === 'modules/region.bicep' && m.condition !== false);
+    return calls.map((call) => {
+      const inside: ModuleInstance[] = [];
+      const visit = (instance: Instance): void => {
+        for (const m of instance.modules()) {
+          if (m.condition === false) continue;
+          inside.push(m);
+          if (m.child) visit(m.child);
+        }
+      };
+      visit(call.child!);
+      const sites = inside.filter((m) => m.path.startsWith('br/public:avm/res/web/site:'));
+      if (sites.length !== 1)
+        throw new Error(`${this.environment} ${call.symbol}: expected one Function App, found ${sites.length}`);
+      const site = sites[0]!;
+      return { symbol: call.symbol, location: call.params.location ?? null, call, site, settings: settingsOf(site) };
+    });
   }
+
+  /**
+   * The Service Bus namespaces (avm/res/service-bus/namespace calls), the primary first: the one that
+   * declares the entities; a Geo-DR secondary declares none.
+   */
+  serviceBusNamespaces(): ModuleInstance[] {
+    const found = this.registryModules('avm/res/service-bus/namespace');
+    const declares = (m: ModuleInstance) => Array.isArray(m.params.topics) && m.params.topics.length > 0;
+    return [...found.filter(declares), ...found.filter((m) => !declares(m))];
+  }
+
+  /** The primary region's app (the only one in a single-region environment). */
+  app(): RegionApp {
+    const [primary] = this.regions();
+    if (!primary) throw new Error(`${this.environment}: no region deploys a Function App`);
+    return primary;
+  }
+
+  /** The primary Function App's application settings as deployed. */
+  appSettings(): BicepObject {
+    return this.app().settings;
+  }
+}
+
+export interface RegionApp {
+  /** main.bicep's module symbol: `primary` or `secondary`. */
+  readonly symbol: string;
+  /** The region, as main.bicep passes it. */
+  readonly location: Value;
+  readonly call: ModuleInstance;
+  /** The Function App (avm/res/web/site) call. */
+  readonly site: ModuleInstance;
+  readonly settings: BicepObject;
+}
+
+function settingsOf(site: ModuleInstance): BicepObject {
+  const configs = site.params.configs;
+  const appsettings = Array.isArray(configs) ? configs.find((c) => isObject(c) && c.name === 'appsettings') : undefined;
+  if (!isObject(appsettings) || !isObject(appsettings.properties))
+    throw new Error('the Function App has no evaluable appsettings config');
+  return appsettings.properties;
 }
 
 export function get(value: Value | undefined, ...path: (string | number)[]): Value | undefined {

@@ -1,0 +1,487 @@
+/**
+ * infra/scripts/rollout.ts run for real, as a child process the way the pipeline runs it, with a
+ * fake `az` first on PATH (support/fake-az.mjs: records its argv, answers the CLI's documented shapes)
+ * and the local stack as every region's app. Each "region" is a small proxy in front of the one stack
+ * that logs the requests it gets, so the test sees the order of Azure calls and HTTP checks in one
+ * log; a region can be made to fail the smoke test (but not the health check) while it runs the new
+ * package, as a region whose new settings broke it would.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFromOutputs } from '../../infra/scripts/deployment-outputs';
+import { WAITS } from '../../infra/scripts/rollout';
+import { startTestStack } from '../support/stack';
+import { REPO } from './support/bicep';
+
+const DASHBOARD = 'https://dashboard.algesta.test';
+const NEW = 'algesta-functions.zip';
+const PREVIOUS = 'previous-functions.zip';
+const A = {
+  name: 'func-algesta-prod-centralus',
+  resourceGroup: 'rg-algesta-prod-centralus',
+  region: 'centralus',
+  origin: 'origin-centralus',
+};
+const B = { name: 'func-algesta-prod', resourceGroup: 'rg-algesta-prod', region: 'eastus2', origin: 'origin-eastus2' };
+
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+const servers: Server[] = [];
+
+/** Node's type stripping where this Node has it (22, as on the agent); tsx's loader on Node 20. */
+const NODE_ARGS = process.allowedNodeEnvironmentFlags.has('--experimental-strip-types')
+  ? ['--experimental-strip-types', '--no-warnings']
+  : ['--import', 'tsx'];
+
+beforeAll(async () => {
+  stack = await startTestStack({ CORS_ALLOWED_ORIGINS: DASHBOARD });
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await stack?.dispose();
+});
+
+interface World {
+  readonly dir: string;
+  readonly log: string;
+  /** region label → base URL of its proxy */
+  readonly urls: Record<string, string>;
+}
+
+/** A proxy to the stack named `label`; while `app` runs the new package and `breaks`, only health answers. */
+async function region(
+  world: { dir: string; log: string },
+  label: string,
+  app: string,
+  breaks: boolean,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<string> {
+  const handler: RequestListener = async (req, res) => {
+    appendFileSync(world.log, `${JSON.stringify({ http: label, method: req.method, path: req.url })}\n`);
+    const state = existsSync(join(world.dir, 'state.json'))
+      ? (JSON.parse(readFileSync(join(world.dir, 'state.json'), 'utf8')) as { deployed: Record<string, string> })
+      : { deployed: {} };
+    if (breaks && state.deployed[app] === NEW && !req.url?.startsWith('/api/health')) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('broken by the new package');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers[k] = v;
+    const upstream = await fetch(`${stack.url}${req.url}`, { method: req.method!, headers });
+    const out: Record<string, string> = {};
+    upstream.headers.forEach((v, k) => {
+      if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) out[k] = v;
+    });
+    res.writeHead(upstream.status, out).end(Buffer.from(await upstream.arrayBuffer()));
+  };
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function world(breaks: string[] = []): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'algesta-rollout-'));
+  cleanup.push(dir);
+  const log = join(dir, 'calls.jsonl');
+  writeFileSync(log, '');
+  const settings = { APP_SETTING: 'new', ALGESTA_REGION: 'x' };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ settings: { [A.name]: settings, [B.name]: settings } }));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'az'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(REPO, 'test/infra/support/fake-az.mjs')}" "$@"\n`,
+  );
+  chmodSync(join(bin, 'az'), 0o755);
+  const w = { dir, log };
+  return {
+    ...w,
+    urls: {
+      [A.region]: await region(w, A.region, A.name, breaks.includes(A.region)),
+      [B.region]: await region(w, B.region, B.name, breaks.includes(B.region)),
+      // Front Door sends the traffic to the primary (priority 1): it breaks with the primary.
+      'front-door': await region(w, 'front-door', B.name, breaks.includes('front-door')),
+    },
+  };
+}
+
+/** What the previous successful run left: its package and each app's settings. */
+function previousRun(w: World): string[] {
+  writeFileSync(join(w.dir, PREVIOUS), 'zip');
+  mkdirSync(join(w.dir, 'previous-settings'));
+  for (const app of [A, B])
+    writeFileSync(
+      join(w.dir, 'previous-settings', `${app.name}.json`),
+      JSON.stringify({ properties: { APP_SETTING: 'previous' } }),
+    );
+  return ['--previous-package', join(w.dir, PREVIOUS), '--previous-settings', join(w.dir, 'previous-settings')];
+}
+
+function outputs(w: World, frontDoor = true): string {
+  const app = (a: typeof A) => ({ ...a, url: w.urls[a.region], origin: frontDoor ? a.origin : '' });
+  const file = join(w.dir, 'outputs.json');
+  const value = (v: unknown) => ({ type: typeof v === 'string' ? 'String' : 'Array', value: v });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      AZURE_FUNCTION_APPS: value(frontDoor ? [app(A), app(B)] : [app(B)]),
+      AZURE_FUNCTION_APP_NAME: value(B.name),
+      AZURE_FRONT_DOOR_PROFILE: value(frontDoor ? 'afd-algesta-prod' : ''),
+      AZURE_FRONT_DOOR_RESOURCE_GROUP: value(frontDoor ? B.resourceGroup : ''),
+      AZURE_FRONT_DOOR_ORIGIN_GROUP: value(frontDoor ? 'api' : ''),
+      AZURE_FRONT_DOOR_ENDPOINT: value(frontDoor ? 'algesta-prod' : ''),
+      AZURE_FRONT_DOOR_URL: value(frontDoor ? w.urls['front-door'] : ''),
+      AZURE_DASHBOARD_ORIGINS: value(DASHBOARD),
+    }),
+  );
+  return file;
+}
+
+function run(w: World, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const fast = [
+    '--propagation-seconds',
+    '0',
+    '--in-flight-seconds',
+    '0',
+    '--ready-timeout-seconds',
+    '5',
+    '--ready-interval-seconds',
+    '0.1',
+  ];
+  const child = spawn(process.execPath, [...NODE_ARGS, join(REPO, 'infra/scripts/rollout.ts'), ...args, ...fast], {
+    cwd: REPO,
+    env: { ...process.env, PATH: `${join(w.dir, 'bin')}:${process.env.PATH}`, FAKE_AZ_DIR: w.dir, ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+const deploy = (w: World, frontDoor = true, extra: string[] = []) =>
+  run(w, [
+    'deploy',
+    '--outputs',
+    outputs(w, frontDoor),
+    '--package',
+    join(w.dir, NEW),
+    '--record-settings',
+    join(w.dir, 'recorded'),
+    ...extra,
+  ]);
+
+/**
+ * The log as steps: `disable <origin>`, `settings <app>`, `restore-settings <app>`, `publish <app> <zip>`,
+ * `ready <region>` (GETs of /api/health/ready), `smoke <region>` (from GET /api/health on, the smoke
+ * test's first request), `enable <origin>`; repeats collapsed.
+ */
+function steps(w: World): string[] {
+  const regionOf = (name: string) => [A, B].find((a) => a.name === name)?.region ?? name;
+  const originRegion = (origin: string) => [A, B].find((a) => a.origin === origin)?.region ?? origin;
+  const out: string[] = [];
+  const smoking = new Set<string>();
+  for (const line of readFileSync(w.log, 'utf8').split('\n').filter(Boolean)) {
+    const e = JSON.parse(line) as { az?: string[]; http?: string; path?: string };
+    let label: string;
+    if (e.http) {
+      if (e.path === '/api/health') smoking.add(e.http);
+      label = `${smoking.has(e.http) ? 'smoke' : 'ready'} ${e.http}`;
+    } else {
+      smoking.clear();
+      const a = e.az!;
+      const flag = (n: string) => a[a.indexOf(`--${n}`) + 1]!;
+      if (a[0] === 'afd')
+        label = `${flag('enabled-state') === 'Disabled' ? 'disable' : 'enable'} ${originRegion(flag('origin-name'))}`;
+      else if (a[0] === 'rest')
+        label = `${flag('method') === 'post' ? 'settings' : 'restore-settings'} ${regionOf(/sites\/([^/]+)/.exec(flag('uri'))![1]!)}`;
+      else if (a[1] === 'deployment') label = `publish ${regionOf(flag('name'))} ${flag('src').split('/').pop()}`;
+      else label = `az ${a.slice(0, 2).join(' ')}`;
+    }
+    if (out.at(-1) !== label) out.push(label);
+  }
+  return out;
+}
+
+const state = (w: World) =>
+  JSON.parse(readFileSync(join(w.dir, 'state.json'), 'utf8')) as {
+    deployed: Record<string, string>;
+    settings: Record<string, Record<string, string>>;
+    origins: Record<string, string>;
+  };
+
+describe('infra/scripts/rollout.ts (region by region, with a fake az and the local stack)', () => {
+  it('deploys the secondary, then the primary, each drained, checked on its own URL and enabled again; then checks Front Door', async () => {
+    const w = await world();
+    const { code, output } = await deploy(w, true, previousRun(w));
+    expect(output).not.toContain('##vso[task.logissue');
+    expect(code).toBe(0);
+    expect(steps(w)).toEqual([
+      'disable centralus',
+      'settings centralus',
+      `publish centralus ${NEW}`,
+      'ready centralus',
+      'smoke centralus',
+      'enable centralus',
+      'disable eastus2',
+      'settings eastus2',
+      `publish eastus2 ${NEW}`,
+      'ready eastus2',
+      'smoke eastus2',
+      'enable eastus2',
+      'ready front-door',
+      'smoke front-door',
+    ]);
+    // The settings that went with this package, per app, for a later rollback.
+    for (const app of [A, B])
+      expect(JSON.parse(readFileSync(join(w.dir, 'recorded', `${app.name}.json`), 'utf8'))).toEqual({
+        properties: { APP_SETTING: 'new', ALGESTA_REGION: 'x' },
+      });
+    expect(output).toMatch(/centralus func-algesta-prod-centralus: deployed\n.*eastus2 func-algesta-prod: deployed/);
+  });
+
+  it('a smoke test failing in the second region restores both regions (settings, then package), re-enables both origins and fails', async () => {
+    const w = await world(['eastus2']);
+    const { code, output } = await deploy(w, true, previousRun(w));
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test eastus2: OpenAPI document: 503; .*$/m);
+    expect(steps(w).slice(6)).toEqual([
+      'disable eastus2',
+      'settings eastus2',
+      `publish eastus2 ${NEW}`,
+      'ready eastus2',
+      'smoke eastus2',
+      // The failed region first (it is drained), then the one already serving, drained before its restore.
+      'restore-settings eastus2',
+      `publish eastus2 ${PREVIOUS}`,
+      'ready eastus2',
+      'enable eastus2',
+      'disable centralus',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    const s = state(w);
+    expect(s.deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+    expect(s.settings[A.name]).toEqual({ APP_SETTING: 'previous' });
+    expect(s.settings[B.name]).toEqual({ APP_SETTING: 'previous' });
+    expect(s.origins).toEqual({ [A.origin]: 'Enabled', [B.origin]: 'Enabled' });
+    expect(output).toMatch(/centralus func-algesta-prod-centralus: restored\n.*eastus2 func-algesta-prod: restored/);
+  });
+
+  it('a failing check through Front Door after both regions restores both, the primary first, each drained while the other serves', async () => {
+    const w = await world(['front-door']);
+    const { code, output } = await deploy(w, true, previousRun(w));
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test front-door: OpenAPI document: 503; .*$/m);
+    expect(steps(w).slice(12)).toEqual([
+      'ready front-door',
+      'smoke front-door',
+      'disable eastus2',
+      'restore-settings eastus2',
+      `publish eastus2 ${PREVIOUS}`,
+      'ready eastus2',
+      'enable eastus2',
+      'disable centralus',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    expect(state(w).origins).toEqual({ [A.origin]: 'Enabled', [B.origin]: 'Enabled' });
+  });
+
+  it('a failure in the first region restores only that region; the second is never touched', async () => {
+    const w = await world(['centralus']);
+    const { code, output } = await deploy(w, true, previousRun(w));
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test centralus: /m);
+    expect(steps(w)).toEqual([
+      'disable centralus',
+      'settings centralus',
+      `publish centralus ${NEW}`,
+      'ready centralus',
+      'smoke centralus',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    const log = readFileSync(w.log, 'utf8');
+    for (const trace of [`"${B.name}"`, `/sites/${B.name}/`, B.origin, '"http":"eastus2"']) expect(log).not.toContain(trace);
+    expect(output).toContain(`eastus2 ${B.name}: not touched`);
+  });
+
+  it('without a previous package (first deployment) it warns, restores nothing, enables the origin again and still fails', async () => {
+    const w = await world(['centralus']);
+    const { code, output } = await deploy(w);
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=warning\]No previous package: this is the first deployment/m);
+    expect(steps(w).slice(5)).toEqual(['enable centralus']);
+    expect(state(w).deployed).toEqual({ [A.name]: NEW });
+  });
+
+  it('a single region without Front Door: the same steps, no az afd call at all', async () => {
+    const w = await world();
+    const { code } = await deploy(w, false, previousRun(w));
+    expect(code).toBe(0);
+    expect(steps(w)).toEqual(['settings eastus2', `publish eastus2 ${NEW}`, 'ready eastus2', 'smoke eastus2']);
+    expect(readFileSync(w.log, 'utf8')).not.toContain('"afd"');
+  });
+
+  it('refuses outputs that would leave a region undrained', () => {
+    const apps = (origin: string) => ({
+      value: [
+        { name: 'a', resourceGroup: 'r', region: 'x', url: 'https://a', origin },
+        { name: 'b', resourceGroup: 'r', region: 'y', url: 'https://b', origin },
+      ],
+    });
+    expect(() => planFromOutputs({ AZURE_FUNCTION_APPS: apps('') })).toThrow(/no AZURE_FRONT_DOOR_PROFILE/);
+    expect(() =>
+      planFromOutputs({
+        AZURE_FUNCTION_APPS: apps(''),
+        AZURE_FRONT_DOOR_PROFILE: { value: 'p' },
+        AZURE_FRONT_DOOR_RESOURCE_GROUP: { value: 'r' },
+        AZURE_FRONT_DOOR_ORIGIN_GROUP: { value: 'g' },
+      }),
+    ).toThrow(/x: no Front Door origin for a/);
+    // A template without AZURE_FUNCTION_APPS (one region): its single app, no Front Door.
+    const single = planFromOutputs({
+      AZURE_FUNCTION_APP_NAME: { value: 'func' },
+      AZURE_FUNCTION_APP_URL: { value: 'https://func/' },
+      AZURE_RESOURCE_GROUP: { value: 'rg' },
+      AZURE_LOCATION: { value: 'eastus2' },
+    });
+    expect(single).toEqual({
+      apps: [{ name: 'func', resourceGroup: 'rg', region: 'eastus2', url: 'https://func', origin: '' }],
+      dashboardOrigin: '',
+    });
+    // The drain covers Front Door's documented propagation bound (20 min) and an in-flight request.
+    expect(WAITS.propagationSeconds).toBe(20 * 60);
+  });
+
+  it('rollback-only (the infrastructure deployment failed): finds the apps by tag across resource groups and restores each', async () => {
+    const w = await world();
+    // The app's URL comes from its defaultHostName, over HTTPS: a self-signed certificate for the test.
+    const key = join(w.dir, 'key.pem');
+    const cert = join(w.dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', key, '-out', cert],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const host = (await region(w, 'restored', B.name, false, { key: readFileSync(key), cert: readFileSync(cert) })).replace(
+      'https://',
+      '',
+    );
+    const site = (app: typeof A, env: string) => ({
+      id: `/subscriptions/0/resourceGroups/${app.resourceGroup}/providers/Microsoft.Web/sites/${app.name}`,
+      name: app.name,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.Web/sites',
+      defaultHostName: host,
+      tags: { 'azd-env-name': env, 'azd-service-name': 'api' },
+    });
+    const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+    config.resources = [
+      site(A, 'prod'),
+      site(B, 'prod'),
+      { ...site(B, 'staging'), name: 'func-algesta-staging', resourceGroup: 'rg-algesta-staging' },
+      {
+        name: 'stalgestaprod',
+        resourceGroup: B.resourceGroup,
+        location: B.region,
+        type: 'Microsoft.Storage/storageAccounts',
+        tags: { 'azd-env-name': 'prod' },
+      },
+    ];
+    writeFileSync(join(w.dir, 'config.json'), JSON.stringify(config));
+    const { code, output } = await run(w, ['rollback-only', '--env-name', 'prod', ...previousRun(w)], {
+      NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    });
+    expect(code, output).toBe(0);
+    expect(steps(w)).toEqual([
+      'az resource list',
+      'az functionapp show',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready restored',
+      'restore-settings eastus2',
+      `publish eastus2 ${PREVIOUS}`,
+      'ready restored',
+    ]);
+    expect(readFileSync(w.log, 'utf8')).toContain('"resource","list","--tag","azd-env-name=prod"');
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+  });
+
+  it('the scripts use only syntax that type stripping erases, and import each other with .ts (as Node 22 runs them)', () => {
+    const tsc = (files: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(REPO, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', ...STRIP_TYPES_FLAGS, ...files],
+        {
+          cwd: REPO,
+          encoding: 'utf8',
+        },
+      );
+    // Every script the agent runs, and what they import (stage-package.ts too: it is as plain).
+    const scripts = readdirSync(join(REPO, 'infra/scripts'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(REPO, 'infra/scripts', f));
+    expect(scripts.length).toBeGreaterThanOrEqual(6);
+    const clean = tsc(scripts);
+    expect(clean.stdout, clean.stdout).toBe('');
+    // The same check finds what Node would refuse: a parameter property, an import without .ts.
+    const dir = mkdtempSync(join(tmpdir(), 'algesta-strip-'));
+    cleanup.push(dir);
+    writeFileSync(
+      join(dir, 'a.ts'),
+      "import { b } from './b';\nexport class A {\n  constructor(readonly x: string) {}\n}\nexport const c = b;\n",
+    );
+    writeFileSync(join(dir, 'b.ts'), 'export const b = 1;\n');
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }'); // ESM, as this repository is
+    const broken = tsc([join(dir, 'a.ts')]).stdout;
+    expect(broken).toMatch(/TS1294/); // not erasable
+    expect(broken).toMatch(/TS2835/); // relative import needs its extension
+  });
+
+  afterAll(() => {
+    for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  });
+});
+
+const cleanup: string[] = [];
+/** What `node --experimental-strip-types` accepts: erasable syntax, ESM with explicit .ts imports. */
+const STRIP_TYPES_FLAGS = [
+  '--noEmit',
+  '--erasableSyntaxOnly',
+  '--verbatimModuleSyntax',
+  '--allowImportingTsExtensions',
+  '--module',
+  'nodenext',
+  '--target',
+  'es2022',
+  '--types',
+  'node',
+  '--strict',
+  '--skipLibCheck',
+];
