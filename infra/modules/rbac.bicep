@@ -25,7 +25,7 @@ param deployerPrincipalId string
 @allowed(['User', 'ServicePrincipal', 'Group'])
 param deployerPrincipalType string
 
-@description('Entra group of the people on call: may rotate secrets (their dead-letter replay role is in servicebus-roles.bicep). Empty: nobody.')
+@description('Entra group of the people on call: may rotate secrets and read the data (their dead-letter replay role is in servicebus-roles.bicep). Empty: nobody.')
 param operatorsGroupObjectId string
 
 // Built-in role definition IDs (the same in every tenant).
@@ -36,8 +36,9 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
-// Cosmos DB's own data-plane role (not an Azure RBAC role): Cosmos DB Built-in Data Contributor.
+// Cosmos DB's own data-plane roles (not Azure RBAC roles): Built-in Data Contributor and Reader.
 var cosmosDataContributor = '00000000-0000-0000-0000-000000000002'
+var cosmosDataReader = '00000000-0000-0000-0000-000000000001'
 
 var grantDeployer = !empty(deployerPrincipalId)
 var grantOperators = !empty(operatorsGroupObjectId)
@@ -155,5 +156,18 @@ resource operatorsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
     principalId: operatorsGroupObjectId
     principalType: 'Group'
+  }
+}
+
+// Reading the data: `npm run outbox -- count|republish` after a failover or a restore, and the
+// drills' counts (docs/operations.md). Read only: the republish sends through the bus (the group's
+// Data Owner role) and leaves never-relayed events to the sweep when it cannot mark them.
+resource operatorsCosmosRead 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = if (grantOperators) {
+  parent: cosmosAccount
+  name: guid(cosmosAccount.id, operatorsGroupObjectId, cosmosDataReader)
+  properties: {
+    roleDefinitionId: '${cosmosAccount.id}/sqlRoleDefinitions/${cosmosDataReader}'
+    principalId: operatorsGroupObjectId
+    scope: cosmosAccount.id
   }
 }
