@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_ENTRY, buildBundle } from '../../scripts/build';
 import { type BicepObject, Unknown, type Project, isObject, sampleOf } from '../infra/support/evaluate';
-import { Deployment, ENVIRONMENTS, get, loadProject } from '../infra/support/infra';
+import { Deployment, ENVIRONMENTS, type RegionApp, get, loadProject } from '../infra/support/infra';
 import { loadEntryAsWorker } from '../support/worker/load-entry';
 import {
   type ConnectionContext,
@@ -49,10 +49,10 @@ const triggerOf = (fn: Registration) => rawBindings(fn).find((b) => b.direction 
 
 // ---------------------------------------------------------------- infra as the checkers take it
 
-/** The Function App's settings: literals as they are, deployment-time values by their expression. */
-function settingsOf(d: Deployment): Record<string, SettingValue> {
+/** A region's Function App settings: literals as they are, deployment-time values by their expression. */
+function settingsOf(region: RegionApp): Record<string, SettingValue> {
   return Object.fromEntries(
-    Object.entries(d.appSettings()).map(([key, value]): [string, SettingValue] => {
+    Object.entries(region.settings).map(([key, value]): [string, SettingValue] => {
       if (typeof value === 'string') return [key, { literal: value }];
       if (value instanceof Unknown)
         return [key, { expression: value.text, ...(value.sample !== undefined ? { sample: value.sample } : {}) }];
@@ -61,17 +61,23 @@ function settingsOf(d: Deployment): Record<string, SettingValue> {
   );
 }
 
-/** `<module>.outputs.clientId` of the one user-assigned identity the Function App runs as. */
-function appIdentityClientId(d: Deployment): string {
-  const ids = get(d.registryModule('avm/res/web/site').params, 'managedIdentities', 'userAssignedResourceIds');
+/** `<module>.outputs.clientId` of the one user-assigned identity a region's Function App runs as. */
+function appIdentityClientId(d: Deployment, region: RegionApp): string {
+  const ids = get(region.site.params, 'managedIdentities', 'userAssignedResourceIds');
   const id = Array.isArray(ids) && ids.length === 1 && ids[0] instanceof Unknown ? ids[0].text : '';
   const module = /^(\w+)\.outputs\.resourceId$/.exec(id)?.[1];
   if (!module) throw new Error(`${d.environment}: the Function App does not run as one user-assigned identity module (${id})`);
   return `${module}.outputs.clientId`;
 }
 
-function contextOf(d: Deployment): ConnectionContext {
-  return { settings: settingsOf(d), appIdentityClientId: appIdentityClientId(d) };
+/** Every region's app runs the same bundle, so each region's settings must resolve its connections. */
+function contextsOf(d: Deployment): [string, ConnectionContext][] {
+  return d
+    .regions()
+    .map(
+      (r) =>
+        [r.symbol, { settings: settingsOf(r), appIdentityClientId: appIdentityClientId(d, r) }] as [string, ConnectionContext],
+    );
 }
 
 /** What the triggers watch exists in the deployment: containers, lease containers, topics, subscriptions. */
@@ -82,7 +88,8 @@ function targetProblems(fns: readonly Registration[], d: Deployment): string[] {
   for (const db of Array.isArray(databases) ? databases.filter(isObject) : [])
     for (const c of Array.isArray(db.containers) ? db.containers.filter(isObject) : [])
       containers.add(`${String(db.name)}/${String(c.name)}`);
-  const namespace = d.registryModule('avm/res/service-bus/namespace').params;
+  // The primary namespace declares the entities (a Geo-DR secondary gets them by replication).
+  const namespace = d.serviceBusNamespaces()[0]!.params;
   const topics = new Map<string, Map<string, BicepObject>>();
   for (const t of Array.isArray(namespace.topics) ? namespace.topics.filter(isObject) : [])
     topics.set(
@@ -112,7 +119,9 @@ function targetProblems(fns: readonly Registration[], d: Deployment): string[] {
             `${fn.name}: isSessionsEnabled is ${String(b.isSessionsEnabled ?? false)} but the subscription's requiresSession is ${String(subscription.requiresSession ?? false)}`,
           );
         const fqdn = sampleOf(settings[`${String(b.connection)}__fullyQualifiedNamespace`] ?? null);
-        const name = sampleOf(namespace.name ?? null);
+        // With a Geo-DR alias the app connects to the alias, which points at whichever namespace is primary.
+        const alias = get(namespace, 'disasterRecoveryConfig', 'name');
+        const name = sampleOf(alias ?? namespace.name ?? null);
         if (fqdn && name && !fqdn.startsWith(`${name}.`))
           out.push(
             `${fn.name}: ${String(b.connection)}__fullyQualifiedNamespace ${fqdn} is not the provisioned namespace ${name}`,
@@ -157,7 +166,9 @@ describe('registrations of the deployed bundle against what the host and bundle 
 
   for (const env of ENVIRONMENTS) {
     it(`${env}: every connection resolves to an identity-based connection of the app's user-assigned identity`, () => {
-      expect(connectionProblems(functions, contextOf(Deployment.of(project, env)))).toEqual([]);
+      const contexts = contextsOf(Deployment.of(project, env));
+      expect(contexts.length).toBe(env === 'dev' ? 1 : 2);
+      for (const [region, context] of contexts) expect(connectionProblems(functions, context), region).toEqual([]);
     });
 
     it(`${env}: the containers, lease containers, topic and subscriptions the triggers use are provisioned`, () => {

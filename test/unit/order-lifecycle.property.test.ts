@@ -180,76 +180,82 @@ const reached = new Set<string>();
 
 describe('order lifecycle, property-based', () => {
   it('no sequence leaves the table; accepted moves are in the history; refused moves change nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 80, size: 'max' }), async (commands) => {
-        const w = await world();
-        for (const c of commands) {
-          w.advance(c.minutes);
-          const before = await w.orders.get(CLIENT, w.orderId);
-          const historyBefore = w.orders.historyEntries.length;
-          const quoteIds = [...w.orders.quotes.keys()];
-          const choice = c.guided ? guided(before!.value, c.pick) : undefined;
-          const actor = ACTORS[choice?.actorName ?? c.actor]!;
-          const action = choice?.action ?? c.action;
-          const input = body(action, c.pick, w.now(), quoteIds);
-          const call = actor === 'system' ? { correlationId: 'c' } : { principal: actor, correlationId: 'c' };
-          let accepted = true;
-          try {
-            if (action === 'close-quote-round') {
-              if (actor !== 'system') throw new RangeError('skip');
-              // Nothing to close (another round's message, or not quoting) is a no-op, not a refusal.
-              if (!(await closeQuoteRound(w.deps, call, CLIENT, w.orderId))) throw new RangeError('skip');
-            } else if (action === 'contract-signed' || action === 'contract-declined') {
-              if (actor !== 'system') throw new RangeError('skip');
-              await (action === 'contract-signed'
-                ? contractSigned(w.deps, call, CLIENT, w.orderId)
-                : contractDeclined(w.deps, call, CLIENT, w.orderId, 'declined'));
-            } else if (actor === 'system' || action === 'escalate-approval') {
-              // The escalation is the scheduled message's (approval-chain tests cover it).
-              throw new RangeError('skip');
-            } else if (action === 'submit-quote') {
-              await submitQuote(w.deps, { principal: actor, correlationId: 'c' }, w.orderId, input as never);
-            } else {
-              await performOrderAction(w.deps, { principal: actor, correlationId: 'c' }, w.orderId, action, input);
+    const batch = () =>
+      fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 80, size: 'max' }), async (commands) => {
+          const w = await world();
+          for (const c of commands) {
+            w.advance(c.minutes);
+            const before = await w.orders.get(CLIENT, w.orderId);
+            const historyBefore = w.orders.historyEntries.length;
+            const quoteIds = [...w.orders.quotes.keys()];
+            const choice = c.guided ? guided(before!.value, c.pick) : undefined;
+            const actor = ACTORS[choice?.actorName ?? c.actor]!;
+            const action = choice?.action ?? c.action;
+            const input = body(action, c.pick, w.now(), quoteIds);
+            const call = actor === 'system' ? { correlationId: 'c' } : { principal: actor, correlationId: 'c' };
+            let accepted = true;
+            try {
+              if (action === 'close-quote-round') {
+                if (actor !== 'system') throw new RangeError('skip');
+                // Nothing to close (another round's message, or not quoting) is a no-op, not a refusal.
+                if (!(await closeQuoteRound(w.deps, call, CLIENT, w.orderId))) throw new RangeError('skip');
+              } else if (action === 'contract-signed' || action === 'contract-declined') {
+                if (actor !== 'system') throw new RangeError('skip');
+                await (action === 'contract-signed'
+                  ? contractSigned(w.deps, call, CLIENT, w.orderId)
+                  : contractDeclined(w.deps, call, CLIENT, w.orderId, 'declined'));
+              } else if (actor === 'system' || action === 'escalate-approval') {
+                // The escalation is the scheduled message's (approval-chain tests cover it).
+                throw new RangeError('skip');
+              } else if (action === 'submit-quote') {
+                await submitQuote(w.deps, { principal: actor, correlationId: 'c' }, w.orderId, input as never);
+              } else {
+                await performOrderAction(w.deps, { principal: actor, correlationId: 'c' }, w.orderId, action, input);
+              }
+            } catch (err) {
+              accepted = false;
+              // Only refusals the API turns into 4xx problems; anything else is a bug.
+              if (!(err instanceof ApplicationError) && !(err instanceof RangeError && err.message === 'skip')) throw err;
             }
-          } catch (err) {
-            accepted = false;
-            // Only refusals the API turns into 4xx problems; anything else is a bug.
-            if (!(err instanceof ApplicationError) && !(err instanceof RangeError && err.message === 'skip')) throw err;
+            const after = (await w.orders.get(CLIENT, w.orderId))!;
+            expect(ORDER_STATUSES).toContain(after.value.status);
+            reached.add(after.value.status);
+            if (!accepted) {
+              expect(after).toEqual(before);
+              expect(w.orders.historyEntries.length).toBe(historyBefore);
+              continue;
+            }
+            const added = w.orders.historyEntries.slice(historyBefore);
+            expect(added).toHaveLength(1);
+            const entry = added[0]!;
+            const rule = ORDER_RULES[action];
+            expect(entry).toMatchObject({
+              action: action,
+              from: before!.value.status,
+              to: after.value.status,
+              seq: after.value.version,
+            });
+            expect(rule.from).toContain(before!.value.status);
+            // The rule's destination, or one of the alternatives it declares (an approval chain's).
+            const destinations = [rule.to, ...(rule.alsoTo ?? [])].map((to) => (to === 'same' ? before!.value.status : to));
+            expect(destinations).toContain(after.value.status);
+            expect(rule.roles).toContain(actor === 'system' ? 'system' : actor.role);
           }
-          const after = (await w.orders.get(CLIENT, w.orderId))!;
-          expect(ORDER_STATUSES).toContain(after.value.status);
-          reached.add(after.value.status);
-          if (!accepted) {
-            expect(after).toEqual(before);
-            expect(w.orders.historyEntries.length).toBe(historyBefore);
-            continue;
-          }
-          const added = w.orders.historyEntries.slice(historyBefore);
-          expect(added).toHaveLength(1);
-          const entry = added[0]!;
-          const rule = ORDER_RULES[action];
-          expect(entry).toMatchObject({
-            action: action,
-            from: before!.value.status,
-            to: after.value.status,
-            seq: after.value.version,
-          });
-          expect(rule.from).toContain(before!.value.status);
-          // The rule's destination, or one of the alternatives it declares (an approval chain's).
-          const destinations = [rule.to, ...(rule.alsoTo ?? [])].map((to) => (to === 'same' ? before!.value.status : to));
-          expect(destinations).toContain(after.value.status);
-          expect(rule.roles).toContain(actor === 'system' ? 'system' : actor.role);
-        }
-        // The history replays to the current state.
-        const final = (await w.orders.get(CLIENT, w.orderId))!.value as Order;
-        const mine = w.orders.historyEntries.filter((h) => h.orderId === w.orderId);
-        expect(mine.at(-1)?.to ?? 'SUBMITTED').toBe(final.status);
-        expect(mine.map((h) => h.seq)).toEqual(mine.map((_, i) => i + 1));
-      }),
-      { numRuns: 300 },
-    );
-    // The sequences did explore the table: every state was reached in some run.
-    expect([...reached].sort()).toEqual([...ORDER_STATUSES].sort());
+          // The history replays to the current state.
+          const final = (await w.orders.get(CLIENT, w.orderId))!.value as Order;
+          const mine = w.orders.historyEntries.filter((h) => h.orderId === w.orderId);
+          expect(mine.at(-1)?.to ?? 'SUBMITTED').toBe(final.status);
+          expect(mine.map((h) => h.seq)).toEqual(mine.map((_, i) => i + 1));
+        }),
+        { numRuns: 300 },
+      );
+    // The sequences must explore the table: every state reached in some run. The longest paths
+    // (through field work, invoice rules and close) are rare in 300 random sequences, so a batch that
+    // happens to miss one is followed by another, with new seeds, up to five; every batch checks the
+    // same invariants, and a state no batch reaches fails the test.
+    const missing = () => ORDER_STATUSES.filter((s) => !reached.has(s));
+    for (let i = 0; i < 5 && (i === 0 || missing().length > 0); i++) await batch();
+    expect(missing()).toEqual([]);
   });
 });
