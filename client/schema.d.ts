@@ -1497,7 +1497,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Alive */
+            /** @description Alive; `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1505,12 +1505,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ok"
+                     *       "status": "ok",
+                     *       "region": "eastus2"
                      *     }
                      */
                     "application/json": {
                         /** @constant */
                         status: "ok";
+                        region?: string;
                     };
                 };
             };

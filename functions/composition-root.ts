@@ -2,9 +2,10 @@ import type { CosmosClient } from '@azure/cosmos';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { ProcessedEvents } from '../shared/application/events/consumer';
 import type { RetrySchedule } from '../shared/application/events/retry';
-import type { FeedStore, WebhookSender } from '../shared/application/feed/ports';
+import type { FeedStore, OpenDeliveryScan, WebhookSender } from '../shared/application/feed/ports';
 import type { FeedSchedule } from '../shared/domain/feed/delivery';
 import type { ChangeFeedOutbox } from '../shared/application/events/relay';
+import type { OutboxHistory } from '../shared/application/events/republish';
 import type { MessagePublisher } from '../shared/application/messaging';
 import type { FileStore } from '../shared/application/files';
 import type { AssetRegistry } from '../shared/application/assets';
@@ -64,8 +65,8 @@ export interface Root {
   idempotency(): Promise<IdempotencyStore>;
   notifications(): Promise<NotificationRepository>;
   processedEvents(): Promise<ProcessedEvents>;
-  /** The outbox of a container that holds event documents. */
-  outbox(container: OutboxContainer): Promise<ChangeFeedOutbox>;
+  /** The outbox of a container that holds event documents (relay, sweep, and the operators' republish). */
+  outbox(container: OutboxContainer): Promise<ChangeFeedOutbox & OutboxHistory>;
   publisher(): Promise<MessagePublisher>;
   email(): Promise<EmailSender>;
   whatsapp(): Promise<WhatsAppSender>;
@@ -118,6 +119,28 @@ export interface AdapterOverrides {
   feedSchedule?: () => FeedSchedule;
 }
 
+/**
+ * The outbox of one container. Shared with the operators' `npm run outbox` (scripts/outbox.ts), which
+ * builds only the outboxes and the publisher, so it needs no more settings than those two.
+ */
+export async function createOutbox(cosmos: CosmosClient, name: OutboxContainer): Promise<ChangeFeedOutbox & OutboxHistory> {
+  const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
+  const def = CONTAINERS[name];
+  return new CosmosOutbox(cosmos.database(def.database).container(def.id), def.partitionKey.slice(1));
+}
+
+/** The client feed's store (docs/webhooks.md); shared with `npm run outbox`, which re-wakes its lanes. */
+export async function createFeedStore(cosmos: CosmosClient): Promise<FeedStore & OpenDeliveryScan> {
+  const { CosmosFeedStore } = await import('../shared/adapters/cosmos/feed-store');
+  return new CosmosFeedStore(cosmos.database(CONTAINERS.clients.database).container(CONTAINERS.clients.id));
+}
+
+/** The Service Bus publisher (identity-based); shared with `npm run outbox` like `createOutbox`. */
+export async function createServiceBusPublisher(namespace: string): Promise<MessagePublisher> {
+  const { ServiceBusPublisher, createServiceBusClient } = await import('../shared/adapters/servicebus/service-bus-publisher');
+  return new ServiceBusPublisher(() => createServiceBusClient(namespace));
+}
+
 /** Memoizes an async factory; a failed attempt is forgotten so the next call retries. */
 function lazy<T>(factory: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
@@ -145,6 +168,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return createCosmosClient({
       endpoint: settings.COSMOS__accountEndpoint,
       ...(settings.COSMOS_KEY ? { key: settings.COSMOS_KEY } : {}),
+      preferredRegions: settings.COSMOS_PREFERRED_REGIONS,
     });
   });
   const container = async (name: ContainerName) => {
@@ -212,20 +236,11 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new CosmosProcessedEvents(await container('processedEvents'));
   });
   const outboxes = Object.fromEntries(
-    OUTBOX_CONTAINERS.map((name) => [
-      name,
-      lazy(async (): Promise<ChangeFeedOutbox> => {
-        const { CosmosOutbox } = await import('../shared/adapters/cosmos/outbox');
-        return new CosmosOutbox(await container(name), CONTAINERS[name].partitionKey.slice(1));
-      }),
-    ]),
-  ) as Record<OutboxContainer, () => Promise<ChangeFeedOutbox>>;
+    OUTBOX_CONTAINERS.map((name) => [name, lazy(async () => createOutbox(await cosmos(), name))]),
+  ) as Record<OutboxContainer, () => Promise<ChangeFeedOutbox & OutboxHistory>>;
   const publisher = lazy(async (): Promise<MessagePublisher> => {
     const namespace = settings.SERVICEBUS__fullyQualifiedNamespace;
-    if (namespace) {
-      const { ServiceBusPublisher, createServiceBusClient } = await import('../shared/adapters/servicebus/service-bus-publisher');
-      return new ServiceBusPublisher(() => createServiceBusClient(namespace));
-    }
+    if (namespace) return createServiceBusPublisher(namespace);
     if (overrides.publisher) return overrides.publisher(root);
     throw new Error('no bus configured: set SERVICEBUS__fullyQualifiedNamespace (or run the local host)');
   });
@@ -338,10 +353,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new QsystemsTicketSystem({ baseUrl: settings.QSYSTEMS_BASE_URL }, await secrets(), await policy('qsystems'));
   });
 
-  const feed = lazy(async (): Promise<FeedStore> => {
-    const { CosmosFeedStore } = await import('../shared/adapters/cosmos/feed-store');
-    return new CosmosFeedStore(await container('clients'));
-  });
+  const feed = lazy(async (): Promise<FeedStore> => createFeedStore(await cosmos()));
   const webhookSender = lazy(async (): Promise<WebhookSender> => {
     const { HttpsWebhookSender } = await import('../shared/adapters/feed/https-webhook-sender');
     return new HttpsWebhookSender({ allowPrivateTargets: settings.WEBHOOK_ALLOW_PRIVATE_TARGETS });

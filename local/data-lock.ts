@@ -16,7 +16,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && owner !== process.pid && isProcessAlive(owner)) {
         throw new Error(`${dataDir} is in use by process ${owner} (another npm start?); stop it or set LOCAL_DATA_DIR`);
       }
       await rm(file, { force: true });
@@ -25,7 +25,8 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   throw new Error(`could not lock ${dataDir}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (one we may not signal runs too). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -14,8 +14,18 @@ registerEndpoint(
     summary: 'Liveness: the process answers',
     tags: ['health'],
     auth: 'anonymous',
-    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }), example: { status: 'ok' } } },
-    handler: async () => ({ status: 200, body: { status: 'ok' } }),
+    responses: {
+      200: {
+        description: 'Alive; `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set',
+        schema: z.object({ status: z.literal('ok'), region: z.string().optional() }),
+        example: { status: 'ok', region: 'eastus2' },
+      },
+    },
+    handler: async () => {
+      // Behind Front Door either region may answer: the region tells a failover drill which one did.
+      const region = getRoot().settings.ALGESTA_REGION;
+      return { status: 200, body: { status: 'ok', ...(region ? { region } : {}) } };
+    },
   }),
 );
 

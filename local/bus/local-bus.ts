@@ -36,6 +36,14 @@ export interface LocalBus {
    * copy also loses its `attempt` and `retryChain`, so it gets the whole retry schedule again.
    */
   replay(subscription: string, messageId?: string): Promise<number>;
+  /**
+   * What a Service Bus Geo-DR failover leaves on the new primary namespace: the entities, and no
+   * messages — none pending, none scheduled, none dead-lettered, and no duplicate-detection history
+   * (Geo-DR replicates metadata only). Every message document of every subscription is removed,
+   * including the completed ones this bus keeps as duplicate-detection markers. For the failover
+   * drill's test and local rehearsals (docs/operations.md, "Outbox"); answers what was removed.
+   */
+  simulateNamespaceFailover(): Promise<{ pending: number; completed: number; deadLettered: number }>;
 }
 
 interface MessageDoc {
@@ -270,6 +278,26 @@ export function createLocalBus(opts: LocalBusOptions): LocalBus {
         body: d.body,
         applicationProperties: d.applicationProperties,
       }));
+    },
+    async simulateNamespaceFailover() {
+      const removed = { pending: 0, completed: 0, deadLettered: 0 };
+      for (const { name } of topology.subscriptions) {
+        const { resources } = await container.items
+          .query<MessageDoc>(
+            { query: 'SELECT * FROM c WHERE c.subscription = @s', parameters: [{ name: '@s', value: name }] },
+            {
+              partitionKey: name,
+            },
+          )
+          .fetchAll();
+        for (const doc of resources) {
+          await container.item(doc.id, name).delete();
+          if (doc.state === 'completed') removed.completed++;
+          else if (doc.state === 'deadlettered') removed.deadLettered++;
+          else removed.pending++;
+        }
+      }
+      return removed;
     },
     async replay(sub, messageId) {
       const chosen = (await deadLettered(sub)).filter((d) => !messageId || d.messageId === messageId);

@@ -22,21 +22,40 @@ const commaList = z
 
 const url = z.url({ protocol: /^https?$/ });
 
+/**
+ * Azure region names as Cosmos DB lists an account's regions: display names ("East US 2"). The
+ * JavaScript SDK compares a preferred location with the account's region names after removing
+ * whitespace and lower-casing both (`normalizeEndpoint` in @azure/cosmos 4.9.3,
+ * dist/esm/utils/checkURL.js, used by `GlobalEndpointManager.resolveServiceEndpointInternal`), so
+ * "eastus2" also matches; anything else (a URL, a semicolon list) would silently match no region.
+ */
+const regionName = /^[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]$/;
+const regionList = commaList.superRefine((regions, ctx) => {
+  for (const r of regions)
+    if (!regionName.test(r)) ctx.addIssue({ code: 'custom', message: `"${r}" is not an Azure region name (e.g. East US 2)` });
+  const normalized = regions.map((r) => r.replace(/\s+/g, '').toLowerCase());
+  if (new Set(normalized).size !== normalized.length) ctx.addIssue({ code: 'custom', message: 'a region is listed twice' });
+});
+
 export const settingsSchema = z
   .object({
     APP_ENV: z.enum(['local', 'dev', 'staging', 'prod']),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    /**
-     * Set by infra (issue 20): the region this instance runs in, and the Cosmos DB regions the SDK
-     * prefers, comma-separated, write region first (e.g. `eastus2,centralus`). Declared here so the
-     * settings contract holds; the app's use of them is added with the runtime part of issue 20.
-     */
-    ALGESTA_REGION: z.string().optional(),
-    COSMOS_PREFERRED_REGIONS: z.string().optional(),
-
     COSMOS__accountEndpoint: url,
     /** Only for the embedded server or the emulator; in Azure the managed identity is used. */
     COSMOS_KEY: z.string().min(1).optional(),
+    /**
+     * The Cosmos SDK's preferred regions, in order (comma-separated display names, write region
+     * first, the same list in every region of the app: docs/operations.md, "Regions"). Empty: the
+     * SDK's default, the account's write region for everything. Ignored on the embedded server.
+     */
+    COSMOS_PREFERRED_REGIONS: regionList,
+
+    /** The Azure region this instance runs in (e.g. eastus2), answered by `GET /api/health` as `region`. */
+    ALGESTA_REGION: z
+      .string()
+      .regex(/^[a-z][a-z0-9]*$/, 'an Azure region name in lower case without spaces (e.g. eastus2)')
+      .optional(),
 
     STORAGE__blobServiceUri: url,
     /** Only for Azurite; in Azure the managed identity is used. */

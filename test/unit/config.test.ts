@@ -91,6 +91,35 @@ describe('configuration', () => {
     expect(() => parseSettings({ ...valid, API_DOCS_ENABLED: 'nope' })).toThrow(/API_DOCS_ENABLED/);
   });
 
+  it('reads the Cosmos preferred regions in order and refuses what is no region list', () => {
+    expect(parseSettings(valid).COSMOS_PREFERRED_REGIONS).toEqual([]);
+    expect(parseSettings({ ...valid, COSMOS_PREFERRED_REGIONS: ' East US 2 , Central US ' }).COSMOS_PREFERRED_REGIONS).toEqual([
+      'East US 2',
+      'Central US',
+    ]);
+    expect(parseSettings({ ...valid, COSMOS_PREFERRED_REGIONS: 'eastus2,centralus' }).COSMOS_PREFERRED_REGIONS).toEqual([
+      'eastus2',
+      'centralus',
+    ]);
+    // A semicolon list or a URL would match none of the account's regions: the SDK would silently ignore it.
+    expect(() => parseSettings({ ...valid, COSMOS_PREFERRED_REGIONS: 'East US 2;Central US' })).toThrow(
+      /COSMOS_PREFERRED_REGIONS: "East US 2;Central US" is not an Azure region name/,
+    );
+    expect(() => parseSettings({ ...valid, COSMOS_PREFERRED_REGIONS: 'https://x-eastus2.documents.azure.com' })).toThrow(
+      /COSMOS_PREFERRED_REGIONS/,
+    );
+    // The SDK compares names without spaces or case: these are one region twice.
+    expect(() => parseSettings({ ...valid, COSMOS_PREFERRED_REGIONS: 'East US 2,eastus2' })).toThrow(
+      /COSMOS_PREFERRED_REGIONS: a region is listed twice/,
+    );
+  });
+
+  it('takes the instance region as a lower-case region name, and none when unset', () => {
+    expect(parseSettings(valid).ALGESTA_REGION).toBeUndefined();
+    expect(parseSettings({ ...valid, ALGESTA_REGION: 'centralus' }).ALGESTA_REGION).toBe('centralus');
+    expect(() => parseSettings({ ...valid, ALGESTA_REGION: 'Central US' })).toThrow(/ALGESTA_REGION: an Azure region name/);
+  });
+
   it('every setting is in local.settings.example.json and in the README table', () => {
     const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
     const readme = readFileSync('README.md', 'utf8');

@@ -18,6 +18,17 @@ import type { CosmosClient, CosmosClientOptions } from '@azure/cosmos';
 export interface CosmosClientSettings {
   readonly endpoint: string;
   readonly key?: string;
+  /**
+   * `COSMOS_PREFERRED_REGIONS`: the account's regions in the order the SDK should use them
+   * (`connectionPolicy.preferredLocations`, "List of azure regions to be used as preferred locations
+   * for read requests" in @azure/cosmos's ConnectionPolicy). Writes go to the account's write
+   * region whatever the list says (single write region); reads follow the list and skip a region the
+   * SDK found unavailable, and the SDK re-reads the account's regions after a failover (endpoint
+   * discovery, on by default). Empty: the SDK's default, the write region for everything. Names are
+   * compared without whitespace or case (`normalizeEndpoint`), so "East US 2" = "eastus2".
+   * Ignored on a loopback endpoint: the embedded server has one region and discovery is off.
+   */
+  readonly preferredRegions?: readonly string[];
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -34,7 +45,11 @@ export async function createCosmosClient(opts: CosmosClientSettings): Promise<Co
     endpoint: opts.endpoint,
     ...(await credentials(opts.key)),
     ...(url.protocol === 'https:' ? { agent: await keepAliveHttpsAgent(local) } : {}),
-    ...(local ? { connectionPolicy: SINGLE_REGION_POLICY } : {}),
+    ...(local
+      ? { connectionPolicy: SINGLE_REGION_POLICY }
+      : opts.preferredRegions?.length
+        ? { connectionPolicy: { preferredLocations: [...opts.preferredRegions] } }
+        : {}),
   };
   return new CosmosClient(options);
 }

@@ -1,7 +1,7 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import type { Delivery } from '../../domain/feed/delivery';
 import type { WebhookEndpoint } from '../../domain/feed/endpoint';
-import type { FeedStore, Lane } from '../../application/feed/ports';
+import type { FeedStore, Lane, OpenDeliveryScan } from '../../application/feed/ports';
 import type { Page, PageRequest, Versioned } from '../../application/ports';
 import { ConflictError } from '../../application/errors';
 import { fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
@@ -18,7 +18,7 @@ export const DELIVERY_TTL_SECONDS = 30 * 86_400;
 
 const OPEN = ['pending', 'in-flight', 'retry-scheduled'];
 
-export class CosmosFeedStore implements FeedStore {
+export class CosmosFeedStore implements FeedStore, OpenDeliveryScan {
   constructor(private readonly container: Container) {}
 
   private deliveryId = (endpointId: string, eventId: string) => `${endpointId}~d~${eventId}`;
@@ -124,6 +124,25 @@ export class CosmosFeedStore implements FeedStore {
       ttl: DELIVERY_TTL_SECONDS,
     });
     return this.replace<Delivery>(doc, delivery.clientId, etag, 'delivery');
+  }
+
+  async *openDeliveriesEverywhere(pageSize: number): AsyncIterable<readonly Delivery[]> {
+    const query = this.container.items.query<StoredDoc>(
+      {
+        query: 'SELECT * FROM c WHERE c.docType = "webhook-delivery" AND ARRAY_CONTAINS(@open, c.status)',
+        parameters: [{ name: '@open', value: OPEN }],
+      },
+      { maxItemCount: pageSize },
+    );
+    while (query.hasMoreResults()) {
+      let page: StoredDoc[];
+      try {
+        page = (await query.fetchNext()).resources;
+      } catch (err) {
+        return translateError(err, 'query');
+      }
+      if (page.length > 0) yield page.map((d) => fromDoc<Delivery>(d, ['id']).value);
+    }
   }
 
   async openDeliveries(clientId: string, endpointId: string, orderId: string): Promise<Delivery[]> {

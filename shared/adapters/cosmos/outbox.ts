@@ -1,13 +1,15 @@
 import type { Container, PatchOperation } from '@azure/cosmos';
 import type { DomainEvent } from '../../domain/shared/events';
 import type { Outbox, OutboxEntry } from '../../application/events/relay';
+import type { OutboxHistory, OutboxRecord, TimeWindow } from '../../application/events/republish';
 import { statusOf, toDoc, translateError, type StoredDoc } from './documents';
 
 /**
  * The outbox document, defined and parsed here only: the event envelope plus relay bookkeeping,
  * written in the aggregate's partition in the same batch as the aggregate (the repositories call
  * `eventDoc`), read back by the change-feed relay (`outboxEntriesIn`) and by the sweep
- * (`CosmosOutbox.findUnrelayed`), and marked relayed (`CosmosOutbox.markRelayed`).
+ * (`CosmosOutbox.findUnrelayed`), and marked relayed (`CosmosOutbox.markRelayed`); read back by time,
+ * relayed or not, by the operators' republish (`CosmosOutbox.eventsWritten`, docs/operations.md "Outbox").
  *
  *   { id: <event id>, docType: 'event', <partition field>: …, envelope: DomainEvent,
  *     eventType: <envelope.type>, relayed: false → true, ttl: set once relayed }
@@ -39,7 +41,7 @@ export function outboxEntriesIn(documents: readonly unknown[], partitionField: s
 }
 
 /** The outbox of a container whose event documents are partitioned by `partitionField`. */
-export class CosmosOutbox implements Outbox {
+export class CosmosOutbox implements Outbox, OutboxHistory {
   constructor(
     private readonly container: Container,
     private readonly partitionField: string,
@@ -65,6 +67,32 @@ export class CosmosOutbox implements Outbox {
       return resources.map((d) => entryOf(d, this.partitionField));
     } catch (err) {
       return translateError(err, 'outbox');
+    }
+  }
+
+  async *eventsWritten(window: TimeWindow, pageSize: number): AsyncIterable<readonly OutboxRecord[]> {
+    // Cross-partition, by the event's time (the batch's time; `_ts` would move when the document is
+    // marked relayed). `envelope.time` is an ISO-8601 UTC string, so string order is time order.
+    const query = this.container.items.query<StoredDoc>(
+      {
+        query:
+          `SELECT * FROM c WHERE c.docType = "${EVENT_DOC_TYPE}" AND c.envelope.time >= @since AND c.envelope.time < @until ` +
+          'ORDER BY c.envelope.time ASC',
+        parameters: [
+          { name: '@since', value: window.since.toISOString() },
+          { name: '@until', value: window.until.toISOString() },
+        ],
+      },
+      { maxItemCount: pageSize },
+    );
+    while (query.hasMoreResults()) {
+      let page: StoredDoc[];
+      try {
+        page = (await query.fetchNext()).resources;
+      } catch (err) {
+        return translateError(err, 'outbox');
+      }
+      if (page.length > 0) yield page.map((d) => ({ ...entryOf(d, this.partitionField), relayed: d.relayed === true }));
     }
   }
 

@@ -50,7 +50,7 @@ export type FeedAdminDeps = Pick<FeedDeliveryDeps, 'feed' | 'publisher' | 'clock
 export const FEED_SOURCE = 'algesta/feed';
 
 /** The wake-up of a lane, due at `at`; `tag` makes its id (and the bus's messageId) unique per reason. */
-function laneDue(lane: Omit<Lane, 'holder'>, tag: string, at: Date, correlationId: string): OutgoingMessage {
+export function laneDue(lane: Omit<Lane, 'holder'>, tag: string, at: Date, correlationId: string): OutgoingMessage {
   const event: DomainEvent<'feed.lane-due'> = {
     // Derived from (lane, reason), so a wake-up sent twice is one message (duplicate detection) and
     // one event (the consumer's record); hashed because a Service Bus messageId has at most 128 characters.

@@ -37,6 +37,14 @@ export interface FeedStore {
   putLane(lane: Lane, etag: string | null): Promise<Versioned<Lane>>;
 }
 
+/**
+ * Every unfinished delivery of every client, page by page: a cross-partition read, for the
+ * operators' re-wake of the lanes after a Service Bus failover (`rewakeOpenLanes`), never a request path.
+ */
+export interface OpenDeliveryScan {
+  openDeliveriesEverywhere(pageSize: number): AsyncIterable<readonly Delivery[]>;
+}
+
 export interface OutboundRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
