@@ -479,7 +479,11 @@ async function main(argv: string[]): Promise<number> {
   );
   if (!args.yes && !args.dryRun) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Type ${plan.target.region} to fail ${plan.env} over to it: `).catch(() => '');
+    // A closed input (no terminal) answers nothing: not a confirmation.
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(`Type ${plan.target.region} to fail ${plan.env} over to it: `).then(resolve, () => resolve(''));
+    });
     rl.close();
     if (answer.trim() !== plan.target.region) {
       effects.log('Not confirmed: nothing was changed.');

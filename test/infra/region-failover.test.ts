@@ -290,6 +290,24 @@ describe('region-failover.ts against a fake az and the local stack', () => {
   });
 
   it.each([
+    ['the region typed', 'centralus\n', 0],
+    ['another answer', 'eastus2\n', 1],
+    ['no answer (input closed)', '', 1],
+  ])('without --yes it asks: %s', async (_, typed, expected) => {
+    const w = world();
+    const run = start(w, ['--env', 'prod', '--to', 'centralus']);
+    run.child.stdin.end(typed);
+    const { code, output } = await run.done;
+    expect(code, output).toBe(expected);
+    expect(output).toContain('Type centralus to fail prod over to it:');
+    if (expected === 0) expect(changes(calls(w))).toHaveLength(3);
+    else {
+      expect(output).toContain('Not confirmed: nothing was changed.');
+      expect(changes(calls(w))).toEqual([]);
+    }
+  });
+
+  it.each([
     ['no --to', ['--yes']],
     ['an unknown option', ['--to', 'centralus', '--now']],
     ['a region the deployment does not have', ['--to', 'westeurope', '--yes']],
