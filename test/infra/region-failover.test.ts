@@ -243,6 +243,21 @@ describe('region-failover.ts against a fake az and the local stack', () => {
     expect(output).toContain(`npm run outbox -- republish --since ${since} --force`);
   });
 
+  it("the target's origin left disabled (a rollout's drain): enabled before the failed region's is disabled", async () => {
+    const w = world();
+    writeFileSync(
+      join(w.dir, 'state.json'),
+      JSON.stringify({ deployed: {}, settings: {}, origins: { 'api-centralus': 'Disabled' } }),
+    );
+    const { code, output } = await run(w);
+    expect(code, output).toBe(0);
+    expect(changes(calls(w)).slice(0, 2)).toEqual([
+      'afd origin update api-centralus Enabled',
+      'afd origin update api-eastus2 Disabled',
+    ]);
+    expect(state(w).origins).toEqual({ 'api-centralus': 'Enabled', 'api-eastus2': 'Disabled' });
+  });
+
   it('run again after success: changes nothing and verifies', async () => {
     const w = world();
     expect((await run(w)).code).toBe(0);
