@@ -509,6 +509,17 @@ output AZURE_FRONT_DOOR_RESOURCE_GROUP string = multiRegion ? secondaryNames.res
 output AZURE_FRONT_DOOR_ORIGIN_GROUP string = multiRegion ? names.frontDoorOriginGroup : ''
 output AZURE_FRONT_DOOR_ENDPOINT string = multiRegion ? names.frontDoorEndpoint : ''
 output AZURE_FRONT_DOOR_URL string = multiRegion ? 'https://${frontDoor!.outputs.endpointHostName}' : ''
+// Read by infra/scripts/region-failover.ts: the Cosmos DB account whose write region it moves, and
+// the Service Bus Geo-DR alias with each namespace's region ([] without an alias: nothing to fail over).
+output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName
+output AZURE_COSMOS_RESOURCE_GROUP string = rg.name
+output AZURE_SERVICEBUS_ALIAS string = geoRecovery ? names.serviceBusAlias : ''
+output AZURE_SERVICEBUS_NAMESPACES object[] = geoRecovery
+  ? [
+      { name: names.serviceBus, resourceGroup: rg.name, region: location }
+      { name: secondaryNames.serviceBus, resourceGroup: secondaryNames.resourceGroup, region: secondaryLocation }
+    ]
+  : []
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.vaultName
 // Names only: the secrets to create in the vault before the app needs them.
 output AZURE_KEY_VAULT_SECRET_NAMES string[] = keyVault.outputs.expectedSecretNames

@@ -8,6 +8,19 @@
 //                                → a StringDictionary { id, name, type, properties } (Web Apps REST API)
 //   resource list --tag k=v      → GenericResource[] ({ id, name, resourceGroup, location, type, tags })
 //   functionapp show             → the Site ({ name, resourceGroup, location, defaultHostName, … })
+// and for infra/scripts/region-failover.ts (test/infra/region-failover.test.ts), from config.outputs,
+// config.cosmos and config.alias, changed in state.json:
+//   deployment sub show --query properties.outputs → the outputs ({ NAME: { type, value } })
+//   afd origin show              → the AFDOrigin, enabledState as the last update left it (default Enabled)
+//   cosmosdb show                → the DatabaseAccount (writeLocations, readLocations, failoverPolicies
+//                                  { locationName, failoverPriority }, enableAutomaticFailover; display names)
+//   cosmosdb offline-region      → no output; the region goes last, the next by priority writes
+//   cosmosdb failover-priority-change, cosmosdb update --enable-automatic-failover → the DatabaseAccount
+//   servicebus georecovery-alias show → the ArmDisasterRecovery ({ role, provisioningState, partnerNamespace, … })
+//   servicebus georecovery-alias fail-over → no output; only on the Secondary, which becomes
+//                                  PrimaryNotReplicating (the pairing is broken)
+// With config.holdAfter = a command (e.g. 'cosmosdb offline-region'), that call changes the state,
+// writes `held` in $FAKE_AZ_DIR and then never answers: the test kills the script there.
 // Anything else exits 2, so a call the test does not expect fails loudly.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -20,13 +33,33 @@ const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
 const statePath = join(dir, 'state.json');
 const state = existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')) : { deployed: {}, settings: {}, origins: {} };
 const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2));
+state.cosmos ??= config.cosmos;
+state.alias ??= config.alias;
 const flag = (name) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const held = () => {
+  if (config.holdAfter && command === config.holdAfter) {
+    writeFileSync(join(dir, 'held'), command);
+    // Blocks here (10 min at most) without answering, as a call cut off by a crash of its caller.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);
+    process.exit(1);
+  }
+  return false;
+};
 const answer = (value) => {
+  if (held()) return;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   process.exit(0);
+};
+const done = () => {
+  if (held()) return;
+  process.exit(0);
+};
+const fail = (message, code = 1) => {
+  process.stderr.write(`ERROR: ${message}\n`);
+  process.exit(code);
 };
 // The command's words: those before the first option.
 const firstOption = args.findIndex((a) => a.startsWith('--'));
@@ -110,6 +143,91 @@ if (command === 'functionapp show') {
     });
   process.stderr.write(`ERROR: (ResourceNotFound) The Resource 'Microsoft.Web/sites/${flag('name')}' was not found.\n`);
   process.exit(3);
+}
+
+if (command === 'deployment sub show') {
+  if (flag('name') !== config.deploymentName || flag('query') !== 'properties.outputs')
+    fail(`(DeploymentNotFound) Deployment '${flag('name')}' could not be found.`, 3);
+  answer(config.outputs);
+}
+
+if (command === 'afd origin show') {
+  const origin = flag('origin-name');
+  const known = (config.outputs?.AZURE_FUNCTION_APPS?.value ?? []).map((a) => a.origin);
+  if (!known.includes(origin)) fail(`(NotFound) origin ${origin} not found`, 3);
+  answer({ name: origin, enabledState: state.origins[origin] ?? 'Enabled', provisioningState: 'Succeeded' });
+}
+
+// Cosmos DB: state.cosmos = { name, regions: [display names in failover priority order], automaticFailover }
+const account = () => {
+  const c = state.cosmos;
+  const policies = c.regions.map((locationName, failoverPriority) => ({
+    id: `${c.name}-${locationName.replace(/ /g, '').toLowerCase()}`,
+    locationName,
+    failoverPriority,
+  }));
+  return {
+    name: c.name,
+    kind: 'GlobalDocumentDB',
+    enableAutomaticFailover: c.automaticFailover,
+    failoverPolicies: policies,
+    locations: policies.map((p) => ({ ...p, isZoneRedundant: false, provisioningState: 'Succeeded' })),
+    readLocations: policies.map((p) => ({ ...p, isZoneRedundant: false, provisioningState: 'Succeeded' })),
+    writeLocations: [{ ...policies[0], isZoneRedundant: false, provisioningState: 'Succeeded' }],
+  };
+};
+const cosmosCall = () => {
+  if (!state.cosmos || flag('name') !== state.cosmos.name || flag('resource-group') !== config.cosmosResourceGroup)
+    fail(`(ResourceNotFound) The Resource 'Microsoft.DocumentDB/databaseAccounts/${flag('name')}' was not found.`, 3);
+  return true;
+};
+if (command === 'cosmosdb show' && cosmosCall()) answer(account());
+if (command === 'cosmosdb offline-region' && cosmosCall()) {
+  const region = flag('region');
+  if (!state.cosmos.regions.includes(region)) fail(`region ${region} is not a region of the account`);
+  state.cosmos.regions = [...state.cosmos.regions.filter((r) => r !== region), region];
+  save();
+  done();
+}
+if (command === 'cosmosdb failover-priority-change' && cosmosCall()) {
+  const i = args.indexOf('--failover-policies');
+  const policies = args.slice(i + 1).filter((a) => /^[a-z0-9]+=\d+$/.test(a));
+  const byArm = Object.fromEntries(state.cosmos.regions.map((r) => [r.replace(/ /g, '').toLowerCase(), r]));
+  state.cosmos.regions = policies
+    .map((p) => p.split('='))
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map(([region]) => byArm[region] ?? fail(`unknown region ${region}`));
+  save();
+  answer(account());
+}
+if (command === 'cosmosdb update' && cosmosCall() && flag('enable-automatic-failover')) {
+  state.cosmos.automaticFailover = flag('enable-automatic-failover') === 'true';
+  save();
+  answer(account());
+}
+
+// Service Bus Geo-DR: state.alias = { name, roles: { <namespace>: role } }
+if (command.startsWith('servicebus georecovery-alias ')) {
+  const ns = flag('namespace-name');
+  const role = state.alias?.roles?.[ns];
+  if (!role || flag('alias') !== state.alias.name) fail(`(NotFound) alias ${flag('alias')} not found on ${ns}`, 3);
+  if (command === 'servicebus georecovery-alias show')
+    answer({
+      alias: state.alias.name,
+      name: state.alias.name,
+      partnerNamespace: Object.keys(state.alias.roles).find((n) => n !== ns),
+      pendingReplicationOperationsCount: 0,
+      provisioningState: 'Succeeded',
+      resourceGroup: flag('resource-group'),
+      role,
+      type: 'Microsoft.ServiceBus/Namespaces/disasterrecoveryconfigs',
+    });
+  if (command === 'servicebus georecovery-alias fail-over') {
+    if (role !== 'Secondary') fail(`(BadRequest) fail-over is only possible on the secondary namespace; ${ns} is ${role}`);
+    state.alias.roles[ns] = 'PrimaryNotReplicating';
+    save();
+    done();
+  }
 }
 
 process.stderr.write(`fake az: unexpected call: az ${args.join(' ')}\n`);
