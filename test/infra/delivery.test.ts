@@ -400,6 +400,18 @@ describe('azure-pipelines.yml', () => {
     },
   );
 
+  it('publishes the outputs the rollout reads, before the rollout, for a region failover in an outage of the primary', () => {
+    const deploy = template.jobs[0].strategy.runOnce.deploy.steps as Yaml[];
+    const bicep = deploy.findIndex((s) => /az deployment sub create/.test(text(s)));
+    const roll = deploy.findIndex((s) => rollout(s, 'deploy'));
+    const outputs = option(deploy[roll]!, 'outputs')!;
+    const published = deploy.findIndex((s) => s.artifact === 'deployment-outputs-${{ parameters.parameterFile }}');
+    expect(published).toBeGreaterThan(bicep);
+    expect(published).toBeLessThan(roll);
+    expect(outputs.startsWith(`${deploy[published]!.publish as string}/`)).toBe(true);
+    expect(read('infra/scripts/region-failover.ts')).toContain('--outputs');
+  });
+
   it('runs only scripts that exist', () => {
     for (const m of allSteps().flatMap((s) => [...text(s).matchAll(/(infra\/scripts\/[\w.-]+)/g)]))
       expect(existsSync(join(REPO, m[1]!)), m[1]).toBe(true);
