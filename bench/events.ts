@@ -3,7 +3,9 @@
  *  - steady load: 20 orders per second for 30 s; for each, the time from the create's response to
  *    its `order.submitted` notification record (median, p99);
  *  - burst: 1,000 orders as fast as the API takes them; exactly 1,000 requester notifications must
- *    result (zero lost, zero duplicates).
+ *    result within 120 s (zero late, zero duplicates). Orders not notified by then are waited for
+ *    up to 10 more minutes (BENCH_DRAIN_MS): those notified then are `late` (a throughput miss),
+ *    those never notified are `lost` (a broken promise: nothing accepted is ever lost).
  * Prints a table and writes bench/results.json with the machine's description and the command.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +20,10 @@ import { httpClient } from './http-client';
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 20);
 const STEADY_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
+/** The burst's figure is what is notified within this wait (DESIGN 7)... */
+const BURST_WAIT_MS = 120_000;
+/** ...and what is still missing after it is waited for up to this much longer: late, or lost. */
+const BURST_DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 600_000);
 
 export type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
@@ -104,9 +110,11 @@ export async function measureEvents(api: Api) {
       }
     }),
   );
-  const afterBurst = await waitFor(api, burstIds, 120_000);
+  const afterBurst = await waitFor(api, burstIds, BURST_WAIT_MS);
   const burstNotified = burstIds.filter((id) => afterBurst.has(id)).length;
-  const burstDuplicates = burstIds.filter((id) => (afterBurst.get(id)?.count ?? 0) > 1).length;
+  const drained = burstNotified < BURST ? await waitFor(api, burstIds, BURST_DRAIN_MS) : afterBurst;
+  const eventually = burstIds.filter((id) => drained.has(id)).length;
+  const burstDuplicates = burstIds.filter((id) => (drained.get(id)?.count ?? 0) > 1).length;
 
   return {
     steady: {
@@ -125,7 +133,13 @@ export async function measureEvents(api: Api) {
         .map((t) => ({ atS: Math.round(t.atS * 10) / 10, ms: t.ms })),
       worstPerWindow: worstPerWindow(timed, 5),
     },
-    burst: { orders: BURST, notified: burstNotified, lost: BURST - burstNotified, duplicates: burstDuplicates },
+    burst: {
+      orders: BURST,
+      notified: burstNotified,
+      late: eventually - burstNotified,
+      lost: BURST - eventually,
+      duplicates: burstDuplicates,
+    },
   };
 }
 
@@ -172,8 +186,12 @@ async function main(): Promise<void> {
         '< 1000 ms',
       ],
       ['create → notification, p99', `${results.events.steady.p99Ms} ms`, '< 3000 ms'],
-      [`burst of ${BURST}: notified`, String(events.burst.notified), String(BURST)],
-      ['burst: lost / duplicates', `${events.burst.lost} / ${events.burst.duplicates}`, '0 / 0'],
+      [`burst of ${BURST}: notified within 120 s`, String(events.burst.notified), String(BURST)],
+      [
+        'burst: late / lost / duplicates',
+        `${events.burst.late} / ${events.burst.lost} / ${events.burst.duplicates}`,
+        '0 / 0 / 0',
+      ],
     ];
     console.log(`\n${results.command} — ${results.machine.cpus} × ${results.machine.cpu}, node ${results.machine.node}`);
     for (const row of table) console.log(`  ${row[0]!.padEnd(58)} ${row[1]!.padStart(12)}   ${row[2]}`);

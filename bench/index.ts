@@ -244,9 +244,9 @@ async function main(): Promise<void> {
         yes(events.steady.p99Ms < 3000),
       ]);
       rows.push([
-        `events: burst of ${events.burst.orders}, notified / lost / dup`,
-        `${events.burst.notified} / ${events.burst.lost} / ${events.burst.duplicates}`,
-        `${events.burst.orders} / 0 / 0`,
+        `events: burst of ${events.burst.orders}, in 120 s / late / lost / dup`,
+        `${events.burst.notified} / ${events.burst.late} / ${events.burst.lost} / ${events.burst.duplicates}`,
+        `${events.burst.orders} / 0 / 0 / 0`,
         yes(events.burst.notified === events.burst.orders && events.burst.duplicates === 0),
       ]);
     }
