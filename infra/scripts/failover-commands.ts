@@ -5,6 +5,7 @@
  */
 import { azJson, tail, type Az } from './az.ts';
 import type { FrontDoor } from './deployment-outputs.ts';
+import { originCommand } from './rollout-commands.ts';
 
 /** ARM's region name from a display name: `East US 2` → `eastus2` (lower case, no spaces). */
 export const armRegion = (name: string): string => name.replace(/\s+/g, '').toLowerCase();
@@ -13,19 +14,7 @@ export const armRegion = (name: string): string => name.replace(/\s+/g, '').toLo
 
 /** `az afd origin show` (learn.microsoft.com/cli/azure/afd/origin): the AFDOrigin's enabledState. */
 export function originState(run: Az, fd: FrontDoor, origin: string): string {
-  const answer = azJson<{ enabledState?: string }>(run, [
-    'afd',
-    'origin',
-    'show',
-    '--resource-group',
-    fd.resourceGroup,
-    '--profile-name',
-    fd.profile,
-    '--origin-group-name',
-    fd.originGroup,
-    '--origin-name',
-    origin,
-  ]);
+  const answer = azJson<{ enabledState?: string }>(run, originCommand('show', fd, origin));
   if (!answer.enabledState) throw new Error(`origin ${origin} has no enabledState`);
   return answer.enabledState;
 }

@@ -5,27 +5,29 @@
 import { azJson, type Az } from './az.ts';
 import type { FrontDoor, RegionApp } from './deployment-outputs.ts';
 
+/** `az afd origin <verb>` for one origin of the Front Door's origin group, then `more` arguments. */
+export const originCommand = (verb: 'show' | 'update', fd: FrontDoor, origin: string, ...more: string[]): string[] => [
+  'afd',
+  'origin',
+  verb,
+  '--resource-group',
+  fd.resourceGroup,
+  '--profile-name',
+  fd.profile,
+  '--origin-group-name',
+  fd.originGroup,
+  '--origin-name',
+  origin,
+  ...more,
+];
+
 /**
  * `az afd origin update --enabled-state Enabled|Disabled` (learn.microsoft.com/cli/azure/afd/origin,
  * "az afd origin update"); the answer is the origin (AFDOrigin), whose enabledState must be the one
  * asked for.
  */
 export function setOrigin(run: Az, fd: FrontDoor, origin: string, state: 'Enabled' | 'Disabled'): void {
-  const answer = azJson<{ enabledState?: string }>(run, [
-    'afd',
-    'origin',
-    'update',
-    '--resource-group',
-    fd.resourceGroup,
-    '--profile-name',
-    fd.profile,
-    '--origin-group-name',
-    fd.originGroup,
-    '--origin-name',
-    origin,
-    '--enabled-state',
-    state,
-  ]);
+  const answer = azJson<{ enabledState?: string }>(run, originCommand('update', fd, origin, '--enabled-state', state));
   if (answer.enabledState !== state)
     throw new Error(`origin ${origin} is ${answer.enabledState ?? 'in no state'} after the update`);
 }

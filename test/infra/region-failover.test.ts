@@ -14,7 +14,7 @@ import { ROLLOUT_OUTPUTS } from '../../infra/scripts/deployment-outputs';
 import { FAILOVER_OUTPUTS, failoverPlan, REPUBLISH_MARGIN_HOURS, UsageError } from '../../infra/scripts/region-failover';
 import { startTestStack } from '../support/stack';
 import { REPO } from './support/bicep';
-import { type Project, type Value, isObject, sampleOf } from './support/evaluate';
+import { type Project, sampleOf } from './support/evaluate';
 import { Deployment, loadProject } from './support/infra';
 
 const SECONDARY = {
@@ -349,20 +349,9 @@ describe('region-failover.ts against a fake az and the local stack', () => {
 });
 
 describe("main.bicep's outputs are what region-failover.ts reads", () => {
-  /** An evaluated output as ARM would return it: values known only at deployment get their sample. */
-  const deployed = (v: Value | undefined): unknown =>
-    Array.isArray(v)
-      ? v.map(deployed)
-      : isObject(v)
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]))
-        : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
-          ? v
-          : sampleOf(v ?? null);
   const outputsOf = (env: 'prod' | 'staging' | 'dev') => {
     const d = Deployment.of(project, env);
-    return Object.fromEntries(
-      [...ROLLOUT_OUTPUTS, ...FAILOVER_OUTPUTS].map((name) => [name, { value: deployed(d.main.output(name)) }]),
-    );
+    return d.outputsAsDeployed([...ROLLOUT_OUTPUTS, ...FAILOVER_OUTPUTS]);
   };
 
   it('prod: the alias with a namespace per region, the secondary in its own resource group', () => {

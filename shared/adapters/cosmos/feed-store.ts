@@ -5,7 +5,7 @@ import type { FeedStore, Lane, OpenDeliveryScan } from '../../application/feed/p
 import type { Page, PageRequest, Versioned } from '../../application/ports';
 import { ConflictError } from '../../application/errors';
 import { fromDoc, readDoc, toDoc, translateError, type StoredDoc } from './documents';
-import { queryPage } from './paging';
+import { queryPage, queryPages } from './paging';
 
 /**
  * The client event feed in the client's partition of `directory/clients` (docs/webhooks.md):
@@ -127,22 +127,12 @@ export class CosmosFeedStore implements FeedStore, OpenDeliveryScan {
   }
 
   async *openDeliveriesEverywhere(pageSize: number): AsyncIterable<readonly Delivery[]> {
-    const query = this.container.items.query<StoredDoc>(
-      {
-        query: 'SELECT * FROM c WHERE c.docType = "webhook-delivery" AND ARRAY_CONTAINS(@open, c.status)',
-        parameters: [{ name: '@open', value: OPEN }],
-      },
-      { maxItemCount: pageSize },
-    );
-    while (query.hasMoreResults()) {
-      let page: StoredDoc[];
-      try {
-        page = (await query.fetchNext()).resources;
-      } catch (err) {
-        return translateError(err, 'query');
-      }
-      if (page.length > 0) yield page.map((d) => fromDoc<Delivery>(d, ['id']).value);
-    }
+    const spec = {
+      query: 'SELECT * FROM c WHERE c.docType = "webhook-delivery" AND ARRAY_CONTAINS(@open, c.status)',
+      parameters: [{ name: '@open', value: OPEN }],
+    };
+    for await (const page of queryPages(this.container, spec, pageSize, 'query'))
+      yield page.map((d) => fromDoc<Delivery>(d, ['id']).value);
   }
 
   async openDeliveries(clientId: string, endpointId: string, orderId: string): Promise<Delivery[]> {

@@ -3,6 +3,7 @@ import type { DomainEvent } from '../../domain/shared/events';
 import type { Outbox, OutboxEntry } from '../../application/events/relay';
 import type { OutboxHistory, OutboxRecord, TimeWindow } from '../../application/events/republish';
 import { statusOf, toDoc, translateError, type StoredDoc } from './documents';
+import { queryPages } from './paging';
 
 /**
  * The outbox document, defined and parsed here only: the event envelope plus relay bookkeeping,
@@ -73,27 +74,17 @@ export class CosmosOutbox implements Outbox, OutboxHistory {
   async *eventsWritten(window: TimeWindow, pageSize: number): AsyncIterable<readonly OutboxRecord[]> {
     // Cross-partition, by the event's time (the batch's time; `_ts` would move when the document is
     // marked relayed). `envelope.time` is an ISO-8601 UTC string, so string order is time order.
-    const query = this.container.items.query<StoredDoc>(
-      {
-        query:
-          `SELECT * FROM c WHERE c.docType = "${EVENT_DOC_TYPE}" AND c.envelope.time >= @since AND c.envelope.time < @until ` +
-          'ORDER BY c.envelope.time ASC',
-        parameters: [
-          { name: '@since', value: window.since.toISOString() },
-          { name: '@until', value: window.until.toISOString() },
-        ],
-      },
-      { maxItemCount: pageSize },
-    );
-    while (query.hasMoreResults()) {
-      let page: StoredDoc[];
-      try {
-        page = (await query.fetchNext()).resources;
-      } catch (err) {
-        return translateError(err, 'outbox');
-      }
-      if (page.length > 0) yield page.map((d) => ({ ...entryOf(d, this.partitionField), relayed: d.relayed === true }));
-    }
+    const spec = {
+      query:
+        `SELECT * FROM c WHERE c.docType = "${EVENT_DOC_TYPE}" AND c.envelope.time >= @since AND c.envelope.time < @until ` +
+        'ORDER BY c.envelope.time ASC',
+      parameters: [
+        { name: '@since', value: window.since.toISOString() },
+        { name: '@until', value: window.until.toISOString() },
+      ],
+    };
+    for await (const page of queryPages(this.container, spec, pageSize, 'outbox'))
+      yield page.map((d) => ({ ...entryOf(d, this.partitionField), relayed: d.relayed === true }));
   }
 
   async markRelayed(entries: readonly OutboxEntry[]): Promise<void> {

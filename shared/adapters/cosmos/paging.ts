@@ -67,3 +67,26 @@ export async function queryPage(
     return translateError(err, 'query');
   }
 }
+
+/**
+ * Every page of a (cross-partition) query, for scans that go through all of it (the outbox
+ * republish, the feed's open-lane scan): at most `pageSize` documents in memory at a time; empty
+ * pages (the SDK yields some across partitions) are skipped.
+ */
+export async function* queryPages(
+  container: Container,
+  spec: SqlQuerySpec,
+  pageSize: number,
+  what: string,
+): AsyncIterable<StoredDoc[]> {
+  const query = container.items.query<StoredDoc>(spec, { maxItemCount: pageSize });
+  while (query.hasMoreResults()) {
+    let page: StoredDoc[];
+    try {
+      page = (await query.fetchNext()).resources;
+    } catch (err) {
+      return translateError(err, what);
+    }
+    if (page.length > 0) yield page;
+  }
+}

@@ -12,6 +12,7 @@ import {
   type ResourceInstance,
   type Value,
   isObject,
+  sampleOf,
 } from './evaluate';
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -46,16 +47,23 @@ export class Deployment {
 
   /** Every module call that is deployed (conditions that are false left out), depth first. */
   modules(): ModuleInstance[] {
-    const out: ModuleInstance[] = [];
-    const visit = (instance: Instance): void => {
-      for (const m of instance.modules()) {
-        if (m.condition === false) continue;
-        out.push(m);
-        if (m.child) visit(m.child);
-      }
-    };
-    visit(this.main);
-    return out;
+    return deployedModulesUnder(this.main);
+  }
+
+  /**
+   * The outputs as `az deployment sub create --query properties.outputs` returns them
+   * (`{ NAME: { value } }`): values known only at deployment get their sample.
+   */
+  outputsAsDeployed(names: readonly string[]): Record<string, { value: unknown }> {
+    const deployed = (v: Value | undefined): unknown =>
+      Array.isArray(v)
+        ? v.map(deployed)
+        : isObject(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deployed(x)]))
+          : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+            ? v
+            : sampleOf(v ?? null);
+    return Object.fromEntries(names.map((name) => [name, { value: deployed(this.main.output(name)) }]));
   }
 
   /** Every resource declared directly (not inside registry modules) that is deployed, or declared at all. */
@@ -83,16 +91,7 @@ export class Deployment {
   regions(): RegionApp[] {
     const calls = this.main.modules().filter((m) => m.path === 'modules/region.bicep' && m.condition !== false);
     return calls.map((call) => {
-      const inside: ModuleInstance[] = [];
-      const visit = (instance: Instance): void => {
-        for (const m of instance.modules()) {
-          if (m.condition === false) continue;
-          inside.push(m);
-          if (m.child) visit(m.child);
-        }
-      };
-      visit(call.child!);
-      const sites = inside.filter((m) => m.path.startsWith('br/public:avm/res/web/site:'));
+      const sites = deployedModulesUnder(call.child!).filter((m) => m.path.startsWith('br/public:avm/res/web/site:'));
       if (sites.length !== 1)
         throw new Error(`${this.environment} ${call.symbol}: expected one Function App, found ${sites.length}`);
       const site = sites[0]!;
@@ -140,6 +139,14 @@ function settingsOf(site: ModuleInstance): BicepObject {
   if (!isObject(appsettings) || !isObject(appsettings.properties))
     throw new Error('the Function App has no evaluable appsettings config');
   return appsettings.properties;
+}
+
+/** The module calls under `instance` that are deployed (conditions that are false left out), depth first. */
+function deployedModulesUnder(instance: Instance): ModuleInstance[] {
+  return instance
+    .modules()
+    .filter((m) => m.condition !== false)
+    .flatMap((m) => [m, ...(m.child ? deployedModulesUnder(m.child) : [])]);
 }
 
 export function get(value: Value | undefined, ...path: (string | number)[]): Value | undefined {
