@@ -111,6 +111,27 @@ param keyVaultPurgeProtection bool
 @description('Object ID of the on-call Entra group (dead-letter replay, secret rotation). Empty: nobody.')
 param operatorsGroupObjectId string
 
+// ---- issue 24: private networking (C2) ----
+@description('The private inside (issue 24): a virtual network per region (modules/network.bicep), the app integrated into it and reachable only from its region\'s gateway subnet, private endpoints with private DNS zones for Cosmos DB, Storage, Key Vault and Service Bus, and their public network access off (the files account keeps its public endpoint for the browsers\' SAS URLs: docs/infrastructure.md, "Network"). Needs Service Bus Premium (private endpoints are a Premium feature) and the API Management gateway in a tier with outbound virtual network integration (Standard v2 or Premium v2).')
+param privateNetworking bool
+
+@description('Address ranges per region (CIDR) of the virtual network and its three subnets; used only with `privateNetworking`. The primary\'s and the secondary\'s networks must not overlap (test/infra/network.test.ts).')
+param networkAddressSpaces {
+  primary: {
+    vnet: string
+    appSubnet: string
+    privateEndpointSubnet: string
+    gatewaySubnet: string
+  }
+  secondary: {
+    vnet: string
+    appSubnet: string
+    privateEndpointSubnet: string
+    gatewaySubnet: string
+  }
+}
+// ---- end issue 24: private networking (C2) ----
+
 var tags = {
   'azd-env-name': environmentName
   application: 'algesta'
@@ -176,6 +197,85 @@ resource rgSecondary 'Microsoft.Resources/resourceGroups@2024-03-01' = if (multi
   tags: tags
 }
 
+// ---- issue 24: private networking (C2) ----
+// Each region's network in that region's resource group: like the app stack, the secondary's network
+// must stay changeable while the primary region is down.
+module networkPrimary 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network-primary'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    vnetName: 'vnet-algesta-${environmentName}-${location}'
+    addressSpace: networkAddressSpaces.primary
+  }
+}
+
+module networkSecondary 'modules/network.bicep' = if (privateNetworking && multiRegion) {
+  name: 'network-secondary'
+  scope: rgSecondary
+  params: {
+    location: secondaryLocation
+    tags: tags
+    vnetName: 'vnet-algesta-${environmentName}-${secondaryLocation}'
+    addressSpace: networkAddressSpaces.secondary
+  }
+}
+
+// The networks a shared resource (one account or vault for both regions) needs an endpoint in: each
+// region's app resolves and reaches it through its own network, so either region works without the
+// other (for Service Bus Geo-DR Microsoft asks for exactly this: learn.microsoft.com/azure/
+// service-bus-messaging/service-bus-geo-dr#recommended-configuration).
+var privateNetworks = privateNetworking
+  ? concat(
+      [
+        {
+          location: location
+          resourceGroupResourceId: rg.id
+          subnetResourceId: networkPrimary!.outputs.privateEndpointSubnetResourceId
+          zones: networkPrimary!.outputs.privateDnsZoneResourceIds
+        }
+      ],
+      multiRegion
+        ? [
+            {
+              location: secondaryLocation
+              resourceGroupResourceId: rgSecondary.id
+              subnetResourceId: networkSecondary!.outputs.privateEndpointSubnetResourceId
+              zones: networkSecondary!.outputs.privateDnsZoneResourceIds
+            }
+          ]
+        : []
+    )
+  : []
+
+// The `privateEndpoints` entries the AVM resource modules take (avm-common-types
+// privateEndpointSingleServiceType / privateEndpointMultiServiceType): one endpoint per network, in
+// that network's resource group and region, registered in that network's zone for the sub-resource.
+func privateEndpointsOf(networks array, resourceName string, service string, zoneKey string) array =>
+  map(networks, net => {
+    name: 'pe-${resourceName}-${service}-${net.location}'
+    location: net.location
+    resourceGroupResourceId: net.resourceGroupResourceId
+    subnetResourceId: net.subnetResourceId
+    service: service
+    privateDnsZoneGroup: {
+      privateDnsZoneGroupConfigs: [
+        {
+          privateDnsZoneResourceId: net.zones[zoneKey]
+        }
+      ]
+    }
+  })
+
+// For the gateway (C1): the subnet each region's API Management instance integrates into ('' without
+// private networking).
+var gatewaySubnetResourceIds = {
+  primary: privateNetworking ? networkPrimary!.outputs.gatewaySubnetResourceId : ''
+  secondary: privateNetworking && multiRegion ? networkSecondary!.outputs.gatewaySubnetResourceId : ''
+}
+// ---- end issue 24: private networking (C2) ----
+
 // One identity for both regions' apps: the roles are granted once on the shared resources, and a
 // user-assigned identity is a regional resource whose principal keeps working in Entra ID when its
 // region is down (it is read from the app's own configuration, not from the region).
@@ -227,6 +327,7 @@ module storage 'modules/storage.bicep' = {
     dataSkuName: dataStorageSkuName
     corsAllowedOrigins: corsAllowedOrigins
     softDeleteDays: blobSoftDeleteDays
+    privateEndpoints: privateEndpointsOf(privateNetworks, names.dataStorage, 'blob', 'blob')
   }
 }
 
@@ -241,6 +342,8 @@ module cosmos 'modules/cosmos.bicep' = {
     zoneRedundant: cosmosZoneRedundant
     secondaryLocation: secondaryLocation
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
+    privateNetworking: privateNetworking
+    privateEndpoints: privateEndpointsOf(privateNetworks, names.cosmos, 'Sql', 'cosmosSql')
   }
 }
 
@@ -256,6 +359,8 @@ module serviceBusSecondary 'modules/servicebus.bicep' = if (geoRecovery) {
     skuName: serviceBusSkuName
     declareEntities: false
     logAnalyticsWorkspaceId: monitoringSecondary!.outputs.workspaceResourceId
+    privateNetworking: privateNetworking
+    privateEndpoints: privateEndpointsOf(privateNetworks, secondaryNames.serviceBus, 'namespace', 'serviceBus')
   }
 }
 
@@ -271,6 +376,8 @@ module serviceBus 'modules/servicebus.bicep' = {
     geoRecoveryPartnerNamespaceResourceId: geoRecovery ? serviceBusSecondary!.outputs.namespaceResourceId : ''
     geoRecoveryAlias: geoRecovery ? names.serviceBusAlias : ''
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
+    privateNetworking: privateNetworking
+    privateEndpoints: privateEndpointsOf(privateNetworks, names.serviceBus, 'namespace', 'serviceBus')
   }
 }
 
@@ -286,6 +393,8 @@ module keyVault 'modules/keyvault.bicep' = {
     vaultName: names.keyVault
     purgeProtection: keyVaultPurgeProtection
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
+    privateNetworking: privateNetworking
+    privateEndpoints: privateEndpointsOf(privateNetworks, names.keyVault, 'vault', 'vault')
   }
 }
 
@@ -376,6 +485,12 @@ module primary 'modules/region.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: names.functionApp, planName: names.plan })
+    // issue 24 (C2): the region's network ('' and {} without private networking).
+    privateNetworking: privateNetworking
+    appSubnetResourceId: privateNetworking ? networkPrimary!.outputs.appSubnetResourceId : ''
+    gatewaySubnetResourceId: gatewaySubnetResourceIds.primary
+    privateEndpointSubnetResourceId: privateNetworking ? networkPrimary!.outputs.privateEndpointSubnetResourceId : ''
+    privateDnsZoneResourceIds: privateNetworking ? networkPrimary!.outputs.privateDnsZoneResourceIds : {}
   }
   // The host starts as soon as the app exists: its roles on the shared resources must be in place.
   dependsOn: [rbac, serviceBusRoles]
@@ -394,6 +509,12 @@ module secondary 'modules/region.bicep' = if (multiRegion) {
     appInsightsName: monitoringSecondary!.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: secondaryNames.functionApp, planName: secondaryNames.plan })
+    // issue 24 (C2): the region's network ('' and {} without private networking).
+    privateNetworking: privateNetworking
+    appSubnetResourceId: privateNetworking ? networkSecondary!.outputs.appSubnetResourceId : ''
+    gatewaySubnetResourceId: gatewaySubnetResourceIds.secondary
+    privateEndpointSubnetResourceId: privateNetworking ? networkSecondary!.outputs.privateEndpointSubnetResourceId : ''
+    privateDnsZoneResourceIds: privateNetworking ? networkSecondary!.outputs.privateDnsZoneResourceIds : {}
   }
   dependsOn: [rbac, serviceBusRoles]
 }

@@ -57,3 +57,24 @@ param partners = {
   assetsBaseUrl: ''
   qsystemsBaseUrl: ''
 }
+
+// ---- issue 24: private networking (C2) ----
+// Off: one region, serverless Cosmos DB, Standard Service Bus (no private endpoints) and no gateway;
+// a developer reaches everything from their machine.
+param privateNetworking = false
+// Per region, not overlapping (so the two networks could be peered later); used only when on.
+param networkAddressSpaces = {
+  primary: {
+    vnet: '10.20.0.0/22'
+    appSubnet: '10.20.0.0/24'
+    privateEndpointSubnet: '10.20.1.0/24'
+    gatewaySubnet: '10.20.2.0/24'
+  }
+  secondary: {
+    vnet: '10.21.0.0/22'
+    appSubnet: '10.21.0.0/24'
+    privateEndpointSubnet: '10.21.1.0/24'
+    gatewaySubnet: '10.21.2.0/24'
+  }
+}
+// ---- end issue 24: private networking (C2) ----

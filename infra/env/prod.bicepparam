@@ -56,3 +56,24 @@ param partners = {
   assetsBaseUrl: ''
   qsystemsBaseUrl: ''
 }
+
+// ---- issue 24: private networking (C2) ----
+// On: the private inside (docs/infrastructure.md, "Network"). Needs Service Bus Premium and the
+// gateway in Standard v2 (outbound virtual network integration).
+param privateNetworking = true
+// Per region, not overlapping (so the two networks could be peered later); used only when on.
+param networkAddressSpaces = {
+  primary: {
+    vnet: '10.40.0.0/22'
+    appSubnet: '10.40.0.0/24'
+    privateEndpointSubnet: '10.40.1.0/24'
+    gatewaySubnet: '10.40.2.0/24'
+  }
+  secondary: {
+    vnet: '10.41.0.0/22'
+    appSubnet: '10.41.0.0/24'
+    privateEndpointSubnet: '10.41.1.0/24'
+    gatewaySubnet: '10.41.2.0/24'
+  }
+}
+// ---- end issue 24: private networking (C2) ----

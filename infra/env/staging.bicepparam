@@ -56,3 +56,25 @@ param partners = {
   assetsBaseUrl: ''
   qsystemsBaseUrl: ''
 }
+
+// ---- issue 24: private networking (C2) ----
+// Off: the staging gateway is Basic v2, which has no outbound virtual network integration (only
+// Standard v2 and Premium v2 do), and private endpoints for Service Bus need Premium, which staging
+// does not pay for (docs/infrastructure.md, "Network").
+param privateNetworking = false
+// Per region, not overlapping (so the two networks could be peered later); used only when on.
+param networkAddressSpaces = {
+  primary: {
+    vnet: '10.30.0.0/22'
+    appSubnet: '10.30.0.0/24'
+    privateEndpointSubnet: '10.30.1.0/24'
+    gatewaySubnet: '10.30.2.0/24'
+  }
+  secondary: {
+    vnet: '10.31.0.0/22'
+    appSubnet: '10.31.0.0/24'
+    privateEndpointSubnet: '10.31.1.0/24'
+    gatewaySubnet: '10.31.2.0/24'
+  }
+}
+// ---- end issue 24: private networking (C2) ----

@@ -24,6 +24,14 @@ param logAnalyticsWorkspaceId string
 @description('Second (read) region; empty: the account stays in one region. Ignored for serverless accounts.')
 param secondaryLocation string = ''
 
+// ---- issue 24: private networking (C2) ----
+@description('Private networking: public network access off; the app reaches this resource through `privateEndpoints`.')
+param privateNetworking bool = false
+
+@description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
+param privateEndpoints array = []
+// ---- end issue 24 ----
+
 var serverless = autoscaleMaxThroughput == 0
 
 // A serverless account runs in a single region (learn.microsoft.com/azure/cosmos-db/serverless):
@@ -73,10 +81,11 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     disableKeyBasedMetadataWriteAccess: true
     minimumTlsVersion: 'Tls12'
     // Point-in-time restore to any second of the last 7 days.
+    privateEndpoints: privateEndpoints
     backupPolicyType: 'Continuous'
     backupPolicyContinuousTier: 'Continuous7Days'
     networkRestrictions: {
-      publicNetworkAccess: 'Enabled'
+      publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
       ipRules: []
       virtualNetworkRules: []
       networkAclBypass: 'None'

@@ -103,6 +103,45 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
+// ---- issue 24: private networking (C2) ----
+@description('Private networking: the app joins `virtualNetworkSubnetResourceId` and accepts requests only from `inboundSubnetResourceId`.')
+param privateNetworking bool = false
+
+@description('Subnet of the app\'s outbound virtual network integration (snet-app, delegated to Microsoft.App/environments). Empty: none.')
+param virtualNetworkSubnetResourceId string = ''
+
+@description('The one subnet the app accepts requests from with private networking (its region\'s gateway subnet).')
+param inboundSubnetResourceId string = ''
+
+// Inbound only from the region's gateway: an access restriction allowing its subnet, everything else
+// denied. Flex Consumption takes inbound IP restrictions (learn.microsoft.com/azure/azure-functions/
+// functions-networking-options#inbound-networking-features); a rule names the subnet through its
+// Microsoft.Web service endpoint (learn.microsoft.com/azure/app-service/
+// overview-access-restrictions#access-restriction-rules-based-on-service-endpoints). A private
+// endpoint for the app was not chosen: it turns the public endpoint off for the deployment (SCM) site
+// too, and Flex deployments to apps with a private endpoint are reported to hang
+// (github.com/Azure/azure-functions/issues/2635). The SCM site keeps rules of its own
+// (scmIpSecurityRestrictionsUseMain false) and stays reachable for the pipeline's Entra-authenticated
+// publish (basic authentication is off below); docs/infrastructure.md, "Network", has the path.
+var inboundRestricted = privateNetworking
+var accessRestrictions = {
+  ipSecurityRestrictionsDefaultAction: inboundRestricted ? 'Deny' : 'Allow'
+  ipSecurityRestrictions: inboundRestricted
+    ? [
+        {
+          name: 'gateway'
+          description: 'The region\'s API Management gateway (outbound virtual network integration)'
+          action: 'Allow'
+          priority: 100
+          vnetSubnetResourceId: inboundSubnetResourceId
+        }
+      ]
+    : []
+  scmIpSecurityRestrictionsUseMain: false
+  scmIpSecurityRestrictionsDefaultAction: 'Allow'
+}
+// ---- end issue 24 ----
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
@@ -242,9 +281,13 @@ module app 'br/public:avm/res/web/site:0.24.0' = {
     // http20Enabled is not documented for Flex either (the portal hides the HTTP 2.0 settings for
     // Flex apps, Azure/azure-functions-ux#7660): left out. test/infra/flex.test.ts keeps this object
     // to what Flex accepts.
-    siteConfig: {
-      minTlsVersion: '1.2'
-    }
+    siteConfig: union(
+      {
+        minTlsVersion: '1.2'
+      },
+      accessRestrictions
+    )
+    virtualNetworkSubnetResourceId: privateNetworking ? virtualNetworkSubnetResourceId : null
     // Deployments authenticate with Entra ID (azd, the pipeline); the SCM publishing password stays
     // off. Flex Consumption has no FTP ("FTPS not supported" in the same list; the portal hides FTP
     // basic auth for Flex apps, azure-functions-ux#7660), so there is no `ftp` policy to set.

@@ -19,6 +19,14 @@ param purgeProtection bool
 @description('Log Analytics workspace for the vault\'s audit log (who read which secret).')
 param logAnalyticsWorkspaceId string
 
+// ---- issue 24: private networking (C2) ----
+@description('Private networking: public network access off; the app reaches this resource through `privateEndpoints`.')
+param privateNetworking bool = false
+
+@description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
+param privateEndpoints array = []
+// ---- end issue 24 ----
+
 // The secrets the app reads, by name (people set the values, docs/operations.md): PARTNER_SECRETS of
 // shared/adapters/partners/secret-names.ts, read by the partner adapters through the SDK, and the Key
 // Vault references of functionapp.bicep (`keyVaultSettings`).
@@ -53,11 +61,12 @@ module vault 'br/public:avm/res/key-vault/vault:0.14.0' = {
     enableVaultForDeployment: false
     enableVaultForTemplateDeployment: false
     enableVaultForDiskEncryption: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
     }
+    privateEndpoints: privateEndpoints
     diagnosticSettings: [
       {
         workspaceResourceId: logAnalyticsWorkspaceId

@@ -58,6 +58,41 @@ param app {
   instanceMemoryMB: int
 }
 
+// ---- issue 24: private networking (C2) ----
+@description('Private networking (main.bicep\'s privateNetworking): the subnets and zones below are set.')
+param privateNetworking bool = false
+
+@description('This region\'s snet-app (modules/network.bicep): the Function App\'s virtual network integration. Empty: no private networking.')
+param appSubnetResourceId string = ''
+
+@description('This region\'s snet-gateway: the only source the Function App accepts requests from. Empty: the app stays open to the internet (dev, staging).')
+param gatewaySubnetResourceId string = ''
+
+@description('This region\'s snet-private-endpoints: where the host storage account\'s endpoints go. Empty: no private networking.')
+param privateEndpointSubnetResourceId string = ''
+
+@description('This region\'s private DNS zones by key (network.bicep\'s privateDnsZoneResourceIds).')
+param privateDnsZoneResourceIds object = {}
+
+// The host's blob (leases, timers, the deployment package), queue and table services, each through an
+// endpoint in this region's network (learn.microsoft.com/azure/azure-functions/
+// functions-networking-options#restrict-your-storage-account-to-a-virtual-network).
+var hostPrivateEndpoints = privateNetworking
+  ? map(['blob', 'queue', 'table'], service => {
+      name: 'pe-${hostStorageAccountName}-${service}'
+      subnetResourceId: privateEndpointSubnetResourceId
+      service: service
+      privateDnsZoneGroup: {
+        privateDnsZoneGroupConfigs: [
+          {
+            privateDnsZoneResourceId: privateDnsZoneResourceIds[service]
+          }
+        ]
+      }
+    })
+  : []
+// ---- end issue 24 ----
+
 // Built-in role definition IDs (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -77,12 +112,14 @@ module hostAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    // No VNet integration yet: the Flex Consumption app reaches its host storage over the public endpoint.
-    publicNetworkAccess: 'Enabled'
+    // Without private networking the Flex Consumption app reaches its host storage over the public
+    // endpoint; with it, through the endpoints below only.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
+    privateEndpoints: hostPrivateEndpoints
     blobServices: {
       containers: [
         {
@@ -162,6 +199,9 @@ module functionApp 'functionapp.bicep' = {
     emailFromName: app.emailFromName
     maximumInstanceCount: app.maximumInstanceCount
     instanceMemoryMB: app.instanceMemoryMB
+    privateNetworking: privateNetworking
+    virtualNetworkSubnetResourceId: appSubnetResourceId
+    inboundSubnetResourceId: gatewaySubnetResourceId
   }
   // The host starts as soon as the app exists: its roles on this region's resources must be in place
   // (main.bicep makes the region wait for the roles on the shared resources).

@@ -33,6 +33,14 @@ param geoRecoveryAlias string = ''
 @description('Geo-DR: resource ID of the secondary namespace (with `geoRecoveryAlias`).')
 param geoRecoveryPartnerNamespaceResourceId string = ''
 
+// ---- issue 24: private networking (C2) ----
+@description('Private networking: public network access off (Premium only: private endpoints are a Premium feature); the app reaches this resource through `privateEndpoints`.')
+param privateNetworking bool = false
+
+@description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
+param privateEndpoints array = []
+// ---- end issue 24 ----
+
 var topicName = 'domain-events'
 
 // One subscription per workflow and the event types it receives, as in topology.ts. Exported:
@@ -151,7 +159,20 @@ module namespace 'br/public:avm/res/service-bus/namespace:0.17.0' = {
     // Entra ID only: the namespace's shared access keys exist but are refused.
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // The module writes a network rule set whenever it has private endpoints, whose own
+    // publicNetworkAccess wins over the namespace's; it is given explicitly so both say the same.
+    networkRuleSets: privateNetworking
+      ? {
+          publicNetworkAccess: 'Disabled'
+          defaultAction: 'Deny'
+          trustedServiceAccessEnabled: true
+        }
+      : null
+    // Geo-DR: with a pairing in place, an endpoint on the primary can only be added after the
+    // secondary has one; main.bicep deploys the secondary (and its endpoints) first
+    // (learn.microsoft.com/azure/service-bus-messaging/service-bus-geo-dr#existing-pairings).
+    privateEndpoints: privateEndpoints
     diagnosticSettings: [
       {
         workspaceResourceId: logAnalyticsWorkspaceId

@@ -24,6 +24,11 @@ param corsAllowedOrigins string[]
 @maxValue(365)
 param softDeleteDays int
 
+// ---- issue 24: private networking (C2) ----
+@description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
+param privateEndpoints array = []
+// ---- end issue 24 ----
+
 // BLOB_CONTAINERS of shared/adapters/cosmos/containers.ts; rbac.bicep scopes the app's file roles to them.
 @export()
 var blobContainerNames = [
@@ -58,11 +63,14 @@ module dataAccount 'br/public:avm/res/storage/storage-account:0.33.0' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     // Browsers upload and download straight from this account with SAS URLs, so it must be public.
+    // With private networking the app reaches it through its private endpoints (blob), browsers still
+    // through the public endpoint with a single-blob SAS (docs/infrastructure.md, "Network").
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       defaultAction: 'Allow'
       bypass: 'AzureServices'
     }
+    privateEndpoints: privateEndpoints
     blobServices: {
       containers: [
         for containerName in blobContainerNames: {

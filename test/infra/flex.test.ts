@@ -30,7 +30,7 @@ import {
 import { Deployment, ENVIRONMENTS, loadProject } from './support/infra';
 
 const FUNCTION_APP = join(INFRA, 'modules/functionapp.bicep');
-const SITE_CONFIG = "siteConfig: {\n      minTlsVersion: '1.2'\n    }";
+const SITE_CONFIG = "siteConfig: union(\n      {\n        minTlsVersion: '1.2'\n      },\n      accessRestrictions\n    )";
 
 let project: Project;
 beforeAll(async () => {
@@ -47,7 +47,7 @@ async function withFunctionApp(change: (text: string) => string): Promise<Deploy
 
 /** siteConfig with one more line. */
 const withSiteConfigLine = (line: string) => (text: string) =>
-  text.replace(SITE_CONFIG, `siteConfig: {\n      minTlsVersion: '1.2'\n      ${line}\n    }`);
+  text.replace(SITE_CONFIG, SITE_CONFIG.replace("minTlsVersion: '1.2'", `minTlsVersion: '1.2'\n        ${line}`));
 
 describe('the Function App on Flex Consumption', () => {
   it.each(ENVIRONMENTS)('%s: sets no site property Flex Consumption refuses', (env) => {
@@ -56,7 +56,14 @@ describe('the Function App on Flex Consumption', () => {
 
   it('passes its own siteConfig, so the AVM default (alwaysOn, ftpsState) never applies', () => {
     const site = Deployment.of(project, 'prod').app().site;
-    expect(site.params.siteConfig).toEqual({ minTlsVersion: '1.2' });
+    // minTlsVersion and the access restrictions of issue 24 (network.test.ts checks their values).
+    expect(Object.keys(site.params.siteConfig as object)).toEqual([
+      'minTlsVersion',
+      'ipSecurityRestrictionsDefaultAction',
+      'ipSecurityRestrictions',
+      'scmIpSecurityRestrictionsUseMain',
+      'scmIpSecurityRestrictionsDefaultAction',
+    ]);
     expect(site.params.basicPublishingCredentialsPolicies).toEqual([{ name: 'scm', allow: false }]);
   });
 });

@@ -673,4 +673,14 @@ const BUILTINS: Record<string, Builtin> = {
       node,
       `/subscriptions/00000000-0000-0000-0000-000000000000/providers/${args[0]}/${args.slice(1).map(String).join('/')}`,
     ),
+  // resourceId(type, name, child name...) in the deploying resource group: the sample interleaves the
+  // type's segments with the names (Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>), so a
+  // test can read which resource an ID names.
+  resourceId: (args, node) => {
+    const [type, ...names] = args;
+    if (typeof type !== 'string' || !names.every((n) => typeof n === 'string')) return opaque(node);
+    const [namespace, ...types] = type.split('/');
+    const path = types.map((t, i) => `${t}/${String(names[i] ?? 'x')}`).join('/');
+    return opaque(node, `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/x/providers/${namespace}/${path}`);
+  },
 };

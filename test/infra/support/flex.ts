@@ -49,6 +49,13 @@ export const FLEX_ACCEPTED_SITE_CONFIG: Readonly<Record<string, (value: Value) =
   // "Not valid" on Flex; `false` is the platform's own value (what a caller of the AVM module may
   // send instead of the module's `true`).
   alwaysOn: (v) => v === false,
+  // Access restrictions (issue 24: the app accepts only its region's gateway). "Inbound IP
+  // restrictions" are available on Flex Consumption (learn.microsoft.com/azure/azure-functions/
+  // functions-networking-options#inbound-networking-features, the plan/feature table).
+  ipSecurityRestrictions: (v) => Array.isArray(v),
+  ipSecurityRestrictionsDefaultAction: (v) => v === 'Allow' || v === 'Deny',
+  scmIpSecurityRestrictionsUseMain: (v) => typeof v === 'boolean',
+  scmIpSecurityRestrictionsDefaultAction: (v) => v === 'Allow' || v === 'Deny',
 };
 
 /** Site properties (module parameters of avm/res/web/site) listed as not valid on Flex. */
