@@ -54,7 +54,6 @@ var subnetNames = {
 
 // The privatelink zones of every sub-resource this project reaches privately
 // (learn.microsoft.com/azure/private-link/private-endpoint-dns#azure-services-dns-zone-configuration).
-@export()
 var privateDnsZoneNames = {
   cosmosSql: 'privatelink.documents.azure.com'
   blob: 'privatelink.blob.${environment().suffixes.storage}'
