@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INFRA } from './support/bicep';
-import type { Project } from './support/evaluate';
+import { type Project, type Value, sampleOf } from './support/evaluate';
 import { Deployment, ENVIRONMENTS, loadProject } from './support/infra';
 import { PRIVATE_DNS_ZONES, SUBNETS, cidrRange, networks, openProblems, privateProblems } from './support/network';
 
@@ -60,6 +60,27 @@ describe('private networking by environment', () => {
       expect(zones.sort()).toEqual(Object.values(PRIVATE_DNS_ZONES).sort());
     }
     expect(Object.keys(SUBNETS)).toEqual(['snet-app', 'snet-private-endpoints', 'snet-gateway']);
+  });
+
+  it("the network module's outputs (the gateway, C1, takes its subnet from them) name its region's network", () => {
+    const prod = Deployment.of(project, 'prod');
+    for (const net of networks(prod)) {
+      const output = (name: string) => sampleOf(net.call.child!.output(name)) ?? '';
+      const vnet = `/providers/Microsoft.Network/virtualNetworks/${net.vnetName}`;
+      expect(output('vnetResourceId')).toMatch(new RegExp(`${vnet}$`));
+      expect(output('appSubnetResourceId')).toMatch(new RegExp(`${vnet}/subnets/snet-app$`));
+      expect(output('privateEndpointSubnetResourceId')).toMatch(new RegExp(`${vnet}/subnets/snet-private-endpoints$`));
+      expect(output('gatewaySubnetResourceId')).toMatch(new RegExp(`${vnet}/subnets/snet-gateway$`));
+    }
+    const gateways = (d: Deployment) => {
+      const ids = d.main.symbol('gatewaySubnetResourceIds') as Record<string, Value>;
+      return [sampleOf(ids.primary!), sampleOf(ids.secondary!)];
+    };
+    expect(gateways(prod)).toEqual([
+      expect.stringMatching(/vnet-algesta-prod-eastus2\/subnets\/snet-gateway$/),
+      expect.stringMatching(/vnet-algesta-prod-centralus\/subnets\/snet-gateway$/),
+    ]);
+    expect(gateways(Deployment.of(project, 'dev'))).toEqual(['', '']);
   });
 
   it('the address helper reads CIDR ranges', () => {
