@@ -102,6 +102,22 @@ describe('the Flex check fails on a refused property (fixtures)', () => {
     expect(problems).toEqual([expect.stringContaining(`siteConfig.${key}: refused on Flex Consumption`)]);
   });
 
+  it('access restrictions (issue 24) only with the values ARM takes', () => {
+    expect(
+      flexSiteParamProblems({
+        siteConfig: {
+          ipSecurityRestrictionsDefaultAction: 'Block',
+          ipSecurityRestrictions: {},
+          scmIpSecurityRestrictionsUseMain: 'no',
+        },
+      }),
+    ).toEqual([
+      expect.stringContaining('siteConfig.ipSecurityRestrictionsDefaultAction = "Block": not valid'),
+      expect.stringContaining('siteConfig.ipSecurityRestrictions = {}: not valid'),
+      expect.stringContaining('siteConfig.scmIpSecurityRestrictionsUseMain = "no": not valid'),
+    ]);
+  });
+
   it('whatever the case ARM is given the name in', () => {
     expect(flexSiteParamProblems({ siteConfig: { FtpsState: 'Disabled', LinuxFxVersion: 'NODE|22' } })).toEqual([
       expect.stringContaining('siteConfig.FtpsState: refused'),
