@@ -57,3 +57,10 @@ param partners = {
   assetsBaseUrl: ''
   qsystemsBaseUrl: ''
 }
+
+// ---- Production posture (issue 23): off here, nothing billed while idle (docs/infrastructure.md) ----
+param functionZoneRedundant = false
+param functionAlwaysReadyHttpInstances = 0
+param cosmosContinuousBackupTier = 'Continuous7Days'
+param cosmosDataPlaneLogs = false
+// ---- end of production posture ----

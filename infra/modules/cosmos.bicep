@@ -24,6 +24,25 @@ param logAnalyticsWorkspaceId string
 @description('Second (read) region; empty: the account stays in one region. Ignored for serverless accounts.')
 param secondaryLocation string = ''
 
+// ---- Production posture (issue 23): backups and data-plane logs; docs/infrastructure.md, "Production posture" ----
+@description('Point-in-time restore window of the continuous backup (main.bicep `cosmosContinuousBackupTier` says what it costs).')
+@allowed(['Continuous7Days', 'Continuous30Days'])
+param continuousBackupTier string
+
+@description('Send the data-plane resource logs (every request, query statistics, RU per partition key) to the workspace.')
+param dataPlaneLogs bool
+
+// Resource-specific tables (CDBDataPlaneRequests, CDBQueryRuntimeStatistics, CDBPartitionKeyRUConsumption,
+// CDBControlPlaneRequests), as Microsoft recommends for every API but Table
+// (learn.microsoft.com/azure/cosmos-db/monitor-resource-logs; the table per category:
+// learn.microsoft.com/azure/cosmos-db/nosql/diagnostic-queries). DataPlaneRequests: one record per
+// request (status code, RU charge, duration, partition); QueryRuntimeStatistics: the query text,
+// obfuscated unless "diagnostics full-text query" is turned on (it is not), joined to a request by
+// ActivityId; PartitionKeyRUConsumption: RU/s per logical partition key, which names a hot partition
+// behind 429s.
+var dataPlaneLogCategories = ['DataPlaneRequests', 'QueryRuntimeStatistics', 'PartitionKeyRUConsumption']
+// ---- end of production posture ----
+
 var serverless = autoscaleMaxThroughput == 0
 
 // A serverless account runs in a single region (learn.microsoft.com/azure/cosmos-db/serverless):
@@ -72,9 +91,10 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     disableLocalAuthentication: true
     disableKeyBasedMetadataWriteAccess: true
     minimumTlsVersion: 'Tls12'
-    // Point-in-time restore to any second of the last 7 days.
+    // Point-in-time restore to any second of the last 7 or 30 days (the AVM module's
+    // backupPolicyContinuousTier allows exactly these two, avm/res/document-db/database-account 0.20.1).
     backupPolicyType: 'Continuous'
-    backupPolicyContinuousTier: 'Continuous7Days'
+    backupPolicyContinuousTier: continuousBackupTier
     networkRestrictions: {
       publicNetworkAccess: 'Enabled'
       ipRules: []
@@ -84,11 +104,13 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     diagnosticSettings: [
       {
         workspaceResourceId: logAnalyticsWorkspaceId
-        logCategoriesAndGroups: [
-          {
-            category: 'ControlPlaneRequests'
-          }
-        ]
+        // 'Dedicated' = resource-specific tables (the AVM common type passes it to the setting's
+        // logAnalyticsDestinationType); without it everything lands in AzureDiagnostics.
+        logAnalyticsDestinationType: 'Dedicated'
+        logCategoriesAndGroups: map(
+          concat(['ControlPlaneRequests'], dataPlaneLogs ? dataPlaneLogCategories : []),
+          category => { category: category }
+        )
       }
     ]
     sqlDatabases: [

@@ -56,6 +56,9 @@ param app {
   emailFromName: string
   maximumInstanceCount: int
   instanceMemoryMB: int
+  // Production posture (issue 23): the same in both regions.
+  zoneRedundant: bool
+  alwaysReadyHttpInstances: int
 }
 
 // Built-in role definition IDs (the same in every tenant).
@@ -162,6 +165,8 @@ module functionApp 'functionapp.bicep' = {
     emailFromName: app.emailFromName
     maximumInstanceCount: app.maximumInstanceCount
     instanceMemoryMB: app.instanceMemoryMB
+    zoneRedundant: app.zoneRedundant
+    alwaysReadyHttpInstances: app.alwaysReadyHttpInstances
   }
   // The host starts as soon as the app exists: its roles on this region's resources must be in place
   // (main.bicep makes the region wait for the roles on the shared resources).
