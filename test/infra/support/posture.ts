@@ -212,3 +212,53 @@ export function cheapPostureProblems(d: Deployment): string[] {
   if (dataPlane.length > 0) problems.push(`Cosmos DB data-plane logs on: ${dataPlane.join(', ')}`);
   return problems;
 }
+
+/** A registered function as far as per-function scaling cares: its name and trigger type. */
+export interface TriggeredFunction {
+  readonly name: string;
+  readonly type: string;
+  /** For a blob trigger: `EventGrid` when it is Event Grid based (the only kind Flex Consumption runs). */
+  readonly source?: string;
+}
+
+const DURABLE_TRIGGERS = new Set(['orchestrationTrigger', 'activityTrigger', 'entityTrigger']);
+
+/**
+ * The per-function scaling groups of an app on Flex Consumption: all HTTP functions together
+ * (`http`), all Durable ones (`durable`), all Event Grid blob ones (`blob`), every other function on
+ * its own (`function:<name>`) (flex-consumption-plan#per-function-scaling; the names:
+ * flex-consumption-how-to#set-always-ready-instance-counts). A zone-redundant plan keeps two
+ * always-ready instances of each.
+ */
+export function perFunctionScalingGroups(functions: readonly TriggeredFunction[]): string[] {
+  const group = (f: TriggeredFunction): string =>
+    f.type === 'httpTrigger'
+      ? 'http'
+      : DURABLE_TRIGGERS.has(f.type)
+        ? 'durable'
+        : f.type === 'blobTrigger' && f.source === 'EventGrid'
+          ? 'blob'
+          : `function:${f.name}`;
+  return [...new Set(functions.map(group))].sort();
+}
+
+/** GB-s of always-ready baseline a month (730 h) for `instances` instances of `memoryMB`. */
+export function alwaysReadyBaselineGbSeconds(instances: number, memoryMB: number): number {
+  return instances * (memoryMB / 1024) * 730 * 3600;
+}
+
+/**
+ * Where the written cost of zone redundancy disagrees with the app: the group count and the GB-s
+ * figure, in docs/infrastructure.md, main.bicep and prod.bicepparam.
+ */
+export function zoneCostTextProblems(groups: number, memoryMB: number, texts: Readonly<Record<string, string>>): string[] {
+  const gbs = alwaysReadyBaselineGbSeconds(groups * 2, memoryMB).toLocaleString('en-US');
+  const wanted: Record<string, string[]> = {
+    'docs/infrastructure.md': [`today **${groups} groups**`, `**${gbs} GB-s**`],
+    'infra/main.bicep': [`${groups} groups x 2 x ${memoryMB / 1024} GB x 2,628,000 s = ${gbs} GB-s`],
+    'infra/env/prod.bicepparam': [`${gbs} GB-s`],
+  };
+  return Object.entries(wanted).flatMap(([file, phrases]) =>
+    phrases.filter((p) => !(texts[file] ?? '').includes(p)).map((p) => `${file} does not say "${p}"`),
+  );
+}
