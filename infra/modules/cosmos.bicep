@@ -109,7 +109,9 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
         logAnalyticsDestinationType: 'Dedicated'
         logCategoriesAndGroups: map(
           concat(['ControlPlaneRequests'], dataPlaneLogs ? dataPlaneLogCategories : []),
-          category => { category: category }
+          category => {
+            category: category
+          }
         )
       }
     ]
