@@ -131,6 +131,46 @@ param networkAddressSpaces {
   }
 }
 // ---- end issue 24: private networking (C2) ----
+// ---- Production posture (issue 23): availability within a region, backups, data-plane logs ----
+// Each choice with what it costs a month; the table and its sources are in docs/infrastructure.md,
+// "Production posture (availability within a region)". Prices there are list prices, and where this
+// workplace could not read one it says "not confirmed here" and names the page.
+
+// Zone redundancy of a Flex Consumption plan has no meter of its own, but the platform keeps at least
+// two always-ready instances for EVERY per-function scaling group (`http`, and each other function on
+// its own: today 4 Service Bus consumers, 2 change-feed relays, 4 timers), billed as always-ready
+// instances (learn.microsoft.com/azure/reliability/reliability-functions?pivots=flex-consumption-plan,
+// "Pricing"; the groups: learn.microsoft.com/azure/azure-functions/flex-consumption-plan#per-function-scaling).
+// With 2048 MB instances that is 11 groups x 2 x 2 GB x 2,628,000 s = 115,632,000 GB-s of always-ready
+// baseline a month per region, whatever the traffic. It needs zone-redundant host storage
+// (hostStorageSkuName Standard_ZRS) and a region that offers it: `az functionapp
+// list-flexconsumption-locations --zone-redundant=true` lists them (eastus2 and centralus have
+// availability zones, learn.microsoft.com/azure/reliability/regions-list; that Flex offers zone
+// redundancy in both is not confirmed here: run that command before turning it on elsewhere).
+@description('Flex Consumption plan spread across availability zones, in every region (needs a region that offers it and Standard_ZRS host storage; adds at least two always-ready instances per function group, see above).')
+param functionZoneRedundant bool
+
+// Always-ready instances are billed for their memory all the time (the "baseline", GB-s) plus their
+// execution time, with no free grant (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#billing):
+// n x 2 GB x 2,628,000 s = n x 5,256,000 GB-s a month per region. With zone redundancy, fewer than 2 is
+// refused and 0 means the platform's 2 (reliability-functions, "Flex Consumption availability zone support").
+@description('Always-ready instances of the HTTP functions (the `http` scaling group) in each region: no cold start for users; 0 = scale from zero. With functionZoneRedundant: 0 or at least 2.')
+@minValue(0)
+@maxValue(20)
+param functionAlwaysReadyHttpInstances int
+
+// The 30-day tier bills backup storage: US$0.20 per GB of data per region a month in Microsoft's example
+// (West US; learn.microsoft.com/azure/cosmos-db/continuous-backup-restore-introduction#continuous-backup-pricing);
+// the 7-day tier bills no storage. A restore is billed in both (US$0.15 per GB restored in the example).
+@description('Cosmos DB point-in-time restore window: Continuous7Days (no storage charge) or Continuous30Days (backup storage billed per GB and region).')
+@allowed(['Continuous7Days', 'Continuous30Days'])
+param cosmosContinuousBackupTier string
+
+// Resource logs are billed as Log Analytics ingestion per GB (azure.microsoft.com/pricing/details/monitor),
+// in proportion to the requests: one DataPlaneRequests record per Cosmos DB request.
+@description('Cosmos DB data-plane resource logs (DataPlaneRequests, QueryRuntimeStatistics, PartitionKeyRUConsumption) into resource-specific tables of the primary region\'s workspace.')
+param cosmosDataPlaneLogs bool
+// ---- end of production posture ----
 
 var tags = {
   'azd-env-name': environmentName
@@ -344,6 +384,8 @@ module cosmos 'modules/cosmos.bicep' = {
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId
     privateNetworking: privateNetworking
     privateEndpoints: privateEndpointsOf(privateNetworks, names.cosmos, 'Sql', 'cosmosSql')
+    continuousBackupTier: cosmosContinuousBackupTier
+    dataPlaneLogs: cosmosDataPlaneLogs
   }
 }
 
@@ -470,6 +512,9 @@ var sharedApp = {
   emailFromName: emailFromName
   maximumInstanceCount: functionMaximumInstanceCount
   instanceMemoryMB: functionInstanceMemoryMB
+  // Production posture (issue 23): both regions' plans and apps alike.
+  zoneRedundant: functionZoneRedundant
+  alwaysReadyHttpInstances: functionAlwaysReadyHttpInstances
 }
 
 module primary 'modules/region.bicep' = {

@@ -77,3 +77,16 @@ param networkAddressSpaces = {
   }
 }
 // ---- end issue 24: private networking (C2) ----
+// ---- Production posture (issue 23); the costs: main.bicep and docs/infrastructure.md, "Production posture" ----
+// Zones in both regions: the platform keeps two always-ready instances of every function group across
+// zones (its 115,632,000 GB-s of baseline a month per region at 2048 MB: main.bicep says why).
+param functionZoneRedundant = true
+// Two warm HTTP instances in each region, in two zones: a zone or an instance can go without a cold
+// start for users (2 x 5,256,000 GB-s of baseline a month per region, part of the figure above).
+param functionAlwaysReadyHttpInstances = 2
+// 30 days of point-in-time restore: backup storage billed per GB of data in each of the two regions.
+param cosmosContinuousBackupTier = 'Continuous30Days'
+// Every Cosmos DB request in CDBDataPlaneRequests (and query statistics, RU per partition key): Log
+// Analytics ingestion per GB.
+param cosmosDataPlaneLogs = true
+// ---- end of production posture ----

@@ -78,3 +78,9 @@ param networkAddressSpaces = {
   }
 }
 // ---- end issue 24: private networking (C2) ----
+// ---- Production posture (issue 23): off here, nothing billed while idle (docs/infrastructure.md) ----
+param functionZoneRedundant = false
+param functionAlwaysReadyHttpInstances = 0
+param cosmosContinuousBackupTier = 'Continuous7Days'
+param cosmosDataPlaneLogs = false
+// ---- end of production posture ----

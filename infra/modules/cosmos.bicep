@@ -31,6 +31,24 @@ param privateNetworking bool = false
 @description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
 param privateEndpoints array = []
 // ---- end issue 24 ----
+// ---- Production posture (issue 23): backups and data-plane logs; docs/infrastructure.md, "Production posture" ----
+@description('Point-in-time restore window of the continuous backup (main.bicep `cosmosContinuousBackupTier` says what it costs).')
+@allowed(['Continuous7Days', 'Continuous30Days'])
+param continuousBackupTier string
+
+@description('Send the data-plane resource logs (every request, query statistics, RU per partition key) to the workspace.')
+param dataPlaneLogs bool
+
+// Resource-specific tables (CDBDataPlaneRequests, CDBQueryRuntimeStatistics, CDBPartitionKeyRUConsumption,
+// CDBControlPlaneRequests), as Microsoft recommends for every API but Table
+// (learn.microsoft.com/azure/cosmos-db/monitor-resource-logs; the table per category:
+// learn.microsoft.com/azure/cosmos-db/nosql/diagnostic-queries). DataPlaneRequests: one record per
+// request (status code, RU charge, duration, partition); QueryRuntimeStatistics: the query text,
+// obfuscated unless "diagnostics full-text query" is turned on (it is not), joined to a request by
+// ActivityId; PartitionKeyRUConsumption: RU/s per logical partition key, which names a hot partition
+// behind 429s.
+var dataPlaneLogCategories = ['DataPlaneRequests', 'QueryRuntimeStatistics', 'PartitionKeyRUConsumption']
+// ---- end of production posture ----
 
 var serverless = autoscaleMaxThroughput == 0
 
@@ -80,10 +98,11 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     disableLocalAuthentication: true
     disableKeyBasedMetadataWriteAccess: true
     minimumTlsVersion: 'Tls12'
-    // Point-in-time restore to any second of the last 7 days.
     privateEndpoints: privateEndpoints
+    // Point-in-time restore to any second of the last 7 or 30 days (the AVM module's
+    // backupPolicyContinuousTier allows exactly these two, avm/res/document-db/database-account 0.20.1).
     backupPolicyType: 'Continuous'
-    backupPolicyContinuousTier: 'Continuous7Days'
+    backupPolicyContinuousTier: continuousBackupTier
     networkRestrictions: {
       publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
       ipRules: []
@@ -93,11 +112,15 @@ module account 'br/public:avm/res/document-db/database-account:0.20.1' = {
     diagnosticSettings: [
       {
         workspaceResourceId: logAnalyticsWorkspaceId
-        logCategoriesAndGroups: [
-          {
-            category: 'ControlPlaneRequests'
+        // 'Dedicated' = resource-specific tables (the AVM common type passes it to the setting's
+        // logAnalyticsDestinationType); without it everything lands in AzureDiagnostics.
+        logAnalyticsDestinationType: 'Dedicated'
+        logCategoriesAndGroups: map(
+          concat(['ControlPlaneRequests'], dataPlaneLogs ? dataPlaneLogCategories : []),
+          category => {
+            category: category
           }
-        ]
+        )
       }
     ]
     sqlDatabases: [

@@ -141,6 +141,14 @@ var accessRestrictions = {
   scmIpSecurityRestrictionsDefaultAction: 'Allow'
 }
 // ---- end issue 24 ----
+// ---- Production posture (issue 23): zones and warm instances; docs/infrastructure.md, "Production posture" ----
+@description('Spread the plan\'s instances across availability zones (main.bicep `functionZoneRedundant` says what it costs).')
+param zoneRedundant bool
+
+@description('Always-ready instances of the `http` per-function scaling group: 0 = none (the HTTP functions scale from zero).')
+@minValue(0)
+param alwaysReadyHttpInstances int
+// ---- end of production posture ----
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -230,7 +238,10 @@ module plan 'br/public:avm/res/web/serverfarm:0.7.0' = {
     skuName: 'FC1'
     kind: 'functionapp'
     reserved: true
-    zoneRedundant: false
+    // Flex Consumption zone redundancy is a property of the plan (learn.microsoft.com/azure/reliability/
+    // reliability-functions?pivots=flex-consumption-plan); the AVM module passes it through to
+    // properties.zoneRedundant (avm/res/web/serverfarm 0.7.0, main.bicep).
+    zoneRedundant: zoneRedundant
     enableTelemetry: false
   }
 }
@@ -266,6 +277,19 @@ module app 'br/public:avm/res/web/site:0.24.0' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        // All HTTP-triggered functions scale together as the group `http`; the instances named here
+        // stay loaded whatever the traffic, so a request after a quiet period meets no cold start
+        // (learn.microsoft.com/azure/azure-functions/flex-consumption-plan#always-ready-instances and
+        // flex-consumption-how-to#set-always-ready-instance-counts). The AVM site module passes
+        // functionAppConfig through unchanged (avm/res/web/site 0.24.0, main.bicep).
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'

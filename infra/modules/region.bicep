@@ -56,6 +56,9 @@ param app {
   emailFromName: string
   maximumInstanceCount: int
   instanceMemoryMB: int
+  // Production posture (issue 23): the same in both regions.
+  zoneRedundant: bool
+  alwaysReadyHttpInstances: int
 }
 
 // ---- issue 24: private networking (C2) ----
@@ -202,6 +205,8 @@ module functionApp 'functionapp.bicep' = {
     privateNetworking: privateNetworking
     virtualNetworkSubnetResourceId: appSubnetResourceId
     inboundSubnetResourceId: gatewaySubnetResourceId
+    zoneRedundant: app.zoneRedundant
+    alwaysReadyHttpInstances: app.alwaysReadyHttpInstances
   }
   // The host starts as soon as the app exists: its roles on this region's resources must be in place
   // (main.bicep makes the region wait for the roles on the shared resources).

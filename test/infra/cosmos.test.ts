@@ -38,10 +38,12 @@ describe('Cosmos DB is provisioned as the code defines it', () => {
     }
   });
 
-  it.each(ENVIRONMENTS)('%s: keeps 7 days of point-in-time restore and accepts Entra ID only', (env) => {
+  // Production keeps 30 days (issue 23); the others keep the 7 days that bill no backup storage.
+  const restoreWindow = { dev: 'Continuous7Days', staging: 'Continuous7Days', prod: 'Continuous30Days' } as const;
+  it.each(ENVIRONMENTS)('%s: keeps its days of point-in-time restore and accepts Entra ID only', (env) => {
     const params = account(env);
     expect(params.backupPolicyType).toBe('Continuous');
-    expect(params.backupPolicyContinuousTier).toBe('Continuous7Days');
+    expect(params.backupPolicyContinuousTier).toBe(restoreWindow[env]);
     expect(params.disableLocalAuthentication).toBe(true);
     expect(params.disableKeyBasedMetadataWriteAccess).toBe(true);
     expect(params.minimumTlsVersion).toBe('Tls12');
