@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlgestaProblemError, createAlgestaClient, isProblem, unwrap, type paths } from '../../client';
 import { DEMO } from '../../local/seed';
 import { loadOrCreateDevIssuer } from '../../local/dev-issuer';
+import { loadBuildInfo } from '../../shared/platform/build-info';
 import { apiClient, startTestStack, typedClients, type CreateOrderBody, type TypedClients } from '../support/stack';
 
 /**
@@ -80,7 +81,7 @@ describe('health and contract', () => {
     const live = await as().GET('/api/health');
     expect(live.response.status).toBe(200);
     // No ALGESTA_REGION on the local stack: no region in the answer (test/e2e/outbox-failover.test.ts sets one).
-    expect(live.data).toEqual({ status: 'ok' });
+    expect(live.data).toEqual({ status: 'ok', ...loadBuildInfo() });
     const ready = await as().GET('/api/health/ready');
     expect(ready.response.status).toBe(200);
     expect(ready.data!.checks).toEqual({ cosmos: 'ok', blob: 'ok', bus: 'ok' });
