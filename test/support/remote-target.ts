@@ -101,10 +101,9 @@ export async function discoverFixtures(url: string, tokens: Record<Persona, stri
     throw new Error(
       `fixtures: the client persona's token must carry role client and a clientId; /api/v1/me says ${JSON.stringify(client)}`,
     );
-  const sites = await get<{ items: { id: string; active?: boolean }[] }>(`/api/v1/clients/${client.clientId}/sites`, 'client');
-  const siteIds = sites.items.filter((s) => s.active !== false).map((s) => s.id);
-  if (siteIds.length === 0)
-    throw new Error(`fixtures: client ${client.clientId} has no active site; the suite creates orders on one`);
+  const sites = await get<{ items: { id: string }[] }>(`/api/v1/clients/${client.clientId}/sites`, 'client');
+  const siteIds = sites.items.map((s) => s.id);
+  if (siteIds.length === 0) throw new Error(`fixtures: client ${client.clientId} has no site; the suite creates orders on one`);
   const provider = await get<{ role: string; providerId?: string }>('/api/v1/me', 'provider');
   if (provider.role !== 'provider' || !provider.providerId)
     throw new Error(
