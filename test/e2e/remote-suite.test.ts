@@ -93,7 +93,7 @@ describe('npm run test:e2e:remote against a host reached only by URL', () => {
         join(out, 'no-host.xml'),
       );
       expect(run.code).not.toBe(0);
-      expect(run.output).toContain(`E2E_BASE_URL http://127.0.0.1:${port}: GET /api/health failed`);
+      expect(run.output).toContain(`remote e2e suite not started: E2E_BASE_URL http://127.0.0.1:${port}: GET /api/health failed`);
       expect(run.output).not.toMatch(/Tests\s+\d+ passed/);
     },
   );
@@ -104,7 +104,9 @@ describe('npm run test:e2e:remote against a host reached only by URL', () => {
       join(out, 'no-token.xml'),
     );
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain('E2E_TOKEN_COMMAND failed for persona operator (exit 3): login required');
+    expect(run.output).toContain(
+      'remote e2e suite not started: E2E_TOKEN_COMMAND failed for persona operator (exit 3): login required',
+    );
     expect(run.output).not.toMatch(/Tests\s+\d+ passed/);
   });
 });

@@ -8,5 +8,11 @@ import { resolveRemoteTarget } from '../../support/remote-target';
  * stops the run here with one message, instead of as many failures as there are files.
  */
 export default async function setup(project: TestProject): Promise<void> {
-  project.provide('e2eTarget', await resolveRemoteTarget(process.env));
+  try {
+    project.provide('e2eTarget', await resolveRemoteTarget(process.env));
+  } catch (err) {
+    // vitest then reports "No test files found" beside the error; this line says why, first.
+    console.error(`\nremote e2e suite not started: ${err instanceof Error ? err.message : String(err)}\n`);
+    throw err;
+  }
 }
