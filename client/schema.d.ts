@@ -1497,7 +1497,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Alive; `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set */
+            /** @description Alive. `version` and `commit` name the running package (stamped by the build: the pipeline's build number and source commit; `<package version>-local` and the checkout's commit, or `unknown`, when not built by the pipeline); `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1506,12 +1506,16 @@ export interface operations {
                     /**
                      * @example {
                      *       "status": "ok",
+                     *       "version": "20261207.3",
+                     *       "commit": "779b906c0b5e4a1f2d3c4b5a69788796a5b4c3d2",
                      *       "region": "eastus2"
                      *     }
                      */
                     "application/json": {
                         /** @constant */
                         status: "ok";
+                        version: string;
+                        commit: string;
                         region?: string;
                     };
                 };

@@ -29,6 +29,7 @@ import type {
 } from '../shared/application/ports';
 import { CONTAINERS, type ContainerName } from '../shared/adapters/cosmos/containers';
 import { createTokenVerifier, type TokenVerifier } from '../shared/platform/auth/token-verifier';
+import { loadBuildInfo, type BuildInfo } from '../shared/platform/build-info';
 import { loadConfig, type Settings } from '../shared/platform/config';
 import type { HttpPlatform } from '../shared/platform/http/pipeline';
 import { createIdGenerator, systemClock } from '../shared/platform/ids';
@@ -47,6 +48,8 @@ export interface Root {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly http: HttpPlatform;
+  /** The version and commit of the running package (`GET /api/health`), read once per process. */
+  build(): BuildInfo;
   cosmos(): Promise<CosmosClient>;
   blob(): Promise<BlobServiceClient>;
   clients(): Promise<ClientRepository>;
@@ -359,6 +362,8 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     return new HttpsWebhookSender({ allowPrivateTargets: settings.WEBHOOK_ALLOW_PRIVATE_TARGETS });
   });
 
+  // Read on first use, not at start-up: from source it may ask git, and only the health probe needs it.
+  const build = lazySync<BuildInfo>(() => loadBuildInfo());
   const verifier = lazySync<TokenVerifier>(() => createTokenVerifier(settings));
   const http: HttpPlatform = {
     logger,
@@ -395,6 +400,7 @@ export function createRoot(settings: Settings, overrides: AdapterOverrides = {})
     clock,
     ids,
     http,
+    build,
     cosmos,
     blob,
     clients,

@@ -1,9 +1,14 @@
 /**
  * `npm run token -- --role <admin|operator|client|provider> [--client <id>] [--provider <id>]
  *   [--sub <id>] [--name <n>] [--email <e>] [--ttl 8h] [--data-dir .local]`
+ * `npm run token -- [--data-dir .local] --persona <admin|operator|client|provider>`
  *
  * Prints a development token for the embedded stack and nothing else on stdout, so that
  * `TOKEN=$(npm run -s token -- --role operator)` works. Errors go to stderr with exit code 2.
+ *
+ * `--persona` is the demo user of that role with its demo tenant (the client's `DEMO.clientId`, the
+ * provider's first `DEMO.providerIds`): the persona as a last argument is how the remote e2e suite
+ * asks its token command (E2E_TOKEN_COMMAND, docs/testing-remote.md).
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,7 +18,8 @@ import { DEMO } from './seed';
 
 const USAGE =
   'usage: npm run token -- --role <admin|operator|client|provider> [--client <id>] [--provider <id>]\n' +
-  '         [--sub <id>] [--name <n>] [--email <e>] [--ttl 8h] [--data-dir .local]';
+  '         [--sub <id>] [--name <n>] [--email <e>] [--ttl 8h] [--data-dir .local]\n' +
+  '       npm run token -- [--data-dir .local] [--ttl 8h] --persona <admin|operator|client|provider>';
 
 /** jose time spans limited to the plain forms worth typing here: 90s, 30m, 8h, 7d. */
 const TTL = /^\d+[smhd]$/;
@@ -28,6 +34,14 @@ interface TokenRequest {
 
 function parseRequest(argv: string[], env: NodeJS.ProcessEnv): TokenRequest {
   const { values } = parseOptions(argv);
+  if (values.persona !== undefined) {
+    const mixed = (['role', 'client', 'provider', 'sub', 'name', 'email'] as const).filter((o) => values[o] !== undefined);
+    if (mixed.length) throw new UsageError(`--persona names the demo user and tenant: drop --${mixed.join(', --')}`);
+    const role = parseRole(values.persona);
+    values.role = role;
+    if (role === 'client') values.client = DEMO.clientId;
+    if (role === 'provider') values.provider = DEMO.providerIds[0];
+  }
   const role = parseRole(values.role);
   if (role === 'client' && !values.client) throw new UsageError('--client <clientId> is required for role client');
   if (role === 'provider' && !values.provider) throw new UsageError('--provider <providerId> is required for role provider');
@@ -57,6 +71,7 @@ function parseOptions(argv: string[]) {
       allowPositionals: false,
       options: {
         role: { type: 'string' },
+        persona: { type: 'string' },
         client: { type: 'string' },
         provider: { type: 'string' },
         sub: { type: 'string' },

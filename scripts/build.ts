@@ -4,12 +4,21 @@
  * their own chunks, so a cold start parses only what the invoked function needs. npm packages stay
  * external and are deployed as production node_modules, except those in BUNDLED.
  *
+ * Beside the bundle it writes `build-info.json` (`{ version, commit }`, shared/platform/build-info.ts):
+ * the pipeline sets `ALGESTA_BUILD_VERSION` (its build number) and `ALGESTA_BUILD_COMMIT` (the source
+ * commit); elsewhere the version is `<package.json version>-local` and the commit git's HEAD. The
+ * deployed app answers `GET /api/health` with this file, and the pipeline compares the two.
+ *
  * Tests build the same bundle into a folder of their own through `buildBundle`.
  */
 import { build, type Metafile } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUILD_INFO_FILE, computeBuildInfo, type BuildInfo } from '../shared/platform/build-info';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The bundle's entry, relative to the output folder: package.json `main` is `dist/` + this. */
 export const BUNDLE_ENTRY = 'functions/index.js';
@@ -33,7 +42,19 @@ function externalPackages(): string[] {
     .flatMap((name) => [name, `${name}/*`]);
 }
 
-export async function buildBundle(opts: { outdir: string; quiet?: boolean }): Promise<Metafile> {
+/** Writes the stamp into the output folder (`dist/build-info.json` for `npm run build`). */
+export async function writeBuildInfo(outdir: string, info: BuildInfo): Promise<void> {
+  await writeFile(join(outdir, BUILD_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+}
+
+export async function buildBundle(opts: {
+  outdir: string;
+  quiet?: boolean;
+  /** Where ALGESTA_BUILD_VERSION / ALGESTA_BUILD_COMMIT are read from; the process's by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+}): Promise<Metafile> {
+  // Before bundling: an invalid ALGESTA_BUILD_* value fails the build before any output exists.
+  const info = computeBuildInfo(ROOT, opts.env ?? process.env);
   await rm(opts.outdir, { recursive: true, force: true });
   const result = await build({
     entryPoints: { 'functions/index': 'functions/index.ts' },
@@ -56,6 +77,7 @@ export async function buildBundle(opts: { outdir: string; quiet?: boolean }): Pr
     if (name && !BUNDLED.includes(name))
       throw new Error(`${input}: ${name} would be bundled, and only ${BUNDLED.join(', ')} may be: make it a dependency`);
   }
+  await writeBuildInfo(opts.outdir, info);
   return result.metafile;
 }
 
@@ -63,4 +85,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const metafile = await buildBundle({ outdir: 'dist' });
   const outputs = Object.entries(metafile.outputs).filter(([f]) => f.endsWith('.js'));
   for (const [file, meta] of outputs) console.log(`${file}  ${(meta.bytes / 1024).toFixed(1)} KiB`);
+  console.log(`dist/${BUILD_INFO_FILE}  ${readFileSync(join('dist', BUILD_INFO_FILE), 'utf8').replace(/\s+/g, ' ').trim()}`);
 }

@@ -16,15 +16,26 @@ registerEndpoint(
     auth: 'anonymous',
     responses: {
       200: {
-        description: 'Alive; `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set',
-        schema: z.object({ status: z.literal('ok'), region: z.string().optional() }),
-        example: { status: 'ok', region: 'eastus2' },
+        description:
+          "Alive. `version` and `commit` name the running package (stamped by the build: the pipeline's build number " +
+          "and source commit; `<package version>-local` and the checkout's commit, or `unknown`, when not built by the " +
+          'pipeline); `region` is the Azure region that answered (ALGESTA_REGION), absent when it is not set',
+        schema: z.object({
+          status: z.literal('ok'),
+          version: z.string(),
+          commit: z.string(),
+          region: z.string().optional(),
+        }),
+        example: { status: 'ok', version: '20261207.3', commit: '779b906c0b5e4a1f2d3c4b5a69788796a5b4c3d2', region: 'eastus2' },
       },
     },
     handler: async () => {
-      // Behind Front Door either region may answer: the region tells a failover drill which one did.
-      const region = getRoot().settings.ALGESTA_REGION;
-      return { status: 200, body: { status: 'ok', ...(region ? { region } : {}) } };
+      const root = getRoot();
+      // Behind Front Door either region may answer: the region tells a failover drill which one did,
+      // and the version tells the pipeline that the package it deployed is the one answering.
+      const { version, commit } = root.build();
+      const region = root.settings.ALGESTA_REGION;
+      return { status: 200, body: { status: 'ok', version, commit, ...(region ? { region } : {}) } };
     },
   }),
 );

@@ -1,6 +1,6 @@
 /**
  * Stages the Function App package: what `npm run build` produced (package.json `main`,
- * dist/functions/index.js, and its chunks), host.json, package.json and the lockfile, and the
+ * dist/functions/index.js, its chunks and dist/build-info.json), host.json, package.json and the lockfile, and the
  * production dependencies only. azd (azure.yaml, `prepackage`) and the pipeline both deploy this
  * folder, so a developer's `azd deploy` ships what production ships.
  *
@@ -17,6 +17,10 @@ export function packageFiles(root: string): string[] {
   if (!pkg.main) throw new Error('package.json has no "main": the Functions host would find no entry');
   if (!existsSync(join(root, pkg.main))) throw new Error(`${pkg.main} does not exist: run npm run build first`);
   const entryFolder = pkg.main.split('/')[0]!;
+  // The build's stamp (scripts/build.ts): `GET /api/health` answers with it and the pipeline reads it
+  // from the package; a build older than the stamp must not ship as a package without a version.
+  if (!existsSync(join(root, entryFolder, 'build-info.json')))
+    throw new Error(`${entryFolder}/build-info.json does not exist: run npm run build first`);
   return [entryFolder, 'host.json', 'package.json', 'package-lock.json'];
 }
 

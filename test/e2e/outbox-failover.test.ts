@@ -1,3 +1,4 @@
+import { loadBuildInfo } from '../../shared/platform/build-info';
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,7 +142,7 @@ async function effects(orderIds: readonly string[]) {
 
 describe('outbox republish at a Service Bus failover', () => {
   it('answers the region the instance runs in', async () => {
-    expect((await as().GET('/api/health')).data).toEqual({ status: 'ok', region: 'eastus2' });
+    expect((await as().GET('/api/health')).data).toEqual({ status: 'ok', ...loadBuildInfo(), region: 'eastus2' });
   });
 
   it('republishing everything after the bus forgot it changes no effect and no state', async () => {

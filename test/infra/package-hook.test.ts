@@ -62,11 +62,11 @@ function freshCopy(): string {
   return root;
 }
 
-function run(command: string, cwd: string): { status: number | null; output: string } {
+function run(command: string, cwd: string, env: Record<string, string> = {}): { status: number | null; output: string } {
   const result = spawnSync('sh', ['-c', command], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
+    env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', ...env },
     // ~15 s on a quiet machine, most of it `npm ci --omit=dev` from the cache; room for a busy one.
     timeout: 110_000,
   });
@@ -103,10 +103,17 @@ describe('azure.yaml prepackage hook on a fresh clone', () => {
     'succeeds, and stages the build, host.json, package.json, the lockfile and production dependencies only',
     { timeout: 120_000 },
     () => {
-      const result = run(hook.posix.run, root);
+      // The pipeline's stamp variables (issue 23): the package must carry them, as the pipeline reads
+      // them back with `unzip -p <package>.zip dist/build-info.json`.
+      const stamp = { ALGESTA_BUILD_VERSION: '20261207.5', ALGESTA_BUILD_COMMIT: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' };
+      const result = run(hook.posix.run, root, stamp);
       expect(result.status, result.output).toBe(0);
       const staged = join(root, api.dist);
       expect(existsSync(join(staged, pkg.main))).toBe(true);
+      expect(JSON.parse(readFileSync(join(staged, 'dist', 'build-info.json'), 'utf8'))).toEqual({
+        version: stamp.ALGESTA_BUILD_VERSION,
+        commit: stamp.ALGESTA_BUILD_COMMIT,
+      });
       // The staged entry is the build this run made, not something older.
       expect(readFileSync(join(staged, pkg.main), 'utf8')).toBe(readFileSync(join(root, pkg.main), 'utf8'));
       for (const file of ['host.json', 'package.json', 'package-lock.json'])

@@ -1,19 +1,23 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle } from '../../scripts/build';
+import { BUNDLE_ENTRY, buildBundle } from '../../scripts/build';
+import { loadBuildInfo } from '../../shared/platform/build-info';
 
 /**
  * What `npm run build` puts in `dist/`: the Functions entry and what it imports, and nothing of the
  * local tooling — the console (local/console/), the partners' sandboxes, the local host, the tests.
- * The bundle is built as `npm run build` builds it, into a folder of this test's own.
+ * The bundle is built as `npm run build` builds it, into a folder of this test's own, with the
+ * pipeline's stamp variables set as the pipeline sets them.
  */
 const outdir = join('node_modules', '.cache', `bundle-contents-test-${process.pid}`);
+const STAMP = { ALGESTA_BUILD_VERSION: '20261207.4', ALGESTA_BUILD_COMMIT: '0123456789abcdef0123456789abcdef01234567' };
 let metafile: Metafile;
 
 beforeAll(async () => {
-  metafile = await buildBundle({ outdir, quiet: true });
+  metafile = await buildBundle({ outdir, quiet: true, env: STAMP });
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -40,5 +44,13 @@ describe('the deployed bundle', () => {
       expect(text, file).not.toContain('Algesta local console');
       expect(text, file).not.toContain('/console/');
     }
+  });
+
+  it('carries the stamp it was given in build-info.json, where the bundled code looks for it', () => {
+    const expected = { version: STAMP.ALGESTA_BUILD_VERSION, commit: STAMP.ALGESTA_BUILD_COMMIT };
+    expect(JSON.parse(readFileSync(join(outdir, 'build-info.json'), 'utf8'))).toEqual(expected);
+    // The entry (and every chunk) is one folder below the output's root: the stamp is found from both.
+    for (const module of [BUNDLE_ENTRY, 'chunks/any.js'])
+      expect(loadBuildInfo(pathToFileURL(resolve(outdir, module)).href), module).toEqual(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { loadBuildInfo } from '../../shared/platform/build-info';
 import { describe, expect, it } from 'vitest';
 import { installFunctionsCore } from '../../local/functions-core';
 import { startHttpHost } from '../../local/host/http-host';
@@ -156,7 +157,7 @@ describe('function registrations', () => {
       // And it serves them: an anonymous route answers through the real pipeline.
       const res = await fetch(`${host.url}/api/health`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok' });
+      expect(await res.json()).toEqual({ status: 'ok', ...loadBuildInfo() });
     } finally {
       await host.close();
     }

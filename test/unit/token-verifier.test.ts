@@ -1,3 +1,4 @@
+import { DEMO } from '../../local/seed';
 import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -436,7 +437,26 @@ describe('npm run token (local/token.ts)', () => {
     expect(await cliVerifier.verify(`Bearer ${stdout.trim()}`)).toMatchObject({ role: 'client', clientId: 'cli_9', name: 'Cli' });
   });
 
+  it('--persona <role> prints the demo user’s token with its demo tenant (the remote e2e suite’s token command)', async () => {
+    const dataDir = join(tempRoot, 'cli-persona');
+    const cliVerifier = createTokenVerifier({ ...devSettings, AUTH_DEV_KEY_DIR: join(dataDir, 'dev-issuer') });
+    const verified = async (persona: string) => {
+      const { stdout } = await token(['--persona', persona], dataDir);
+      expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+      return cliVerifier.verify(`Bearer ${stdout.trim()}`);
+    };
+    expect(await verified('client')).toMatchObject({ role: 'client', userId: DEMO.users.client, clientId: DEMO.clientId });
+    expect(await verified('provider')).toMatchObject({
+      role: 'provider',
+      userId: DEMO.users.provider,
+      providerId: DEMO.providerIds[0],
+    });
+    expect(await verified('operator')).toMatchObject({ role: 'operator', userId: DEMO.users.operator });
+  });
+
   it.each([
+    [['--persona', 'client', '--client', 'cli_9']],
+    [['--persona', 'root']],
     [['--role', 'client']],
     [['--role', 'provider']],
     [['--role', 'superuser']],
