@@ -51,9 +51,14 @@ const GHSA = /GHSA(-[23456789cfghjmpqrvwx]{4}){3}/i;
 
 /** The advisories of an `npm audit --json` report, one per id. Throws when the report is an error. */
 export function advisoriesOf(report: unknown): Advisory[] {
-  const r = report as { error?: { summary?: string; code?: string }; vulnerabilities?: Record<string, unknown> };
+  const r = report as {
+    error?: { summary?: string; code?: string };
+    message?: string;
+    vulnerabilities?: Record<string, unknown>;
+  };
   if (!r || typeof r !== 'object') throw new Error('the audit report is not a JSON object');
-  if (r.error) throw new Error(`npm audit failed: ${r.error.code ?? ''} ${r.error.summary ?? ''}`.trim());
+  // e.g. the advisory endpoint refusing: { message: '405 Method Not Allowed - POST …', error: { summary: '' } }
+  if (r.error) throw new Error(`npm audit failed: ${r.error.summary || r.message || r.error.code || 'no detail'}`);
   if (!r.vulnerabilities || typeof r.vulnerabilities !== 'object')
     throw new Error('the audit report has no "vulnerabilities" (not npm audit --json, report version 2)');
   const byId = new Map<string, Advisory>();
@@ -106,7 +111,10 @@ export function gate(
   const warnings: string[] = [];
   const accepted: string[] = [];
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
-  const matches = (e: Exception, a: Advisory) => e.id === a.id || (a.source !== '' && e.id === a.source.toUpperCase());
+  const matches = (e: Exception, a: Advisory) => {
+    const id = e.id.toUpperCase();
+    return id === a.id || (a.source !== '' && id === a.source.toUpperCase());
+  };
   for (const e of exceptions)
     if (expired(e, now))
       errors.push(
