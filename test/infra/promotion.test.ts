@@ -19,6 +19,7 @@ import type { Az, AzResult } from '../../infra/scripts/az';
 import { recordRestorePoint, tagNames, utcSecond } from '../../infra/scripts/restore-point';
 import { buildInfoFromPackage, checkVersions, main as verifyVersion, urlsFromOutputs } from '../../infra/scripts/verify-version';
 import { REPO } from './support/bicep';
+import { Deployment, get, loadProject } from './support/infra';
 
 type Yaml = Record<string, any>;
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
@@ -211,6 +212,37 @@ describe('the release path (azure-pipelines.yml, infra/pipelines/deploy.yml)', (
     // The build that makes dist/ is the one stamped with the run's number and commit.
     const ci = jobSteps(stageOf(PIPELINE, 'Build')).find((s) => text(s) === 'bash .ci/run')!;
     expect(ci.env).toEqual({ ALGESTA_BUILD_VERSION: '$(Build.BuildNumber)', ALGESTA_BUILD_COMMIT: '$(Build.SourceVersion)' });
+  });
+});
+
+describe('develop deploys dev: the rollback by tag finds its app', () => {
+  /**
+   * deploy.yml's rollback-only step looks for `azd-env-name` = the parameter file. The pipeline runs
+   * the dev parameter file without AZURE_ENV_NAME (developers' azd environments set it, to
+   * `dev-<name>`), so the environment's name must then be `dev`.
+   */
+  const tagsProblems = async (env: Record<string, string>) => {
+    const project = await loadProject();
+    const job = stageOf(PIPELINE, 'DeployDev')!.jobs[0];
+    return Deployment.of(project, job.parameters.parameterFile, env)
+      .regions()
+      .map((r) => get(r.site.params.tags, 'azd-env-name'))
+      .filter((name) => name !== job.parameters.parameterFile)
+      .map((name) => `app tagged azd-env-name=${String(name)}, rollback-only looks for ${job.parameters.parameterFile}`);
+  };
+
+  it('as the pipeline runs it (no AZURE_ENV_NAME), the app is tagged dev', async () => {
+    expect(stageOf(PIPELINE, 'DeployDev')!.jobs[0].parameters).toMatchObject({
+      parameterFile: 'dev',
+      environment: 'algesta-dev',
+    });
+    expect(await tagsProblems({})).toEqual([]);
+  });
+
+  it('a variable group that set AZURE_ENV_NAME would hide the app from the rollback', async () => {
+    expect(await tagsProblems({ AZURE_ENV_NAME: 'dev-alice' })).toEqual([
+      'app tagged azd-env-name=dev-alice, rollback-only looks for dev',
+    ]);
   });
 });
 
