@@ -212,6 +212,10 @@ describe('the release path (azure-pipelines.yml, infra/pipelines/deploy.yml)', (
     // The build that makes dist/ is the one stamped with the run's number and commit.
     const ci = jobSteps(stageOf(PIPELINE, 'Build')).find((s) => text(s) === 'bash .ci/run')!;
     expect(ci.env).toEqual({ ALGESTA_BUILD_VERSION: '$(Build.BuildNumber)', ALGESTA_BUILD_COMMIT: '$(Build.SourceVersion)' });
+    // The package is refused (the step fails under set -e) without the stamp the version check reads.
+    const pack = jobSteps(stageOf(PIPELINE, 'Build')).find((st) => /stage-package\.ts/.test(text(st)))!;
+    expect(text(pack)).toMatch(/^set -euo pipefail$/m);
+    expect(text(pack)).toContain('unzip -p "$(Build.ArtifactStagingDirectory)/algesta-functions.zip" dist/build-info.json');
   });
 });
 
