@@ -219,6 +219,32 @@ describe('the release path (azure-pipelines.yml, infra/pipelines/deploy.yml)', (
   });
 });
 
+describe("TestStaging's base URL, read from the staging outputs (its script run with bash)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'algesta-e2e-url-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const step = jobSteps(stageOf(PIPELINE, 'TestStaging')).find((s) => /E2E_BASE_URL/.test(text(s)) && s.script)!;
+  const run = (outputs: Record<string, { value: string }>) => {
+    mkdirSync(join(dir, 'deployment-outputs-staging'), { recursive: true });
+    writeFileSync(join(dir, 'deployment-outputs-staging/outputs.json'), JSON.stringify(outputs));
+    const r = spawnSync('bash', ['-c', text(step).replaceAll('$(Pipeline.Workspace)', dir)], { encoding: 'utf8' });
+    return { status: r.status, out: r.stdout };
+  };
+
+  it('the Front Door URL when there is one, else the app URL; neither is an error', () => {
+    const fd = run({
+      AZURE_FRONT_DOOR_URL: { value: 'https://fd.example' },
+      AZURE_FUNCTION_APP_URL: { value: 'https://app.example' },
+    });
+    expect(fd).toMatchObject({ status: 0 });
+    expect(fd.out).toContain('##vso[task.setvariable variable=E2E_BASE_URL]https://fd.example');
+    const app = run({ AZURE_FRONT_DOOR_URL: { value: '' }, AZURE_FUNCTION_APP_URL: { value: 'https://app.example' } });
+    expect(app.out).toContain('##vso[task.setvariable variable=E2E_BASE_URL]https://app.example');
+    const none = run({});
+    expect(none.status).toBe(1);
+    expect(none.out).toContain('##vso[task.logissue type=error]no AZURE_FRONT_DOOR_URL or AZURE_FUNCTION_APP_URL');
+  });
+});
+
 describe('develop deploys dev: the rollback by tag finds its app', () => {
   /**
    * deploy.yml's rollback-only step looks for `azd-env-name` = the parameter file. The pipeline runs
