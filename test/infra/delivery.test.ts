@@ -273,7 +273,7 @@ describe('azure-pipelines.yml', () => {
     const job = build.jobs[0];
     expect(Object.values(job.strategy.matrix).map((m: any) => m.nodeVersion)).toEqual(['20.x', '22.x']);
     expect(job.steps.map(text)).toContain('bash .ci/run');
-    expect(job.steps.filter((s: Yaml) => s.publish).map((s: Yaml) => s.artifact)).toEqual(['functions', 'infra']);
+    expect(job.steps.filter((s: Yaml) => s.publish).map((s: Yaml) => s.artifact)).toEqual(['functions', 'infra', 'sbom']);
     expect(job.steps.map(text).join('\n')).toContain('infra/scripts/stage-package.ts');
   });
 
@@ -291,16 +291,18 @@ describe('azure-pipelines.yml', () => {
     expect(existsSync(join(REPO, 'infra/bicepconfig.json'))).toBe(true);
   });
 
-  it('deploys develop to staging and main to production, each through its environment', () => {
+  // Issue 23: develop deploys dev; main deploys staging, tests it, then production (promotion.test.ts).
+  it('deploys develop to dev and main to staging and production, each through its environment', () => {
     const deploys = [
-      ['DeployStaging', 'refs/heads/develop', 'algesta-staging', 'staging'],
-      ['DeployProduction', 'refs/heads/main', 'algesta-prod', 'prod'],
-    ];
-    for (const [id, branch, environment, parameterFile] of deploys) {
-      const s = stage(id!);
+      ['DeployDev', 'refs/heads/develop', 'algesta-dev', 'dev', ['Build', 'ValidateInfra', 'SupplyChain']],
+      ['DeployStaging', 'refs/heads/main', 'algesta-staging', 'staging', ['Build', 'ValidateInfra', 'SupplyChain']],
+      ['DeployProduction', 'refs/heads/main', 'algesta-prod', 'prod', ['DeployStaging', 'TestStaging']],
+    ] as const;
+    for (const [id, branch, environment, parameterFile, dependsOn] of deploys) {
+      const s = stage(id);
       expect(s.condition).toContain(`eq(variables['Build.SourceBranch'], '${branch}')`);
       expect(s.condition).toContain("ne(variables['Build.Reason'], 'PullRequest')");
-      expect(s.dependsOn).toEqual(['Build', 'ValidateInfra']);
+      expect(s.dependsOn).toEqual(dependsOn);
       expect(s.jobs[0].template).toBe('infra/pipelines/deploy.yml');
       expect(s.jobs[0].parameters).toMatchObject({ environment, parameterFile });
     }
