@@ -483,7 +483,11 @@ module messageAge 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = [
 
 // The age of a message that is never delivered cannot be measured at delivery: a topic whose
 // messages stay active for 30 minutes while none is completed has consumers that are not running.
-// Both conditions on the one topic (a metric alert with several criteria fires when all hold).
+// Both conditions on the one topic (a metric alert with several criteria fires when all hold), each
+// with a single dimension value rather than '*', the simplest form of a multi-criteria rule. Not
+// confirmed here: whether ActiveMessages leaves out scheduled messages (the SLA checks waiting for
+// their time); if it counts them, this alert can fire on a quiet night with no work due, and the
+// runbook says to check the scheduled count first (docs/operations.md#messages-not-draining).
 module notDraining 'br/public:avm/res/insights/metric-alert:0.4.1' = [
   for (namespace, i) in serviceBusNamespaces: {
     name: 'alert-not-draining${i == 0 ? '' : '-${namespace.location}'}'
@@ -732,7 +736,8 @@ module deploymentNotices 'br/public:avm/res/insights/scheduled-query-rule:0.6.0'
   }
 }
 
-// The deploying identity (the pipeline's service connection; azd's user in dev) may send that event:
+// The deploying identity (the pipeline's service connection; azd's user in dev: deployer(),
+// learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-deployment#deployer) may send that event:
 // the component takes only Entra-authenticated telemetry, from holders of Monitoring Metrics
 // Publisher on it (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
 resource primaryAppInsights 'Microsoft.Insights/components@2020-02-02' existing = {
