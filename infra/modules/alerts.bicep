@@ -321,7 +321,7 @@ module deadLetters 'br/public:avm/res/insights/metric-alert:0.4.1' = [
 // The SDK retries 429s, so a few are harmless; a steady stream means the throughput is too low.
 // A count per 15 minutes, not a share of requests: a metric alert compares one metric with a
 // threshold and cannot divide two, and the share would need the data-plane logs, which only prod
-// sends (docs/decisions.md, "Cosmos 429 alert: a count per window"). Split per container: the one
+// sends (docs/decisions.md, "Seeing the system"). Split per container: the one
 // whose throughput is too low is named in the alert.
 module cosmosThrottling 'br/public:avm/res/insights/metric-alert:0.4.1' = {
   name: 'alert-cosmos-throttling'
@@ -640,7 +640,7 @@ module outboxBacklog 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = [
   }
 ]
 
-// A failed deployment notifies on-call, two ways (docs/decisions.md, "Deployment failure notice"):
+// A failed deployment notifies on-call, two ways (docs/decisions.md, "Seeing the system"):
 // 1. The Bicep step: ARM records a failed subscription deployment in the activity log as the
 //    Administrative operation Microsoft.Resources/deployments/write with status Failed; an activity
 //    log alert scoped to the subscription matches it by the deployment's resource ID (the pipeline
