@@ -424,7 +424,13 @@ export const outbox = {
     const root = getRoot();
     const swept = [];
     for (const container of OUTBOX_CONTAINERS) {
-      const deps = { publisher: await root.publisher(), outbox: await root.outbox(container), now: () => root.clock.now() };
+      const deps = {
+        publisher: await root.publisher(),
+        outbox: await root.outbox(container),
+        now: () => root.clock.now(),
+        metrics: instruments,
+        container,
+      };
       swept.push({ container, republished: await sweepOutbox(deps, { olderThanMs, batch: 100 }) });
     }
     return swept;

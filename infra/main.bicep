@@ -648,6 +648,29 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+// ---- Dashboard (issue 23, "Seeing the system"; docs/operations.md "Dashboard") ----
+// One workbook over both regions' telemetry, the Cosmos DB account and every Service Bus namespace,
+// in every environment (dev included: see docs/decisions.md on its cost).
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    namePrefix: 'algesta-${environmentName}'
+    appInsightsResourceIds: concat(
+      [monitoring.outputs.appInsightsResourceId],
+      multiRegion ? [monitoringSecondary!.outputs.appInsightsResourceId] : []
+    )
+    cosmosAccountResourceId: cosmos.outputs.accountResourceId
+    serviceBusNamespaceResourceIds: concat(
+      [serviceBus.outputs.namespaceResourceId],
+      geoRecovery ? [serviceBusSecondary!.outputs.namespaceResourceId] : []
+    )
+  }
+}
+// ---- end of the dashboard ----
+
 // Read by azd (into the azd environment) and by the pipeline; none of them is a secret.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId

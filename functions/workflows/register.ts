@@ -29,6 +29,7 @@ export function registerWorkflow<P>(workflow: Workflow<P>, ports: P): void {
           messageId: String(meta.messageId ?? ''),
           applicationProperties: propertiesOf(meta.applicationProperties ?? meta.userProperties),
           maxDeliveryCount: definition.maxDeliveryCount,
+          ...enqueuedOf(meta.enqueuedTimeUtc),
           // The invocation's span: the host's, a child of the message's `Diagnostic-Id`.
           ...traceOf(context),
         },
@@ -49,6 +50,12 @@ function propertiesOf(value: unknown): Record<string, unknown> {
     }
   }
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The trigger's `EnqueuedTimeUtc` (an ISO string in the metadata), when it is a valid time. */
+function enqueuedOf(value: unknown): { enqueuedTimeUtc?: Date } {
+  const at = typeof value === 'string' || value instanceof Date ? new Date(value) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? { enqueuedTimeUtc: at } : {};
 }
 
 /** The active span's trace context (telemetry on), else the one the host gave the invocation. */

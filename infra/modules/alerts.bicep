@@ -31,6 +31,9 @@ param serviceBusNamespaces {
 @description('Cosmos DB account resource ID.')
 param cosmosAccountResourceId string
 
+// The topic every workflow's subscription hangs from (servicebus.bicep).
+var topicName = 'domain-events'
+
 module actionGroup 'br/public:avm/res/insights/action-group:0.8.0' = {
   name: 'alerts-action-group'
   params: {
@@ -316,11 +319,15 @@ module deadLetters 'br/public:avm/res/insights/metric-alert:0.4.1' = [
 ]
 
 // The SDK retries 429s, so a few are harmless; a steady stream means the throughput is too low.
+// A count per 15 minutes, not a share of requests: a metric alert compares one metric with a
+// threshold and cannot divide two, and the share would need the data-plane logs, which only prod
+// sends (docs/decisions.md, "Seeing the system"). Split per container: the one
+// whose throughput is too low is named in the alert.
 module cosmosThrottling 'br/public:avm/res/insights/metric-alert:0.4.1' = {
   name: 'alert-cosmos-throttling'
   params: {
     name: '${namePrefix}-cosmos-throttling'
-    alertDescription: 'Cosmos DB answered more than 10 requests with 429 in 15 minutes. See docs/operations.md#cosmos-throttling-429.'
+    alertDescription: 'Cosmos DB answered more than 10 requests of one container with 429 in 15 minutes. See docs/operations.md#cosmos-throttling-429.'
     location: 'global'
     tags: tags
     severity: 2
@@ -340,6 +347,11 @@ module cosmosThrottling 'br/public:avm/res/insights/metric-alert:0.4.1' = {
               name: 'StatusCode'
               operator: 'Include'
               values: ['429']
+            }
+            {
+              name: 'CollectionName'
+              operator: 'Include'
+              values: ['*']
             }
           ]
           operator: 'GreaterThan'
@@ -409,5 +421,340 @@ module availability 'br/public:avm/res/insights/metric-alert:0.4.1' = [
     }
   }
 ]
+
+// ---- Issue 23, "Seeing the system": the alerts it adds (docs/operations.md, "Alerts") ----
+
+// The SLA's first step: a P1 order's acknowledge clock is 30 minutes and at 75 % of it the order
+// raises order.sla-at-risk (docs/sla.md), 22.5 minutes after submission. A message that waits longer
+// than that before its consumer runs can make that first escalation late by itself.
+var slaFirstStepSeconds = 1350
+
+// The primary region's app: where the pipeline sends its deployment notices (deployment-notice.ts).
+var primaryApp = apps[0]
+
+// A message delivered later than the SLA's first step, per subscription (the consumer is the
+// subscription). Service Bus has no metric for the age of the oldest message in a subscription
+// (learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-servicebus-namespaces-metrics
+// lists counts and sizes only, split by EntityName, the queue or topic): each consumer records how late
+// its first deliveries come (algesta.messages.delivery_lag, seconds; a histogram, so customMetrics
+// carries each window's largest as valueMax).
+module messageAge 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = [
+  for (app, i) in apps: {
+    name: 'alert-message-age${regionParts[i]}'
+    params: {
+      name: '${namePrefix}${regionParts[i]}-message-age'
+      alertDisplayName: 'Message age'
+      alertDescription: 'A subscription delivered a message more than 22.5 minutes (the SLA\'s first step) after it was due. See docs/operations.md#message-age.'
+      location: app.location
+      tags: tags
+      severity: 2
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      scopes: [app.appInsightsResourceId]
+      criterias: {
+        allOf: [
+          {
+            query: 'customMetrics | where name == "algesta.messages.delivery_lag" | summarize oldestSeconds = max(valueMax) by consumer = tostring(customDimensions["consumer"])'
+            timeAggregation: 'Maximum'
+            metricMeasureColumn: 'oldestSeconds'
+            dimensions: [
+              {
+                name: 'consumer'
+                operator: 'Include'
+                values: ['*']
+              }
+            ]
+            operator: 'GreaterThan'
+            threshold: slaFirstStepSeconds
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      actions: {
+        actionGroupResourceIds: [actionGroup.outputs.resourceId]
+      }
+      enableTelemetry: false
+    }
+  }
+]
+
+// The age of a message that is never delivered cannot be measured at delivery: a topic whose
+// messages stay active for 30 minutes while none is completed has consumers that are not running.
+// Both conditions on the one topic (a metric alert with several criteria fires when all hold), each
+// with a single dimension value rather than '*', the simplest form of a multi-criteria rule. Not
+// confirmed here: whether ActiveMessages leaves out scheduled messages (the SLA checks waiting for
+// their time); if it counts them, this alert can fire on a quiet night with no work due, and the
+// runbook says to check the scheduled count first (docs/operations.md#messages-not-draining).
+module notDraining 'br/public:avm/res/insights/metric-alert:0.4.1' = [
+  for (namespace, i) in serviceBusNamespaces: {
+    name: 'alert-not-draining${i == 0 ? '' : '-${namespace.location}'}'
+    params: {
+      name: '${namePrefix}${i == 0 ? '' : '-${namespace.location}'}-messages-not-draining'
+      alertDescription: 'domain-events kept active messages for 30 minutes and completed none. See docs/operations.md#messages-not-draining.'
+      location: 'global'
+      tags: tags
+      severity: 2
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT30M'
+      scopes: [namespace.resourceId]
+      criteria: {
+        'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+        allof: [
+          {
+            name: 'active-all-along'
+            criterionType: 'StaticThresholdCriterion'
+            metricNamespace: 'Microsoft.ServiceBus/namespaces'
+            metricName: 'ActiveMessages'
+            dimensions: [
+              {
+                name: 'EntityName'
+                operator: 'Include'
+                values: [topicName]
+              }
+            ]
+            operator: 'GreaterThan'
+            threshold: 0
+            timeAggregation: 'Minimum'
+          }
+          {
+            name: 'none-completed'
+            criterionType: 'StaticThresholdCriterion'
+            metricNamespace: 'Microsoft.ServiceBus/namespaces'
+            metricName: 'CompleteMessage'
+            dimensions: [
+              {
+                name: 'EntityName'
+                operator: 'Include'
+                values: [topicName]
+              }
+            ]
+            operator: 'LessThan'
+            threshold: 1
+            timeAggregation: 'Total'
+          }
+        ]
+      }
+      actions: [actionGroup.outputs.resourceId]
+      enableTelemetry: false
+    }
+  }
+]
+
+// A partner's circuit breaker open for more than five minutes, on any instance. The app reports
+// each breaker every minute (algesta.partner.circuit_open: 1 open or half-open, 0 closed); the query
+// measures, per partner and instance, how long the latest open stretch has lasted: from the last
+// sample that said closed (or the window's first open sample) to the latest open one. A log search
+// alert runs its query over the window at each evaluation and fires when a row's measure passes the
+// threshold (learn.microsoft.com/azure/azure-monitor/alerts/alerts-types#log-alerts).
+module breakerOpen 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = [
+  for (app, i) in apps: {
+    name: 'alert-breaker-open${regionParts[i]}'
+    params: {
+      name: '${namePrefix}${regionParts[i]}-breaker-open'
+      alertDisplayName: 'Partner breaker open'
+      alertDescription: 'A partner circuit breaker has been open for more than 5 minutes. See docs/operations.md#partner-breaker-open.'
+      location: app.location
+      tags: tags
+      severity: 2
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      scopes: [app.appInsightsResourceId]
+      criterias: {
+        allOf: [
+          {
+            query: 'customMetrics | where name == "algesta.partner.circuit_open" | summarize lastClosed = maxif(timestamp, value == 0), firstOpen = minif(timestamp, value > 0), lastOpen = maxif(timestamp, value > 0) by partner = tostring(customDimensions["partner"]), instance = cloud_RoleInstance | where isnotnull(lastOpen) and (isnull(lastClosed) or lastOpen > lastClosed) | extend openMinutes = (lastOpen - iff(isnull(lastClosed), firstOpen, lastClosed)) / 1m'
+            timeAggregation: 'Maximum'
+            metricMeasureColumn: 'openMinutes'
+            dimensions: [
+              {
+                name: 'partner'
+                operator: 'Include'
+                values: ['*']
+              }
+            ]
+            operator: 'GreaterThan'
+            threshold: 5
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      actions: {
+        actionGroupResourceIds: [actionGroup.outputs.resourceId]
+      }
+      enableTelemetry: false
+    }
+  }
+]
+
+// The outbox sweep (every 2 minutes, for events unrelayed after 2 minutes) reports the oldest event
+// it found; one older than 10 minutes means five sweeps in a row could not relay it. 10 minutes
+// leaves the rest of the SLA's first step (22.5 min) to the subscription that delivers it.
+var outboxBacklogSeconds = 600
+
+module outboxBacklog 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = [
+  for (app, i) in apps: {
+    name: 'alert-outbox-backlog${regionParts[i]}'
+    params: {
+      name: '${namePrefix}${regionParts[i]}-outbox-backlog'
+      alertDisplayName: 'Outbox backlog'
+      alertDescription: 'The outbox sweep found an event still unrelayed after more than 10 minutes. See docs/operations.md#outbox-backlog.'
+      location: app.location
+      tags: tags
+      severity: 2
+      evaluationFrequency: 'PT5M'
+      windowSize: 'PT15M'
+      scopes: [app.appInsightsResourceId]
+      criterias: {
+        allOf: [
+          {
+            query: 'customMetrics | where name == "algesta.outbox.oldest_unrelayed_age" | summarize oldestSeconds = max(valueMax) by container = tostring(customDimensions["container"])'
+            timeAggregation: 'Maximum'
+            metricMeasureColumn: 'oldestSeconds'
+            dimensions: [
+              {
+                name: 'container'
+                operator: 'Include'
+                values: ['*']
+              }
+            ]
+            operator: 'GreaterThan'
+            threshold: outboxBacklogSeconds
+            failingPeriods: {
+              numberOfEvaluationPeriods: 1
+              minFailingPeriodsToAlert: 1
+            }
+          }
+        ]
+      }
+      actions: {
+        actionGroupResourceIds: [actionGroup.outputs.resourceId]
+      }
+      enableTelemetry: false
+    }
+  }
+]
+
+// A failed deployment notifies on-call, two ways (docs/decisions.md, "Seeing the system"):
+// 1. The Bicep step: ARM records a failed subscription deployment in the activity log as the
+//    Administrative operation Microsoft.Resources/deployments/write with status Failed; an activity
+//    log alert scoped to the subscription matches it by the deployment's resource ID (the pipeline
+//    names the deployment algesta-<env>, infra/pipelines/deploy.yml, = namePrefix)
+//    (learn.microsoft.com/azure/azure-monitor/alerts/activity-log-alerts,
+//    learn.microsoft.com/rest/api/monitor/activitylogalerts/createorupdate).
+module deploymentFailed 'br/public:avm/res/insights/activity-log-alert:0.4.2' = {
+  name: 'alert-deployment-failed'
+  params: {
+    name: '${namePrefix}-deployment-failed'
+    alertDescription: 'The infrastructure deployment ${namePrefix} failed. See docs/operations.md#deployment-failed.'
+    location: 'global'
+    tags: tags
+    // The module's default scope: the subscription (where the pipeline's deployment runs).
+    conditions: [
+      {
+        field: 'category'
+        equals: 'Administrative'
+      }
+      {
+        field: 'operationName'
+        equals: 'Microsoft.Resources/deployments/write'
+      }
+      {
+        field: 'status'
+        equals: 'Failed'
+      }
+      {
+        field: 'resourceId'
+        equals: subscriptionResourceId('Microsoft.Resources/deployments', namePrefix)
+      }
+    ]
+    actions: [
+      {
+        actionGroupId: actionGroup.outputs.resourceId
+      }
+    ]
+    enableTelemetry: false
+  }
+}
+
+// 2. The rollout (infra/scripts/rollout.ts), whose failures are not ARM's: it sends the custom event
+//    algesta.deployment.failed to the primary's Application Insights (deployment-notice.ts), and
+//    this alert pages on it. Once, on the primary only: the pipeline sends it there.
+module deploymentNotices 'br/public:avm/res/insights/scheduled-query-rule:0.6.0' = {
+  name: 'alert-deployment-notices'
+  params: {
+    name: '${namePrefix}-deployment-rolled-back'
+    alertDisplayName: 'Deployment failed or rolled back'
+    alertDescription: 'The pipeline reported a failed or rolled-back rollout. See docs/operations.md#deployment-failed.'
+    location: primaryApp.location
+    tags: tags
+    severity: 1
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [primaryApp.appInsightsResourceId]
+    criterias: {
+      allOf: [
+        {
+          query: 'customEvents | where name == "algesta.deployment.failed" | summarize notices = count() by step = tostring(customDimensions["step"]), region = tostring(customDimensions["region"]), rolledBack = tostring(customDimensions["rolledBack"])'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'notices'
+          dimensions: [
+            {
+              name: 'step'
+              operator: 'Include'
+              values: ['*']
+            }
+            {
+              name: 'region'
+              operator: 'Include'
+              values: ['*']
+            }
+            {
+              name: 'rolledBack'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroupResourceIds: [actionGroup.outputs.resourceId]
+    }
+    enableTelemetry: false
+  }
+}
+
+// The deploying identity (the pipeline's service connection; azd's user in dev: deployer(),
+// learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-deployment#deployer) may send that event:
+// the component takes only Entra-authenticated telemetry, from holders of Monitoring Metrics
+// Publisher on it (learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication).
+resource primaryAppInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: last(split(primaryApp.appInsightsResourceId, '/'))
+}
+
+var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+resource deployerTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(primaryAppInsights.id, deployer().objectId, monitoringMetricsPublisher)
+  scope: primaryAppInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: deployer().objectId
+  }
+}
+
+// ---- end of issue 23's alerts ----
 
 output actionGroupResourceId string = actionGroup.outputs.resourceId

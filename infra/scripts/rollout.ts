@@ -19,6 +19,10 @@
  *   node --experimental-strip-types infra/scripts/rollout.ts rollback-only --env-name <env>
  *       [--previous-package <zip>] [--previous-settings <dir>]
  *
+ * On a failure (and always in `rollback-only`), when ALGESTA_DEPLOYMENT_NOTICE_ENV names the
+ * environment, deployment-notice.ts tells the on-call group after the rollback; a notice that cannot
+ * be sent is a warning and changes no exit code.
+ *
  * `rollback-only` is for a failed infrastructure deployment (no outputs): it finds the Function Apps by
  * the tags main.bicep gives them (azd-env-name, azd-service-name = api) across the subscription, since
  * the secondary region has a resource group of its own, and restores them the same way.
@@ -30,6 +34,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { az, type Az } from './az.ts';
+import { notifyDeploymentFailure, type DeploymentNotice } from './deployment-notice.ts';
 import { planFromOutputs, type FrontDoor, type Plan, type RegionApp } from './deployment-outputs.ts';
 import { PUBLISH_RETRY, publishAttempt, retry } from './publish-package.ts';
 import { findAppsByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
@@ -69,6 +74,16 @@ export interface Effects {
   readonly ready: (url: string) => Promise<void>;
   /** Resolves with the failed checks' description, '' when all passed. */
   readonly smoke: (url: string) => Promise<string>;
+  /**
+   * Tells on-call that the deployment failed (deployment-notice.ts); absent when no environment is
+   * named for notices (ALGESTA_DEPLOYMENT_NOTICE_ENV unset). Must not throw.
+   */
+  readonly notify?: (notice: Omit<DeploymentNotice, 'environment'>) => Promise<void>;
+}
+
+/** Every region the rollout changed is back on the previous package (nothing left half-way). */
+function rolledBack(touched: readonly Touched[]): boolean {
+  return touched.every((t) => t.outcome !== 'restore failed' && t.outcome !== 'left as it is');
 }
 
 // ---- The rollout ----
@@ -169,6 +184,13 @@ export async function rollout(plan: Plan, options: Options, effects: Effects): P
     const order = failedAt ? [failedAt, ...touched.filter((t) => t !== failedAt).reverse()] : [...touched].reverse();
     await restore(order, fd, options, effects);
     summary(plan.apps, touched, effects);
+    // After the rollback, so the notice says whether it worked; never instead of the exit code.
+    await effects.notify?.({
+      step: failure.step,
+      region: failure.where,
+      reason: failure.message,
+      rolledBack: rolledBack(touched),
+    });
     return 1;
   }
   summary(plan.apps, touched, effects);
@@ -245,6 +267,12 @@ function summary(apps: readonly RegionApp[], touched: Touched[], effects: Effect
 export async function rollbackOnly(apps: RegionApp[], options: Options, effects: Effects): Promise<number> {
   if (apps.length === 0) {
     effects.log('##vso[task.logissue type=warning]No Function App carries this environment’s tags: nothing to roll back.');
+    await effects.notify?.({
+      step: 'infrastructure',
+      region: 'all',
+      reason: 'the infrastructure deployment failed; no app of this environment was found to roll back',
+      rolledBack: false,
+    });
     return 0;
   }
   const touched: Touched[] = apps.map((app) => ({
@@ -256,14 +284,37 @@ export async function rollbackOnly(apps: RegionApp[], options: Options, effects:
   }));
   await restore(touched, undefined, options, effects);
   summary(apps, touched, effects);
-  return touched.every((t) => t.outcome === 'restored') ? 0 : 1;
+  const restored = touched.every((t) => t.outcome === 'restored');
+  // This mode runs only because the infrastructure deployment failed: on-call hears of it either way.
+  await effects.notify?.({
+    step: 'infrastructure',
+    region: 'all',
+    reason: restored
+      ? 'the infrastructure deployment failed; the previous package and settings are back on every app'
+      : 'the infrastructure deployment failed, and the rollback did not restore every app',
+    rolledBack: restored,
+  });
+  return restored ? 0 : 1;
 }
 
 // ---- Command line ----
 
 function effectsFor(options: Options, dashboardOrigin: string, run: Az = az): Effects {
   const log = (line: string) => console.log(line);
+  // Set by infra/pipelines/deploy.yml (a job variable): the environment whose on-call group a failure
+  // notifies. Unset (a run by hand, the tests that do not ask for it): no notice.
+  const noticeEnv = process.env.ALGESTA_DEPLOYMENT_NOTICE_ENV?.trim();
   return {
+    ...(noticeEnv
+      ? {
+          notify: async (notice: Omit<DeploymentNotice, 'environment'>) => {
+            await notifyDeploymentFailure(
+              { ...notice, environment: noticeEnv },
+              { az: run, log, run: process.env.BUILD_BUILDNUMBER ?? '' },
+            );
+          },
+        }
+      : {}),
     az: run,
     log,
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),

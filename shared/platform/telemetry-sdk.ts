@@ -20,7 +20,7 @@ import { context, metrics, propagation, trace, type Attributes } from '@opentele
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import type { AppInstruments, TelemetryExporter, TelemetryRuntime } from './telemetry';
+import { circuitStates, type AppInstruments, type TelemetryExporter, type TelemetryRuntime } from './telemetry';
 import { setLogEmitter, type LogLevel } from './logger';
 
 /** The service name on every span and metric (Application Insights' cloud role name). */
@@ -209,11 +209,40 @@ function createInstruments(): AppInstruments {
   const partnerFailures = meter.createCounter('algesta.partner.failures', {
     description: 'Partner calls that failed, by partner and kind (unavailable, rejected)',
   });
+  // A gauge, observed at each export (every 60 s by default): Application Insights gets one
+  // customMetrics row per partner and export, so "open for five minutes" is "every row of the last
+  // five minutes says 1" (the breaker-open alert, infra/modules/alerts.bicep).
+  meter
+    .createObservableGauge('algesta.partner.circuit_open', {
+      description: 'Whether the partner circuit breaker is open (1) or closed (0), by partner',
+    })
+    .addCallback((result) => {
+      for (const { partner, open } of circuitStates()) result.observe(open ? 1 : 0, { partner });
+    });
+  // Service Bus has no metric for a message's age; each delivery reports how late it came instead.
+  const deliveryLag = meter.createHistogram('algesta.messages.delivery_lag', {
+    description: 'Seconds from when a message was due (enqueued, or its scheduled time) to its delivery, by consumer',
+    unit: 's',
+  });
+  const outboxUnrelayed = meter.createHistogram('algesta.outbox.unrelayed', {
+    description: 'Events the outbox sweep found unrelayed (older than its grace period), per sweep and container',
+  });
+  const outboxOldest = meter.createHistogram('algesta.outbox.oldest_unrelayed_age', {
+    description: 'Age in seconds of the oldest event the outbox sweep found unrelayed, per sweep and container',
+    unit: 's',
+  });
   return {
     orderEnteredState: (state) => ordersByState.add(1, { state }),
     slaBreached: (a) => slaBreaches.add(1, { clock: a.clock, priority: a.priority }),
     deadLettered: (a) => deadLetters.add(1, { consumer: a.consumer, event_type: a.eventType }),
     partnerFailed: (a) => partnerFailures.add(1, { partner: a.partner, kind: a.kind }),
+    // Registered in telemetry.ts (the gauge above reads them); nothing to do here.
+    watchCircuit: () => undefined,
+    messageDelivered: (a) => deliveryLag.record(Math.max(0, a.lagSeconds), { consumer: a.consumer }),
+    outboxBacklog: (a) => {
+      outboxUnrelayed.record(a.unrelayed, { container: a.container });
+      outboxOldest.record(Math.max(0, a.oldestAgeSeconds), { container: a.container });
+    },
   };
 }
 

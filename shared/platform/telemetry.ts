@@ -52,6 +52,28 @@ export interface AppInstruments {
   deadLettered(attributes: { readonly consumer: string; readonly eventType: string }): void;
   /** A partner call failed (`kind`: unavailable = retried later, rejected = refused for good). */
   partnerFailed(attributes: { readonly partner: string; readonly kind: 'unavailable' | 'rejected' }): void;
+  /**
+   * A partner's circuit breaker, watched: `isOpen` is read at each metric export and reported as
+   * `algesta.partner.circuit_open` (1 while the circuit is not closed, else 0), so an alert can ask
+   * whether it stayed open across five minutes. One breaker per partner and process: a later
+   * registration for the same partner replaces the earlier one.
+   */
+  watchCircuit(partner: string, isOpen: () => boolean): void;
+  /** A Service Bus delivery reached its consumer `lagSeconds` after the message was due. */
+  messageDelivered(attributes: { readonly consumer: string; readonly lagSeconds: number }): void;
+  /** The outbox sweep found `unrelayed` events in `container`, the oldest written `oldestAgeSeconds` ago. */
+  outboxBacklog(attributes: { readonly container: string; readonly unrelayed: number; readonly oldestAgeSeconds: number }): void;
+}
+
+/**
+ * The watched breakers, kept here rather than in the SDK: a policy may be created before telemetry
+ * starts, and the gauge reads whatever is registered when it is exported.
+ */
+const circuits = new Map<string, () => boolean>();
+
+/** Each watched partner and whether its circuit is open now (the gauge's callback). */
+export function circuitStates(): { partner: string; open: boolean }[] {
+  return [...circuits].map(([partner, isOpen]) => ({ partner, open: isOpen() }));
 }
 
 const NO_INSTRUMENTS: AppInstruments = {
@@ -59,6 +81,9 @@ const NO_INSTRUMENTS: AppInstruments = {
   slaBreached: () => undefined,
   deadLettered: () => undefined,
   partnerFailed: () => undefined,
+  watchCircuit: () => undefined,
+  messageDelivered: () => undefined,
+  outboxBacklog: () => undefined,
 };
 
 /** What a started SDK hands back: the live implementations of the slots above. */
@@ -89,6 +114,9 @@ export const instruments: AppInstruments = {
   slaBreached: (a) => (state.runtime?.instruments ?? NO_INSTRUMENTS).slaBreached(a),
   deadLettered: (a) => (state.runtime?.instruments ?? NO_INSTRUMENTS).deadLettered(a),
   partnerFailed: (a) => (state.runtime?.instruments ?? NO_INSTRUMENTS).partnerFailed(a),
+  watchCircuit: (partner, isOpen) => void circuits.set(partner, isOpen),
+  messageDelivered: (a) => (state.runtime?.instruments ?? NO_INSTRUMENTS).messageDelivered(a),
+  outboxBacklog: (a) => (state.runtime?.instruments ?? NO_INSTRUMENTS).outboxBacklog(a),
 };
 
 /**

@@ -202,5 +202,14 @@ describe('metrics', () => {
         ? true
         : undefined,
     );
+    // The notifications workflow received the order's event through its Service Bus trigger (the
+    // local worker hands it EnqueuedTimeUtc as the host does): its delivery lag was recorded.
+    await eventually(async () => {
+      const lag = (await lines()).filter(
+        (l): l is MetricLine =>
+          l.kind === 'metric' && l.name === 'algesta.messages.delivery_lag' && l.attributes.consumer === 'notifications',
+      );
+      return lag.length > 0 ? true : undefined;
+    });
   }, 60_000);
 });

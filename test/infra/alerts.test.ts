@@ -132,10 +132,13 @@ describe('alerts', () => {
     const alerts = [
       ...d.registryModules('avm/res/insights/scheduled-query-rule'),
       ...d.registryModules('avm/res/insights/metric-alert'),
+      ...d.registryModules('avm/res/insights/activity-log-alert'),
     ];
-    // Six per region (function failures, 5xx rate, SLA breaches, partner failures, workflow dead
-    // letters, availability), dead letters per namespace (two with Geo-DR), Cosmos throttling once.
-    expect(alerts).toHaveLength(6 * 2 + 2 + 1);
+    // Nine per region (function failures, 5xx rate, SLA breaches, partner failures, workflow dead
+    // letters, availability, message age, breaker open, outbox backlog), two per namespace (dead
+    // letters, messages not draining; two namespaces with Geo-DR), Cosmos throttling once, and the
+    // deployment's two (the rollout's notices, the failed infrastructure deployment).
+    expect(alerts).toHaveLength(9 * 2 + 2 * 2 + 1 + 2);
     for (const a of alerts) {
       const link = /docs\/operations\.md#([a-z0-9-]+)/.exec(String(a.params.alertDescription))?.[1];
       expect(link, a.symbol).toBeDefined();

@@ -40,7 +40,16 @@ describe('role assignments', () => {
     expect(deployer('staging')).toEqual([]);
     expect(deployer('prod')).toEqual([]);
     const app = appPrincipal(Deployment.of(project, 'prod'));
-    expect(grants(Deployment.of(project, 'prod')).every((g) => g.principal === app)).toBe(true);
+    // Besides the app, only the deploying identity (the pipeline's) gets one role: sending telemetry
+    // to the primary's Application Insights, the failed-deployment notice (docs/operations.md).
+    const all = grants(Deployment.of(project, 'prod'));
+    const pipeline = all.filter((g) => g.principal === 'deployer().objectId');
+    expect(pipeline.map((g) => `${g.role} on ${g.scopeType}`)).toEqual([
+      expect.stringMatching(
+        /^(Monitoring Metrics Publisher|3913510d-42f4-4e42-8a64-420c390055eb) on Microsoft\.Insights\/components$/,
+      ),
+    ]);
+    expect(all.filter((g) => !pipeline.includes(g)).every((g) => g.principal === app)).toBe(true);
   });
 
   it('the on-call group gets dead-letter replay, secret rotation and data reading only when it is configured', () => {

@@ -25,7 +25,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFromOutputs } from '../../infra/scripts/deployment-outputs';
-import { WAITS } from '../../infra/scripts/rollout';
+import { rollbackOnly, WAITS } from '../../infra/scripts/rollout';
+import { NOTICE_EVENT, notifyDeploymentFailure, type DeploymentNotice } from '../../infra/scripts/deployment-notice';
 import { startTestStack } from '../support/stack';
 import { REPO } from './support/bicep';
 
@@ -466,6 +467,135 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
 
   afterAll(() => {
     for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  });
+});
+
+/** A stand-in for Application Insights' ingestion endpoint: records each POST to /v2.1/track. */
+async function ingestion(status = 200): Promise<{ url: string; received: { authorization?: string; body: unknown }[] }> {
+  const received: { authorization?: string; body: unknown }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v2.1/track')
+        received.push({ authorization: req.headers.authorization, body: JSON.parse(body) });
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ itemsReceived: 1, itemsAccepted: status === 200 ? 1 : 0, errors: [] }));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, received };
+}
+
+/** Points the fake az at an ingestion endpoint for the prod component (main.bicep's names). */
+function component(w: World, ingestionUrl: string): void {
+  const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+  config.components = {
+    'rg-algesta-prod/appi-algesta-prod': `InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=${ingestionUrl};LiveEndpoint=https://live.invalid/`,
+  };
+  writeFileSync(join(w.dir, 'config.json'), JSON.stringify(config));
+}
+
+type Properties = Record<string, string>;
+const propertiesOf = (body: unknown) =>
+  (body as { data: { baseData: { name: string; properties: Properties } } }[])[0]!.data.baseData;
+
+describe('the on-call notice of a failed deployment (infra/scripts/deployment-notice.ts)', () => {
+  const NOTICE = { ALGESTA_DEPLOYMENT_NOTICE_ENV: 'prod', BUILD_BUILDNUMBER: '20261207.3' };
+
+  it('a failed rollout sends one algesta.deployment.failed event, Entra-authenticated, after its rollback, and still fails', async () => {
+    const w = await world(['eastus2']);
+    const sink = await ingestion();
+    component(w, sink.url);
+    const { code, output } = await run(
+      w,
+      ['deploy', '--outputs', outputs(w), '--package', join(w.dir, NEW), ...previousRun(w)],
+      NOTICE,
+    );
+    expect(code, output).toBe(1);
+    expect(sink.received).toHaveLength(1);
+    expect(sink.received[0]!.authorization).toBe('Bearer fake-token-for https://monitor.azure.com');
+    const event = propertiesOf(sink.received[0]!.body);
+    expect(event.name).toBe(NOTICE_EVENT);
+    expect(event.properties).toMatchObject({
+      environment: 'prod',
+      step: 'smoke test',
+      region: 'eastus2',
+      rolledBack: 'true',
+      run: '20261207.3',
+    });
+    expect(event.properties.reason).toMatch(/OpenAPI document: 503/);
+    // The notice comes after the rollback: the last restore is logged before it.
+    expect(output.indexOf('on-call notified')).toBeGreaterThan(output.lastIndexOf('==> enable centralus (rollback)'));
+  });
+
+  it('a successful rollout sends nothing', async () => {
+    const w = await world();
+    const sink = await ingestion();
+    component(w, sink.url);
+    const { code, output } = await run(w, ['deploy', '--outputs', outputs(w), '--package', join(w.dir, NEW)], NOTICE);
+    expect(code, output).toBe(0);
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('a notice that cannot be sent is a warning: the rollout still rolls back and fails with its own reason', async () => {
+    const w = await world(['eastus2']);
+    const sink = await ingestion(500);
+    component(w, sink.url);
+    const { code, output } = await run(
+      w,
+      ['deploy', '--outputs', outputs(w), '--package', join(w.dir, NEW), ...previousRun(w)],
+      NOTICE,
+    );
+    expect(code, output).toBe(1);
+    expect(sink.received).toHaveLength(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test eastus2: /m);
+    expect(output).toMatch(/^##vso\[task\.logissue type=warning\]The on-call notice could not be sent \(ingestion answered 500/m);
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+  });
+
+  it('rollback-only (the Bicep step failed) always notifies, even with no app to restore', async () => {
+    const notices: Omit<DeploymentNotice, 'environment'>[] = [];
+    const effects = {
+      az: () => ({ status: 2, stdout: '', stderr: 'unexpected' }),
+      log: () => undefined,
+      sleep: async () => undefined,
+      publish: async () => undefined,
+      ready: async () => undefined,
+      smoke: async () => '',
+      notify: async (n: Omit<DeploymentNotice, 'environment'>) => void notices.push(n),
+    };
+    const options = { package: '', propagationSeconds: 0, inFlightSeconds: 0, readyTimeoutSeconds: 1, readyIntervalSeconds: 0 };
+    expect(await rollbackOnly([], options, effects)).toBe(0);
+    expect(notices).toEqual([expect.objectContaining({ step: 'infrastructure', region: 'all', rolledBack: false })]);
+  });
+
+  it('notifyDeploymentFailure never throws: no component, or no token, is a logged warning', async () => {
+    const lines: string[] = [];
+    const notice: DeploymentNotice = { environment: 'prod', step: 'publish', region: 'eastus2', reason: 'x', rolledBack: true };
+    const missing = () => ({
+      status: 3,
+      stdout: '',
+      stderr: "ERROR: (ResourceNotFound) The Resource 'appi-algesta-prod' was not found.",
+    });
+    expect(await notifyDeploymentFailure(notice, { az: missing, log: (l) => lines.push(l) })).toBe(false);
+    expect(lines.join('\n')).toMatch(/type=warning\]The on-call notice could not be sent \(az resource show/);
+    let fetched = 0;
+    const sent = await notifyDeploymentFailure(notice, {
+      az: (args) =>
+        args[0] === 'resource'
+          ? { status: 0, stdout: JSON.stringify('InstrumentationKey=k;IngestionEndpoint=https://in.invalid/'), stderr: '' }
+          : { status: 1, stdout: '', stderr: 'ERROR: AADSTS700016' },
+      log: (l) => lines.push(l),
+      fetch: async () => {
+        fetched++;
+        return new Response('{}');
+      },
+    });
+    expect(sent).toBe(false);
+    expect(fetched).toBe(0);
   });
 });
 

@@ -10,6 +10,10 @@ import { createPartnerPolicy } from '../../shared/adapters/partners/resilience';
 import { JelouSender } from '../../shared/adapters/whatsapp/jelou-sender';
 import { meteredOrders } from '../../shared/adapters/telemetry/metered-orders';
 import { activeTrace, flushTelemetry, instruments, startTelemetry, telemetryExporterOf } from '../../shared/platform/telemetry';
+import { consume, deliveryLagSeconds } from '../../shared/application/events/consumer';
+import { sweepOutbox, type OutboxEntry } from '../../shared/application/events/relay';
+import { silentLogger } from '../../shared/platform/logger';
+import { submittedEvent } from '../support/events';
 
 /**
  * The telemetry settings, and the app's metrics through a started SDK and its file exporter: the
@@ -31,6 +35,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The last exported point of a metric with these attributes (a histogram's is { count, sum, min, max, ... }). */
+async function lastPoint<T>(name: string, attributes: Record<string, unknown>): Promise<T | undefined> {
+  await flushTelemetry();
+  const points = (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { kind: string; name: string; attributes: Record<string, unknown>; value: T })
+    .filter((l) => l.kind === 'metric' && l.name === name && Object.entries(attributes).every(([k, v]) => l.attributes[k] === v));
+  return points.at(-1)?.value;
+}
+
+interface HistogramPoint {
+  readonly count: number;
+  readonly sum: number;
+  readonly max: number;
+}
 
 async function sumOf(name: string, attributes: Record<string, unknown>): Promise<number> {
   await flushTelemetry();
@@ -138,5 +159,79 @@ describe('metrics', () => {
 
     expect(await sumOf('algesta.orders.entered_state', { state: 'IN_PROGRESS' })).toBe(inProgress + 1);
     expect(await sumOf('algesta.sla.breaches', { clock: 'resolution', priority: 'P1' })).toBe(breaches + 1);
+  });
+
+  it('a partner circuit reads 1 while it is open and 0 once a call closes it again', async () => {
+    const policy = createPartnerPolicy('qsystems', {
+      retries: 0,
+      breaker: { consecutiveFailures: 1, halfOpenAfterMs: 1 },
+    });
+    expect(await lastPoint('algesta.partner.circuit_open', { partner: 'qsystems' })).toBe(0);
+    await expect(
+      policy.execute('sync', async () => {
+        throw new PartnerUnavailableError('qsystems', 'sync', 'server-error', { status: 503 });
+      }),
+    ).rejects.toBeInstanceOf(PartnerUnavailableError);
+    expect(policy.circuit()).toBe('open');
+    expect(await lastPoint('algesta.partner.circuit_open', { partner: 'qsystems' })).toBe(1);
+    // After halfOpenAfter a trial call goes through; its success closes the circuit.
+    await new Promise((r) => setTimeout(r, 5));
+    await policy.execute('sync', async () => 'ok');
+    expect(await lastPoint('algesta.partner.circuit_open', { partner: 'qsystems' })).toBe(0);
+  });
+
+  it("a first delivery records how late it came, from the enqueued time or a scheduled wake-up's deliverAt", async () => {
+    const now = new Date('2026-03-01T12:30:00.000Z');
+    expect(deliveryLagSeconds(new Date('2026-03-01T12:00:00.000Z'), undefined, now)).toBe(1800);
+    // A scheduled wake-up is due at deliverAt, not when it was sent.
+    expect(deliveryLagSeconds(new Date('2026-03-01T12:00:00.000Z'), '2026-03-01T12:29:00.000Z', now)).toBe(60);
+    expect(deliveryLagSeconds(undefined, undefined, now)).toBeUndefined();
+
+    const before = (await lastPoint<HistogramPoint>('algesta.messages.delivery_lag', { consumer: 'lag-test' }))?.count ?? 0;
+    const done = new Set<string>();
+    const deps = {
+      processed: {
+        has: async (c: string, id: string) => done.has(`${c}:${id}`),
+        record: async (c: string, id: string) => void done.add(`${c}:${id}`),
+      },
+      logger: silentLogger,
+      now: () => now,
+      retry: { publisher: { publish: async () => undefined } },
+      metrics: instruments,
+    };
+    const handlers = { 'order.submitted': async () => undefined };
+    const enqueuedTimeUtc = new Date('2026-03-01T12:20:00.000Z');
+    await consume('lag-test', submittedEvent('evt_lag1'), { deliveryCount: 1, enqueuedTimeUtc }, deps, handlers);
+    // A redelivery's wait is the retries', not the subscription's: not recorded.
+    await consume('lag-test', submittedEvent('evt_lag2'), { deliveryCount: 2, enqueuedTimeUtc }, deps, handlers);
+    const lag = await lastPoint<HistogramPoint>('algesta.messages.delivery_lag', { consumer: 'lag-test' });
+    expect(lag?.count).toBe(before + 1);
+    expect(lag?.max).toBe(600);
+  });
+
+  it('the outbox sweep records what it found unrelayed and how old the oldest is, per container, 0 when nothing', async () => {
+    const now = new Date('2026-03-01T12:30:00.000Z');
+    const entry = (id: string, time: string): OutboxEntry => ({ id, partitionKey: 'p', event: submittedEvent(id, { time }) });
+    let unrelayed = [entry('e1', '2026-03-01T12:20:00.000Z'), entry('e2', '2026-03-01T12:25:00.000Z')];
+    const deps = {
+      publisher: { publish: async () => undefined },
+      outbox: {
+        findUnrelayed: async () => unrelayed,
+        markRelayed: async () => void (unrelayed = []),
+      },
+      now: () => now,
+      metrics: instruments,
+      container: 'sweep-test',
+    };
+    expect(await sweepOutbox(deps, { olderThanMs: 120_000, batch: 100 })).toBe(2);
+    const found = await lastPoint<HistogramPoint>('algesta.outbox.unrelayed', { container: 'sweep-test' });
+    const oldest = await lastPoint<HistogramPoint>('algesta.outbox.oldest_unrelayed_age', { container: 'sweep-test' });
+    expect(found).toMatchObject({ count: 1, sum: 2 });
+    expect(oldest).toMatchObject({ count: 1, max: 600 });
+    expect(await sweepOutbox(deps, { olderThanMs: 120_000, batch: 100 })).toBe(0);
+    expect(await lastPoint<HistogramPoint>('algesta.outbox.unrelayed', { container: 'sweep-test' })).toMatchObject({
+      count: 2,
+      sum: 2,
+    });
   });
 });

@@ -100,6 +100,9 @@ export function createPartnerPolicy(partner: string, overrides: ResilienceOverri
     logger?.warn('partner circuit opened', { partner, openForMs: opts.breaker.halfOpenAfterMs });
   });
   breaker.onReset(() => logger?.warn('partner circuit closed', { partner }));
+  // Reported at each metric export as algesta.partner.circuit_open (half-open counts as open: the
+  // partner has not answered yet), for the "breaker open for more than five minutes" alert.
+  instruments.watchCircuit(partner, () => breaker.state !== CircuitState.Closed);
 
   const retryPolicy = retry(
     // An answer with a longer Retry-After than we wait in-process is not retried here (see above).

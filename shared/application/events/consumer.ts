@@ -42,12 +42,35 @@ export interface DeliveryMeta {
   readonly traceparent?: string;
   /** The subscription's maximum delivery count: a failure on that delivery dead-letters the message. */
   readonly maxDeliveryCount?: number;
+  /** When the bus accepted the message (the trigger's `EnqueuedTimeUtc`); the delivery lag is measured from it. */
+  readonly enqueuedTimeUtc?: Date;
 }
 
 /** What the consumer counts (docs/operations.md, "Metrics"). */
 export interface ConsumerMetrics {
   /** This delivery failed and was the last: the bus dead-letters the message. */
   deadLettered(attributes: { readonly consumer: string; readonly eventType: string }): void;
+  /** A first delivery came `lagSeconds` after the message was due (`deliveryLagSeconds`). */
+  messageDelivered?(attributes: { readonly consumer: string; readonly lagSeconds: number }): void;
+}
+
+/**
+ * How late a first delivery is: from when the message was due — enqueued, or the event's
+ * `deliverAt` for a scheduled wake-up (an SLA check, a deadline), whichever is later — to `now`.
+ * Service Bus has no metric for the age of a subscription's oldest message
+ * (learn.microsoft.com/azure/service-bus-messaging/monitor-service-bus-reference lists counts
+ * only), so this is how message age is seen: a subscription whose consumer falls behind delivers
+ * late. Undefined when the transport gave no enqueued time.
+ */
+export function deliveryLagSeconds(
+  enqueuedTimeUtc: Date | undefined,
+  deliverAt: string | undefined,
+  now: Date,
+): number | undefined {
+  if (!enqueuedTimeUtc || Number.isNaN(enqueuedTimeUtc.getTime())) return undefined;
+  const scheduled = deliverAt ? Date.parse(deliverAt) : Number.NaN;
+  const due = Number.isNaN(scheduled) ? enqueuedTimeUtc.getTime() : Math.max(enqueuedTimeUtc.getTime(), scheduled);
+  return Math.max(0, (now.getTime() - due) / 1000);
 }
 
 /** How a "not now" failure goes back to the bus: a scheduled copy through the publisher, on this schedule. */
@@ -83,6 +106,12 @@ export async function consume(
   const parsed = parseEvent(body);
   const event = meta.traceparent ? { ...parsed, traceparent: meta.traceparent } : parsed;
   const attempt = attemptOf(meta.applicationProperties);
+  // Only the first delivery of the original message: a redelivery's or a re-sent copy's wait is the
+  // retry schedule's, not the subscription falling behind.
+  if (meta.deliveryCount === 1 && attempt === 1) {
+    const lagSeconds = deliveryLagSeconds(meta.enqueuedTimeUtc, event.deliverAt, deps.now());
+    if (lagSeconds !== undefined) deps.metrics?.messageDelivered?.({ consumer, lagSeconds });
+  }
   const logger = deps.logger.child({
     consumer,
     eventId: event.id,

@@ -46,15 +46,37 @@ export async function relayChanges(
   return relay(deps.outbox.entriesIn(changedDocuments), deps);
 }
 
-/** The timer's sweep: anything the change-feed relay missed (it advances its lease even on failure). */
+/** What the sweep reports (docs/operations.md, "Metrics"): the backlog it found, before relaying it. */
+export interface OutboxMetrics {
+  outboxBacklog(attributes: { readonly container: string; readonly unrelayed: number; readonly oldestAgeSeconds: number }): void;
+}
+
+/**
+ * The timer's sweep: anything the change-feed relay missed (it advances its lease even on failure).
+ * With `metrics`, it reports the first page it found (up to `batch` events, and the oldest of them)
+ * before publishing, so a backlog the sweep cannot clear (the bus refusing) still shows, older at
+ * each run; an empty sweep reports 0.
+ */
 export async function sweepOutbox(
-  deps: { publisher: MessagePublisher; outbox: Outbox; now: () => Date },
+  deps: { publisher: MessagePublisher; outbox: Outbox; now: () => Date; metrics?: OutboxMetrics; container?: string },
   opts: { olderThanMs: number; batch: number },
 ): Promise<number> {
   let total = 0;
-  for (;;) {
+  for (let page = 0; ; page++) {
     const entries = await deps.outbox.findUnrelayed(new Date(deps.now().getTime() - opts.olderThanMs), opts.batch);
+    if (page === 0) reportBacklog(entries, deps);
     total += await relay(entries, deps);
     if (entries.length < opts.batch) return total;
   }
+}
+
+function reportBacklog(entries: readonly OutboxEntry[], deps: { now: () => Date; metrics?: OutboxMetrics; container?: string }) {
+  if (!deps.metrics) return;
+  const times = entries.map((e) => Date.parse(e.event.time)).filter((t) => !Number.isNaN(t));
+  const oldest = times.length > 0 ? Math.min(...times) : deps.now().getTime();
+  deps.metrics.outboxBacklog({
+    container: deps.container ?? 'outbox',
+    unrelayed: entries.length,
+    oldestAgeSeconds: Math.max(0, (deps.now().getTime() - oldest) / 1000),
+  });
 }

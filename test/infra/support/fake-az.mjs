@@ -19,6 +19,10 @@
 //   servicebus georecovery-alias show → the ArmDisasterRecovery ({ role, provisioningState, partnerNamespace, … })
 //   servicebus georecovery-alias fail-over → no output; only on the Secondary, which becomes
 //                                  PrimaryNotReplicating (the pairing is broken)
+// and for infra/scripts/deployment-notice.ts, from config.components ({ "<rg>/<name>": connection string }):
+//   resource show --resource-type Microsoft.Insights/components --query properties.ConnectionString
+//                                → the connection string (JSON); ResourceNotFound when absent
+//   account get-access-token --resource R --query accessToken → a fake token for R (JSON string)
 // With config.holdAfter = a command (e.g. 'cosmosdb offline-region'), that call changes the state,
 // writes `held` in $FAKE_AZ_DIR and then never answers: the test kills the script there.
 // Anything else exits 2, so a call the test does not expect fails loudly.
@@ -228,6 +232,19 @@ if (command.startsWith('servicebus georecovery-alias ')) {
     save();
     done();
   }
+}
+
+if (command === 'resource show' && flag('resource-type') === 'Microsoft.Insights/components') {
+  const connectionString = (config.components ?? {})[`${flag('resource-group')}/${flag('name')}`];
+  if (!connectionString)
+    fail(`(ResourceNotFound) The Resource 'microsoft.insights/components/${flag('name')}' was not found.`, 3);
+  if (flag('query') === 'properties.ConnectionString') answer(connectionString);
+  answer({ name: flag('name'), properties: { ConnectionString: connectionString } });
+}
+
+if (command === 'account get-access-token') {
+  const token = `fake-token-for ${flag('resource')}`;
+  answer(flag('query') === 'accessToken' ? token : { accessToken: token, tokenType: 'Bearer' });
 }
 
 process.stderr.write(`fake az: unexpected call: az ${args.join(' ')}\n`);
