@@ -519,6 +519,9 @@ describe('azure.yaml (Azure Developer CLI)', () => {
       expect(() => packageFiles(root)).toThrow(/npm run build/);
       mkdirSync(join(root, 'dist/functions'), { recursive: true });
       writeFileSync(join(root, 'dist/functions/index.js'), '');
+      // A bundle without its build stamp is a build from before the stamp: refused too.
+      expect(() => packageFiles(root)).toThrow(/build-info\.json does not exist/);
+      writeFileSync(join(root, 'dist/build-info.json'), JSON.stringify({ version: '1.0.0-local', commit: 'unknown' }));
       expect(packageFiles(root)).toEqual(['dist', 'host.json', 'package.json', 'package-lock.json']);
     } finally {
       rmSync(root, { recursive: true, force: true });

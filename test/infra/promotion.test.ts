@@ -156,6 +156,14 @@ function e2eProblems(p: Yaml): string[] {
   const env = steps[suite]?.env ?? {};
   if (env.E2E_BASE_URL !== '$(E2E_BASE_URL)' || env.E2E_TOKEN_COMMAND !== '$(E2E_TOKEN_COMMAND)')
     problems.push('the suite is not given E2E_BASE_URL and E2E_TOKEN_COMMAND');
+  // The stamp the Build leg wrote into the package (ALGESTA_BUILD_*) is what staging must answer.
+  const stamp = jobSteps(stageOf(p, 'Build')).find((s) => s.env?.ALGESTA_BUILD_VERSION)?.env ?? {};
+  if (
+    !stamp.ALGESTA_BUILD_VERSION ||
+    env.E2E_EXPECT_VERSION !== stamp.ALGESTA_BUILD_VERSION ||
+    env.E2E_EXPECT_COMMIT !== stamp.ALGESTA_BUILD_COMMIT
+  )
+    problems.push("the suite does not expect this run's build stamp from staging");
   const results = steps.find((s) => s.task === 'PublishTestResults@2');
   if (results?.inputs?.testResultsFiles !== '.test-runs/e2e-remote-junit.xml' || results?.condition !== 'succeededOrFailed()')
     problems.push("the suite's JUnit results are not published, pass or fail");
@@ -391,6 +399,14 @@ describe('each rule fails when the pipeline is changed in memory', () => {
       'the staging outputs are not downloaded before the suite',
       "the suite's JUnit results are not published, pass or fail",
     ]);
+  });
+
+  it('an end-to-end stage that would pass against whatever build staging ran before', () => {
+    const p = withStage('TestStaging', (s) => {
+      const suite = s.jobs[0].steps.find((st: Yaml) => /test:e2e:remote/.test(text(st)));
+      delete suite.env.E2E_EXPECT_VERSION;
+    });
+    expect(e2eProblems(p)).toEqual(["the suite does not expect this run's build stamp from staging"]);
   });
 
   it('.ci/run with an audit', () => {
