@@ -454,12 +454,13 @@ module frontDoor 'modules/frontdoor.bicep' = if (multiRegion) {
     origins: [
       {
         name: names.primaryOrigin
-        // Issue 24: the region's gateway when there is one, else its app.
-        hostName: gatewayOn ? primaryGatewayHost : primary.outputs.defaultHostName
+        // Issue 24: the region's gateway when there is one, else its app. (The parentheses: the
+        // grammar the contract tests parse with reads `a ? b : c.d.e` as `(a ? b : c.d).e`.)
+        hostName: gatewayOn ? primaryGatewayHost : (primary.outputs.defaultHostName)
       }
       {
         name: secondaryNames.secondaryOrigin
-        hostName: gatewayOn ? secondaryGatewayHost : secondary!.outputs.defaultHostName
+        hostName: gatewayOn ? secondaryGatewayHost : (secondary!.outputs.defaultHostName)
       }
     ]
     // Issue 24: tier and WAF policy (docs/security.md).
