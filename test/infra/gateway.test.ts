@@ -113,6 +113,12 @@ describe('the gateway policy files', () => {
       );
     });
 
+    it('a client address taken from a header a caller can set', () => {
+      expect(broken('"X-Azure-ClientIP"', '"X-Forwarded-For"')).toContain(
+        'the client address is not X-Azure-ClientIP read after the Front Door check',
+      );
+    });
+
     it('validate-jwt with another audience', () => {
       expect(broken('<audience>{{auth-audience}}</audience>', '<audience>api://other</audience>')).toContain(
         'validate-jwt audiences api://other',

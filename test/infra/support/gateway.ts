@@ -117,6 +117,11 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
     problems.push(...problemBodyProblems('Front Door check', body, 'forbidden', status));
   }
 
+  // The client's address: Front Door's X-Azure-ClientIP, read only after the X-Azure-FDID check.
+  const address = inbound.findIndex((n) => tagOf(n) === 'set-variable' && attr(n, 'name') === 'clientAddress');
+  if (address < 1 || !/Headers\.GetValueOrDefault\("X-Azure-ClientIP"/.test(attr(inbound[address]!, 'value') ?? ''))
+    problems.push('the client address is not X-Azure-ClientIP read after the Front Door check');
+
   // 2. Every operation lands in a branch of its own kind.
   const routing = routingBranches(inbound);
   if (!routing) return [...problems, 'no inbound <choose> with an <otherwise> routes the operations'];
