@@ -77,9 +77,13 @@ module service 'br/public:avm/res/api-management/service:0.14.4' = {
       systemAssigned: true
     }
     // Outbound integration into the region's VNet (the app, reached over its private inbound, is
-    // there): "External" with the subnet is how a v2 instance is integrated outbound
-    // (learn.microsoft.com/azure/api-management/integrate-vnet-outbound); the gateway itself stays
-    // public, reachable by Front Door, and accepts only its profile (global.xml).
+    // there). Standard v2 offers it and "the gateway and developer portal endpoints remain publicly
+    // accessible" (learn.microsoft.com/azure/api-management/integrate-vnet-outbound), so Front Door
+    // still reaches the gateway, which accepts only its profile (global.xml). Expressed as
+    // virtualNetworkType External + the subnet, the module's only way to pass a subnet; that this is
+    // the ARM shape of v2 outbound integration is not confirmed here (the page's template section was
+    // not read): check it when C2's subnet is joined, with a what-if in staging... which is Basic v2,
+    // without integration — so in production's first what-if.
     virtualNetworkType: empty(subnetResourceId) ? 'None' : 'External'
     subnetResourceId: empty(subnetResourceId) ? null : subnetResourceId
     // No developer portal: the API reference is the app's own /api/docs.
