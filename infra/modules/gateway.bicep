@@ -82,8 +82,8 @@ module service 'br/public:avm/res/api-management/service:0.14.4' = {
     // still reaches the gateway, which accepts only its profile (global.xml). Expressed as
     // virtualNetworkType External + the subnet, the module's only way to pass a subnet; that this is
     // the ARM shape of v2 outbound integration is not confirmed here (the page's template section was
-    // not read): check it when C2's subnet is joined, with a what-if in staging... which is Basic v2,
-    // without integration — so in production's first what-if.
+    // not read): check it in production's first what-if once C2's subnet is joined (staging runs
+    // Basic v2, which has no outbound integration).
     virtualNetworkType: empty(subnetResourceId) ? 'None' : 'External'
     subnetResourceId: empty(subnetResourceId) ? null : subnetResourceId
     // No developer portal: the API reference is the app's own /api/docs.
