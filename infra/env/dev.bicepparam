@@ -67,7 +67,7 @@ param gatewayLimits = {
   tenantCallsPerMinute: 600
   userCallsPerMinute: 300
   anonymousAddressCallsPerMinute: 60
-  tenantCallsPerDay: 200000
+  tenantCallsPer5Minutes: 1500
   docusignCallsPerMinute: 300
   jelouCallsPerMinute: 1200
   sendgridCallsPerMinute: 600

@@ -39,12 +39,12 @@ param authAudience string
 @description('OpenID configuration of the issuer (signing keys for validate-jwt).')
 param authOpenIdConfigUrl string
 
-@description('Requests per minute (per UTC day for the quota) the policy allows; docs/security.md.')
+@description('Requests per minute (per five minutes for the tenant\'s sustained limit) the policy allows; docs/security.md.')
 param limits {
   tenantCallsPerMinute: int
   userCallsPerMinute: int
   anonymousAddressCallsPerMinute: int
-  tenantCallsPerDay: int
+  tenantCallsPer5Minutes: int
   docusignCallsPerMinute: int
   jelouCallsPerMinute: int
   sendgridCallsPerMinute: int
@@ -114,7 +114,7 @@ module service 'br/public:avm/res/api-management/service:0.14.4' = {
         displayName: 'limit-anonymous-address-calls'
         value: '${limits.anonymousAddressCallsPerMinute}'
       }
-      { name: 'quota-tenant-calls-per-day', displayName: 'quota-tenant-calls-per-day', value: '${limits.tenantCallsPerDay}' }
+      { name: 'limit-tenant-calls-5min', displayName: 'limit-tenant-calls-5min', value: '${limits.tenantCallsPer5Minutes}' }
       {
         name: 'limit-webhook-docusign-calls'
         displayName: 'limit-webhook-docusign-calls'

@@ -119,6 +119,15 @@ describe('the gateway policy files', () => {
       );
     });
 
+    it('a quota-by-key, which the v2 tiers do not offer', () => {
+      expect(
+        broken(
+          '<rate-limit-by-key calls="{{limit-tenant-calls-5min}}" renewal-period="300"',
+          '<quota-by-key calls="{{limit-tenant-calls-5min}}" renewal-period="86400"',
+        ),
+      ).toContain('quota-by-key: not available in Basic v2 / Standard v2');
+    });
+
     it('validate-jwt with another audience', () => {
       expect(broken('<audience>{{auth-audience}}</audience>', '<audience>api://other</audience>')).toContain(
         'validate-jwt audiences api://other',

@@ -36,7 +36,6 @@ export type ProblemType = keyof typeof PROBLEMS;
  */
 export const GATEWAY_PROBLEMS = {
   'rate-limited': { status: 429, title: 'Too many requests' },
-  'quota-exceeded': { status: 429, title: 'Daily quota exceeded' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export interface FieldError {

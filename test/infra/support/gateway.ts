@@ -91,7 +91,7 @@ function routingBranches(inbound: Node[]): { branches: Branch[]; otherwise: Node
   return { branches, otherwise };
 }
 
-const limiterTags = ['rate-limit-by-key', 'quota-by-key'];
+const limiterTags = ['rate-limit-by-key'];
 
 /** Problems of the global policy against the served document; [] when it keeps the contract. */
 export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonly string[]): string[] {
@@ -172,12 +172,14 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
   for (const want of [
     'rate-limit-by-key @((string)context.Variables["tenantKey"])',
     'rate-limit-by-key @((string)context.Variables["userKey"])',
-    'quota-by-key @((string)context.Variables["tenantKey"])',
+    'rate-limit-by-key @("5min:" + (string)context.Variables["tenantKey"])',
   ])
     if (!keyed.includes(want)) problems.push(`after validate-jwt, no ${want}`);
 
   // 5. Every limiter's numbers are named values; every rate limiter hands its retry time to on-error.
-  for (const l of all(inbound, 'rate-limit-by-key').concat(all(inbound, 'quota-by-key'))) {
+  // quota-by-key is not available in the v2 tiers (learn.microsoft.com/azure/api-management/quota-by-key-policy).
+  if (all(inbound, 'quota-by-key').length) problems.push('quota-by-key: not available in Basic v2 / Standard v2');
+  for (const l of all(inbound, 'rate-limit-by-key')) {
     if (!/^\{\{[a-z0-9-]+\}\}$/.test(attr(l, 'calls') ?? ''))
       problems.push(`${tagOf(l)} calls="${attr(l, 'calls')}" is not a named value`);
     if (tagOf(l) === 'rate-limit-by-key' && attr(l, 'retry-after-variable-name') !== 'retryAfter')
@@ -188,7 +190,6 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
   const onError = routingOnError(root);
   const expect = [
     { source: 'rate-limit-by-key', type: 'rate-limited', status: 429 },
-    { source: 'quota-by-key', type: 'quota-exceeded', status: 429 },
     { source: 'validate-jwt', type: 'unauthorized', status: 401 },
   ] as const;
   for (const e of expect) {
