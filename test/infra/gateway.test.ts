@@ -113,6 +113,15 @@ describe('the gateway policy files', () => {
       );
     });
 
+    it('a Front Door check that exempts more than the health probe', () => {
+      expect(
+        broken(
+          'Equals("/api/health/ready", StringComparison.OrdinalIgnoreCase))\'>',
+          'Equals("/api/v1/orders", StringComparison.OrdinalIgnoreCase))\'>',
+        ),
+      ).toContain('the Front Door check exempts /api/v1/orders');
+    });
+
     it('a client address taken from a header a caller can set', () => {
       expect(broken('"X-Azure-ClientIP"', '"X-Forwarded-For"')).toContain(
         'the client address is not X-Azure-ClientIP read after the Front Door check',

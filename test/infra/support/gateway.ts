@@ -106,6 +106,9 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
   const first = inbound[0];
   const fdid = first && tagOf(first) === 'choose' ? children(first).find((n) => tagOf(n) === 'when') : undefined;
   const fdCondition = fdid ? (attr(fdid, 'condition') ?? '') : '';
+  // Its only exception: Front Door's own health probe path (global.xml says why).
+  const exempt = [...fdCondition.matchAll(/OriginalUrl\.Path\.Equals\("([^"]+)"/g)].map((m) => m[1]);
+  if (exempt.join() !== '/api/health/ready') problems.push(`the Front Door check exempts ${exempt.join(', ')}`);
   if (
     !/Headers\.GetValueOrDefault\("X-Azure-FDID", ""\) != "\{\{front-door-id\}\}"/.test(fdCondition) ||
     !all(children(fdid!), 'return-response').length
