@@ -45,7 +45,25 @@ interface OpenApiDocument {
   [key: string]: unknown;
 }
 
-/** The served document with the route prefix taken off every path (it becomes the API's path). */
+/**
+ * A CORS preflight operation for a path: the app answers preflights itself (CORS_ALLOWED_ORIGINS,
+ * docs/api.md "CORS"), but API Management forwards only requests that match an operation of the API,
+ * and the served document declares no OPTIONS. So each path gets one, anonymous (a preflight carries no
+ * token); the gateway's policy forwards OPTIONS without validate-jwt (global.xml).
+ */
+export function preflightOperation(path: string): Record<string, unknown> {
+  return {
+    operationId: `preflight${path.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 80),
+    summary: 'CORS preflight, answered by the app',
+    security: [],
+    responses: { '204': { description: 'The CORS headers for an allowed origin' } },
+  };
+}
+
+/**
+ * The served document with the route prefix taken off every path (it becomes the API's path) and a
+ * CORS preflight operation on each path that has none.
+ */
 export function documentForGateway(served: unknown): OpenApiDocument {
   const doc = served as Partial<OpenApiDocument> | null;
   if (!doc || typeof doc.openapi !== 'string' || !doc.paths || typeof doc.paths !== 'object')
@@ -53,7 +71,9 @@ export function documentForGateway(served: unknown): OpenApiDocument {
   const paths: Record<string, unknown> = {};
   for (const [path, item] of Object.entries(doc.paths)) {
     if (!path.startsWith(`${ROUTE_PREFIX}/`)) throw new Error(`path ${path} is not under ${ROUTE_PREFIX}/`);
-    paths[path.slice(ROUTE_PREFIX.length)] = item;
+    const stripped = path.slice(ROUTE_PREFIX.length);
+    const operations = item as Record<string, unknown>;
+    paths[stripped] = operations.options ? operations : { ...operations, options: preflightOperation(stripped) };
   }
   // No servers: the gateway's backend (gateway.bicep) is where requests go, not what a document says.
   const { servers: _servers, ...rest } = doc as OpenApiDocument;

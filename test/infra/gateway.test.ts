@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { documentForGateway } from '../../infra/scripts/gateway-import';
 import { TOKEN_CLAIMS } from '../../shared/platform/auth/token-verifier';
 import { REPO } from './support/bicep';
 import type { Project } from './support/evaluate';
@@ -122,6 +123,12 @@ describe('the gateway policy files', () => {
       ).toContain('the Front Door check exempts /api/v1/orders');
     });
 
+    it('preflights sent to validate-jwt', () => {
+      expect(broken('@(context.Request.Method == "OPTIONS")', '@(context.Request.Method == "TRACE")')).toContain(
+        'CORS preflights (OPTIONS) do not pass without a token, limited per client address',
+      );
+    });
+
     it('a client address taken from a header a caller can set', () => {
       expect(broken('"X-Azure-ClientIP"', '"X-Forwarded-For"')).toContain(
         'the client address is not X-Azure-ClientIP read after the Front Door check',
@@ -142,6 +149,21 @@ describe('the gateway policy files', () => {
         'validate-jwt audiences api://other',
       );
     });
+  });
+});
+
+describe('the document the gateway imports (infra/scripts/gateway-import.ts)', () => {
+  it('is the served one with /api moved to the API path and a CORS preflight on every path', () => {
+    const doc = documentForGateway(served) as unknown as OpenApi;
+    expect(Object.keys(doc.paths)).toEqual(Object.keys(served.paths).map((p) => p.slice('/api'.length)));
+    for (const [path, item] of Object.entries(doc.paths)) {
+      expect(item.options, path).toMatchObject({ security: [] });
+      const { options: _options, ...rest } = item;
+      expect(rest).toEqual(served.paths[`/api${path}`]);
+    }
+    const ids = operationsOf(doc).map((o) => o.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(() => documentForGateway({ openapi: '3.1.0', paths: { '/health': {} } })).toThrow(/not under \/api\//);
   });
 });
 

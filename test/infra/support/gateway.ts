@@ -150,6 +150,14 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
     } else if (branch) problems.push(`${where}: an authenticated operation skips validate-jwt (matched ${branch.condition})`);
   }
   if (!jwtIn(routing.otherwise)) problems.push('the authenticated branch has no validate-jwt');
+  // CORS preflights (the OPTIONS operation gateway-import.ts adds to each path) carry no token.
+  const preflight = routing.branches.find((b) => b.condition === '@(context.Request.Method == "OPTIONS")');
+  if (
+    !preflight ||
+    jwtIn(preflight.body) ||
+    !limitersIn(preflight.body).some((l) => /clientAddress/.test(attr(l, 'counter-key') ?? ''))
+  )
+    problems.push('CORS preflights (OPTIONS) do not pass without a token, limited per client address');
 
   // 3. validate-jwt: the app's issuer and audience (named values set from the same params), OpenID keys.
   const jwt = all(routing.otherwise, 'validate-jwt')[0];
