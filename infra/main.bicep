@@ -171,6 +171,36 @@ param cosmosContinuousBackupTier string
 @description('Cosmos DB data-plane resource logs (DataPlaneRequests, QueryRuntimeStatistics, PartitionKeyRUConsumption) into resource-specific tables of the primary region\'s workspace.')
 param cosmosDataPlaneLogs bool
 // ---- end of production posture ----
+// ---- Issue 24: the API gateway and the edge (docs/security.md, docs/infrastructure.md) ----
+
+// List price (azure.microsoft.com/pricing/details/api-management): not confirmed here; see
+// docs/infrastructure.md, "The gateway and the edge", for what one unit per region costs.
+@description('API Management v2 tier of the gateway in each region: \'\' = no gateway (dev: the apps are reached directly), BasicV2 (staging), StandardV2 (production). Needs a second region (Front Door, whose profile alone the gateway accepts).')
+@allowed(['', 'BasicV2', 'StandardV2'])
+param gatewaySkuName string
+
+@description('Front Door tier: Premium_AzureFrontDoor in production (Microsoft\'s managed WAF rule sets and bot protection), Standard_AzureFrontDoor elsewhere (WAF custom rules only). Used only with a second region.')
+@allowed(['Standard_AzureFrontDoor', 'Premium_AzureFrontDoor'])
+param frontDoorSkuName string
+
+@description('The gateway\'s limits (docs/security.md gives each number\'s reasoning): requests per minute per tenant, per user and per client address for the anonymous operations, per five minutes per tenant, and per minute for each partner webhook.')
+param gatewayLimits {
+  tenantCallsPerMinute: int
+  userCallsPerMinute: int
+  anonymousAddressCallsPerMinute: int
+  tenantCallsPer5Minutes: int
+  docusignCallsPerMinute: int
+  jelouCallsPerMinute: int
+  sendgridCallsPerMinute: int
+}
+
+@description('The edge\'s limits (docs/security.md): requests per minute per client address, and the largest declared request body in bytes.')
+param wafLimits {
+  addressRequestsPerMinute: int
+  maxRequestBodyBytes: int
+}
+
+// ---- end issue 24 block ----
 
 var tags = {
   'azd-env-name': environmentName
@@ -179,6 +209,13 @@ var tags = {
 }
 
 var multiRegion = !empty(secondaryLocation)
+// Issue 24: the gateway only behind Front Door (it accepts that profile's requests alone);
+// test/infra/gateway.test.ts refuses a parameter file with a gateway and one region.
+var gatewayOn = !empty(gatewaySkuName) && multiRegion
+// The gateways' hosts, known before they exist: Front Door's origins name them without waiting for
+// the gateways, which themselves wait for the profile (they read its frontDoorId).
+var primaryGatewayHost = '${names.gateway}.azure-api.net'
+var secondaryGatewayHost = '${secondaryNames.gateway}.azure-api.net'
 // Refused with any other tier or without a second region: ARM rejects a pairing of Standard
 // namespaces or one without a partner region, and regions.test.ts names the parameter file first.
 var geoRecovery = serviceBusGeoRecovery
@@ -205,6 +242,9 @@ var names = {
   frontDoorEndpoint: 'algesta-${environmentName}'
   frontDoorOriginGroup: 'api'
   primaryOrigin: 'api-${location}'
+  // Issue 24: a v2 gateway's host is <name>.azure-api.net, so its name is globally unique.
+  gateway: 'apim-algesta-${token}'
+  wafPolicy: 'waf${replace(environmentName, '-', '')}'
 }
 // The secondary region's resource group: a resource group's metadata lives in its own region, and
 // while that region is unavailable the resources in the group cannot be updated ("ARM stores resource
@@ -223,6 +263,7 @@ var secondaryNames = {
   plan: 'plan-algesta-${environmentName}-${secondaryLocation}'
   functionApp: 'func-algesta-${secondaryToken}'
   secondaryOrigin: 'api-${secondaryLocation}'
+  gateway: 'apim-algesta-${secondaryToken}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -578,13 +619,20 @@ module frontDoor 'modules/frontdoor.bicep' = if (multiRegion) {
     origins: [
       {
         name: names.primaryOrigin
-        hostName: primary.outputs.defaultHostName
+        // Issue 24: the region's gateway when there is one, else its app. (The parentheses: the
+        // grammar the contract tests parse with reads `a ? b : c.d.e` as `(a ? b : c.d).e`.)
+        hostName: gatewayOn ? primaryGatewayHost : (primary.outputs.defaultHostName)
       }
       {
         name: secondaryNames.secondaryOrigin
-        hostName: secondary!.outputs.defaultHostName
+        hostName: gatewayOn ? secondaryGatewayHost : (secondary!.outputs.defaultHostName)
       }
     ]
+    // Issue 24: tier and WAF policy (docs/security.md).
+    skuName: frontDoorSkuName
+    wafPolicyName: names.wafPolicy
+    wafAddressRequestsPerMinute: wafLimits.addressRequestsPerMinute
+    wafMaxRequestBodyBytes: wafLimits.maxRequestBodyBytes
     // Every Front Door edge location probes each origin on its own ("the probe volume on each of your
     // origin is equal to the number of edge locations times two requests per minute" at the 30 s
     // default; edge locations without traffic probe less; learn.microsoft.com/azure/frontdoor/
@@ -595,12 +643,70 @@ module frontDoor 'modules/frontdoor.bicep' = if (multiRegion) {
   }
 }
 
+// ---- Issue 24: one API Management gateway per region (modules/gateway.bicep) ----
+// Each in its region's resource group, forwarding to its region's app, accepting only this Front Door
+// profile. The routes are imported by the pipeline after each region's package is published
+// (infra/scripts/gateway-import.ts, called by rollout.ts).
+var gatewayShared = {
+  skuName: gatewaySkuName
+  publisherEmail: emailFromAddress
+  authIssuer: sharedApp.authIssuer
+  authAudience: sharedApp.authAudience
+  authOpenIdConfigUrl: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0/.well-known/openid-configuration'
+  limits: gatewayLimits
+}
+
+module gatewayPrimary 'modules/gateway.bicep' = if (gatewayOn) {
+  name: 'gateway-primary'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: names.gateway
+    skuName: gatewayShared.skuName
+    publisherEmail: gatewayShared.publisherEmail
+    functionAppHostName: primary.outputs.defaultHostName
+    frontDoorProfileResourceId: frontDoor!.outputs.profileResourceId
+    authIssuer: gatewayShared.authIssuer
+    authAudience: gatewayShared.authAudience
+    authOpenIdConfigUrl: gatewayShared.authOpenIdConfigUrl
+    limits: gatewayShared.limits
+    // The region's snet-gateway (outbound virtual network integration); '' without private networking.
+    subnetResourceId: gatewaySubnetResourceIds.primary
+    logAnalyticsWorkspaceResourceId: monitoring.outputs.workspaceResourceId
+  }
+}
+
+module gatewaySecondary 'modules/gateway.bicep' = if (gatewayOn) {
+  name: 'gateway-secondary'
+  scope: rgSecondary
+  params: {
+    location: secondaryLocation
+    tags: tags
+    name: secondaryNames.gateway
+    skuName: gatewayShared.skuName
+    publisherEmail: gatewayShared.publisherEmail
+    functionAppHostName: secondary!.outputs.defaultHostName
+    frontDoorProfileResourceId: frontDoor!.outputs.profileResourceId
+    authIssuer: gatewayShared.authIssuer
+    authAudience: gatewayShared.authAudience
+    authOpenIdConfigUrl: gatewayShared.authOpenIdConfigUrl
+    limits: gatewayShared.limits
+    // The region's snet-gateway (outbound virtual network integration); '' without private networking.
+    subnetResourceId: gatewaySubnetResourceIds.secondary
+    logAnalyticsWorkspaceResourceId: monitoringSecondary!.outputs.workspaceResourceId
+  }
+}
+// ---- end issue 24 block ----
+
 var primaryApp = {
   name: primary.outputs.appName
   resourceGroup: rg.name
   region: location
   url: 'https://${primary.outputs.defaultHostName}'
   origin: multiRegion ? names.primaryOrigin : ''
+  // Issue 24: this region's gateway (rollout.ts imports the routes into it), or '' without one.
+  gateway: gatewayOn ? names.gateway : ''
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -688,6 +794,7 @@ output AZURE_FUNCTION_APPS object[] = multiRegion
         region: secondaryLocation
         url: 'https://${secondary!.outputs.defaultHostName}'
         origin: secondaryNames.secondaryOrigin
+        gateway: gatewayOn ? secondaryNames.gateway : ''
       }
       primaryApp
     ]
@@ -700,6 +807,23 @@ output AZURE_FRONT_DOOR_ENDPOINT string = multiRegion ? names.frontDoorEndpoint 
 output AZURE_FRONT_DOOR_URL string = multiRegion ? 'https://${frontDoor!.outputs.endpointHostName}' : ''
 // Read by infra/scripts/region-failover.ts: the Cosmos DB account whose write region it moves, and
 // the Service Bus Geo-DR alias with each namespace's region ([] without an alias: nothing to fail over).
+// Issue 24: each region's gateway ([] without): what the pipeline imports the API into.
+output AZURE_GATEWAYS object[] = gatewayOn
+  ? [
+      {
+        name: secondaryNames.gateway
+        resourceGroup: secondaryNames.resourceGroup
+        region: secondaryLocation
+        url: 'https://${gatewaySecondary!.outputs.hostName}'
+      }
+      {
+        name: names.gateway
+        resourceGroup: rg.name
+        region: location
+        url: 'https://${gatewayPrimary!.outputs.hostName}'
+      }
+    ]
+  : []
 output AZURE_COSMOS_ACCOUNT_NAME string = cosmos.outputs.accountName
 output AZURE_COSMOS_RESOURCE_GROUP string = rg.name
 output AZURE_SERVICEBUS_ALIAS string = geoRecovery ? names.serviceBusAlias : ''

@@ -84,3 +84,22 @@ param functionAlwaysReadyHttpInstances = 0
 param cosmosContinuousBackupTier = 'Continuous7Days'
 param cosmosDataPlaneLogs = false
 // ---- end of production posture ----
+// ---- Issue 24: the gateway and the edge (docs/security.md gives each number's reasoning) ----
+// No gateway and no Front Door (one region): the app is called directly, as under `npm start`;
+// the limits exist only where a gateway does (docs/security.md).
+param gatewaySkuName = ''
+param frontDoorSkuName = 'Standard_AzureFrontDoor'
+param gatewayLimits = {
+  tenantCallsPerMinute: 600
+  userCallsPerMinute: 300
+  anonymousAddressCallsPerMinute: 60
+  tenantCallsPer5Minutes: 1500
+  docusignCallsPerMinute: 300
+  jelouCallsPerMinute: 1200
+  sendgridCallsPerMinute: 600
+}
+param wafLimits = {
+  addressRequestsPerMinute: 1200
+  maxRequestBodyBytes: 1048576
+}
+// ---- end issue 24 block ----

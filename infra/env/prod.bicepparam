@@ -90,3 +90,21 @@ param cosmosContinuousBackupTier = 'Continuous30Days'
 // Analytics ingestion per GB.
 param cosmosDataPlaneLogs = true
 // ---- end of production posture ----
+// ---- Issue 24: the gateway and the edge (docs/security.md gives each number's reasoning) ----
+// One Standard v2 gateway per region; Front Door Premium: Microsoft's managed WAF rule sets and bot protection.
+param gatewaySkuName = 'StandardV2'
+param frontDoorSkuName = 'Premium_AzureFrontDoor'
+param gatewayLimits = {
+  tenantCallsPerMinute: 600
+  userCallsPerMinute: 300
+  anonymousAddressCallsPerMinute: 60
+  tenantCallsPer5Minutes: 1500
+  docusignCallsPerMinute: 300
+  jelouCallsPerMinute: 1200
+  sendgridCallsPerMinute: 600
+}
+param wafLimits = {
+  addressRequestsPerMinute: 1200
+  maxRequestBodyBytes: 1048576
+}
+// ---- end issue 24 block ----

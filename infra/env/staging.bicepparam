@@ -84,3 +84,23 @@ param functionAlwaysReadyHttpInstances = 0
 param cosmosContinuousBackupTier = 'Continuous7Days'
 param cosmosDataPlaneLogs = false
 // ---- end of production posture ----
+// ---- Issue 24: the gateway and the edge (docs/security.md gives each number's reasoning) ----
+// One Basic v2 gateway per region (the same policy as production); Front Door Standard: WAF custom
+// rules only (per-address rate, body size), the managed rule sets need Premium's fixed monthly fee
+// (docs/infrastructure.md, "The gateway and the edge").
+param gatewaySkuName = 'BasicV2'
+param frontDoorSkuName = 'Standard_AzureFrontDoor'
+param gatewayLimits = {
+  tenantCallsPerMinute: 600
+  userCallsPerMinute: 300
+  anonymousAddressCallsPerMinute: 60
+  tenantCallsPer5Minutes: 1500
+  docusignCallsPerMinute: 300
+  jelouCallsPerMinute: 1200
+  sendgridCallsPerMinute: 600
+}
+param wafLimits = {
+  addressRequestsPerMinute: 1200
+  maxRequestBodyBytes: 1048576
+}
+// ---- end issue 24 block ----

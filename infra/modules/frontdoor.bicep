@@ -17,16 +17,119 @@ param endpointName string
 @description('Origin group name.')
 param originGroupName string
 
-@description('The origins in priority order (the primary region first), each a Function App host name.')
+@description('The origins in priority order (the primary region first): each region\'s gateway host name when the gateway is on, its Function App host name otherwise.')
 param origins {
   name: string
   hostName: string
 }[]
 
+// ---- Issue 24: tier, WAF policy and its association (docs/security.md) ----
+
+@description('Front Door tier: Premium in production (the managed WAF rule sets need it), Standard elsewhere.')
+@allowed(['Standard_AzureFrontDoor', 'Premium_AzureFrontDoor'])
+param skuName string
+
+@description('WAF policy name (letters and digits only).')
+param wafPolicyName string
+
+@description('Requests one client address may send per minute before the WAF blocks it for the rest of the minute.')
+@minValue(10)
+param wafAddressRequestsPerMinute int
+
+@description('Largest request body (by its Content-Length) the WAF lets through, in bytes.')
+@minValue(1024)
+param wafMaxRequestBodyBytes int
+
+// ---- end issue 24 block ----
+
 @description('Seconds between two health probes from each Front Door edge location.')
 @minValue(5)
 @maxValue(255)
 param probeIntervalInSeconds int
+
+// ---- Issue 24: the WAF policy in front of every route ----
+// Microsoft's managed rule sets (the Default Rule Set 2.1 and the Bot Manager rule set) are a Premium
+// feature; Standard takes custom rules only (learn.microsoft.com/azure/frontdoor/standard-premium/
+// tier-comparison; learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs).
+// The custom rules, in both tiers: a rate limit per client address (the TCP peer as Front Door sees
+// it, SocketAddr, which a client cannot forge with a header) and a cap on the declared body size.
+var premium = skuName == 'Premium_AzureFrontDoor'
+module waf 'br/public:avm/res/network/front-door-web-application-firewall-policy:0.3.3' = {
+  name: 'front-door-waf'
+  params: {
+    name: wafPolicyName
+    location: 'global'
+    tags: tags
+    sku: skuName
+    policySettings: {
+      enabledState: 'Enabled'
+      mode: 'Prevention'
+      // The managed rules inspect the body too (up to the WAF's own inspection limit).
+      requestBodyCheck: 'Enabled'
+    }
+    managedRules: {
+      managedRuleSets: premium
+        ? [
+            {
+              ruleSetType: 'Microsoft_DefaultRuleSet'
+              ruleSetVersion: '2.1'
+              ruleSetAction: 'Block'
+              ruleGroupOverrides: []
+              exclusions: []
+            }
+            {
+              ruleSetType: 'Microsoft_BotManagerRuleSet'
+              ruleSetVersion: '1.0'
+              ruleGroupOverrides: []
+              exclusions: []
+            }
+          ]
+        : []
+    }
+    customRules: {
+      rules: [
+        {
+          name: 'RequestsPerAddress'
+          priority: 100
+          enabledState: 'Enabled'
+          ruleType: 'RateLimitRule'
+          rateLimitDurationInMinutes: 1
+          rateLimitThreshold: wafAddressRequestsPerMinute
+          // Every address: IPv4 and IPv6.
+          matchConditions: [
+            {
+              matchVariable: 'SocketAddr'
+              operator: 'IPMatch'
+              negateCondition: false
+              matchValue: ['0.0.0.0/0', '::/0']
+            }
+          ]
+          action: 'Block'
+        }
+        {
+          name: 'BodyTooLarge'
+          priority: 200
+          enabledState: 'Enabled'
+          ruleType: 'MatchRule'
+          // The app refuses bodies over 1 MiB itself (413, shared/platform/http/pipeline.ts
+          // MAX_BODY_BYTES); this refuses a larger declared body at the edge, before it travels.
+          matchConditions: [
+            {
+              matchVariable: 'RequestHeader'
+              selector: 'Content-Length'
+              operator: 'GreaterThan'
+              negateCondition: false
+              matchValue: ['${wafMaxRequestBodyBytes}']
+            }
+          ]
+          action: 'Block'
+        }
+      ]
+    }
+    enableTelemetry: false
+  }
+}
+// ---- end issue 24 block ----
 
 module profile 'br/public:avm/res/cdn/profile:0.20.0' = {
   name: 'front-door'
@@ -35,7 +138,7 @@ module profile 'br/public:avm/res/cdn/profile:0.20.0' = {
     // Front Door is a global resource.
     location: 'global'
     tags: tags
-    sku: 'Standard_AzureFrontDoor'
+    sku: skuName
     originGroups: [
       {
         name: originGroupName
@@ -93,6 +196,23 @@ module profile 'br/public:avm/res/cdn/profile:0.20.0' = {
         ]
       }
     ]
+    // The WAF policy on the endpoint's default domain, every path (issue 24).
+    securityPolicies: [
+      {
+        name: 'waf'
+        wafPolicyResourceId: waf.outputs.resourceId
+        associations: [
+          {
+            domains: [
+              {
+                id: resourceId('Microsoft.Cdn/profiles/afdEndpoints', profileName, endpointName)
+              }
+            ]
+            patternsToMatch: ['/*']
+          }
+        ]
+      }
+    ]
     enableTelemetry: false
   }
 }
@@ -101,3 +221,5 @@ output profileName string = profileName
 output endpointName string = endpointName
 output originGroupName string = originGroupName
 output endpointHostName string = profile.outputs.frontDoorEndpointHostNames[0]
+// The profile's resource ID: gateway.bicep reads its frontDoorId from it (issue 24).
+output profileResourceId string = profile.outputs.resourceId

@@ -12,6 +12,11 @@ export interface RegionApp {
   readonly url: string;
   /** The Front Door origin that sends traffic to this app; '' without Front Door. */
   readonly origin: string;
+  /**
+   * This region's API Management gateway (same resource group as the app), '' without one: the
+   * rollout imports the app's routes into it (gateway-import.ts). Absent from older outputs.
+   */
+  readonly gateway: string;
 }
 
 export interface FrontDoor {
@@ -65,6 +70,7 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
             region: text('AZURE_LOCATION'),
             url: text('AZURE_FUNCTION_APP_URL'),
             origin: '',
+            gateway: '',
           },
         ]
       : undefined;
@@ -80,6 +86,7 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
       region: field('region'),
       url: field('url').replace(/\/+$/, ''),
       origin: field('origin'),
+      gateway: field('gateway'),
     };
   });
   const profile = text('AZURE_FRONT_DOOR_PROFILE');

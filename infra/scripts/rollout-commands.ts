@@ -85,6 +85,8 @@ export function findAppsByTag(run: Az, envName: string): RegionApp[] {
         region: r.location,
         url: `https://${site.defaultHostName}`,
         origin: '',
+        // After a failed infrastructure deployment the rollout never ran, so no gateway got new routes.
+        gateway: '',
       };
     });
 }

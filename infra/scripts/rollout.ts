@@ -7,7 +7,13 @@
  * region is taken out of Front Door before its package changes, in the order main.bicep gives
  * (AZURE_FUNCTION_APPS: secondary first, primary last):
  *
- *   drain (origin Disabled, wait) → record its app settings → publish → readiness → smoke test → origin Enabled
+ *   drain (origin Disabled, wait) → record its app settings → publish → readiness → gateway routes
+ *   → smoke test → origin Enabled
+ *
+ * "gateway routes" (issue 24, only where the region has an API Management gateway): the OpenAPI
+ * document the region's app now serves is imported into that region's gateway (gateway-import.ts),
+ * while the region is still drained, so the gateway routes exactly the package it forwards to before
+ * Front Door sends it traffic again. A rollback re-imports the restored package's document the same way.
  *
  * and at the end readiness + smoke test through the Front Door endpoint. Any failure: the reason as
  * `##vso[task.logissue type=error]<step> <region>: <reason>`, then every region already touched gets
@@ -37,6 +43,7 @@ import { az, type Az } from './az.ts';
 import { notifyDeploymentFailure, type DeploymentNotice } from './deployment-notice.ts';
 import { planFromOutputs, type FrontDoor, type Plan, type RegionApp } from './deployment-outputs.ts';
 import { PUBLISH_RETRY, publishAttempt, retry } from './publish-package.ts';
+import { importFromApp } from './gateway-import.ts';
 import { findAppsByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
 import { smokeTest, waitUntilReady } from './verify-deployment.ts';
 
@@ -79,6 +86,8 @@ export interface Effects {
    * named for notices (ALGESTA_DEPLOYMENT_NOTICE_ENV unset). Must not throw.
    */
   readonly notify?: (notice: Omit<DeploymentNotice, 'environment'>) => Promise<void>;
+  /** Imports the routes the app of `app` serves into that region's gateway (app.gateway is set). */
+  readonly importRoutes: (app: RegionApp) => Promise<void>;
 }
 
 /** Every region the rollout changed is back on the previous package (nothing left half-way). */
@@ -150,6 +159,7 @@ export async function rollout(plan: Plan, options: Options, effects: Effects): P
       t.changed = true;
       await step(effects, 'publish', app.region, () => effects.publish(app, options.package));
       await step(effects, 'readiness', app.region, () => effects.ready(app.url));
+      if (app.gateway) await step(effects, 'gateway routes', app.region, () => effects.importRoutes(app));
       await step(effects, 'smoke test', app.region, async () => {
         const failed = await effects.smoke(app.url);
         if (failed) throw new Error(failed);
@@ -233,6 +243,10 @@ async function restore(order: Touched[], fd: FrontDoor | undefined, options: Opt
         await effects.publish(app, previous);
         effects.log(`==> readiness ${app.region} (rollback)`);
         await effects.ready(app.url);
+        if (app.gateway) {
+          effects.log(`==> gateway routes ${app.region} (rollback)`);
+          await effects.importRoutes(app);
+        }
         t.outcome = 'restored';
       } else t.outcome = t.changed ? 'left as it is' : t.originDisabled ? 'origin enabled again' : 'not changed';
     } catch (err) {
@@ -320,6 +334,10 @@ function effectsFor(options: Options, dashboardOrigin: string, run: Az = az): Ef
     sleep: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
     publish: async (app, zip) => {
       await retry(`publish ${zip} to ${app.name}`, publishAttempt(app.resourceGroup, app.name, zip, run), PUBLISH_RETRY);
+    },
+    importRoutes: async (app) => {
+      const paths = await importFromApp(run, { name: app.gateway, resourceGroup: app.resourceGroup }, app.url);
+      log(`${paths} paths of ${app.url}/api/v1/openapi.json imported into ${app.gateway}`);
     },
     ready: (url) =>
       waitUntilReady(url, { timeoutMs: options.readyTimeoutSeconds * 1000, intervalMs: options.readyIntervalSeconds * 1000 }),

@@ -178,9 +178,10 @@ describe('the posture checks fail when production loses a piece (fixtures)', () 
       'Cosmos DB data-plane logs: destination type AzureDiagnostics, not Dedicated (resource-specific tables)',
     ]);
     const elsewhere = await withChanged('main.bicep', 'prod', (t) =>
+      // The workspace line of the cosmos module, wherever it sits among the module's params.
       t.replace(
-        'logAnalyticsWorkspaceId: monitoring.outputs.workspaceResourceId\n    continuousBackupTier',
-        'logAnalyticsWorkspaceId: monitoringSecondary!.outputs.workspaceResourceId\n    continuousBackupTier',
+        /(module cosmos 'modules\/cosmos\.bicep'[\s\S]*?logAnalyticsWorkspaceId: )monitoring\.outputs/,
+        '$1monitoringSecondary!.outputs',
       ),
     );
     expect(productionPostureProblems(elsewhere)).toEqual([

@@ -172,7 +172,8 @@ describe('Front Door in front of the two regions', () => {
       const [profile, ...more] = frontDoor(d);
       expect(more).toEqual([]);
       const params = profile!.params;
-      expect(params.sku).toBe('Standard_AzureFrontDoor');
+      // Issue 24: the tier is the parameter file's (Premium with the managed WAF rules in production).
+      expect(params.sku).toBe(env === 'prod' ? 'Premium_AzureFrontDoor' : 'Standard_AzureFrontDoor');
       expect(params.location).toBe('global');
       const groups = params.originGroups as BicepObject[];
       expect(groups).toHaveLength(1);
@@ -202,18 +203,27 @@ describe('Front Door in front of the two regions', () => {
   );
 
   it.each(TWO_REGIONS)(
-    "%s: the origins are the two apps' host names, the primary at priority 1, the secondary at 2, each with its own host header",
+    "%s: the origins are the two regions' gateways (issue 24), else their apps' host names, the primary at priority 1, the secondary at 2, each with its own host header",
     (env) => {
       const d = Deployment.of(project, env);
       const frontDoorCall = d.main.modules().find((m) => m.symbol === 'frontDoor')!;
-      // What main.bicep passes: each region's app host name, the primary first.
-      expect((frontDoorCall.params.origins as BicepObject[]).map((o) => [o.name, (o.hostName as Unknown).text])).toEqual([
-        ['api-eastus2', 'app.outputs.defaultHostname'],
-        ['api-centralus', 'app.outputs.defaultHostname'],
+      // What main.bicep passes: each region's gateway host (both environments have gateways), the primary first.
+      const gateways = d
+        .registryModules('avm/res/api-management/service')
+        .map((g) => `${sampleOf(g.params.name!)}.azure-api.net`);
+      expect(gateways).toHaveLength(2);
+      expect((frontDoorCall.params.origins as BicepObject[]).map((o) => [o.name, sampleOf(o.hostName!)])).toEqual([
+        ['api-eastus2', gateways[0]],
+        ['api-centralus', gateways[1]],
       ]);
+      // Without a gateway, the apps' hosts.
       const main = d.main.file.text;
-      expect(main).toMatch(/name: names\.primaryOrigin\s+hostName: primary\.outputs\.defaultHostName/);
-      expect(main).toMatch(/name: secondaryNames\.secondaryOrigin\s+hostName: secondary!\.outputs\.defaultHostName/);
+      expect(main).toMatch(
+        /name: names\.primaryOrigin\s+(?:\/\/[^\n]*\n\s+)*hostName: gatewayOn \? primaryGatewayHost : \(primary\.outputs\.defaultHostName\)/,
+      );
+      expect(main).toMatch(
+        /name: secondaryNames\.secondaryOrigin\s+hostName: gatewayOn \? secondaryGatewayHost : \(secondary!\.outputs\.defaultHostName\)/,
+      );
       const origins = get(frontDoor(d)[0]!.params, 'originGroups', 0, 'origins') as BicepObject[];
       expect(origins.map((o) => [o.name, o.priority, o.httpsPort, o.enabledState])).toEqual([
         ['api-eastus2', 1, 443, 'Enabled'],
@@ -332,7 +342,8 @@ describe('deployment outputs (the pipeline reads them)', () => {
       [regions[1], regions[0]].map((r) => sampleOf(r!.site.params.name ?? null)),
     );
     for (const a of apps) expect(sampleOf(a.url ?? null)).toMatch(/^https:\/\/[^/]+$/);
-    expect(Object.keys(apps[0]!).sort()).toEqual(['name', 'origin', 'region', 'resourceGroup', 'url']);
+    // Issue 24 added `gateway` (the region's API Management instance); the others are unchanged.
+    expect(Object.keys(apps[0]!).sort()).toEqual(['gateway', 'name', 'origin', 'region', 'resourceGroup', 'url']);
     expect(d.main.output('AZURE_FRONT_DOOR_PROFILE')).toBe('afd-algesta-prod');
     expect(d.main.output('AZURE_FRONT_DOOR_RESOURCE_GROUP')).toBe('rg-algesta-prod-centralus');
     expect(d.main.output('AZURE_FRONT_DOOR_ORIGIN_GROUP')).toBe('api');

@@ -134,8 +134,16 @@ function previousRun(w: World): string[] {
   return ['--previous-package', join(w.dir, PREVIOUS), '--previous-settings', join(w.dir, 'previous-settings')];
 }
 
-function outputs(w: World, frontDoor = true): string {
-  const app = (a: typeof A) => ({ ...a, url: w.urls[a.region], origin: frontDoor ? a.origin : '' });
+/** Each region's API Management gateway when `gateways` (issue 24). */
+const GATEWAY = { [A.name]: 'apim-algesta-prod-centralus', [B.name]: 'apim-algesta-prod' } as Record<string, string>;
+
+function outputs(w: World, frontDoor = true, gateways = false): string {
+  const app = (a: typeof A) => ({
+    ...a,
+    url: w.urls[a.region],
+    origin: frontDoor ? a.origin : '',
+    ...(gateways ? { gateway: GATEWAY[a.name] } : {}),
+  });
   const file = join(w.dir, 'outputs.json');
   const value = (v: unknown) => ({ type: typeof v === 'string' ? 'String' : 'Array', value: v });
   writeFileSync(
@@ -175,11 +183,11 @@ function run(w: World, args: string[], env: Record<string, string> = {}): Promis
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
 }
 
-const deploy = (w: World, frontDoor = true, extra: string[] = []) =>
+const deploy = (w: World, frontDoor = true, extra: string[] = [], gateways = false) =>
   run(w, [
     'deploy',
     '--outputs',
-    outputs(w, frontDoor),
+    outputs(w, frontDoor, gateways),
     '--package',
     join(w.dir, NEW),
     '--record-settings',
@@ -189,6 +197,7 @@ const deploy = (w: World, frontDoor = true, extra: string[] = []) =>
 
 /**
  * The log as steps: `disable <origin>`, `settings <app>`, `restore-settings <app>`, `publish <app> <zip>`,
+ * `import <region>` (az apim api import into the region's gateway, preceded by the GET of the document),
  * `ready <region>` (GETs of /api/health/ready), `smoke <region>` (from GET /api/health on, the smoke
  * test's first request), `enable <origin>`; repeats collapsed.
  */
@@ -212,6 +221,8 @@ function steps(w: World): string[] {
       else if (a[0] === 'rest')
         label = `${flag('method') === 'post' ? 'settings' : 'restore-settings'} ${regionOf(/sites\/([^/]+)/.exec(flag('uri'))![1]!)}`;
       else if (a[1] === 'deployment') label = `publish ${regionOf(flag('name'))} ${flag('src').split('/').pop()}`;
+      else if (a[0] === 'apim')
+        label = `import ${regionOf(Object.keys(GATEWAY).find((app) => GATEWAY[app] === flag('service-name')) ?? '?')}`;
       else label = `az ${a.slice(0, 2).join(' ')}`;
     }
     if (out.at(-1) !== label) out.push(label);
@@ -370,11 +381,82 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
       AZURE_LOCATION: { value: 'eastus2' },
     });
     expect(single).toEqual({
-      apps: [{ name: 'func', resourceGroup: 'rg', region: 'eastus2', url: 'https://func', origin: '' }],
+      apps: [{ name: 'func', resourceGroup: 'rg', region: 'eastus2', url: 'https://func', origin: '', gateway: '' }],
       dashboardOrigin: '',
     });
     // The drain covers Front Door's documented propagation bound (20 min) and an in-flight request.
     expect(WAITS.propagationSeconds).toBe(20 * 60);
+  });
+
+  it("with a gateway per region: each region's gateway gets the routes its app now serves, after readiness and before the smoke test", async () => {
+    const w = await world();
+    const { code, output } = await deploy(w, true, previousRun(w), true);
+    expect(output).not.toContain('##vso[task.logissue');
+    expect(code).toBe(0);
+    // The GET of the document comes between readiness and the import: it counts as `ready` here.
+    expect(steps(w)).toEqual([
+      'disable centralus',
+      'settings centralus',
+      `publish centralus ${NEW}`,
+      'ready centralus',
+      'import centralus',
+      'smoke centralus',
+      'enable centralus',
+      'disable eastus2',
+      'settings eastus2',
+      `publish eastus2 ${NEW}`,
+      'ready eastus2',
+      'import eastus2',
+      'smoke eastus2',
+      'enable eastus2',
+      'ready front-door',
+      'smoke front-door',
+    ]);
+    const log = readFileSync(w.log, 'utf8');
+    for (const region of [A.region, B.region])
+      expect(log).toContain(JSON.stringify({ http: region, method: 'GET', path: '/api/v1/openapi.json' }));
+    // What each gateway got is the document the app serves, its /api prefix moved to the API's path.
+    const served = (await (await fetch(`${stack.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const expected = Object.keys(served.paths).map((p) => p.slice('/api'.length));
+    expect(expected).toContain('/v1/orders');
+    const imports = (state(w) as unknown as { imports: Record<string, Record<string, unknown>> }).imports;
+    for (const app of [A, B])
+      expect(imports[GATEWAY[app.name]!]).toEqual({
+        resourceGroup: app.resourceGroup,
+        apiId: 'algesta',
+        path: 'api',
+        format: 'OpenApiJson',
+        subscriptionRequired: 'false',
+        title: 'Algesta API',
+        paths: expected,
+      });
+  });
+
+  it('a failed import fails the region like a failed check: it is restored, its gateway re-imported from the previous package, and the other region is never touched', async () => {
+    const w = await world();
+    const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+    writeFileSync(join(w.dir, 'config.json'), JSON.stringify({ ...config, failImport: GATEWAY[A.name] }));
+    const { code, output } = await deploy(w, true, previousRun(w), true);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /^##vso\[task\.logissue type=error\]gateway routes centralus: az apim api import into apim-algesta-prod-centralus failed/m,
+    );
+    expect(steps(w)).toEqual([
+      'disable centralus',
+      'settings centralus',
+      `publish centralus ${NEW}`,
+      'ready centralus',
+      'import centralus',
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'import centralus',
+      'enable centralus',
+    ]);
+    expect(readFileSync(w.log, 'utf8')).not.toContain(`"${GATEWAY[B.name]!}"`);
+    expect(output).toContain(`centralus ${A.name}: restored`);
+    const imports = (state(w) as unknown as { imports: Record<string, { paths?: string[] }> }).imports;
+    expect(imports[GATEWAY[A.name]!]?.paths).toContain('/v1/orders');
   });
 
   it('rollback-only (the infrastructure deployment failed): finds the apps by tag across resource groups and restores each', async () => {
@@ -565,6 +647,7 @@ describe('the on-call notice of a failed deployment (infra/scripts/deployment-no
       publish: async () => undefined,
       ready: async () => undefined,
       smoke: async () => '',
+      importRoutes: async () => undefined,
       notify: async (n: Omit<DeploymentNotice, 'environment'>) => void notices.push(n),
     };
     const options = { package: '', propagationSeconds: 0, inFlightSeconds: 0, readyTimeoutSeconds: 1, readyIntervalSeconds: 0 };

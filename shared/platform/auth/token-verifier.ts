@@ -44,6 +44,21 @@ export const DEV_JWKS_FILE = 'jwks.json';
 const VERIFIED_TOKEN_CACHE_ENTRIES = 2_000;
 const VERIFIED_TOKEN_CACHE_MAX_AGE_MS = 5 * 60 * 1000;
 
+/**
+ * The claims a principal is read from. Exported because the gateway reads the same ones
+ * (infra/gateway/policies/global.xml keys its per-user and per-tenant limits on them, and
+ * test/infra/gateway.test.ts imports this so a rename here fails there).
+ */
+export const TOKEN_CLAIMS = {
+  /** The user: `oid` (Entra's object id), else `sub`. */
+  userId: ['oid', 'sub'],
+  /** The tenant of a client user. */
+  clientId: 'clientId',
+  /** The tenant of a provider user. */
+  providerId: 'providerId',
+  roles: 'roles',
+} as const;
+
 /** Most privileged first: a token carrying several app roles acts with the strongest one. */
 const ROLE_PRECEDENCE: readonly Role[] = ['admin', 'operator', 'provider', 'client'];
 
@@ -225,9 +240,10 @@ function claimFailure(claim: string, reason: string): string {
 // ---- claims → principal --------------------------------------------------------------------
 
 function principalFrom(claims: JWTPayload): Principal {
-  const userId = stringClaim(claims, 'oid') ?? stringClaim(claims, 'sub');
+  const [primaryUserClaim, fallbackUserClaim] = TOKEN_CLAIMS.userId;
+  const userId = stringClaim(claims, primaryUserClaim) ?? stringClaim(claims, fallbackUserClaim);
   if (!userId) throw new AuthenticationError('invalid_token', 'missing claim: oid or sub');
-  const role = strongestRole(claims.roles);
+  const role = strongestRole(claims[TOKEN_CLAIMS.roles]);
   if (!role) throw new AuthenticationError('invalid_token', 'no recognised role');
   return {
     userId,
@@ -245,8 +261,8 @@ function strongestRole(roles: unknown): Role | undefined {
 
 /** The one tenant a client or provider is confined to; staff tokens carry none. */
 function tenantOf(role: Role, claims: JWTPayload): Pick<Principal, 'clientId' | 'providerId'> {
-  if (role === 'client') return { clientId: requiredClaim(claims, 'clientId') };
-  if (role === 'provider') return { providerId: requiredClaim(claims, 'providerId') };
+  if (role === 'client') return { clientId: requiredClaim(claims, TOKEN_CLAIMS.clientId) };
+  if (role === 'provider') return { providerId: requiredClaim(claims, TOKEN_CLAIMS.providerId) };
   return {};
 }
 

@@ -28,6 +28,16 @@ export const PROBLEMS = {
 
 export type ProblemType = keyof typeof PROBLEMS;
 
+/**
+ * Problems only the API gateway answers (Azure API Management, infra/gateway/policies/global.xml):
+ * the app has no rate limiter of its own, so these never come from it and are not in its OpenAPI
+ * document. Same base URI and fields as every other problem; listed in docs/api.md and
+ * docs/security.md. test/infra/gateway.test.ts checks the policy's bodies against this.
+ */
+export const GATEWAY_PROBLEMS = {
+  'rate-limited': { status: 429, title: 'Too many requests' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
 export interface FieldError {
   /** JSON pointer into the request: `/body/title`, `/query/limit`, `/params/orderId`. */
   readonly pointer: string;

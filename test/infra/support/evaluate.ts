@@ -6,6 +6,7 @@
  * `Unknown` carrying its source text and, for strings, a representative sample.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type BicepFile, type Decl, type Node, decorator, parseBicep, stringLiteral, stringParts } from './bicep';
 
@@ -496,6 +497,9 @@ export class Instance {
       const f = scope.get(name) ?? this.symbol(name);
       if (f instanceof Lambda) return f.call(args);
     }
+    // Read at compile time, relative to the file that calls it (gateway policies are loaded so).
+    if (name === 'loadTextContent' && typeof args[0] === 'string')
+      return readFileSync(resolve(dirname(this.file.path), args[0]), 'utf8');
     const builtin = BUILTINS[name];
     if (!builtin) return new Unknown(node.text);
     return builtin(args, node, this.env);

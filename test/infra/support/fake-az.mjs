@@ -8,6 +8,10 @@
 //                                → a StringDictionary { id, name, type, properties } (Web Apps REST API)
 //   resource list --tag k=v      → GenericResource[] ({ id, name, resourceGroup, location, type, tags })
 //   functionapp show             → the Site ({ name, resourceGroup, location, defaultHostName, … })
+//   apim api import              → the ApiContract ({ id, name, path, … }); the imported document's
+//                                  paths are kept in state.imports[<service name>] (the script deletes
+//                                  its file once az returns); config.failImport = a service name: the first
+//                                  import into it fails
 // and for infra/scripts/region-failover.ts (test/infra/region-failover.test.ts), from config.outputs,
 // config.cosmos and config.alias, changed in state.json:
 //   deployment sub show --query properties.outputs → the outputs ({ NAME: { type, value } })
@@ -126,6 +130,38 @@ if (args[0] === 'rest') {
     save();
     answer(dictionary(properties));
   }
+}
+
+if (command === 'apim api import') {
+  const service = flag('service-name');
+  state.imports ??= {};
+  if (config.failImport === service && !state.imports[service]) {
+    // The first import into that service fails; the rollback's re-import then succeeds.
+    state.imports[service] = { failed: true };
+    save();
+    fail(`(ValidationError) One or more fields contain incorrect values.`);
+  }
+  const spec = JSON.parse(readFileSync(flag('specification-path'), 'utf8'));
+  state.imports ??= {};
+  state.imports[service] = {
+    resourceGroup: flag('resource-group'),
+    apiId: flag('api-id'),
+    path: flag('path'),
+    format: flag('specification-format'),
+    subscriptionRequired: flag('subscription-required'),
+    title: spec.info?.title,
+    paths: Object.keys(spec.paths ?? {}),
+  };
+  save();
+  answer({
+    id: `${subscription}/resourceGroups/${flag('resource-group')}/providers/Microsoft.ApiManagement/service/${service}/apis/${flag('api-id')}`,
+    name: flag('api-id'),
+    path: flag('path'),
+    displayName: flag('display-name'),
+    protocols: ['https'],
+    subscriptionRequired: false,
+    type: 'Microsoft.ApiManagement/service/apis',
+  });
 }
 
 if (command === 'resource list') {
