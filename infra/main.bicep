@@ -183,12 +183,14 @@ param gatewaySkuName string
 @allowed(['Standard_AzureFrontDoor', 'Premium_AzureFrontDoor'])
 param frontDoorSkuName string
 
-@description('The gateway\'s limits (docs/security.md gives each number\'s reasoning): requests per minute per tenant, per user and per client address for the anonymous operations, per five minutes per tenant, and per minute for each partner webhook.')
+@description('The gateway\'s limits (docs/security.md gives each number\'s reasoning): requests per minute per tenant, per user and per client address for the anonymous operations, per five minutes per tenant, per UTC day per tenant, and per minute for each partner webhook.')
 param gatewayLimits {
   tenantCallsPerMinute: int
   userCallsPerMinute: int
   anonymousAddressCallsPerMinute: int
   tenantCallsPer5Minutes: int
+  // Issue 24's per-tenant quota per UTC day (docs/security.md, "The daily quota").
+  tenantCallsPerDay: int
   docusignCallsPerMinute: int
   jelouCallsPerMinute: int
   sendgridCallsPerMinute: int

@@ -95,6 +95,7 @@ param gatewayLimits = {
   userCallsPerMinute: 300
   anonymousAddressCallsPerMinute: 60
   tenantCallsPer5Minutes: 1500
+  tenantCallsPerDay: 50000
   docusignCallsPerMinute: 300
   jelouCallsPerMinute: 1200
   sendgridCallsPerMinute: 600

@@ -39,12 +39,14 @@ param authAudience string
 @description('OpenID configuration of the issuer (signing keys for validate-jwt).')
 param authOpenIdConfigUrl string
 
-@description('Requests per minute (per five minutes for the tenant\'s sustained limit) the policy allows; docs/security.md.')
+@description('Requests per minute (per five minutes for the tenant\'s sustained limit, per UTC day for its quota) the policy allows; docs/security.md.')
 param limits {
   tenantCallsPerMinute: int
   userCallsPerMinute: int
   anonymousAddressCallsPerMinute: int
   tenantCallsPer5Minutes: int
+  // The per-tenant quota per UTC day (global.xml counts it in the built-in cache; docs/security.md).
+  tenantCallsPerDay: int
   docusignCallsPerMinute: int
   jelouCallsPerMinute: int
   sendgridCallsPerMinute: int
@@ -115,6 +117,7 @@ module service 'br/public:avm/res/api-management/service:0.14.4' = {
         value: '${limits.anonymousAddressCallsPerMinute}'
       }
       { name: 'limit-tenant-calls-5min', displayName: 'limit-tenant-calls-5min', value: '${limits.tenantCallsPer5Minutes}' }
+      { name: 'limit-tenant-calls-day', displayName: 'limit-tenant-calls-day', value: '${limits.tenantCallsPerDay}' }
       {
         name: 'limit-webhook-docusign-calls'
         displayName: 'limit-webhook-docusign-calls'

@@ -12,7 +12,15 @@ import { TOKEN_CLAIMS } from '../../shared/platform/auth/token-verifier';
 import { REPO } from './support/bicep';
 import type { Project } from './support/evaluate';
 import { isObject, sampleOf } from './support/evaluate';
-import { edgeProblems, gatewaysOf, type OpenApi, operationsOf, policyProblems, wafsOf } from './support/gateway';
+import {
+  dailyQuotaLimitProblems,
+  edgeProblems,
+  gatewaysOf,
+  type OpenApi,
+  operationsOf,
+  policyProblems,
+  wafsOf,
+} from './support/gateway';
 import { Deployment, type Environment, INFRA_FILES, loadProject } from './support/infra';
 
 const POLICIES = join(REPO, 'infra/gateway/policies');
@@ -103,10 +111,11 @@ describe('the gateway policy files', () => {
     });
 
     it('a 429 that is not the problem document, or without Retry-After', () => {
-      expect(broken('https://api.algesta.co/problems/rate-limited', 'https://api.algesta.co/problems/too-many')).toContain(
+      // Both 429 answers (on-error's and the daily quota's, which must stay identical) changed alike.
+      expect(broken(/https:\/\/api\.algesta\.co\/problems\/rate-limited/g, 'https://api.algesta.co/problems/too-many')).toContain(
         'rate-limit-by-key: problem type https://api.algesta.co/problems/too-many, want https://api.algesta.co/problems/rate-limited',
       );
-      expect(broken(/<set-header name="Retry-After"/, '<set-header name="X-Retry-After"')).toContain(
+      expect(broken(/<set-header name="Retry-After"/g, '<set-header name="X-Retry-After"')).toContain(
         'rate-limit-by-key: the 429 answer has no Retry-After header',
       );
       expect(broken('calls="{{limit-user-calls}}"', 'calls="100"')).toContain(
@@ -142,6 +151,84 @@ describe('the gateway policy files', () => {
           '<quota-by-key calls="{{limit-tenant-calls-5min}}" renewal-period="86400"',
         ),
       ).toContain('quota-by-key: not available in Basic v2 / Standard v2');
+    });
+
+    describe('the daily quota', () => {
+      it('missing', () => {
+        expect(broken(/<cache-lookup-value [^>]*\/>/, '')).toContain(
+          'daily quota: no cache-lookup-value, refusal at {{limit-tenant-calls-day}} and cache-store-value after validate-jwt',
+        );
+      });
+
+      it('keyed on the user, or on the month instead of the UTC day, or on local time', () => {
+        expect(
+          broken('"quota:" + (string)context.Variables["tenantKey"]', '"quota:" + (string)context.Variables["userKey"]'),
+        ).toEqual([expect.stringMatching(/^daily quota: the counter key is .*userKey.*, not the tenant key and the UTC day$/)]);
+        expect(broken('.ToString("yyyy-MM-dd"))', '.ToString("yyyy-MM"))')).toEqual([
+          expect.stringMatching(/^daily quota: the counter key is .*"yyyy-MM"\)\), not the tenant key and the UTC day$/),
+        ]);
+        expect(broken('value="@(DateTime.UtcNow)"', 'value="@(DateTime.Now)"')).toEqual([
+          'daily quota: quotaNow is @(DateTime.Now), not the UTC time',
+        ]);
+      });
+
+      it('a limit that is not the named value, or a 429 that reports another one', () => {
+        expect(broken('int.Parse("{{limit-tenant-calls-day}}")', 'int.Parse("50000")')).toContain(
+          'daily quota: no cache-lookup-value, refusal at {{limit-tenant-calls-day}} and cache-store-value after validate-jwt',
+        );
+        expect(
+          broken(
+            '<set-variable name="limitCalls" value="{{limit-tenant-calls-day}}" />',
+            '<set-variable name="limitCalls" value="50000" />',
+          ),
+        ).toEqual([expect.stringMatching(/^daily quota: the 429 would report .*"limitCalls":"50000"/)]);
+      });
+
+      it("a refusal that is not the rate limits' 429, or retries before midnight", () => {
+        // The first Retry-After header of the file is now the quota's.
+        expect(broken('<set-header name="Retry-After"', '<set-header name="X-Retry-After"')).toEqual([
+          "daily quota: its refusal is not on-error's 429 for a rate limit",
+        ]);
+        expect(
+          broken(
+            '<set-variable name="retryAfter" value=\'@((int)context.Variables["quotaResetSeconds"])\' />',
+            '<set-variable name="retryAfter" value="60" />',
+          ),
+        ).toEqual(['daily quota: its refusal does not retry after the seconds to the next UTC midnight']);
+        expect(broken('TimeOfDay.TotalSeconds', 'TimeOfDay.TotalMinutes')).toEqual([
+          expect.stringMatching(/^daily quota: quotaResetSeconds is .*, not the seconds to the next UTC midnight$/),
+        ]);
+      });
+
+      it('an entry that outlives its day by more than the margin, or another cache', () => {
+        expect(broken('["quotaResetSeconds"] + 300)', '["quotaResetSeconds"] + 86400)')).toEqual([
+          expect.stringMatching(/^daily quota: the entry lives .* \+ 86400\), not the rest of the day plus at most 3600 s$/),
+        ]);
+        expect(broken(/duration='[^']+'/, 'duration="172800"')).toEqual([
+          'daily quota: the entry lives 172800, not the rest of the day plus at most 3600 s',
+        ]);
+        expect(broken(/caching-type="internal"/g, 'caching-type="prefer-external"')).toEqual([
+          'daily quota: cache-lookup-value is not on the built-in cache',
+          'daily quota: cache-store-value is not on the built-in cache',
+        ]);
+      });
+
+      it('a store that does not add one, or comes before the refusal', () => {
+        expect(broken('["quotaUsed"]) + 1).ToString()', '["quotaUsed"]) + 0).ToString()')).toEqual([
+          expect.stringMatching(/^daily quota: the store writes .* \+ 0\)\.ToString\(\)\), not the count plus one$/),
+        ]);
+        const store = /\n *<cache-store-value [^>]*\/>/.exec(xml)![0];
+        const moved = xml
+          .replace(store, '')
+          .replace(
+            "\n        <choose>\n          <when condition='@(int.Parse",
+            `${store}\n        <choose>\n          <when condition='@(int.Parse`,
+          );
+        expect(moved).not.toBe(xml);
+        expect(policyProblems(moved, served, webhookRoutes)).toEqual([
+          'daily quota: not in the order key, lookup, refusal, store',
+        ]);
+      });
     });
 
     it('validate-jwt with another audience', () => {
@@ -307,5 +394,41 @@ describe('the limits as parameters', () => {
       const named = (gatewaysOf(d)[0]!.params.namedValues as { name: string; value: unknown }[]).map((n) => n.name);
       for (const ref of new Set([...xml.matchAll(/\{\{([a-z0-9-]+)\}\}/g)].map((m) => m[1]!))) expect(named).toContain(ref);
     }
+  });
+
+  it("the daily quota's named value is gatewayLimits.tenantCallsPerDay, a number that binds", () => {
+    for (const env of ['staging', 'prod'] as const) expect(dailyQuotaLimitProblems(Deployment.of(project, env)), env).toEqual([]);
+    expect(Deployment.of(project, 'prod').main.symbol('gatewayLimits')).toMatchObject({ tenantCallsPerDay: 50000 });
+  });
+
+  describe('fixtures: a daily quota fed by something else is caught', () => {
+    it('the named value follows the param file, and one that reads another limit is caught', async () => {
+      const raised = await withChanged('env/prod.bicepparam', 'prod', (t) =>
+        t.replace('tenantCallsPerDay: 50000', 'tenantCallsPerDay: 80000'),
+      );
+      expect(dailyQuotaLimitProblems(raised)).toEqual([]);
+      const miswired = await withChanged('modules/gateway.bicep', 'prod', (t) =>
+        t.replace("value: '${limits.tenantCallsPerDay}'", "value: '${limits.tenantCallsPer5Minutes}'"),
+      );
+      expect(dailyQuotaLimitProblems(miswired)).toEqual([
+        'gateway in eastus2: {{limit-tenant-calls-day}} is 1500, not gatewayLimits.tenantCallsPerDay',
+        'gateway in centralus: {{limit-tenant-calls-day}} is 1500, not gatewayLimits.tenantCallsPerDay',
+      ]);
+    });
+
+    it('a daily number the five-minute limit already bounds, or below one window', async () => {
+      const loose = await withChanged('env/staging.bicepparam', 'staging', (t) =>
+        t.replace('tenantCallsPerDay: 50000', 'tenantCallsPerDay: 500000'),
+      );
+      expect(dailyQuotaLimitProblems(loose)).toEqual([
+        'gatewayLimits.tenantCallsPerDay 500000 does not bind between 1500 and 432000',
+      ]);
+      const tight = await withChanged('env/staging.bicepparam', 'staging', (t) =>
+        t.replace('tenantCallsPerDay: 50000', 'tenantCallsPerDay: 1000'),
+      );
+      expect(dailyQuotaLimitProblems(tight)).toEqual([
+        'gatewayLimits.tenantCallsPerDay 1000 does not bind between 1500 and 432000',
+      ]);
+    });
   });
 });

@@ -217,6 +217,99 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
       e.status === 429 ? ['Content-Type', 'Retry-After', 'RateLimit-Policy', 'RateLimit'] : ['Content-Type', 'WWW-Authenticate'];
     for (const h of wanted) if (!headers.includes(h)) problems.push(`${e.source}: the ${e.status} answer has no ${h} header`);
   }
+
+  // 7. The per-tenant quota per UTC day, counted in the built-in cache (quota-by-key is not in v2).
+  const rateLimited = onError.find((w) =>
+    (attr(w, 'condition') ?? '').includes('context.LastError.Source == "rate-limit-by-key"'),
+  );
+  problems.push(...dailyQuotaProblems(afterJwt, rateLimited ? all(children(rateLimited), 'return-response')[0] : undefined));
+  return problems;
+}
+
+/** The variables the daily quota sets, and the expressions issue 24's contract wants for them. */
+export const DAILY_QUOTA = {
+  /** One instant for the key and the reset, so both name the same day. */
+  now: '@(DateTime.UtcNow)',
+  key: '@("quota:" + (string)context.Variables["tenantKey"] + ":" + ((DateTime)context.Variables["quotaNow"]).ToString("yyyy-MM-dd"))',
+  /** Seconds to the next UTC midnight: 86400 at 00:00:00, 1 during the day's last second. */
+  resetSeconds: '@(86400 - (int)((DateTime)context.Variables["quotaNow"]).TimeOfDay.TotalSeconds)',
+  namedValue: 'limit-tenant-calls-day',
+  /** The longest the cache entry may outlive its day (s): the entry is garbage after midnight anyway. */
+  maxMarginSeconds: 3600,
+} as const;
+
+/**
+ * The daily quota in the authenticated branch (the nodes after validate-jwt): the key is the tenant
+ * key and the UTC day; the count is looked up, refused at the named value's limit with the very 429
+ * on-error gives a rate limit (retry after the seconds to midnight), else stored plus one for at most
+ * the rest of the day and a margin.
+ */
+function dailyQuotaProblems(afterJwt: Node[], onErrorAnswer: Node | undefined): string[] {
+  const problems: string[] = [];
+  const at = (pred: (n: Node) => boolean) => afterJwt.findIndex(pred);
+  const variable = (name: string) => at((n) => tagOf(n) === 'set-variable' && attr(n, 'name') === name);
+  const value = (i: number) => (i < 0 ? undefined : attr(afterJwt[i]!, 'value'));
+  const tenantKey = variable('tenantKey');
+  const [now, key, reset] = [variable('quotaNow'), variable('quotaKey'), variable('quotaResetSeconds')];
+  if (value(now) !== DAILY_QUOTA.now) problems.push(`daily quota: quotaNow is ${value(now)}, not the UTC time`);
+  if (value(key) !== DAILY_QUOTA.key || key < tenantKey)
+    problems.push(`daily quota: the counter key is ${value(key)}, not the tenant key and the UTC day`);
+  if (value(reset) !== DAILY_QUOTA.resetSeconds)
+    problems.push(`daily quota: quotaResetSeconds is ${value(reset)}, not the seconds to the next UTC midnight`);
+
+  const lookup = at((n) => tagOf(n) === 'cache-lookup-value');
+  const store = at((n) => tagOf(n) === 'cache-store-value');
+  const refusal = at(
+    (n) =>
+      tagOf(n) === 'choose' &&
+      children(n).some((w) =>
+        /"quotaUsed"\]\) >= int\.Parse\("\{\{limit-tenant-calls-day\}\}"\)/.test(attr(w, 'condition') ?? ''),
+      ),
+  );
+  if (lookup < 0 || store < 0 || refusal < 0)
+    return [
+      ...problems,
+      'daily quota: no cache-lookup-value, refusal at {{limit-tenant-calls-day}} and cache-store-value after validate-jwt',
+    ];
+  const quotaKeyRef = '@((string)context.Variables["quotaKey"])';
+  for (const i of [lookup, store]) {
+    const n = afterJwt[i]!;
+    if (attr(n, 'key') !== quotaKeyRef) problems.push(`daily quota: ${tagOf(n)} key ${attr(n, 'key')}`);
+    // The built-in cache, whatever external cache may be configured later (docs/security.md).
+    if (attr(n, 'caching-type') !== 'internal') problems.push(`daily quota: ${tagOf(n)} is not on the built-in cache`);
+  }
+  if (attr(afterJwt[lookup]!, 'variable-name') !== 'quotaUsed' || attr(afterJwt[lookup]!, 'default-value') !== '0')
+    problems.push('daily quota: the lookup does not start a new day at 0 in quotaUsed');
+  if (!(Math.max(now, key, reset) < lookup && lookup < refusal && refusal < store))
+    problems.push('daily quota: not in the order key, lookup, refusal, store');
+  if (attr(afterJwt[store]!, 'value') !== '@((int.Parse((string)context.Variables["quotaUsed"]) + 1).ToString())')
+    problems.push(`daily quota: the store writes ${attr(afterJwt[store]!, 'value')}, not the count plus one`);
+  const duration = /^@\(\(int\)context\.Variables\["quotaResetSeconds"\] \+ (\d+)\)$/.exec(
+    attr(afterJwt[store]!, 'duration') ?? '',
+  );
+  if (!duration || Number(duration[1]) > DAILY_QUOTA.maxMarginSeconds)
+    problems.push(
+      `daily quota: the entry lives ${attr(afterJwt[store]!, 'duration')}, not the rest of the day plus at most ${DAILY_QUOTA.maxMarginSeconds} s`,
+    );
+
+  // The refusal: the same limit variables as the rate limits, retry at midnight, on-error's 429 verbatim.
+  const limitVars = Object.fromEntries(
+    ['limitName', 'limitCalls', 'limitWindow'].map((name) => [
+      name,
+      value(afterJwt.slice(0, lookup).findLastIndex((n) => tagOf(n) === 'set-variable' && attr(n, 'name') === name)),
+    ]),
+  );
+  if (limitVars.limitCalls !== `{{${DAILY_QUOTA.namedValue}}}` || limitVars.limitWindow !== '86400' || !limitVars.limitName)
+    problems.push(`daily quota: the 429 would report ${JSON.stringify(limitVars)}`);
+  const when = children(afterJwt[refusal]!).find((w) => tagOf(w) === 'when')!;
+  const retry = children(when).find((n) => tagOf(n) === 'set-variable' && attr(n, 'name') === 'retryAfter');
+  if (!retry || attr(retry, 'value') !== '@((int)context.Variables["quotaResetSeconds"])')
+    problems.push('daily quota: its refusal does not retry after the seconds to the next UTC midnight');
+  const answer = all(children(when), 'return-response')[0];
+  // Compared as parsed, with the expressions' line breaks and indentation (deeper here) ignored.
+  const shape = (n: Node) => JSON.stringify(n).replace(/\\n */g, ' ');
+  if (!answer || !onErrorAnswer || shape(answer) !== shape(onErrorAnswer))
+    problems.push("daily quota: its refusal is not on-error's 429 for a rate limit");
   return problems;
 }
 
@@ -250,6 +343,28 @@ function problemBodyProblems(where: string, body: string, type: string, status: 
 }
 
 // ---- The deployment ----
+
+/**
+ * The daily quota's number in an environment with a gateway: each gateway's named value is
+ * `gatewayLimits.tenantCallsPerDay`, and it binds: more than one five-minute window allows, less than
+ * the 288 windows of a day allow (else the sustained limit alone would bound the day).
+ */
+export function dailyQuotaLimitProblems(d: Deployment): string[] {
+  const limits = d.main.symbol('gatewayLimits') as { tenantCallsPerDay?: unknown; tenantCallsPer5Minutes?: unknown };
+  const perDay = limits.tenantCallsPerDay;
+  const per5 = Number(limits.tenantCallsPer5Minutes);
+  const problems: string[] = [];
+  if (typeof perDay !== 'number' || perDay <= per5 || perDay >= per5 * 288)
+    problems.push(`gatewayLimits.tenantCallsPerDay ${String(perDay)} does not bind between ${per5} and ${per5 * 288}`);
+  for (const g of gatewaysOf(d)) {
+    const named = (g.params.namedValues as BicepObject[]).find((n) => n.name === DAILY_QUOTA.namedValue);
+    if (named?.value !== String(perDay))
+      problems.push(
+        `gateway in ${String(g.params.location)}: {{${DAILY_QUOTA.namedValue}}} is ${String(named?.value)}, not gatewayLimits.tenantCallsPerDay`,
+      );
+  }
+  return problems;
+}
 
 export const gatewaysOf = (d: Deployment): ModuleInstance[] => d.registryModules('avm/res/api-management/service');
 export const wafsOf = (d: Deployment): ModuleInstance[] =>
