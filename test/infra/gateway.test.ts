@@ -13,6 +13,7 @@ import { REPO } from './support/bicep';
 import type { Project } from './support/evaluate';
 import { isObject, sampleOf } from './support/evaluate';
 import {
+  attributeProblems,
   dailyQuotaLimitProblems,
   edgeProblems,
   gatewaysOf,
@@ -53,6 +54,11 @@ describe('the gateway policy files', () => {
     expect(files).toEqual(['global.xml']);
     for (const f of files) expect(XMLValidator.validate(readFileSync(join(POLICIES, f), 'utf8')), f).toBe(true);
     expect(XMLValidator.validate('<policies><inbound></policies>')).not.toBe(true);
+    // What the validator lets through: "<" in an attribute (a C# generic in an expression).
+    for (const f of files) expect(attributeProblems(readFileSync(join(POLICIES, f), 'utf8')), f).toEqual([]);
+    expect(
+      attributeProblems(xml.replace('GetValueOrDefault("quotaUsed", "0")', 'GetValueOrDefault<string>("quotaUsed", "0")')),
+    ).toEqual([expect.stringMatching(/^<set-variable value=".*GetValueOrDefault<string>.*: "<" in an attribute value/)]);
   });
 
   it('covers every operation of the served document: webhooks by their own limits, anonymous ones per address, the rest behind validate-jwt; claims, keys and refusals as the app has them', () => {
@@ -213,16 +219,27 @@ describe('the gateway policy files', () => {
         ]);
       });
 
+      it('a cache fault that would throw (a 500) instead of counting 0', () => {
+        expect(
+          broken(
+            'int.Parse(context.Variables.GetValueOrDefault("quotaUsed", "0") ?? "0")',
+            'int.Parse((string)context.Variables["quotaUsed"])',
+          ),
+        ).toEqual([
+          'daily quota: quotaCount is @(int.Parse((string)context.Variables["quotaUsed"])), which does not read a missing or null count as 0',
+        ]);
+      });
+
       it('a store that does not add one, or comes before the refusal', () => {
-        expect(broken('["quotaUsed"]) + 1).ToString()', '["quotaUsed"]) + 0).ToString()')).toEqual([
+        expect(broken('["quotaCount"] + 1).ToString()', '["quotaCount"] + 0).ToString()')).toEqual([
           expect.stringMatching(/^daily quota: the store writes .* \+ 0\)\.ToString\(\)\), not the count plus one$/),
         ]);
         const store = /\n *<cache-store-value [^>]*\/>/.exec(xml)![0];
         const moved = xml
           .replace(store, '')
           .replace(
-            "\n        <choose>\n          <when condition='@(int.Parse",
-            `${store}\n        <choose>\n          <when condition='@(int.Parse`,
+            '\n        <choose>\n          <when condition=\'@((int)context.Variables["quotaCount"]',
+            `${store}\n        <choose>\n          <when condition='@((int)context.Variables["quotaCount"]`,
           );
         expect(moved).not.toBe(xml);
         expect(policyProblems(moved, served, webhookRoutes)).toEqual([

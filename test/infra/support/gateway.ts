@@ -62,6 +62,22 @@ function section(root: Node[], name: string): Node[] {
   return s ? children(s) : [];
 }
 
+/**
+ * Attribute values holding a literal "<", which XML forbids (XML 1.0, AttValue) but fast-xml-parser's
+ * validator lets through; a C# generic such as GetValueOrDefault<string>(…) in a policy expression is
+ * the usual way to write one.
+ */
+export function attributeProblems(xml: string): string[] {
+  const walk = (nodes: Node[]): string[] =>
+    nodes.flatMap((n) => [
+      ...Object.entries((n[':@'] as Record<string, string> | undefined) ?? {})
+        .filter(([, v]) => typeof v === 'string' && v.includes('<'))
+        .map(([k, v]) => `<${tagOf(n)} ${k.slice(1)}="${v}">: "<" in an attribute value is not well-formed XML`),
+      ...walk(children(n)),
+    ]);
+  return walk(parser.parse(xml) as Node[]);
+}
+
 /** The branches of the inbound <choose> that routes operations, by what their condition matches. */
 interface Branch {
   readonly condition: string;
@@ -262,8 +278,8 @@ function dailyQuotaProblems(afterJwt: Node[], onErrorAnswer: Node | undefined): 
   const refusal = at(
     (n) =>
       tagOf(n) === 'choose' &&
-      children(n).some((w) =>
-        /"quotaUsed"\]\) >= int\.Parse\("\{\{limit-tenant-calls-day\}\}"\)/.test(attr(w, 'condition') ?? ''),
+      children(n).some(
+        (w) => attr(w, 'condition') === '@((int)context.Variables["quotaCount"] >= int.Parse("{{limit-tenant-calls-day}}"))',
       ),
   );
   if (lookup < 0 || store < 0 || refusal < 0)
@@ -280,9 +296,13 @@ function dailyQuotaProblems(afterJwt: Node[], onErrorAnswer: Node | undefined): 
   }
   if (attr(afterJwt[lookup]!, 'variable-name') !== 'quotaUsed' || attr(afterJwt[lookup]!, 'default-value') !== '0')
     problems.push('daily quota: the lookup does not start a new day at 0 in quotaUsed');
+  // A cache fault reads null (api-management-howto-cache): counted as 0, never an exception (a 500).
+  const count = value(variable('quotaCount'));
+  if (count !== '@(int.Parse(context.Variables.GetValueOrDefault("quotaUsed", "0") ?? "0"))')
+    problems.push(`daily quota: quotaCount is ${count}, which does not read a missing or null count as 0`);
   if (!(Math.max(now, key, reset) < lookup && lookup < refusal && refusal < store))
     problems.push('daily quota: not in the order key, lookup, refusal, store');
-  if (attr(afterJwt[store]!, 'value') !== '@((int.Parse((string)context.Variables["quotaUsed"]) + 1).ToString())')
+  if (attr(afterJwt[store]!, 'value') !== '@(((int)context.Variables["quotaCount"] + 1).ToString())')
     problems.push(`daily quota: the store writes ${attr(afterJwt[store]!, 'value')}, not the count plus one`);
   const duration = /^@\(\(int\)context\.Variables\["quotaResetSeconds"\] \+ (\d+)\)$/.exec(
     attr(afterJwt[store]!, 'duration') ?? '',
