@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type paths } from '../../client';
 import { DEMO } from '../../local/seed';
 import { loadOrCreateDevIssuer } from '../../local/dev-issuer';
-import { startTestStack, typedClients, type CreateOrderBody, type TypedClients } from '../support/stack';
+import { orderBody, startTestStack, typedClients, type CreateOrderBody, type TypedClients } from '../support/stack';
 import { expectProblem } from '../support/problems';
 
 /**
@@ -28,14 +28,7 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
-const newOrder = (extra: Partial<CreateOrderBody> = {}): CreateOrderBody => ({
-  siteId: DEMO.siteIds[0]!,
-  category: 'hvac',
-  priority: 'P2',
-  title: 'Aire acondicionado sin enfriar',
-  description: 'El equipo del piso 3 no enfría desde ayer.',
-  ...extra,
-});
+const newOrder = (extra: Partial<CreateOrderBody> = {}) => orderBody(DEMO.siteIds[0]!, extra);
 
 const createOrder = (token: string, body: CreateOrderBody) => as(token).POST('/api/v1/orders', { body });
 const getOrder = (token: string, orderId: string) => as(token).GET('/api/v1/orders/{orderId}', { params: { path: { orderId } } });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installFunctionsCore } from '../../local/functions-core';
+import { registeredFunctions } from '../support/registrations';
 import { REPO } from './support/bicep';
 import { Deployment, loadProject } from './support/infra';
 import { type TriggeredFunction, perFunctionScalingGroups, zoneCostTextProblems } from './support/posture';
@@ -19,19 +19,7 @@ const texts = () => Object.fromEntries(FILES.map((f) => [f, readFileSync(join(RE
 let registered: TriggeredFunction[];
 let memoryMB: number;
 beforeAll(async () => {
-  // Valid settings that point nowhere: importing the entry touches no service (adapters are lazy).
-  Object.assign(process.env, {
-    APP_ENV: 'local',
-    COSMOS__accountEndpoint: 'http://127.0.0.1:9',
-    STORAGE__blobServiceUri: 'http://127.0.0.1:9/devstoreaccount1',
-    AUTH_MODE: 'development',
-    AUTH_ISSUER: 'https://login.algesta.local/dev',
-    AUTH_AUDIENCE: 'api://algesta-local',
-    AUTH_DEV_KEY_DIR: '/nonexistent',
-  });
-  const core = installFunctionsCore();
-  await import('../../functions/index');
-  registered = core.registrations().map((r) => ({
+  registered = (await registeredFunctions()).map((r) => ({
     name: r.name,
     type: String(r.trigger.type),
     source: typeof r.trigger.source === 'string' ? r.trigger.source : undefined,

@@ -1,7 +1,7 @@
 import { loadBuildInfo } from '../../shared/platform/build-info';
 import { describe, expect, it } from 'vitest';
-import { installFunctionsCore } from '../../local/functions-core';
 import { startHttpHost } from '../../local/host/http-host';
+import { registeredFunctions } from '../support/registrations';
 
 /**
  * The entry registers exactly these functions, through the v4 programming model, and the local host
@@ -115,18 +115,7 @@ const EXPECTED_TRIGGERS = {
 
 describe('function registrations', () => {
   it('the entry registers every function with its trigger, route, methods and auth level', async () => {
-    Object.assign(process.env, {
-      APP_ENV: 'local',
-      COSMOS__accountEndpoint: 'http://127.0.0.1:9',
-      STORAGE__blobServiceUri: 'http://127.0.0.1:9/devstoreaccount1',
-      AUTH_MODE: 'development',
-      AUTH_ISSUER: 'https://login.algesta.local/dev',
-      AUTH_AUDIENCE: 'api://algesta-local',
-      AUTH_DEV_KEY_DIR: '/nonexistent',
-    });
-    const core = installFunctionsCore();
-    await import('../../functions/index');
-    const regs = core.registrations();
+    const regs = await registeredFunctions();
 
     const http = regs.filter((r) => r.trigger.type === 'httpTrigger');
     const others = Object.fromEntries(regs.filter((r) => r.trigger.type !== 'httpTrigger').map((r) => [r.name, r.trigger]));

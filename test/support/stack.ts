@@ -141,6 +141,16 @@ export async function quotedOrder(
 }
 export type CreateOrderBody = NonNullable<paths['/api/v1/orders']['post']['requestBody']>['content']['application/json'];
 
+/** A valid create body for a P2 HVAC order at `siteId`, with `extra` over it. */
+export const orderBody = (siteId: string, extra: Partial<CreateOrderBody> = {}): CreateOrderBody => ({
+  siteId,
+  category: 'hvac',
+  priority: 'P2',
+  title: 'Aire acondicionado sin enfriar',
+  description: 'El equipo del piso 3 no enfría desde ayer.',
+  ...extra,
+});
+
 /** A new order through the typed client (`extra` into the create body); returns it as created. */
 export async function createOrder(as: TypedClients, token: string, extra: Partial<CreateOrderBody> = {}) {
   const { data, error, response } = await as(token).POST('/api/v1/orders', {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateOrderBody } from '../../support/stack';
-import { apiClient, typedClients, type TypedClients } from '../../support/stack';
+import { apiClient, orderBody, typedClients, type TypedClients } from '../../support/stack';
 import { expectProblem, problemOf } from '../../support/problems';
 import { testTarget, type TestTarget } from '../../support/target';
 
@@ -25,14 +25,7 @@ afterAll(async () => {
   await target?.dispose();
 });
 
-const newOrder = (extra: Partial<CreateOrderBody> = {}): CreateOrderBody => ({
-  siteId: target.fixtures.siteIds[0]!,
-  category: 'hvac',
-  priority: 'P2',
-  title: 'Aire acondicionado sin enfriar',
-  description: 'El equipo del piso 3 no enfría desde ayer.',
-  ...extra,
-});
+const newOrder = (extra: Partial<CreateOrderBody> = {}) => orderBody(target.fixtures.siteIds[0]!, extra);
 
 describe('health and contract', () => {
   it('liveness names the running build (version and commit); readiness answers 200 with every check ok', async () => {

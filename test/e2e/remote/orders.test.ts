@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlgestaProblemError, createAlgestaClient, isProblem, unwrap, type paths } from '../../../client';
-import { typedClients, type CreateOrderBody, type TypedClients } from '../../support/stack';
+import { orderBody, typedClients, type CreateOrderBody, type TypedClients } from '../../support/stack';
 import { expectProblem, PROBLEM } from '../../support/problems';
 import { testTarget, type TestTarget } from '../../support/target';
 
@@ -24,14 +24,7 @@ afterAll(async () => {
   await target?.dispose();
 });
 
-const newOrder = (extra: Partial<CreateOrderBody> = {}): CreateOrderBody => ({
-  siteId: target.fixtures.siteIds[0]!,
-  category: 'hvac',
-  priority: 'P2',
-  title: 'Aire acondicionado sin enfriar',
-  description: 'El equipo del piso 3 no enfría desde ayer.',
-  ...extra,
-});
+const newOrder = (extra: Partial<CreateOrderBody> = {}) => orderBody(target.fixtures.siteIds[0]!, extra);
 const createOrder = (token: string, body: CreateOrderBody, idempotencyKey?: string) =>
   as(token).POST('/api/v1/orders', {
     body,
