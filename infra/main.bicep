@@ -707,6 +707,9 @@ var primaryApp = {
   origin: multiRegion ? names.primaryOrigin : ''
   // Issue 24: this region's gateway (rollout.ts imports the routes into it), or '' without one.
   gateway: gatewayOn ? names.gateway : ''
+  // Where the pipeline checks this region (readiness, smoke, version; rollout.ts): its gateway when on,
+  // since with private networking the app's own host answers only the gateway's subnet; else the app.
+  checkUrl: gatewayOn ? gatewayPrimary!.outputs.url : 'https://${primary.outputs.defaultHostName}'
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -722,6 +725,8 @@ module alerts 'modules/alerts.bicep' = {
           location: location
           appInsightsResourceId: monitoring.outputs.appInsightsResourceId
           functionAppHostName: primary.outputs.defaultHostName
+          // The web test probes the region where the pipeline checks it (its gateway when on).
+          checkUrl: primaryApp.checkUrl
         }
       ],
       multiRegion
@@ -730,6 +735,7 @@ module alerts 'modules/alerts.bicep' = {
               location: secondaryLocation
               appInsightsResourceId: monitoringSecondary!.outputs.appInsightsResourceId
               functionAppHostName: secondary!.outputs.defaultHostName
+              checkUrl: gatewayOn ? gatewaySecondary!.outputs.url : 'https://${secondary!.outputs.defaultHostName}'
             }
           ]
         : []
@@ -795,6 +801,7 @@ output AZURE_FUNCTION_APPS object[] = multiRegion
         url: 'https://${secondary!.outputs.defaultHostName}'
         origin: secondaryNames.secondaryOrigin
         gateway: gatewayOn ? secondaryNames.gateway : ''
+        checkUrl: gatewayOn ? gatewaySecondary!.outputs.url : 'https://${secondary!.outputs.defaultHostName}'
       }
       primaryApp
     ]
@@ -805,6 +812,10 @@ output AZURE_FRONT_DOOR_RESOURCE_GROUP string = multiRegion ? secondaryNames.res
 output AZURE_FRONT_DOOR_ORIGIN_GROUP string = multiRegion ? names.frontDoorOriginGroup : ''
 output AZURE_FRONT_DOOR_ENDPOINT string = multiRegion ? names.frontDoorEndpoint : ''
 output AZURE_FRONT_DOOR_URL string = multiRegion ? 'https://${frontDoor!.outputs.endpointHostName}' : ''
+// The profile's frontDoorId, which each gateway requires as X-Azure-FDID: the pipeline sends it when it
+// checks a region at its gateway (docs/security.md). Read by the gateway module from the profile;
+// '' without a gateway (no one checks it then).
+output AZURE_FRONT_DOOR_ID string = gatewayOn ? gatewayPrimary!.outputs.frontDoorId : ''
 // Read by infra/scripts/region-failover.ts: the Cosmos DB account whose write region it moves, and
 // the Service Bus Geo-DR alias with each namespace's region ([] without an alias: nothing to fail over).
 // Issue 24: each region's gateway ([] without): what the pipeline imports the API into.

@@ -149,3 +149,9 @@ output name string = service.outputs.name
 output resourceId string = service.outputs.resourceId
 // The gateway's default host (v2 tiers: <name>.azure-api.net); Front Door's origin for this region.
 output hostName string = '${name}.azure-api.net'
+// The gateway's URL, where the pipeline checks this region (main.bicep, AZURE_FUNCTION_APPS[].checkUrl):
+// the AVM module (0.14.4) has no output for it; a v2 gateway's default host is <name>.azure-api.net
+// (learn.microsoft.com/azure/api-management/front-door-api-management, the origin's host name).
+output url string = 'https://${name}.azure-api.net'
+// The profile's frontDoorId this gateway requires as X-Azure-FDID (main.bicep, AZURE_FRONT_DOOR_ID).
+output frontDoorId string = frontDoorId

@@ -87,6 +87,9 @@ export function findAppsByTag(run: Az, envName: string): RegionApp[] {
         origin: '',
         // After a failed infrastructure deployment the rollout never ran, so no gateway got new routes.
         gateway: '',
+        // No outputs to name the region's gateway: checked at the app's own host, which with private
+        // networking answers only the gateway's subnet (docs/infrastructure.md, "The pipeline's path").
+        checkUrl: `https://${site.defaultHostName}`,
       };
     });
 }

@@ -18,17 +18,26 @@ export interface Check {
 
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
-/** Polls GET /api/health/ready until it answers 200 (Cosmos, Blob and the bus reachable). */
+/**
+ * Polls GET /api/health/ready until it answers 200 (Cosmos, Blob and the bus reachable). `headers` go
+ * with every request: X-Azure-FDID when the URL is a region's gateway (deployment-outputs.ts, checkHeaders).
+ */
 export async function waitUntilReady(
   baseUrl: string,
-  { timeoutMs = 5 * 60_000, intervalMs = 10_000, fetchImpl = fetch as Fetch, log = console.log } = {},
+  {
+    timeoutMs = 5 * 60_000,
+    intervalMs = 10_000,
+    fetchImpl = fetch as Fetch,
+    log = console.log,
+    headers = {} as Record<string, string>,
+  } = {},
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     let detail = '';
     try {
-      const res = await fetchImpl(`${baseUrl}/api/health/ready`, { signal: AbortSignal.timeout(15_000) });
+      const res = await fetchImpl(`${baseUrl}/api/health/ready`, { headers, signal: AbortSignal.timeout(15_000) });
       status = res.status;
       detail = (await res.text()).slice(0, 300);
     } catch (err) {
@@ -46,10 +55,17 @@ export async function waitUntilReady(
   }
 }
 
-/** Requests that prove the deployed package is this API and its platform works, without a token. */
+/**
+ * Requests that prove the deployed package is this API and its platform works, without a token.
+ * `headers` go with every request (X-Azure-FDID for a region's gateway), under the check's own.
+ */
 export async function smokeTest(
   baseUrl: string,
-  { origin, fetchImpl = fetch as Fetch }: { origin?: string; fetchImpl?: Fetch } = {},
+  {
+    origin,
+    fetchImpl = fetch as Fetch,
+    headers = {},
+  }: { origin?: string; fetchImpl?: Fetch; headers?: Record<string, string> } = {},
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const check = async (
@@ -59,7 +75,11 @@ export async function smokeTest(
     verify: (res: Response, body: any) => string | undefined,
   ) => {
     try {
-      const res = await fetchImpl(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+      const res = await fetchImpl(`${baseUrl}${path}`, {
+        ...init,
+        headers: { ...headers, ...(init.headers as Record<string, string> | undefined) },
+        signal: AbortSignal.timeout(15_000),
+      });
       const text = await res.text();
       let body: unknown = text;
       try {

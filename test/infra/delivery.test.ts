@@ -367,6 +367,7 @@ describe('azure-pipelines.yml', () => {
         'AZURE_FRONT_DOOR_RESOURCE_GROUP',
         'AZURE_FRONT_DOOR_URL',
         'AZURE_FUNCTION_APPS',
+        'AZURE_FRONT_DOOR_ID',
       ].sort(),
     );
     expect(outputs.has('AZURE_DASHBOARD_ORIGINS')).toBe(true);
@@ -387,6 +388,11 @@ describe('azure-pipelines.yml', () => {
         expect(plan.frontDoor?.originGroup).toBe('api');
         expect(plan.apps.map((a) => a.origin)).toEqual(['api-centralus', 'api-eastus2']);
       }
+      // Each region is checked at its gateway when it has one (staging and prod), else at its app.
+      expect(plan.apps.map((a) => a.checkUrl)).toEqual(
+        plan.apps.map((a) => (a.gateway ? `https://${a.gateway}.azure-api.net` : a.url)),
+      );
+      expect(plan.apps.map((a) => Boolean(a.gateway))).toEqual(plan.apps.map(() => env !== 'dev'));
     },
   );
 
