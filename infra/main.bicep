@@ -111,7 +111,7 @@ param keyVaultPurgeProtection bool
 @description('Object ID of the on-call Entra group (dead-letter replay, secret rotation). Empty: nobody.')
 param operatorsGroupObjectId string
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('The private inside (issue 24): a virtual network per region (modules/network.bicep), the app integrated into it and reachable only from its region\'s gateway subnet, private endpoints with private DNS zones for Cosmos DB, Storage, Key Vault and Service Bus, and their public network access off (the files account keeps its public endpoint for the browsers\' SAS URLs: docs/infrastructure.md, "Network"). Needs Service Bus Premium (private endpoints are a Premium feature) and the API Management gateway in a tier with outbound virtual network integration (Standard v2 or Premium v2).')
 param privateNetworking bool
 
@@ -130,7 +130,7 @@ param networkAddressSpaces {
     gatewaySubnet: string
   }
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 // ---- Production posture (issue 23): availability within a region, backups, data-plane logs ----
 // Each choice with what it costs a month; the table and its sources are in docs/infrastructure.md,
 // "Production posture (availability within a region)". Prices there are list prices, and where this
@@ -278,7 +278,7 @@ resource rgSecondary 'Microsoft.Resources/resourceGroups@2024-03-01' = if (multi
   tags: tags
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 // Each region's network in that region's resource group: like the app stack, the secondary's network
 // must stay changeable while the primary region is down.
 module networkPrimary 'modules/network.bicep' = if (privateNetworking) {
@@ -349,13 +349,13 @@ func privateEndpointsOf(networks array, resourceName string, service string, zon
     }
   })
 
-// For the gateway (C1): the subnet each region's API Management instance integrates into ('' without
+// For the gateway: the subnet each region's API Management instance integrates into ('' without
 // private networking).
 var gatewaySubnetResourceIds = {
   primary: privateNetworking ? networkPrimary!.outputs.gatewaySubnetResourceId : ''
   secondary: privateNetworking && multiRegion ? networkSecondary!.outputs.gatewaySubnetResourceId : ''
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 
 // One identity for both regions' apps: the roles are granted once on the shared resources, and a
 // user-assigned identity is a regional resource whose principal keeps working in Entra ID when its
@@ -571,7 +571,7 @@ module primary 'modules/region.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: names.functionApp, planName: names.plan })
-    // issue 24 (C2): the region's network ('' and {} without private networking).
+    // issue 24, private networking: the region's network ('' and {} without private networking).
     privateNetworking: privateNetworking
     appSubnetResourceId: privateNetworking ? networkPrimary!.outputs.appSubnetResourceId : ''
     gatewaySubnetResourceId: gatewaySubnetResourceIds.primary
@@ -595,7 +595,7 @@ module secondary 'modules/region.bicep' = if (multiRegion) {
     appInsightsName: monitoringSecondary!.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: secondaryNames.functionApp, planName: secondaryNames.plan })
-    // issue 24 (C2): the region's network ('' and {} without private networking).
+    // issue 24, private networking: the region's network ('' and {} without private networking).
     privateNetworking: privateNetworking
     appSubnetResourceId: privateNetworking ? networkSecondary!.outputs.appSubnetResourceId : ''
     gatewaySubnetResourceId: gatewaySubnetResourceIds.secondary

@@ -109,7 +109,7 @@ describe('private networking by environment', () => {
     expect(Object.keys(SUBNETS)).toEqual(['snet-app', 'snet-private-endpoints', 'snet-gateway']);
   });
 
-  it("the network module's outputs (the gateway, C1, takes its subnet from them) name its region's network", () => {
+  it("the network module's outputs (the gateway takes its subnet from them) name its region's network", () => {
     const prod = Deployment.of(project, 'prod');
     for (const net of networks(prod)) {
       const output = (name: string) => sampleOf(net.call.child!.output(name)) ?? '';
