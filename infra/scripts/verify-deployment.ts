@@ -3,8 +3,11 @@
  * credentials and writes nothing, so it is safe against production. The pipeline runs it with Node
  * 22's type stripping (no npm install on the deployment agent):
  *
- *   node --experimental-strip-types infra/scripts/verify-deployment.ts ready https://<app>
- *   node --experimental-strip-types infra/scripts/verify-deployment.ts smoke https://<app> [--origin https://dashboard]
+ *   node --experimental-strip-types infra/scripts/verify-deployment.ts ready https://<app> [--fdid <id>]
+ *   node --experimental-strip-types infra/scripts/verify-deployment.ts smoke https://<app> [--origin https://dashboard] [--fdid <id>]
+ *
+ * `--fdid`: when the URL is a region's gateway (AZURE_FUNCTION_APPS[].checkUrl), the profile's id
+ * (AZURE_FRONT_DOOR_ID), sent as X-Azure-FDID as the rollout sends it (docs/security.md).
  *
  * Exit code 1 when a check fails. test/infra runs the same smoke test against the local stack.
  */
@@ -130,16 +133,21 @@ async function main(argv: string[]): Promise<number> {
   const [command, url, ...rest] = argv;
   const baseUrl = url?.replace(/\/+$/, '');
   if (!baseUrl || (command !== 'ready' && command !== 'smoke')) {
-    console.error('usage: verify-deployment.ts ready|smoke <https://app> [--origin <https://dashboard>]');
+    console.error('usage: verify-deployment.ts ready|smoke <https://app> [--origin <https://dashboard>] [--fdid <id>]');
     return 2;
   }
+  const flag = (name: string): string | undefined => {
+    const at = rest.indexOf(`--${name}`);
+    return at >= 0 ? rest[at + 1] : undefined;
+  };
+  const fdid = flag('fdid');
+  const headers: Record<string, string> = fdid ? { 'X-Azure-FDID': fdid } : {};
   if (command === 'ready') {
-    await waitUntilReady(baseUrl);
+    await waitUntilReady(baseUrl, { headers });
     return 0;
   }
-  const originAt = rest.indexOf('--origin');
-  const origin = originAt >= 0 ? rest[originAt + 1] : undefined;
-  const checks = await smokeTest(baseUrl, origin ? { origin } : {});
+  const origin = flag('origin');
+  const checks = await smokeTest(baseUrl, { headers, ...(origin ? { origin } : {}) });
   for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   return checks.every((c) => c.ok) ? 0 : 1;
 }

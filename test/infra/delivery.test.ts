@@ -556,6 +556,29 @@ describe('the checks after a deployment (infra/scripts/verify-deployment.ts)', (
     expect(checks.every((c) => !c.ok)).toBe(true);
   });
 
+  it("both checks send the given headers (a gateway's X-Azure-FDID) on every request, beside the check's own", async () => {
+    const seen: { url: string; headers: Record<string, string> }[] = [];
+    const recording = async (url: string, init?: RequestInit) => {
+      seen.push({ url, headers: { ...(init?.headers as Record<string, string>) } });
+      return new Response('{}', { status: 200 });
+    };
+    const headers = { 'X-Azure-FDID': 'profile-id' };
+    await waitUntilReady('https://gw', { fetchImpl: recording, log: () => {}, headers });
+    await smokeTest('https://gw', { origin: 'https://dashboard.algesta.test', fetchImpl: recording, headers });
+    expect(seen.length).toBe(7);
+    for (const s of seen) expect(s.headers['X-Azure-FDID'], s.url).toBe('profile-id');
+    // The CORS preflight keeps its own headers too.
+    expect(seen.at(-1)!.headers).toEqual({
+      'X-Azure-FDID': 'profile-id',
+      origin: 'https://dashboard.algesta.test',
+      'access-control-request-method': 'POST',
+    });
+    // Without headers, none is added.
+    seen.length = 0;
+    await waitUntilReady('https://app', { fetchImpl: recording, log: () => {} });
+    expect(seen[0]!.headers).toEqual({});
+  });
+
   it('readiness waits for a 200 and gives up after its timeout', async () => {
     let calls = 0;
     const flaky = async () => new Response('{}', { status: ++calls < 3 ? 503 : 200 });
