@@ -557,6 +557,31 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
     expect(imports[GATEWAY[A.name]!]?.paths).not.toContain('/v1/me');
   });
 
+  it('a previous package without dist/openapi.json (built before the copy): the rollback restores the region, warns that its gateway keeps the routes it had, and says so in the summary', async () => {
+    const w = await world(['centralus'], true);
+    const extra = previousRun(w);
+    packages(w);
+    rmSync(join(w.dir, PREVIOUS));
+    const old = join(w.dir, 'old.d');
+    mkdirSync(old);
+    writeFileSync(join(old, 'host.json'), '{}');
+    expect(spawnSync('zip', ['-qr', join(w.dir, PREVIOUS), '.'], { cwd: old }).status).toBe(0);
+    const { code, output } = await deploy(w, true, extra, true);
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test centralus: /m);
+    expect(output).toMatch(
+      /^##vso\[task\.logissue type=warning\]gateway routes centralus \(rollback\): gateway routes not restored: unzip -p .*previous-functions\.zip dist\/openapi\.json failed/m,
+    );
+    expect(steps(w).slice(-4)).toEqual([
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    expect(output).toMatch(new RegExp(`centralus ${A.name}: restored \\(gateway routes not restored: unzip -p `));
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS });
+  });
+
   it('a package without dist/openapi.json fails the region at the import, naming the file, and restores it', async () => {
     const w = await world([], true);
     const extra = previousRun(w);
