@@ -38,7 +38,9 @@
  *
  * `rollback-only` is for a failed infrastructure deployment (no outputs): it finds the Function Apps by
  * the tags main.bicep gives them (azd-env-name, azd-service-name = api) across the subscription, since
- * the secondary region has a resource group of its own, and restores them the same way.
+ * the secondary region has a resource group of its own, and restores them the same way; each app is
+ * checked through the gateway of its resource group when there is one, with the tagged Front Door
+ * profile's id (rollout-commands.ts, findDeploymentByTag).
  *
  * The plan comes from deployment-outputs.ts, the Azure commands from rollout-commands.ts (all through
  * az.ts, the CLI on PATH), the publish from publish-package.ts, the HTTP checks from verify-deployment.ts.
@@ -51,7 +53,7 @@ import { notifyDeploymentFailure, type DeploymentNotice } from './deployment-not
 import { checkHeaders, planFromOutputs, type FrontDoor, type Plan, type RegionApp } from './deployment-outputs.ts';
 import { PUBLISH_RETRY, publishAttempt, retry } from './publish-package.ts';
 import { importDocument } from './gateway-import.ts';
-import { findAppsByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
+import { findDeploymentByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
 import { smokeTest, waitUntilReady } from './verify-deployment.ts';
 import { fileFromPackage } from './verify-version.ts';
 
@@ -308,7 +310,13 @@ function summary(apps: readonly RegionApp[], touched: Touched[], effects: Effect
 }
 
 /** The rollback alone, for apps found by tag after the infrastructure deployment failed. */
-export async function rollbackOnly(apps: RegionApp[], options: Options, effects: Effects): Promise<number> {
+export async function rollbackOnly(
+  apps: RegionApp[],
+  options: Options,
+  effects: Effects,
+  /** The profile's id for the checks through each app's gateway ('' without gateways). */
+  frontDoorId = '',
+): Promise<number> {
   if (apps.length === 0) {
     effects.log('##vso[task.logissue type=warning]No Function App carries this environment’s tags: nothing to roll back.');
     await effects.notify?.({
@@ -326,7 +334,7 @@ export async function rollbackOnly(apps: RegionApp[], options: Options, effects:
     outcome: 'left as it is',
     note: '',
   }));
-  await restore(touched, undefined, '', options, effects);
+  await restore(touched, undefined, frontDoorId, options, effects);
   summary(apps, touched, effects);
   const restored = touched.every((t) => t.outcome === 'restored');
   // This mode runs only because the infrastructure deployment failed: on-call hears of it either way.
@@ -422,9 +430,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (mode === 'rollback-only' && flag('env-name')) {
     const effects = effectsFor(options, '');
-    const apps = findAppsByTag(effects.az, flag('env-name')!);
+    const { apps, frontDoorId } = findDeploymentByTag(effects.az, flag('env-name')!);
     effects.log(`Rolling back: ${apps.map((a) => `${a.region} (${a.name}, ${a.url})`).join(', ') || 'nothing found'}`);
-    return rollbackOnly(apps, options, effects);
+    return rollbackOnly(apps, options, effects, frontDoorId);
   }
   console.error(
     'usage: rollout.ts deploy --outputs <outputs.json> --package <zip> [--previous-package <zip>] [--previous-settings <dir>] [--record-settings <dir>]\n' +

@@ -656,6 +656,62 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
     expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
   });
 
+  it("rollback-only with gateways: each app is checked through its resource group's gateway with the profile's id, and the gateway gets the previous package's document", async () => {
+    const w = await world([], true);
+    const extra = previousRun(w);
+    packages(w);
+    const id = (rg: string, type: string, name: string) => `/subscriptions/0/resourceGroups/${rg}/providers/${type}/${name}`;
+    const tags = { 'azd-env-name': 'prod' };
+    const site = (app: typeof A) => ({
+      id: id(app.resourceGroup, 'Microsoft.Web/sites', app.name),
+      name: app.name,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.Web/sites',
+      // Private: only the gateway's subnet may call it (never called here).
+      defaultHostName: `${app.name}.azurewebsites.net`,
+      tags: { ...tags, 'azd-service-name': 'api' },
+    });
+    const gateway = (app: typeof A) => ({
+      id: id(app.resourceGroup, 'Microsoft.ApiManagement/service', GATEWAY[app.name]!),
+      name: GATEWAY[app.name]!,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.ApiManagement/service',
+      tags,
+      properties: { gatewayUrl: w.urls[app.region] },
+    });
+    const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+    config.resources = [
+      site(A),
+      site(B),
+      gateway(A),
+      gateway(B),
+      {
+        id: id(A.resourceGroup, 'Microsoft.Cdn/profiles', 'afd-algesta-prod'),
+        name: 'afd-algesta-prod',
+        resourceGroup: A.resourceGroup,
+        location: 'Global',
+        type: 'Microsoft.Cdn/profiles',
+        tags,
+        properties: { frontDoorId: FDID },
+      },
+    ];
+    writeFileSync(join(w.dir, 'config.json'), JSON.stringify(config));
+    const { code, output } = await run(w, ['rollback-only', '--env-name', 'prod', ...extra]);
+    expect(code, output).toBe(0);
+    expect(output).not.toContain('##vso[task.logissue');
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+    const requests = httpLog(w);
+    for (const region of [A.region, B.region]) expect(requests.filter((r) => r.http === region).length).toBeGreaterThan(0);
+    expect(requests.filter((r) => r.fdid !== FDID)).toEqual([]);
+    const imports = (state(w) as unknown as { imports: Record<string, { paths?: string[] }> }).imports;
+    for (const app of [A, B]) {
+      expect(imports[GATEWAY[app.name]!]?.paths).toContain('/v1/orders');
+      expect(imports[GATEWAY[app.name]!]?.paths).not.toContain('/v1/me');
+    }
+  });
+
   it('the scripts use only syntax that type stripping erases, and import each other with .ts (as Node 22 runs them)', () => {
     const tsc = (files: string[]) =>
       spawnSync(
