@@ -111,7 +111,7 @@ param keyVaultPurgeProtection bool
 @description('Object ID of the on-call Entra group (dead-letter replay, secret rotation). Empty: nobody.')
 param operatorsGroupObjectId string
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('The private inside (issue 24): a virtual network per region (modules/network.bicep), the app integrated into it and reachable only from its region\'s gateway subnet, private endpoints with private DNS zones for Cosmos DB, Storage, Key Vault and Service Bus, and their public network access off (the files account keeps its public endpoint for the browsers\' SAS URLs: docs/infrastructure.md, "Network"). Needs Service Bus Premium (private endpoints are a Premium feature) and the API Management gateway in a tier with outbound virtual network integration (Standard v2 or Premium v2).')
 param privateNetworking bool
 
@@ -130,7 +130,7 @@ param networkAddressSpaces {
     gatewaySubnet: string
   }
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 // ---- Production posture (issue 23): availability within a region, backups, data-plane logs ----
 // Each choice with what it costs a month; the table and its sources are in docs/infrastructure.md,
 // "Production posture (availability within a region)". Prices there are list prices, and where this
@@ -280,7 +280,7 @@ resource rgSecondary 'Microsoft.Resources/resourceGroups@2024-03-01' = if (multi
   tags: tags
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 // Each region's network in that region's resource group: like the app stack, the secondary's network
 // must stay changeable while the primary region is down.
 module networkPrimary 'modules/network.bicep' = if (privateNetworking) {
@@ -351,13 +351,13 @@ func privateEndpointsOf(networks array, resourceName string, service string, zon
     }
   })
 
-// For the gateway (C1): the subnet each region's API Management instance integrates into ('' without
+// For the gateway: the subnet each region's API Management instance integrates into ('' without
 // private networking).
 var gatewaySubnetResourceIds = {
   primary: privateNetworking ? networkPrimary!.outputs.gatewaySubnetResourceId : ''
   secondary: privateNetworking && multiRegion ? networkSecondary!.outputs.gatewaySubnetResourceId : ''
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 
 // One identity for both regions' apps: the roles are granted once on the shared resources, and a
 // user-assigned identity is a regional resource whose principal keeps working in Entra ID when its
@@ -573,7 +573,7 @@ module primary 'modules/region.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: names.functionApp, planName: names.plan })
-    // issue 24 (C2): the region's network ('' and {} without private networking).
+    // issue 24, private networking: the region's network ('' and {} without private networking).
     privateNetworking: privateNetworking
     appSubnetResourceId: privateNetworking ? networkPrimary!.outputs.appSubnetResourceId : ''
     gatewaySubnetResourceId: gatewaySubnetResourceIds.primary
@@ -597,7 +597,7 @@ module secondary 'modules/region.bicep' = if (multiRegion) {
     appInsightsName: monitoringSecondary!.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
     app: union(sharedApp, { appName: secondaryNames.functionApp, planName: secondaryNames.plan })
-    // issue 24 (C2): the region's network ('' and {} without private networking).
+    // issue 24, private networking: the region's network ('' and {} without private networking).
     privateNetworking: privateNetworking
     appSubnetResourceId: privateNetworking ? networkSecondary!.outputs.appSubnetResourceId : ''
     gatewaySubnetResourceId: gatewaySubnetResourceIds.secondary
@@ -709,6 +709,9 @@ var primaryApp = {
   origin: multiRegion ? names.primaryOrigin : ''
   // Issue 24: this region's gateway (rollout.ts imports the routes into it), or '' without one.
   gateway: gatewayOn ? names.gateway : ''
+  // Where the pipeline checks this region (readiness, smoke, version; rollout.ts): its gateway when on,
+  // since with private networking the app's own host answers only the gateway's subnet; else the app.
+  checkUrl: gatewayOn ? gatewayPrimary!.outputs.url : 'https://${primary.outputs.defaultHostName}'
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -724,6 +727,8 @@ module alerts 'modules/alerts.bicep' = {
           location: location
           appInsightsResourceId: monitoring.outputs.appInsightsResourceId
           functionAppHostName: primary.outputs.defaultHostName
+          // The web test probes the region where the pipeline checks it (its gateway when on).
+          checkUrl: primaryApp.checkUrl
         }
       ],
       multiRegion
@@ -732,6 +737,7 @@ module alerts 'modules/alerts.bicep' = {
               location: secondaryLocation
               appInsightsResourceId: monitoringSecondary!.outputs.appInsightsResourceId
               functionAppHostName: secondary!.outputs.defaultHostName
+              checkUrl: gatewayOn ? gatewaySecondary!.outputs.url : 'https://${secondary!.outputs.defaultHostName}'
             }
           ]
         : []
@@ -797,6 +803,7 @@ output AZURE_FUNCTION_APPS object[] = multiRegion
         url: 'https://${secondary!.outputs.defaultHostName}'
         origin: secondaryNames.secondaryOrigin
         gateway: gatewayOn ? secondaryNames.gateway : ''
+        checkUrl: gatewayOn ? gatewaySecondary!.outputs.url : 'https://${secondary!.outputs.defaultHostName}'
       }
       primaryApp
     ]
@@ -807,6 +814,10 @@ output AZURE_FRONT_DOOR_RESOURCE_GROUP string = multiRegion ? secondaryNames.res
 output AZURE_FRONT_DOOR_ORIGIN_GROUP string = multiRegion ? names.frontDoorOriginGroup : ''
 output AZURE_FRONT_DOOR_ENDPOINT string = multiRegion ? names.frontDoorEndpoint : ''
 output AZURE_FRONT_DOOR_URL string = multiRegion ? 'https://${frontDoor!.outputs.endpointHostName}' : ''
+// The profile's frontDoorId, which each gateway requires as X-Azure-FDID: the pipeline sends it when it
+// checks a region at its gateway (docs/security.md). Read by the gateway module from the profile;
+// '' without a gateway (no one checks it then).
+output AZURE_FRONT_DOOR_ID string = gatewayOn ? gatewayPrimary!.outputs.frontDoorId : ''
 // Read by infra/scripts/region-failover.ts: the Cosmos DB account whose write region it moves, and
 // the Service Bus Geo-DR alias with each namespace's region ([] without an alias: nothing to fail over).
 // Issue 24: each region's gateway ([] without): what the pipeline imports the API into.

@@ -9,11 +9,17 @@
  * commit); elsewhere the version is `<package.json version>-local` and the commit git's HEAD. The
  * deployed app answers `GET /api/health` with this file, and the pipeline compares the two.
  *
+ * It also copies `client/openapi.json` (the committed document, generated from the endpoints by
+ * `npm run client:generate`) to `openapi.json`: the pipeline imports the package's copy into each
+ * region's API Management gateway (infra/scripts/rollout.ts), so the gateway routes what this package
+ * serves. That the served document equals the committed one is proven against a running host by
+ * test/e2e/remote/health-contract.test.ts.
+ *
  * Tests build the same bundle into a folder of their own through `buildBundle`.
  */
 import { build, type Metafile } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BUILD_INFO_FILE, computeBuildInfo, type BuildInfo } from '../shared/platform/build-info';
@@ -41,6 +47,9 @@ function externalPackages(): string[] {
     .filter((name) => !BUNDLED.includes(name))
     .flatMap((name) => [name, `${name}/*`]);
 }
+
+/** The document the package carries for the gateways, relative to the output folder. */
+export const OPENAPI_FILE = 'openapi.json';
 
 /** Writes the stamp into the output folder (`dist/build-info.json` for `npm run build`). */
 export async function writeBuildInfo(outdir: string, info: BuildInfo): Promise<void> {
@@ -78,6 +87,7 @@ export async function buildBundle(opts: {
       throw new Error(`${input}: ${name} would be bundled, and only ${BUNDLED.join(', ')} may be: make it a dependency`);
   }
   await writeBuildInfo(opts.outdir, info);
+  await copyFile(join(ROOT, 'client', 'openapi.json'), join(opts.outdir, OPENAPI_FILE));
   return result.metafile;
 }
 

@@ -58,7 +58,7 @@ param partners = {
   qsystemsBaseUrl: ''
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 // Off: one region, serverless Cosmos DB, Standard Service Bus (no private endpoints) and no gateway;
 // a developer reaches everything from their machine.
 param privateNetworking = false
@@ -77,7 +77,7 @@ param networkAddressSpaces = {
     gatewaySubnet: '10.21.2.0/24'
   }
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 // ---- Production posture (issue 23): off here, nothing billed while idle (docs/infrastructure.md) ----
 param functionZoneRedundant = false
 param functionAlwaysReadyHttpInstances = 0

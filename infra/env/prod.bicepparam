@@ -57,7 +57,7 @@ param partners = {
   qsystemsBaseUrl: ''
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 // On: the private inside (docs/infrastructure.md, "Network"). Needs Service Bus Premium and the
 // gateway in Standard v2 (outbound virtual network integration).
 param privateNetworking = true
@@ -76,7 +76,7 @@ param networkAddressSpaces = {
     gatewaySubnet: '10.41.2.0/24'
   }
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 // ---- Production posture (issue 23); the costs: main.bicep and docs/infrastructure.md, "Production posture" ----
 // Zones in both regions: the platform keeps two always-ready instances of every function group across
 // zones (its 115,632,000 GB-s of baseline a month per region at 2048 MB: main.bicep says why).

@@ -57,7 +57,7 @@ param partners = {
   qsystemsBaseUrl: ''
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 // Off: the staging gateway is Basic v2, which has no outbound virtual network integration (only
 // Standard v2 and Premium v2 do), and private endpoints for Service Bus need Premium, which staging
 // does not pay for (docs/infrastructure.md, "Network").
@@ -77,7 +77,7 @@ param networkAddressSpaces = {
     gatewaySubnet: '10.31.2.0/24'
   }
 }
-// ---- end issue 24: private networking (C2) ----
+// ---- end issue 24: private networking ----
 // ---- Production posture (issue 23): off here, nothing billed while idle (docs/infrastructure.md) ----
 param functionZoneRedundant = false
 param functionAlwaysReadyHttpInstances = 0

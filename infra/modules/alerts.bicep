@@ -20,6 +20,9 @@ param apps {
   location: string
   appInsightsResourceId: string
   functionAppHostName: string
+  // Where the availability test probes the region: its API Management gateway
+  // (https://<name>.azure-api.net) when it has one, else https://<functionAppHostName>.
+  checkUrl: string
 }[]
 
 @description('Every Service Bus namespace, the primary first (with Geo-DR the secondary becomes the one in use after a failover).')
@@ -366,7 +369,9 @@ module cosmosThrottling 'br/public:avm/res/insights/metric-alert:0.4.1' = {
 }
 
 // Readiness from five regions every five minutes: Cosmos, Blob and the bus reachable with the
-// app's identity (GET /api/health/ready answers 503 otherwise).
+// app's identity (GET /api/health/ready answers 503 otherwise). Through the region's gateway when it
+// has one: the gateway forwards GET /api/health/ready without X-Azure-FDID (its one exemption,
+// infra/gateway/policies/global.xml), and the app's own host may answer only the gateway's subnet.
 module readinessTest 'br/public:avm/res/insights/webtest:0.3.2' = [
   for (app, i) in apps: {
     name: 'availability-web-test${regionParts[i]}'
@@ -381,7 +386,7 @@ module readinessTest 'br/public:avm/res/insights/webtest:0.3.2' = [
       timeout: 30
       retryEnabled: true
       request: {
-        RequestUrl: 'https://${app.functionAppHostName}/api/health/ready'
+        RequestUrl: '${app.checkUrl}/api/health/ready'
         HttpVerb: 'GET'
         ParseDependentRequests: false
       }

@@ -24,7 +24,7 @@ param logAnalyticsWorkspaceId string
 @description('Second (read) region; empty: the account stays in one region. Ignored for serverless accounts.')
 param secondaryLocation string = ''
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private networking: public network access off; the app reaches this resource through `privateEndpoints`.')
 param privateNetworking bool = false
 

@@ -103,7 +103,7 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private networking: the app joins `virtualNetworkSubnetResourceId` and accepts requests only from `inboundSubnetResourceId`.')
 param privateNetworking bool = false
 

@@ -52,7 +52,7 @@ param limits {
   sendgridCallsPerMinute: int
 }
 
-// C2's network module provides this (contract 6: its `gatewaySubnetResourceId` output); '' while
+// The region's snet-gateway from the network module (its `gatewaySubnetResourceId` output); '' while
 // private networking is off.
 @description('Subnet for the gateway\'s outbound virtual network integration (Standard v2 only); empty: none.')
 param subnetResourceId string
@@ -84,7 +84,7 @@ module service 'br/public:avm/res/api-management/service:0.14.4' = {
     // still reaches the gateway, which accepts only its profile (global.xml). Expressed as
     // virtualNetworkType External + the subnet, the module's only way to pass a subnet; that this is
     // the ARM shape of v2 outbound integration is not confirmed here (the page's template section was
-    // not read): check it in production's first what-if once C2's subnet is joined (staging runs
+    // not read): check it in production's first what-if with the subnet joined (staging runs
     // Basic v2, which has no outbound integration).
     virtualNetworkType: empty(subnetResourceId) ? 'None' : 'External'
     subnetResourceId: empty(subnetResourceId) ? null : subnetResourceId
@@ -152,3 +152,9 @@ output name string = service.outputs.name
 output resourceId string = service.outputs.resourceId
 // The gateway's default host (v2 tiers: <name>.azure-api.net); Front Door's origin for this region.
 output hostName string = '${name}.azure-api.net'
+// The gateway's URL, where the pipeline checks this region (main.bicep, AZURE_FUNCTION_APPS[].checkUrl):
+// the AVM module (0.14.4) has no output for it; a v2 gateway's default host is <name>.azure-api.net
+// (learn.microsoft.com/azure/api-management/front-door-api-management, the origin's host name).
+output url string = 'https://${name}.azure-api.net'
+// The profile's frontDoorId this gateway requires as X-Azure-FDID (main.bicep, AZURE_FRONT_DOOR_ID).
+output frontDoorId string = frontDoorId

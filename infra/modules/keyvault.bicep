@@ -19,7 +19,7 @@ param purgeProtection bool
 @description('Log Analytics workspace for the vault\'s audit log (who read which secret).')
 param logAnalyticsWorkspaceId string
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private networking: public network access off; the app reaches this resource through `privateEndpoints`.')
 param privateNetworking bool = false
 

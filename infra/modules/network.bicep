@@ -10,7 +10,7 @@
 //   confirmed here.
 // - snet-private-endpoints: one private endpoint per data resource and sub-resource (main.bicep and
 //   region.bicep pass them to the AVM modules' own `privateEndpoints`).
-// - snet-gateway: API Management v2 outbound virtual network integration (C1's gateway). "The subnet
+// - snet-gateway: API Management v2 outbound virtual network integration (the region's gateway). "The subnet
 //   needs to be delegated to the Microsoft.Web/serverFarms service", "can only be used by a single API
 //   Management instance", "Minimum: /27 ... Recommended: /24", and "a network security group must be
 //   associated with the subnet. No specific rules are required"

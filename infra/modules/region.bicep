@@ -61,7 +61,7 @@ param app {
   alwaysReadyHttpInstances: int
 }
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private networking (main.bicep\'s privateNetworking): the subnets and zones below are set.')
 param privateNetworking bool = false
 

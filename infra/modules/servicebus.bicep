@@ -33,7 +33,7 @@ param geoRecoveryAlias string = ''
 @description('Geo-DR: resource ID of the secondary namespace (with `geoRecoveryAlias`).')
 param geoRecoveryPartnerNamespaceResourceId string = ''
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private networking: public network access off (Premium only: private endpoints are a Premium feature); the app reaches this resource through `privateEndpoints`.')
 param privateNetworking bool = false
 

@@ -24,7 +24,7 @@ param corsAllowedOrigins string[]
 @maxValue(365)
 param softDeleteDays int
 
-// ---- issue 24: private networking (C2) ----
+// ---- issue 24: private networking ----
 @description('Private endpoints of this resource, one per region\'s network (main.bicep\'s privateEndpointsOf; [] without private networking), in the AVM module\'s own `privateEndpoints` form.')
 param privateEndpoints array = []
 // ---- end issue 24 ----

@@ -17,6 +17,12 @@ export interface RegionApp {
    * rollout imports the app's routes into it (gateway-import.ts). Absent from older outputs.
    */
   readonly gateway: string;
+  /**
+   * Where the pipeline checks this region (readiness, smoke test, version): its gateway's URL when it
+   * has one, else `url`. With private networking the app's own host answers only its gateway's subnet,
+   * so the gateway is the one way in from the agent. Absent from older outputs: `url`.
+   */
+  readonly checkUrl: string;
 }
 
 export interface FrontDoor {
@@ -31,6 +37,20 @@ export interface Plan {
   readonly frontDoor?: FrontDoor;
   /** The dashboard's origin, for the smoke test's CORS check ('' = no CORS check). */
   readonly dashboardOrigin: string;
+  /**
+   * AZURE_FRONT_DOOR_ID: the profile's frontDoorId, which each gateway requires as X-Azure-FDID
+   * (infra/gateway/policies/global.xml); '' without a gateway, and in older outputs.
+   */
+  readonly frontDoorId: string;
+}
+
+/**
+ * The headers the pipeline sends when it checks `app` at its checkUrl: the gateway refuses any request
+ * without this profile's X-Azure-FDID (but GET /api/health/ready), and accepts the pipeline as it
+ * accepts Front Door. None for an app checked at its own host (no gateway in its region).
+ */
+export function checkHeaders(plan: Pick<Plan, 'frontDoorId'>, app: RegionApp): Record<string, string> {
+  return app.gateway && plan.frontDoorId ? { 'X-Azure-FDID': plan.frontDoorId } : {};
 }
 
 /** The outputs of main.bicep the rollout reads (design point 7 of issue 20). */
@@ -41,6 +61,7 @@ export const ROLLOUT_OUTPUTS = [
   'AZURE_FRONT_DOOR_ORIGIN_GROUP',
   'AZURE_FRONT_DOOR_URL',
   'AZURE_DASHBOARD_ORIGINS',
+  'AZURE_FRONT_DOOR_ID',
 ] as const;
 
 /**
@@ -71,6 +92,7 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
             url: text('AZURE_FUNCTION_APP_URL'),
             origin: '',
             gateway: '',
+            checkUrl: text('AZURE_FUNCTION_APP_URL'),
           },
         ]
       : undefined;
@@ -87,13 +109,15 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
       url: field('url').replace(/\/+$/, ''),
       origin: field('origin'),
       gateway: field('gateway'),
+      checkUrl: (field('checkUrl') || field('url')).replace(/\/+$/, ''),
     };
   });
   const profile = text('AZURE_FRONT_DOOR_PROFILE');
   const dashboardOrigin = text('AZURE_DASHBOARD_ORIGINS').split(',')[0]?.trim() ?? '';
+  const frontDoorId = text('AZURE_FRONT_DOOR_ID');
   if (!profile) {
     if (plan.length > 1) throw new Error('several regions but no AZURE_FRONT_DOOR_PROFILE: nothing could drain them');
-    return { apps: plan, dashboardOrigin };
+    return { apps: plan, dashboardOrigin, frontDoorId };
   }
   for (const app of plan) if (!app.origin) throw new Error(`${app.region}: no Front Door origin for ${app.name}`);
   const frontDoor = {
@@ -103,5 +127,5 @@ export function planFromOutputs(outputs: Record<string, { value?: unknown } | un
     url: text('AZURE_FRONT_DOOR_URL').replace(/\/+$/, ''),
   };
   if (!frontDoor.resourceGroup || !frontDoor.originGroup) throw new Error('Front Door outputs are incomplete');
-  return { apps: plan, frontDoor, dashboardOrigin };
+  return { apps: plan, frontDoor, dashboardOrigin, frontDoorId };
 }

@@ -1,9 +1,10 @@
 /**
- * Imports the API's routes into a region's API Management gateway from the OpenAPI document the
- * region's app serves (GET /api/v1/openapi.json), so the gateway and the app it forwards to never
- * disagree about routes (issue 24). The document (~2.6 MB) is beyond what Bicep can load, so the
- * gateway's Bicep (infra/modules/gateway.bicep) makes the service, its backend and its global policy,
- * and this script makes or replaces the API itself:
+ * Imports the API's routes into a region's API Management gateway from the OpenAPI document the build
+ * produced (`dist/openapi.json` in the package, a copy of the committed client/openapi.json: the
+ * document the app serves, test/e2e/remote/health-contract.test.ts), so the gateway and the app it
+ * forwards to never disagree about routes (issue 24). The document (~2.6 MB) is beyond what Bicep can
+ * load, so the gateway's Bicep (infra/modules/gateway.bicep) makes the service, its backend and its
+ * global policy, and this script makes or replaces the API itself:
  *
  *   az apim api import --resource-group <rg> --service-name <gateway> --api-id algesta --path api
  *       --specification-format OpenApiJson --specification-path <document> --protocols https
@@ -15,11 +16,17 @@
  * (https://<front door>/api/v1/orders → gateway API `api`, operation /v1/orders → backend
  * https://<app>/api + /v1/orders).
  *
- * rollout.ts calls it for each region right after that region's package is published and ready, while
- * the region is still drained (docs/infrastructure.md, "The gateway and the edge"); on its own:
+ * The document is read from the package, not fetched from the app: with private networking the app's
+ * own host answers only its gateway's subnet (docs/infrastructure.md, "Network"), so the agent could
+ * not fetch it, and the package is what the gateway forwards to anyway.
  *
- *   node --experimental-strip-types infra/scripts/gateway-import.ts --gateway <name> --resource-group <rg>
- *       (--app-url <https://app> | --document <openapi.json>)
+ * rollout.ts calls importDocument for each region right after that region's package is published and
+ * ready, while the region is still drained (docs/infrastructure.md, "The gateway and the edge"), with
+ * the document of the package it published; on its own:
+ *
+ *   unzip -p algesta-functions.zip dist/openapi.json > openapi.json
+ *   node --experimental-strip-types infra/scripts/gateway-import.ts --gateway <name> --resource-group <rg> \
+ *       --document openapi.json
  *
  * node: builtins and sibling scripts only (it runs on the agent without npm install).
  */
@@ -107,7 +114,7 @@ export function importCommand(gateway: Gateway, specificationPath: string): stri
   ];
 }
 
-/** Imports `served` (the document as the app answers it) into the gateway; throws when az fails. */
+/** Imports `served` (the document as the app serves it) into the gateway; throws when az fails. */
 export function importDocument(run: Az, gateway: Gateway, served: unknown): number {
   const doc = documentForGateway(served);
   const dir = mkdtempSync(join(tmpdir(), 'gateway-import-'));
@@ -122,19 +129,6 @@ export function importDocument(run: Az, gateway: Gateway, served: unknown): numb
   }
 }
 
-/** The document the app at `appUrl` serves: what the gateway must route. */
-export async function servedDocument(appUrl: string, timeoutMs = 30_000): Promise<unknown> {
-  const url = `${appUrl.replace(/\/+$/, '')}${ROUTE_PREFIX}/v1/openapi.json`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return res.json();
-}
-
-/** Fetches the region's served document and imports it into the region's gateway. */
-export async function importFromApp(run: Az, gateway: Gateway, appUrl: string): Promise<number> {
-  return importDocument(run, gateway, await servedDocument(appUrl));
-}
-
 async function main(argv: string[]): Promise<number> {
   const flag = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
@@ -142,18 +136,12 @@ async function main(argv: string[]): Promise<number> {
   };
   const name = flag('gateway');
   const resourceGroup = flag('resource-group');
-  const appUrl = flag('app-url');
   const document = flag('document');
-  if (!name || !resourceGroup || (!appUrl && !document)) {
-    console.error(
-      'usage: gateway-import.ts --gateway <name> --resource-group <rg> (--app-url <https://app> | --document <openapi.json>)',
-    );
+  if (!name || !resourceGroup || !document) {
+    console.error('usage: gateway-import.ts --gateway <name> --resource-group <rg> --document <openapi.json>');
     return 2;
   }
-  const gateway = { name, resourceGroup };
-  const operations = document
-    ? importDocument(az, gateway, JSON.parse(readFileSync(document, 'utf8')))
-    : await importFromApp(az, gateway, appUrl!);
+  const operations = importDocument(az, { name, resourceGroup }, JSON.parse(readFileSync(document, 'utf8')));
   console.log(`imported ${operations} paths into ${name} (API ${GATEWAY_API.id}, path /${GATEWAY_API.path})`);
   return 0;
 }

@@ -370,7 +370,8 @@ export async function failover(plan: FailoverPlan, options: Options, effects: Ef
       throw new StepFailure(
         'verify',
         err instanceof Error ? err.message : String(err),
-        `check ${plan.frontDoor.url}/api/health and https://<${plan.target.region} app>/api/health/ready (which check fails); re-run this command to verify again`,
+        // checkUrl: the region's gateway when it has one (the app's own host may answer only the gateway's subnet).
+        `check ${plan.frontDoor.url}/api/health and ${plan.target.checkUrl}/api/health/ready (which check fails); re-run this command to verify again`,
       );
     }
   } catch (err) {

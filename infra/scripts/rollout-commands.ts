@@ -56,6 +56,7 @@ export function putSettings(run: Az, app: RegionApp, file: string): void {
 }
 
 interface TaggedSite {
+  readonly id: string;
   readonly name: string;
   readonly resourceGroup: string;
   readonly location: string;
@@ -63,13 +64,37 @@ interface TaggedSite {
   readonly tags?: Record<string, string> | null;
 }
 
-/** The env's Function Apps by tag, in any resource group (a failed deployment has no outputs). */
-export function findAppsByTag(run: Az, envName: string): RegionApp[] {
-  // One tag per `az resource list --tag`; the type and the service tag are filtered here.
+/**
+ * One property of a resource as Azure Resource Manager returns it (`properties.<name>`): the API
+ * Management service's `gatewayUrl` (learn.microsoft.com/rest/api/apimanagement/api-management-service/get)
+ * and the Front Door profile's `frontDoorId` (learn.microsoft.com/rest/api/frontdoor/azurefrontdoorstandardpremium/profiles/get).
+ */
+function armProperty(run: Az, id: string, name: string): string {
+  const value = azJson<unknown>(run, ['resource', 'show', '--ids', id, '--query', `properties.${name}`]);
+  return typeof value === 'string' ? value : '';
+}
+
+/** What `rollback-only` finds by tag: the apps, each with its region's gateway, and the profile's id. */
+export interface TaggedDeployment {
+  readonly apps: RegionApp[];
+  /** The Front Door profile's frontDoorId, which the gateways require as X-Azure-FDID; '' without. */
+  readonly frontDoorId: string;
+}
+
+/**
+ * The env's Function Apps by tag, in any resource group (a failed deployment has no outputs), each
+ * with the API Management gateway of its resource group when there is one (main.bicep gives both the
+ * environment's tags): with private networking the app's own host answers only that gateway's subnet,
+ * so the rollback checks the region through the gateway, as the rollout does.
+ */
+export function findDeploymentByTag(run: Az, envName: string): TaggedDeployment {
+  // One tag per `az resource list --tag`; the types and the service tag are filtered here.
   const resources = azJson<TaggedSite[]>(run, ['resource', 'list', '--tag', `azd-env-name=${envName}`]);
-  return resources
-    .filter((r) => r.type.toLowerCase() === 'microsoft.web/sites' && r.tags?.['azd-service-name'] === 'api')
-    .map((r) => {
+  const ofType = (type: string) => resources.filter((r) => r.type.toLowerCase() === type);
+  const gateways = ofType('microsoft.apimanagement/service');
+  const apps = ofType('microsoft.web/sites')
+    .filter((r) => r.tags?.['azd-service-name'] === 'api')
+    .map((r): RegionApp => {
       const site = azJson<{ defaultHostName?: string }>(run, [
         'functionapp',
         'show',
@@ -79,14 +104,21 @@ export function findAppsByTag(run: Az, envName: string): RegionApp[] {
         r.name,
       ]);
       if (!site.defaultHostName) throw new Error(`${r.name} has no defaultHostName`);
+      const url = `https://${site.defaultHostName}`;
+      const gateway = gateways.find((g) => g.resourceGroup.toLowerCase() === r.resourceGroup.toLowerCase());
       return {
         name: r.name,
         resourceGroup: r.resourceGroup,
         region: r.location,
-        url: `https://${site.defaultHostName}`,
+        url,
         origin: '',
-        // After a failed infrastructure deployment the rollout never ran, so no gateway got new routes.
-        gateway: '',
+        // The rollback imports the previous package's document into it again: the routes the last
+        // successful run imported, since the rollout never ran after it.
+        gateway: gateway?.name ?? '',
+        checkUrl: (gateway && armProperty(run, gateway.id, 'gatewayUrl').replace(/\/+$/, '')) || url,
       };
     });
+  const profile = ofType('microsoft.cdn/profiles')[0];
+  const frontDoorId = profile && apps.some((a) => a.gateway) ? armProperty(run, profile.id, 'frontDoorId') : '';
+  return { apps, frontDoorId };
 }

@@ -3,8 +3,11 @@
  * credentials and writes nothing, so it is safe against production. The pipeline runs it with Node
  * 22's type stripping (no npm install on the deployment agent):
  *
- *   node --experimental-strip-types infra/scripts/verify-deployment.ts ready https://<app>
- *   node --experimental-strip-types infra/scripts/verify-deployment.ts smoke https://<app> [--origin https://dashboard]
+ *   node --experimental-strip-types infra/scripts/verify-deployment.ts ready https://<app> [--fdid <id>]
+ *   node --experimental-strip-types infra/scripts/verify-deployment.ts smoke https://<app> [--origin https://dashboard] [--fdid <id>]
+ *
+ * `--fdid`: when the URL is a region's gateway (AZURE_FUNCTION_APPS[].checkUrl), the profile's id
+ * (AZURE_FRONT_DOOR_ID), sent as X-Azure-FDID as the rollout sends it (docs/security.md).
  *
  * Exit code 1 when a check fails. test/infra runs the same smoke test against the local stack.
  */
@@ -18,17 +21,26 @@ export interface Check {
 
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
-/** Polls GET /api/health/ready until it answers 200 (Cosmos, Blob and the bus reachable). */
+/**
+ * Polls GET /api/health/ready until it answers 200 (Cosmos, Blob and the bus reachable). `headers` go
+ * with every request: X-Azure-FDID when the URL is a region's gateway (deployment-outputs.ts, checkHeaders).
+ */
 export async function waitUntilReady(
   baseUrl: string,
-  { timeoutMs = 5 * 60_000, intervalMs = 10_000, fetchImpl = fetch as Fetch, log = console.log } = {},
+  {
+    timeoutMs = 5 * 60_000,
+    intervalMs = 10_000,
+    fetchImpl = fetch as Fetch,
+    log = console.log,
+    headers = {} as Record<string, string>,
+  } = {},
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     let status = 0;
     let detail = '';
     try {
-      const res = await fetchImpl(`${baseUrl}/api/health/ready`, { signal: AbortSignal.timeout(15_000) });
+      const res = await fetchImpl(`${baseUrl}/api/health/ready`, { headers, signal: AbortSignal.timeout(15_000) });
       status = res.status;
       detail = (await res.text()).slice(0, 300);
     } catch (err) {
@@ -46,10 +58,17 @@ export async function waitUntilReady(
   }
 }
 
-/** Requests that prove the deployed package is this API and its platform works, without a token. */
+/**
+ * Requests that prove the deployed package is this API and its platform works, without a token.
+ * `headers` go with every request (X-Azure-FDID for a region's gateway), under the check's own.
+ */
 export async function smokeTest(
   baseUrl: string,
-  { origin, fetchImpl = fetch as Fetch }: { origin?: string; fetchImpl?: Fetch } = {},
+  {
+    origin,
+    fetchImpl = fetch as Fetch,
+    headers = {},
+  }: { origin?: string; fetchImpl?: Fetch; headers?: Record<string, string> } = {},
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const check = async (
@@ -59,7 +78,11 @@ export async function smokeTest(
     verify: (res: Response, body: any) => string | undefined,
   ) => {
     try {
-      const res = await fetchImpl(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+      const res = await fetchImpl(`${baseUrl}${path}`, {
+        ...init,
+        headers: { ...headers, ...(init.headers as Record<string, string> | undefined) },
+        signal: AbortSignal.timeout(15_000),
+      });
       const text = await res.text();
       let body: unknown = text;
       try {
@@ -110,16 +133,21 @@ async function main(argv: string[]): Promise<number> {
   const [command, url, ...rest] = argv;
   const baseUrl = url?.replace(/\/+$/, '');
   if (!baseUrl || (command !== 'ready' && command !== 'smoke')) {
-    console.error('usage: verify-deployment.ts ready|smoke <https://app> [--origin <https://dashboard>]');
+    console.error('usage: verify-deployment.ts ready|smoke <https://app> [--origin <https://dashboard>] [--fdid <id>]');
     return 2;
   }
+  const flag = (name: string): string | undefined => {
+    const at = rest.indexOf(`--${name}`);
+    return at >= 0 ? rest[at + 1] : undefined;
+  };
+  const fdid = flag('fdid');
+  const headers: Record<string, string> = fdid ? { 'X-Azure-FDID': fdid } : {};
   if (command === 'ready') {
-    await waitUntilReady(baseUrl);
+    await waitUntilReady(baseUrl, { headers });
     return 0;
   }
-  const originAt = rest.indexOf('--origin');
-  const origin = originAt >= 0 ? rest[originAt + 1] : undefined;
-  const checks = await smokeTest(baseUrl, origin ? { origin } : {});
+  const origin = flag('origin');
+  const checks = await smokeTest(baseUrl, { headers, ...(origin ? { origin } : {}) });
   for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   return checks.every((c) => c.ok) ? 0 : 1;
 }

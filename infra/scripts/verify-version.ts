@@ -1,5 +1,6 @@
 /**
- * After the rollout: every region's app and the Front Door endpoint answer `GET /api/health` with the
+ * After the rollout: every region (at its checkUrl: its gateway, with the X-Azure-FDID the gateway
+ * requires, when it has one; else its app) and the Front Door endpoint answer `GET /api/health` with the
  * version and commit of the package this run deployed (issue 23, item 2). The expected pair is read
  * from the package itself (`dist/build-info.json`, written by `npm run build` from the pipeline's
  * Build.BuildNumber and Build.SourceVersion), or given:
@@ -15,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { planFromOutputs } from './deployment-outputs.ts';
+import { checkHeaders, planFromOutputs } from './deployment-outputs.ts';
 
 export interface BuildInfo {
   readonly version: string;
@@ -45,22 +46,48 @@ export function parseBuildInfo(text: string, where: string): BuildInfo {
   return { version: info.version, commit: info.commit };
 }
 
-/** The stamp inside the deployed zip (unzip is on Microsoft-hosted Ubuntu agents). */
-export function buildInfoFromPackage(zip: string): BuildInfo {
-  const run = spawnSync('unzip', ['-p', zip, 'dist/build-info.json'], { encoding: 'utf8' });
-  if (run.status !== 0)
-    throw new Error(`unzip -p ${zip} dist/build-info.json failed: ${(run.stderr || run.error?.message || '').trim()}`);
-  return parseBuildInfo(run.stdout, `${zip}:dist/build-info.json`);
+/**
+ * One file of the deployed zip as text (unzip is on Microsoft-hosted Ubuntu agents). The one zip
+ * reader of the pipeline's scripts: the stamp here, the OpenAPI document the rollout imports into each
+ * gateway (rollout.ts).
+ */
+export function fileFromPackage(zip: string, path: string): string {
+  // 64 MiB: the OpenAPI document is ~2.6 MB, beyond spawnSync's default 1 MiB of output.
+  const run = spawnSync('unzip', ['-p', zip, path], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`unzip -p ${zip} ${path} failed: ${(run.stderr || run.error?.message || '').trim()}`);
+  return run.stdout;
 }
 
-/** The URLs that must answer the new version: each region's app, then the Front Door endpoint. */
-export function urlsFromOutputs(outputs: Parameters<typeof planFromOutputs>[0]): string[] {
+/** The stamp inside the deployed zip. */
+export function buildInfoFromPackage(zip: string): BuildInfo {
+  return parseBuildInfo(fileFromPackage(zip, 'dist/build-info.json'), `${zip}:dist/build-info.json`);
+}
+
+/** A URL the version is checked at, with the headers it needs (X-Azure-FDID for a region's gateway). */
+export interface CheckTarget {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Where the new version must answer: each region where the pipeline checks it (its gateway when it
+ * has one, with the X-Azure-FDID the gateway requires; else its app), then the Front Door endpoint.
+ */
+export function targetsFromOutputs(outputs: Parameters<typeof planFromOutputs>[0]): CheckTarget[] {
   const plan = planFromOutputs(outputs);
-  return [...plan.apps.map((a) => a.url), ...(plan.frontDoor?.url ? [plan.frontDoor.url] : [])];
+  return [
+    ...plan.apps.map((a) => ({ url: a.checkUrl, headers: checkHeaders(plan, a) })),
+    ...(plan.frontDoor?.url ? [{ url: plan.frontDoor.url, headers: {} }] : []),
+  ];
+}
+
+/** The URLs of targetsFromOutputs. */
+export function urlsFromOutputs(outputs: Parameters<typeof planFromOutputs>[0]): string[] {
+  return targetsFromOutputs(outputs).map((t) => t.url);
 }
 
 export async function checkVersions(
-  urls: readonly string[],
+  targets: readonly (string | CheckTarget)[],
   expected: BuildInfo,
   {
     attempts = 6,
@@ -71,7 +98,8 @@ export async function checkVersions(
   } = {},
 ): Promise<VersionCheck[]> {
   const results: VersionCheck[] = [];
-  for (const url of urls) {
+  for (const target of targets) {
+    const { url, headers } = typeof target === 'string' ? { url: target, headers: {} } : target;
     let answered = '';
     let ok = false;
     let attempt = 0;
@@ -79,7 +107,7 @@ export async function checkVersions(
       if (attempt > 0) await sleep(intervalMs);
       attempt++;
       try {
-        const res = await fetchImpl(`${url}/api/health`, { signal: AbortSignal.timeout(15_000) });
+        const res = await fetchImpl(`${url}/api/health`, { headers, signal: AbortSignal.timeout(15_000) });
         const text = await res.text();
         let body: { version?: unknown; commit?: unknown } = {};
         try {
@@ -121,16 +149,16 @@ export async function main(argv: readonly string[], log = console.log, fetchImpl
     return 2;
   }
   let expected: BuildInfo;
-  let urls: string[];
+  let targets: CheckTarget[];
   try {
     expected = pkg ? buildInfoFromPackage(pkg) : { version: version!, commit: commit! };
-    urls = urlsFromOutputs(JSON.parse(readFileSync(outputs, 'utf8')));
+    targets = targetsFromOutputs(JSON.parse(readFileSync(outputs, 'utf8')));
   } catch (err) {
     log(`##vso[task.logissue type=error]version check: ${(err as Error).message}`);
     return 1;
   }
-  log(`expecting version ${expected.version} commit ${expected.commit} at ${urls.join(', ')}`);
-  const results = await checkVersions(urls, expected, { attempts, intervalMs: intervalSeconds * 1000, fetchImpl, log });
+  log(`expecting version ${expected.version} commit ${expected.commit} at ${targets.map((t) => t.url).join(', ')}`);
+  const results = await checkVersions(targets, expected, { attempts, intervalMs: intervalSeconds * 1000, fetchImpl, log });
   for (const r of results.filter((r) => !r.ok))
     log(
       `##vso[task.logissue type=error]version check ${r.url}: answers ${r.answered} after ${r.attempts} attempt(s), expected version ${expected.version} commit ${expected.commit}`,

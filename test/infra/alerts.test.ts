@@ -22,6 +22,30 @@ function anchors(path: string): Set<string> {
   );
 }
 
+/**
+ * Regions whose availability test does not probe where the pipeline checks the region: its gateway's
+ * URL (the gateway module's name, <name>.azure-api.net) when the gateway is on, else the app's host.
+ */
+function probeProblems(d: Deployment): string[] {
+  const apps = d.modules().find((m) => m.path === 'modules/alerts.bicep')!.params.apps as BicepObject[];
+  const gateways = d.modules().filter((m) => m.path === 'modules/gateway.bicep');
+  return apps.flatMap((app) => {
+    const gateway = gateways.find((g) => g.params.location === app.location);
+    const actual = sampleOf(app.checkUrl ?? null);
+    const source = app.checkUrl instanceof Unknown ? app.checkUrl.text : '';
+    if (gateway) {
+      const expected = `https://${sampleOf(gateway.params.name ?? null)}.azure-api.net`;
+      return actual === expected
+        ? []
+        : [`${String(app.location)}: the web test probes ${actual} instead of its gateway ${expected}`];
+    }
+    // No gateway: the app's own host (the site's defaultHostName, known only once deployed).
+    return /^https:\/\/[^/]+$/.test(actual ?? '') && /\.defaultHostName\}'$/.test(source)
+      ? []
+      : [`${String(app.location)}: the web test probes ${source || actual} instead of the app's host`];
+  });
+}
+
 const actionGroup = (text: string) => text === 'actionGroup.outputs.resourceId';
 
 describe('alerts', () => {
@@ -67,27 +91,46 @@ describe('alerts', () => {
   );
 
   it.each(ENVIRONMENTS)(
-    "%s: an availability test calls GET /api/health/ready on each region's Function App, from several locations",
+    '%s: an availability test calls GET /api/health/ready on each region, through its gateway when it has one, from several locations',
     (env) => {
       const d = Deployment.of(project, env);
       const tests = d.registryModules('avm/res/insights/webtest').map((m) => m.params);
       expect(tests).toHaveLength(d.regions().length);
+      const gatewayOn = env !== 'dev';
       for (const test of tests) {
         expect(test.kind).toBe('standard');
-        expect(sampleOf(get(test, 'request', 'RequestUrl') ?? null)).toMatch(/^https:\/\/[^/]+\/api\/health\/ready$/);
-        expect((get(test, 'request', 'RequestUrl') as Unknown).text).toContain('app.functionAppHostName');
+        // The gateway forwards GET /api/health/ready without X-Azure-FDID (global.xml's one exemption);
+        // with private networking the app's own host answers only the gateway's subnet.
+        expect(sampleOf(get(test, 'request', 'RequestUrl') ?? null)).toMatch(
+          gatewayOn
+            ? /^https:\/\/apim-algesta-[a-z0-9]+\.azure-api\.net\/api\/health\/ready$/
+            : /^https:\/\/[^/]+\/api\/health\/ready$/,
+        );
+        expect((get(test, 'request', 'RequestUrl') as Unknown).text).toContain('app.checkUrl');
         expect(get(test, 'validationRules', 'ExpectedHttpStatusCode')).toBe(200);
       }
-      // One test per region's app: each region's Function App host name (the web/site module's output).
+      // One test per region: each region's gateway URL (the gateway module's output) when the gateway
+      // is on, else its Function App host name (the web/site module's output).
       const apps = d.modules().find((m) => m.path === 'modules/alerts.bicep')!.params.apps as BicepObject[];
       expect(apps.map((a) => (a.functionAppHostName as Unknown).text)).toEqual(
         d.regions().map(() => 'app.outputs.defaultHostname'),
       );
+      expect(probeProblems(d)).toEqual([]);
       expect(apps.map((a) => a.location)).toEqual(d.regions().map((r) => r.location));
       // The route it probes is the app's readiness endpoint.
       expect(readFileSync(`${REPO}/functions/http/health.ts`, 'utf8')).toContain("route: 'health/ready'");
     },
   );
+
+  it('a web test that probed the app host while the gateway is on fails the rule, naming the region', async () => {
+    const main = readFileSync(`${REPO}/infra/main.bicep`, 'utf8');
+    const changed = main.replace('checkUrl: primaryApp.checkUrl', "checkUrl: 'https://${primary.outputs.defaultHostName}'");
+    expect(changed).not.toBe(main);
+    const d = Deployment.of(await loadProject({ [`${REPO}/infra/main.bicep`]: changed }), 'prod');
+    expect(probeProblems(d)).toEqual([
+      expect.stringMatching(/^eastus2: the web test probes https:\/\/.* instead of its gateway https:\/\/apim-algesta-/),
+    ]);
+  });
 
   it.each(ENVIRONMENTS)(
     "%s: SLA breaches, partner failures and workflow dead letters alert on the app's own counters, by the names the code gives them",

@@ -367,6 +367,7 @@ describe('azure-pipelines.yml', () => {
         'AZURE_FRONT_DOOR_RESOURCE_GROUP',
         'AZURE_FRONT_DOOR_URL',
         'AZURE_FUNCTION_APPS',
+        'AZURE_FRONT_DOOR_ID',
       ].sort(),
     );
     expect(outputs.has('AZURE_DASHBOARD_ORIGINS')).toBe(true);
@@ -387,6 +388,11 @@ describe('azure-pipelines.yml', () => {
         expect(plan.frontDoor?.originGroup).toBe('api');
         expect(plan.apps.map((a) => a.origin)).toEqual(['api-centralus', 'api-eastus2']);
       }
+      // Each region is checked at its gateway when it has one (staging and prod), else at its app.
+      expect(plan.apps.map((a) => a.checkUrl)).toEqual(
+        plan.apps.map((a) => (a.gateway ? `https://${a.gateway}.azure-api.net` : a.url)),
+      );
+      expect(plan.apps.map((a) => Boolean(a.gateway))).toEqual(plan.apps.map(() => env !== 'dev'));
     },
   );
 
@@ -548,6 +554,29 @@ describe('the checks after a deployment (infra/scripts/verify-deployment.ts)', (
     const fake = async () => new Response('<html>Microsoft Azure App Service - Welcome</html>', { status: 200 });
     const checks = await smokeTest('https://example.invalid', { origin: 'https://dashboard.algesta.test', fetchImpl: fake });
     expect(checks.every((c) => !c.ok)).toBe(true);
+  });
+
+  it("both checks send the given headers (a gateway's X-Azure-FDID) on every request, beside the check's own", async () => {
+    const seen: { url: string; headers: Record<string, string> }[] = [];
+    const recording = async (url: string, init?: RequestInit) => {
+      seen.push({ url, headers: { ...(init?.headers as Record<string, string>) } });
+      return new Response('{}', { status: 200 });
+    };
+    const headers = { 'X-Azure-FDID': 'profile-id' };
+    await waitUntilReady('https://gw', { fetchImpl: recording, log: () => {}, headers });
+    await smokeTest('https://gw', { origin: 'https://dashboard.algesta.test', fetchImpl: recording, headers });
+    expect(seen.length).toBe(7);
+    for (const s of seen) expect(s.headers['X-Azure-FDID'], s.url).toBe('profile-id');
+    // The CORS preflight keeps its own headers too.
+    expect(seen.at(-1)!.headers).toEqual({
+      'X-Azure-FDID': 'profile-id',
+      origin: 'https://dashboard.algesta.test',
+      'access-control-request-method': 'POST',
+    });
+    // Without headers, none is added.
+    seen.length = 0;
+    await waitUntilReady('https://app', { fetchImpl: recording, log: () => {} });
+    expect(seen[0]!.headers).toEqual({});
   });
 
   it('readiness waits for a 200 and gives up after its timeout', async () => {

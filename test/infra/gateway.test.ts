@@ -116,6 +116,15 @@ describe('the gateway policy files', () => {
       );
     });
 
+    it("an unknown route answered with API Management's own 404 instead of the not-found problem (the smoke test at each gateway expects it)", () => {
+      expect(broken('context.LastError.Source == "configuration"', 'context.LastError.Source == "forward-request"')).toContain(
+        'on-error does not answer configuration failures',
+      );
+      expect(broken('https://api.algesta.co/problems/not-found', 'https://api.algesta.co/problems/missing')).toContain(
+        'configuration: problem type https://api.algesta.co/problems/missing, want https://api.algesta.co/problems/not-found',
+      );
+    });
+
     it('a 429 that is not the problem document, or without Retry-After', () => {
       // Both 429 answers (on-error's and the daily quota's, which must stay identical) changed alike.
       expect(broken(/https:\/\/api\.algesta\.co\/problems\/rate-limited/g, 'https://api.algesta.co/problems/too-many')).toContain(

@@ -29,6 +29,53 @@ async function prodWith(file: string, from: string, to: string): Promise<Deploym
   return Deployment.of(await loadProject({ [path]: original.replace(from, to) }), 'prod');
 }
 
+/**
+ * What keeps the pipeline and the probes from reaching a privately networked deployment: with private
+ * networking the app's own host answers only its region's snet-gateway, so every region needs a gateway
+ * (rollout.ts, verify-version.ts and the availability tests check each region through it), in the tier
+ * with outbound virtual network integration (Standard v2; Basic v2 has none:
+ * learn.microsoft.com/azure/api-management/api-management-features), and the gateway exists only with
+ * a second region (main.bicep: it accepts only the Front Door profile's requests).
+ */
+function pathProblems(d: Deployment): string[] {
+  if (d.main.symbol('privateNetworking') !== true) return [];
+  const problems: string[] = [];
+  const sku = d.main.symbol('gatewaySkuName');
+  if (sku !== 'StandardV2')
+    problems.push(
+      `privateNetworking needs the gateway in StandardV2 (outbound virtual network integration), gatewaySkuName is '${String(sku)}'`,
+    );
+  if (!sampleOf(d.main.symbol('secondaryLocation') ?? null))
+    problems.push('privateNetworking needs a second region (the gateway is only made behind Front Door)');
+  const gateways = d
+    .modules()
+    .filter((m) => m.path === 'modules/gateway.bicep')
+    .map((m) => m.params.location);
+  for (const r of d.regions())
+    if (!gateways.includes(r.location)) problems.push(`${r.location}: no gateway, so nothing can reach its app`);
+  return problems;
+}
+
+describe("the pipeline's path with private networking (through each region's gateway)", () => {
+  it.each(ENVIRONMENTS)('%s: a privately networked deployment has a Standard v2 gateway in each of two regions', (env) => {
+    expect(pathProblems(Deployment.of(project, env))).toEqual([]);
+  });
+
+  it.each(['BasicV2', ''])("fixture: prod with gatewaySkuName '%s' fails, naming it", async (sku) => {
+    const d = await prodWith('env/prod.bicepparam', "param gatewaySkuName = 'StandardV2'", `param gatewaySkuName = '${sku}'`);
+    const problems = pathProblems(d);
+    expect(problems[0]).toBe(
+      `privateNetworking needs the gateway in StandardV2 (outbound virtual network integration), gatewaySkuName is '${sku}'`,
+    );
+    // Without a gateway, no region can be reached at all.
+    if (sku === '')
+      expect(problems.slice(1)).toEqual([
+        'eastus2: no gateway, so nothing can reach its app',
+        'centralus: no gateway, so nothing can reach its app',
+      ]);
+  });
+});
+
 describe('private networking by environment', () => {
   it.each(ENVIRONMENTS)('%s: privateNetworking is on in prod only, and only with Service Bus Premium', (env) => {
     const d = Deployment.of(project, env);
@@ -62,7 +109,7 @@ describe('private networking by environment', () => {
     expect(Object.keys(SUBNETS)).toEqual(['snet-app', 'snet-private-endpoints', 'snet-gateway']);
   });
 
-  it("the network module's outputs (the gateway, C1, takes its subnet from them) name its region's network", () => {
+  it("the network module's outputs (the gateway takes its subnet from them) name its region's network", () => {
     const prod = Deployment.of(project, 'prod');
     for (const net of networks(prod)) {
       const output = (name: string) => sampleOf(net.call.child!.output(name)) ?? '';

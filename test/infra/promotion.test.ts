@@ -426,12 +426,22 @@ describe('the version check after the rollout (verify-version.ts against local s
   let server: Server;
   let base = '';
   const requests: string[] = [];
+  /** Each request's path and the X-Azure-FDID it carried ('' without). */
+  const fdids: { url: string; fdid: string }[] = [];
+  const FDID = '8d1f6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
   const dir = mkdtempSync(join(tmpdir(), 'algesta-version-'));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       requests.push(req.url ?? '');
+      const fdid = String(req.headers['x-azure-fdid'] ?? '');
+      fdids.push({ url: req.url ?? '', fdid });
       const [, prefix, ...rest] = (req.url ?? '').split('/');
+      // A region's gateway (`gw-…`) refuses GET /api/health without the profile's id (global.xml).
+      if (prefix?.startsWith('gw-') && fdid !== FDID) {
+        res.writeHead(403).end('{}');
+        return;
+      }
       const answer = answers.get(prefix ?? '');
       if (rest.join('/') !== 'api/health' || !answer || answer === 'down') {
         res.writeHead(answer === 'down' ? 503 : 404).end('{}');
@@ -447,16 +457,21 @@ describe('the version check after the rollout (verify-version.ts against local s
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The deployment outputs as az writes them: two regions behind Front Door. */
-  const outputsFile = () => {
+  /**
+   * The deployment outputs as az writes them: two regions behind Front Door; with `gateways`, each
+   * region's gateway (`gw-<region>`) is its checkUrl and AZURE_FRONT_DOOR_ID the profile's id.
+   */
+  const outputsFile = (gateways = false) => {
     const app = (region: string) => ({
       name: `func-${region}`,
       resourceGroup: `rg-${region}`,
       region,
       url: `${base}/${region}`,
       origin: `api-${region}`,
+      ...(gateways ? { gateway: `apim-${region}`, checkUrl: `${base}/gw-${region}` } : {}),
     });
     const outputs = {
+      ...(gateways ? { AZURE_FRONT_DOOR_ID: { type: 'String', value: FDID } } : {}),
       AZURE_FUNCTION_APPS: { type: 'Array', value: [app('centralus'), app('eastus2')] },
       AZURE_FRONT_DOOR_PROFILE: { type: 'String', value: 'afd-algesta-prod' },
       AZURE_FRONT_DOOR_RESOURCE_GROUP: { type: 'String', value: 'rg-algesta-prod-centralus' },
@@ -546,6 +561,50 @@ describe('the version check after the rollout (verify-version.ts against local s
     ]);
     expect(code).toBe(1);
     expect(log.filter((l) => l.startsWith('##vso')).join('\n')).toContain(`version check ${base}/frontdoor: answers 503 {}`);
+  });
+
+  it("with a gateway per region: each region is asked at its gateway with the profile's X-Azure-FDID, Front Door without it", async () => {
+    for (const p of ['gw-centralus', 'gw-eastus2', 'frontdoor']) answers.set(p, EXPECTED);
+    // The apps' own hosts are private (they answer only their gateway's subnet): never asked.
+    answers.set('centralus', 'down');
+    answers.set('eastus2', 'down');
+    fdids.length = 0;
+    expect(urlsFromOutputs(JSON.parse(readFileSync(outputsFile(true), 'utf8')))).toEqual([
+      `${base}/gw-centralus`,
+      `${base}/gw-eastus2`,
+      `${base}/frontdoor`,
+    ]);
+    const { code, log } = await run([
+      '--outputs',
+      outputsFile(true),
+      '--expect-version',
+      EXPECTED.version,
+      '--expect-commit',
+      EXPECTED.commit,
+    ]);
+    expect(log.filter((l) => l.startsWith('##vso'))).toEqual([]);
+    expect(code).toBe(0);
+    expect(fdids).toEqual([
+      { url: '/gw-centralus/api/health', fdid: FDID },
+      { url: '/gw-eastus2/api/health', fdid: FDID },
+      { url: '/frontdoor/api/health', fdid: '' },
+    ]);
+    // Without the id the gateways refuse the check: the version check fails, it does not pass.
+    const withoutId = JSON.parse(readFileSync(outputsFile(true), 'utf8')) as Record<string, unknown>;
+    delete withoutId.AZURE_FRONT_DOOR_ID;
+    writeFileSync(join(dir, 'outputs.json'), JSON.stringify(withoutId));
+    const refused = await run([
+      '--outputs',
+      join(dir, 'outputs.json'),
+      '--expect-version',
+      EXPECTED.version,
+      '--expect-commit',
+      EXPECTED.commit,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.log.filter((l) => l.startsWith('##vso')).join('\n')).toContain(
+      `version check ${base}/gw-centralus: answers 403`,
+    );
   });
 
   it('a package without the stamp, or no expectation at all, is an error, not a pass', async () => {

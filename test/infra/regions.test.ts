@@ -342,8 +342,17 @@ describe('deployment outputs (the pipeline reads them)', () => {
       [regions[1], regions[0]].map((r) => sampleOf(r!.site.params.name ?? null)),
     );
     for (const a of apps) expect(sampleOf(a.url ?? null)).toMatch(/^https:\/\/[^/]+$/);
-    // Issue 24 added `gateway` (the region's API Management instance); the others are unchanged.
-    expect(Object.keys(apps[0]!).sort()).toEqual(['gateway', 'name', 'origin', 'region', 'resourceGroup', 'url']);
+    // Issue 24 added `gateway` (the region's API Management instance) and `checkUrl` (where the pipeline
+    // checks the region: its gateway, since with private networking the app's host answers only the
+    // gateway's subnet); the others are unchanged.
+    expect(Object.keys(apps[0]!).sort()).toEqual(['checkUrl', 'gateway', 'name', 'origin', 'region', 'resourceGroup', 'url']);
+    expect(apps.map((a) => sampleOf(a.checkUrl ?? null))).toEqual(
+      apps.map((a) => `https://${sampleOf(a.gateway ?? null)}.azure-api.net`),
+    );
+    // The profile's id each gateway requires (read from the profile by the gateway module).
+    expect((d.main.output('AZURE_FRONT_DOOR_ID') as Unknown).text).toMatch(
+      /^reference\(frontDoorProfileResourceId, '[\d-]+'\)\.frontDoorId$/,
+    );
     expect(d.main.output('AZURE_FRONT_DOOR_PROFILE')).toBe('afd-algesta-prod');
     expect(d.main.output('AZURE_FRONT_DOOR_RESOURCE_GROUP')).toBe('rg-algesta-prod-centralus');
     expect(d.main.output('AZURE_FRONT_DOOR_ORIGIN_GROUP')).toBe('api');
@@ -357,7 +366,9 @@ describe('deployment outputs (the pipeline reads them)', () => {
     const d = Deployment.of(project, 'dev');
     const apps = d.main.output('AZURE_FUNCTION_APPS') as BicepObject[];
     expect(apps.map((a) => [a.resourceGroup, a.region, a.origin])).toEqual([['rg-algesta-dev', 'eastus2', '']]);
-    for (const name of ['PROFILE', 'RESOURCE_GROUP', 'ORIGIN_GROUP', 'ENDPOINT', 'URL'])
+    // No gateway: checked at the app's own URL.
+    expect(apps.map((a) => (a.checkUrl as Unknown).text)).toEqual([(apps[0]!.url as Unknown).text]);
+    for (const name of ['PROFILE', 'RESOURCE_GROUP', 'ORIGIN_GROUP', 'ENDPOINT', 'URL', 'ID'])
       expect(d.main.output(`AZURE_FRONT_DOOR_${name}`), name).toBe('');
   });
 });

@@ -71,9 +71,24 @@ async function region(
   app: string,
   breaks: boolean,
   tls?: { key: Buffer; cert: Buffer },
+  /** A gateway requiring this profile's id, or an app host that only its gateway's subnet may call. */
+  gateway?: { fdid: string } | 'private',
 ): Promise<string> {
   const handler: RequestListener = async (req, res) => {
-    appendFileSync(world.log, `${JSON.stringify({ http: label, method: req.method, path: req.url })}\n`);
+    const fdid = req.headers['x-azure-fdid'];
+    appendFileSync(
+      world.log,
+      `${JSON.stringify({ http: label, method: req.method, path: req.url, ...(fdid ? { fdid } : {}) })}\n`,
+    );
+    // As the gateway's policy (global.xml): this profile's X-Azure-FDID, or only GET /api/health/ready.
+    if (gateway === 'private') {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('Ip Forbidden');
+      return;
+    }
+    if (gateway && fdid !== gateway.fdid && !(req.method === 'GET' && req.url === '/api/health/ready')) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('not through this Front Door');
+      return;
+    }
     const state = existsSync(join(world.dir, 'state.json'))
       ? (JSON.parse(readFileSync(join(world.dir, 'state.json'), 'utf8')) as { deployed: Record<string, string> })
       : { deployed: {} };
@@ -96,7 +111,15 @@ async function region(
   return `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function world(breaks: string[] = []): Promise<World> {
+/** The Front Door profile's id, which each gateway requires as X-Azure-FDID (AZURE_FRONT_DOOR_ID). */
+const FDID = '8d1f6c1e-2b3a-4c5d-9e8f-0a1b2c3d4e5f';
+
+/**
+ * The regions, and with `gateways` each region's gateway: then the proxies named after the regions are
+ * the gateways (refusing what lacks FDID but the readiness probe), and the apps' own hosts
+ * (`private-<region>`) refuse everything, as with private networking.
+ */
+async function world(breaks: string[] = [], gateways = false): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'algesta-rollout-'));
   cleanup.push(dir);
   const log = join(dir, 'calls.jsonl');
@@ -111,11 +134,18 @@ async function world(breaks: string[] = []): Promise<World> {
   );
   chmodSync(join(bin, 'az'), 0o755);
   const w = { dir, log };
+  const gateway = gateways ? { fdid: FDID } : undefined;
   return {
     ...w,
     urls: {
-      [A.region]: await region(w, A.region, A.name, breaks.includes(A.region)),
-      [B.region]: await region(w, B.region, B.name, breaks.includes(B.region)),
+      [A.region]: await region(w, A.region, A.name, breaks.includes(A.region), undefined, gateway),
+      [B.region]: await region(w, B.region, B.name, breaks.includes(B.region), undefined, gateway),
+      ...(gateways
+        ? {
+            [`private-${A.region}`]: await region(w, `private-${A.region}`, A.name, false, undefined, 'private'),
+            [`private-${B.region}`]: await region(w, `private-${B.region}`, B.name, false, undefined, 'private'),
+          }
+        : {}),
       // Front Door sends the traffic to the primary (priority 1): it breaks with the primary.
       'front-door': await region(w, 'front-door', B.name, breaks.includes('front-door')),
     },
@@ -138,11 +168,12 @@ function previousRun(w: World): string[] {
 const GATEWAY = { [A.name]: 'apim-algesta-prod-centralus', [B.name]: 'apim-algesta-prod' } as Record<string, string>;
 
 function outputs(w: World, frontDoor = true, gateways = false): string {
+  // With gateways: the app's own host is private, the region is checked at its gateway (checkUrl).
   const app = (a: typeof A) => ({
     ...a,
-    url: w.urls[a.region],
+    url: gateways ? w.urls[`private-${a.region}`] : w.urls[a.region],
     origin: frontDoor ? a.origin : '',
-    ...(gateways ? { gateway: GATEWAY[a.name] } : {}),
+    ...(gateways ? { gateway: GATEWAY[a.name], checkUrl: w.urls[a.region] } : {}),
   });
   const file = join(w.dir, 'outputs.json');
   const value = (v: unknown) => ({ type: typeof v === 'string' ? 'String' : 'Array', value: v });
@@ -157,6 +188,8 @@ function outputs(w: World, frontDoor = true, gateways = false): string {
       AZURE_FRONT_DOOR_ENDPOINT: value(frontDoor ? 'algesta-prod' : ''),
       AZURE_FRONT_DOOR_URL: value(frontDoor ? w.urls['front-door'] : ''),
       AZURE_DASHBOARD_ORIGINS: value(DASHBOARD),
+      // Set whenever there is a Front Door here: without a gateway it must still not be sent.
+      AZURE_FRONT_DOOR_ID: value(frontDoor ? FDID : ''),
     }),
   );
   return file;
@@ -197,7 +230,7 @@ const deploy = (w: World, frontDoor = true, extra: string[] = [], gateways = fal
 
 /**
  * The log as steps: `disable <origin>`, `settings <app>`, `restore-settings <app>`, `publish <app> <zip>`,
- * `import <region>` (az apim api import into the region's gateway, preceded by the GET of the document),
+ * `import <region>` (az apim api import into the region's gateway),
  * `ready <region>` (GETs of /api/health/ready), `smoke <region>` (from GET /api/health on, the smoke
  * test's first request), `enable <origin>`; repeats collapsed.
  */
@@ -228,6 +261,37 @@ function steps(w: World): string[] {
     if (out.at(-1) !== label) out.push(label);
   }
   return out;
+}
+
+/** The HTTP requests the proxies logged, with the X-Azure-FDID each carried. */
+const httpLog = (w: World) =>
+  readFileSync(w.log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { http?: string; path?: string; fdid?: string })
+    .filter((e): e is { http: string; path?: string; fdid?: string } => typeof e.http === 'string');
+
+/** The committed OpenAPI document: what `npm run build` copies into the package as dist/openapi.json. */
+const CLIENT_DOCUMENT = JSON.parse(readFileSync(join(REPO, 'client/openapi.json'), 'utf8')) as {
+  paths: Record<string, unknown>;
+};
+
+/**
+ * Real zips for NEW and PREVIOUS carrying dist/openapi.json, as the staged package does (zip, as
+ * promotion.test.ts makes one for verify-version.ts): the new one the committed document, the
+ * previous one the same without /api/v1/me, so an import shows which package it came from.
+ */
+function packages(w: World): void {
+  const make = (file: string, document: unknown) => {
+    const folder = join(w.dir, `${file}.d`);
+    mkdirSync(join(folder, 'dist'), { recursive: true });
+    writeFileSync(join(folder, 'dist/openapi.json'), JSON.stringify(document));
+    rmSync(join(w.dir, file), { force: true });
+    expect(spawnSync('zip', ['-qr', join(w.dir, file), '.'], { cwd: folder }).status).toBe(0);
+  };
+  make(NEW, CLIENT_DOCUMENT);
+  const { ['/api/v1/me']: _gone, ...paths } = CLIENT_DOCUMENT.paths;
+  make(PREVIOUS, { ...CLIENT_DOCUMENT, paths });
 }
 
 const state = (w: World) =>
@@ -381,44 +445,63 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
       AZURE_LOCATION: { value: 'eastus2' },
     });
     expect(single).toEqual({
-      apps: [{ name: 'func', resourceGroup: 'rg', region: 'eastus2', url: 'https://func', origin: '', gateway: '' }],
+      apps: [
+        {
+          name: 'func',
+          resourceGroup: 'rg',
+          region: 'eastus2',
+          url: 'https://func',
+          origin: '',
+          gateway: '',
+          checkUrl: 'https://func',
+        },
+      ],
       dashboardOrigin: '',
+      frontDoorId: '',
     });
     // The drain covers Front Door's documented propagation bound (20 min) and an in-flight request.
     expect(WAITS.propagationSeconds).toBe(20 * 60);
   });
 
-  it("with a gateway per region: each region's gateway gets the routes its app now serves, after readiness and before the smoke test", async () => {
-    const w = await world();
-    const { code, output } = await deploy(w, true, previousRun(w), true);
+  it("with a gateway per region: each gateway gets the package's document before the region is checked, through that gateway with the profile's X-Azure-FDID", async () => {
+    const w = await world([], true);
+    const extra = previousRun(w);
+    packages(w);
+    const { code, output } = await deploy(w, true, extra, true);
     expect(output).not.toContain('##vso[task.logissue');
     expect(code).toBe(0);
-    // The GET of the document comes between readiness and the import: it counts as `ready` here.
+    // The routes first: the gateway forwards only the operations it has. `centralus` is its gateway here.
     expect(steps(w)).toEqual([
       'disable centralus',
       'settings centralus',
       `publish centralus ${NEW}`,
-      'ready centralus',
       'import centralus',
+      'ready centralus',
       'smoke centralus',
       'enable centralus',
       'disable eastus2',
       'settings eastus2',
       `publish eastus2 ${NEW}`,
-      'ready eastus2',
       'import eastus2',
+      'ready eastus2',
       'smoke eastus2',
       'enable eastus2',
       'ready front-door',
       'smoke front-door',
     ]);
-    const log = readFileSync(w.log, 'utf8');
-    for (const region of [A.region, B.region])
-      expect(log).toContain(JSON.stringify({ http: region, method: 'GET', path: '/api/v1/openapi.json' }));
-    // What each gateway got is the document the app serves, its /api prefix moved to the API's path.
-    const served = (await (await fetch(`${stack.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    const expected = Object.keys(served.paths).map((p) => p.slice('/api'.length));
-    expect(expected).toContain('/v1/orders');
+    const requests = httpLog(w);
+    // Every check of a region went to its gateway with the profile's id; none to the apps' private
+    // hosts, none fetched the document from an app; Front Door is called without it (it adds its own).
+    for (const region of [A.region, B.region]) {
+      const atGateway = requests.filter((r) => r.http === region);
+      expect(atGateway.length).toBeGreaterThan(5);
+      expect(atGateway.filter((r) => r.fdid !== FDID)).toEqual([]);
+    }
+    expect(requests.filter((r) => r.http.startsWith('private-'))).toEqual([]);
+    expect(requests.filter((r) => r.http === 'front-door' && r.fdid)).toEqual([]);
+    // What each gateway got is the document inside the package, its /api prefix moved to the API's path.
+    const expected = Object.keys(CLIENT_DOCUMENT.paths).map((p) => p.slice('/api'.length));
+    expect(expected).toContain('/v1/me');
     const imports = (state(w) as unknown as { imports: Record<string, Record<string, unknown>> }).imports;
     for (const app of [A, B])
       expect(imports[GATEWAY[app.name]!]).toEqual({
@@ -432,11 +515,23 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
       });
   });
 
-  it('a failed import fails the region like a failed check: it is restored, its gateway re-imported from the previous package, and the other region is never touched', async () => {
+  it("without a gateway a region is checked at its app's URL with no X-Azure-FDID, even when the profile's id is known", async () => {
     const w = await world();
+    const { code } = await deploy(w, true, previousRun(w));
+    expect(code).toBe(0);
+    const requests = httpLog(w);
+    expect(requests.filter((r) => r.http === A.region).length).toBeGreaterThan(5);
+    expect(requests.filter((r) => r.fdid)).toEqual([]);
+    expect(readFileSync(w.log, 'utf8')).not.toContain('"apim"');
+  });
+
+  it("a failed import fails the region like a failed check: it is restored, its gateway gets the previous package's document, and the other region is never touched", async () => {
+    const w = await world([], true);
     const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
     writeFileSync(join(w.dir, 'config.json'), JSON.stringify({ ...config, failImport: GATEWAY[A.name] }));
-    const { code, output } = await deploy(w, true, previousRun(w), true);
+    const extra = previousRun(w);
+    packages(w);
+    const { code, output } = await deploy(w, true, extra, true);
     expect(code).toBe(1);
     expect(output).toMatch(
       /^##vso\[task\.logissue type=error\]gateway routes centralus: az apim api import into apim-algesta-prod-centralus failed/m,
@@ -445,18 +540,63 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
       'disable centralus',
       'settings centralus',
       `publish centralus ${NEW}`,
-      'ready centralus',
       'import centralus',
       'restore-settings centralus',
       `publish centralus ${PREVIOUS}`,
-      'ready centralus',
       'import centralus',
+      'ready centralus',
       'enable centralus',
     ]);
     expect(readFileSync(w.log, 'utf8')).not.toContain(`"${GATEWAY[B.name]!}"`);
     expect(output).toContain(`centralus ${A.name}: restored`);
+    // The rollback's readiness went through the gateway with the id too.
+    expect(httpLog(w).filter((r) => r.http === A.region && r.fdid !== FDID)).toEqual([]);
+    // The previous package's document (it has no /v1/me), not the new one's.
     const imports = (state(w) as unknown as { imports: Record<string, { paths?: string[] }> }).imports;
     expect(imports[GATEWAY[A.name]!]?.paths).toContain('/v1/orders');
+    expect(imports[GATEWAY[A.name]!]?.paths).not.toContain('/v1/me');
+  });
+
+  it('a previous package without dist/openapi.json (built before the copy): the rollback restores the region, warns that its gateway keeps the routes it had, and says so in the summary', async () => {
+    const w = await world(['centralus'], true);
+    const extra = previousRun(w);
+    packages(w);
+    rmSync(join(w.dir, PREVIOUS));
+    const old = join(w.dir, 'old.d');
+    mkdirSync(old);
+    writeFileSync(join(old, 'host.json'), '{}');
+    expect(spawnSync('zip', ['-qr', join(w.dir, PREVIOUS), '.'], { cwd: old }).status).toBe(0);
+    const { code, output } = await deploy(w, true, extra, true);
+    expect(code).toBe(1);
+    expect(output).toMatch(/^##vso\[task\.logissue type=error\]smoke test centralus: /m);
+    expect(output).toMatch(
+      /^##vso\[task\.logissue type=warning\]gateway routes centralus \(rollback\): gateway routes not restored: unzip -p .*previous-functions\.zip dist\/openapi\.json failed/m,
+    );
+    expect(steps(w).slice(-4)).toEqual([
+      'restore-settings centralus',
+      `publish centralus ${PREVIOUS}`,
+      'ready centralus',
+      'enable centralus',
+    ]);
+    expect(output).toMatch(new RegExp(`centralus ${A.name}: restored \\(gateway routes not restored: unzip -p `));
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS });
+  });
+
+  it('a package without dist/openapi.json fails the region at the import, naming the file, and restores it', async () => {
+    const w = await world([], true);
+    const extra = previousRun(w);
+    packages(w);
+    rmSync(join(w.dir, NEW));
+    const bare = join(w.dir, 'bare.d');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'host.json'), '{}');
+    expect(spawnSync('zip', ['-qr', join(w.dir, NEW), '.'], { cwd: bare }).status).toBe(0);
+    const { code, output } = await deploy(w, true, extra, true);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /^##vso\[task\.logissue type=error\]gateway routes centralus: unzip -p .*algesta-functions\.zip dist\/openapi\.json failed/m,
+    );
+    expect(output).toContain(`centralus ${A.name}: restored`);
   });
 
   it('rollback-only (the infrastructure deployment failed): finds the apps by tag across resource groups and restores each', async () => {
@@ -514,6 +654,62 @@ describe('infra/scripts/rollout.ts (region by region, with a fake az and the loc
     ]);
     expect(readFileSync(w.log, 'utf8')).toContain('"resource","list","--tag","azd-env-name=prod"');
     expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+  });
+
+  it("rollback-only with gateways: each app is checked through its resource group's gateway with the profile's id, and the gateway gets the previous package's document", async () => {
+    const w = await world([], true);
+    const extra = previousRun(w);
+    packages(w);
+    const id = (rg: string, type: string, name: string) => `/subscriptions/0/resourceGroups/${rg}/providers/${type}/${name}`;
+    const tags = { 'azd-env-name': 'prod' };
+    const site = (app: typeof A) => ({
+      id: id(app.resourceGroup, 'Microsoft.Web/sites', app.name),
+      name: app.name,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.Web/sites',
+      // Private: only the gateway's subnet may call it (never called here).
+      defaultHostName: `${app.name}.azurewebsites.net`,
+      tags: { ...tags, 'azd-service-name': 'api' },
+    });
+    const gateway = (app: typeof A) => ({
+      id: id(app.resourceGroup, 'Microsoft.ApiManagement/service', GATEWAY[app.name]!),
+      name: GATEWAY[app.name]!,
+      resourceGroup: app.resourceGroup,
+      location: app.region,
+      type: 'Microsoft.ApiManagement/service',
+      tags,
+      properties: { gatewayUrl: w.urls[app.region] },
+    });
+    const config = JSON.parse(readFileSync(join(w.dir, 'config.json'), 'utf8'));
+    config.resources = [
+      site(A),
+      site(B),
+      gateway(A),
+      gateway(B),
+      {
+        id: id(A.resourceGroup, 'Microsoft.Cdn/profiles', 'afd-algesta-prod'),
+        name: 'afd-algesta-prod',
+        resourceGroup: A.resourceGroup,
+        location: 'Global',
+        type: 'Microsoft.Cdn/profiles',
+        tags,
+        properties: { frontDoorId: FDID },
+      },
+    ];
+    writeFileSync(join(w.dir, 'config.json'), JSON.stringify(config));
+    const { code, output } = await run(w, ['rollback-only', '--env-name', 'prod', ...extra]);
+    expect(code, output).toBe(0);
+    expect(output).not.toContain('##vso[task.logissue');
+    expect(state(w).deployed).toEqual({ [A.name]: PREVIOUS, [B.name]: PREVIOUS });
+    const requests = httpLog(w);
+    for (const region of [A.region, B.region]) expect(requests.filter((r) => r.http === region).length).toBeGreaterThan(0);
+    expect(requests.filter((r) => r.fdid !== FDID)).toEqual([]);
+    const imports = (state(w) as unknown as { imports: Record<string, { paths?: string[] }> }).imports;
+    for (const app of [A, B]) {
+      expect(imports[GATEWAY[app.name]!]?.paths).toContain('/v1/orders');
+      expect(imports[GATEWAY[app.name]!]?.paths).not.toContain('/v1/me');
+    }
   });
 
   it('the scripts use only syntax that type stripping erases, and import each other with .ts (as Node 22 runs them)', () => {

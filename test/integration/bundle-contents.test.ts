@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_ENTRY, buildBundle } from '../../scripts/build';
+import { BUNDLE_ENTRY, OPENAPI_FILE, buildBundle } from '../../scripts/build';
 import { loadBuildInfo } from '../../shared/platform/build-info';
 
 /**
@@ -52,5 +52,12 @@ describe('the deployed bundle', () => {
     // The entry (and every chunk) is one folder below the output's root: the stamp is found from both.
     for (const module of [BUNDLE_ENTRY, 'chunks/any.js'])
       expect(loadBuildInfo(pathToFileURL(resolve(outdir, module)).href), module).toEqual(expected);
+  });
+
+  it('carries the committed OpenAPI document, byte for byte: what the pipeline imports into each gateway', () => {
+    // infra/scripts/rollout.ts reads dist/openapi.json from the package; the served document equals
+    // client/openapi.json (test/e2e/remote/health-contract.test.ts), so the gateway routes what the app serves.
+    expect(OPENAPI_FILE).toBe('openapi.json');
+    expect(readFileSync(join(outdir, OPENAPI_FILE), 'utf8')).toBe(readFileSync('client/openapi.json', 'utf8'));
   });
 });

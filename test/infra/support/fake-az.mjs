@@ -8,6 +8,7 @@
 //                                → a StringDictionary { id, name, type, properties } (Web Apps REST API)
 //   resource list --tag k=v      → GenericResource[] ({ id, name, resourceGroup, location, type, tags })
 //   functionapp show             → the Site ({ name, resourceGroup, location, defaultHostName, … })
+//   resource show --ids <id> [--query properties.<name>] → that property of config.resources[] (ARM shape)
 //   apim api import              → the ApiContract ({ id, name, path, … }); the imported document's
 //                                  paths are kept in state.imports[<service name>] (the script deletes
 //                                  its file once az returns); config.failImport = a service name: the first
@@ -268,6 +269,14 @@ if (command.startsWith('servicebus georecovery-alias ')) {
     save();
     done();
   }
+}
+
+if (command === 'resource show' && flag('ids')) {
+  // rollout-commands.ts (rollback-only): one ARM property of a tagged resource (config.resources[].properties).
+  const resource = (config.resources ?? []).find((r) => r.id === flag('ids'));
+  if (!resource) fail(`(ResourceNotFound) The Resource '${flag('ids')}' was not found.`, 3);
+  const query = flag('query') ?? '';
+  answer(query.startsWith('properties.') ? (resource.properties?.[query.slice('properties.'.length)] ?? null) : resource);
 }
 
 if (command === 'resource show' && flag('resource-type') === 'Microsoft.Insights/components') {

@@ -218,6 +218,8 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
   const expect = [
     { source: 'rate-limit-by-key', type: 'rate-limited', status: 429 },
     { source: 'validate-jwt', type: 'unauthorized', status: 401 },
+    // An unknown route (no operation matches): the app's not-found problem, as the smoke test expects.
+    { source: 'configuration', type: 'not-found', status: 404 },
   ] as const;
   for (const e of expect) {
     const branch = onError.find((w) => (attr(w, 'condition') ?? '').includes(`context.LastError.Source == "${e.source}"`));
@@ -230,7 +232,11 @@ export function policyProblems(xml: string, doc: OpenApi, webhookRoutes: readonl
     problems.push(...problemBodyProblems(e.source, body, e.type, status));
     const headers = all(children(branch), 'set-header').map((h) => attr(h, 'name'));
     const wanted =
-      e.status === 429 ? ['Content-Type', 'Retry-After', 'RateLimit-Policy', 'RateLimit'] : ['Content-Type', 'WWW-Authenticate'];
+      e.status === 429
+        ? ['Content-Type', 'Retry-After', 'RateLimit-Policy', 'RateLimit']
+        : e.status === 401
+          ? ['Content-Type', 'WWW-Authenticate']
+          : ['Content-Type'];
     for (const h of wanted) if (!headers.includes(h)) problems.push(`${e.source}: the ${e.status} answer has no ${h} header`);
   }
 
