@@ -33,8 +33,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { az, tail, type Az } from './az.ts';
+import { messageOf, runAsScript } from './run-script.ts';
 
 /** The API's id and path on every gateway. */
 export const GATEWAY_API = { id: 'algesta', path: 'api', displayName: 'Algesta API' } as const;
@@ -146,12 +146,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`##vso[task.logissue type=error]gateway import: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (err) => console.error(`##vso[task.logissue type=error]gateway import: ${messageOf(err)}`));

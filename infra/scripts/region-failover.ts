@@ -36,7 +36,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { pathToFileURL } from 'node:url';
 import { az, azJson, type Az } from './az.ts';
 import { planFromOutputs, type FrontDoor, type RegionApp } from './deployment-outputs.ts';
 import {
@@ -52,6 +51,7 @@ import {
 } from './failover-commands.ts';
 import { setOrigin } from './rollout-commands.ts';
 import { waitUntilReady } from './verify-deployment.ts';
+import { messageOf, runAsScript } from './run-script.ts';
 
 /** The outputs of main.bicep this script reads, besides the rollout's (deployment-outputs.ts). */
 export const FAILOVER_OUTPUTS = [
@@ -494,12 +494,4 @@ async function main(argv: string[]): Promise<number> {
   return failover(plan, args, effects, args.journal);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (err) => console.error(`FAILED: ${messageOf(err)}`));

@@ -47,7 +47,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { az, type Az } from './az.ts';
 import { notifyDeploymentFailure, type DeploymentNotice } from './deployment-notice.ts';
 import { checkHeaders, planFromOutputs, type FrontDoor, type Plan, type RegionApp } from './deployment-outputs.ts';
@@ -56,6 +55,7 @@ import { importDocument } from './gateway-import.ts';
 import { findDeploymentByTag, listSettings, putSettings, setOrigin } from './rollout-commands.ts';
 import { smokeTest, waitUntilReady } from './verify-deployment.ts';
 import { fileFromPackage } from './verify-version.ts';
+import { messageOf, runAsScript } from './run-script.ts';
 
 /**
  * How long to wait after an origin changes state. Front Door has no connection draining of its own
@@ -442,12 +442,4 @@ async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`##vso[task.logissue type=error]rollout: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (err) => console.error(`##vso[task.logissue type=error]rollout: ${messageOf(err)}`));

@@ -11,7 +11,7 @@
  *
  * Exit code 1 when a check fails. test/infra runs the same smoke test against the local stack.
  */
-import { pathToFileURL } from 'node:url';
+import { runAsScript } from './run-script.ts';
 
 export interface Check {
   readonly name: string;
@@ -152,12 +152,4 @@ async function main(argv: string[]): Promise<number> {
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

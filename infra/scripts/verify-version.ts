@@ -15,8 +15,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { checkHeaders, planFromOutputs } from './deployment-outputs.ts';
+import { runAsScript } from './run-script.ts';
 
 export interface BuildInfo {
   readonly version: string;
@@ -166,12 +166,4 @@ export async function main(argv: readonly string[], log = console.log, fetchImpl
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main);

@@ -22,7 +22,7 @@ import {
   policyProblems,
   wafsOf,
 } from './support/gateway';
-import { Deployment, type Environment, INFRA_FILES, loadProject } from './support/infra';
+import { Deployment, loadProject, withChanged } from './support/infra';
 
 const POLICIES = join(REPO, 'infra/gateway/policies');
 const GLOBAL = join(POLICIES, 'global.xml');
@@ -38,15 +38,6 @@ let project: Project;
 beforeAll(async () => {
   project = await loadProject();
 });
-
-async function withChanged(file: string, env: Environment, change: (text: string) => string): Promise<Deployment> {
-  const path = join(REPO, 'infra', file);
-  const text = readFileSync(path, 'utf8');
-  const changed = change(text);
-  expect(changed, `the fixture must change ${file}`).not.toBe(text);
-  expect(INFRA_FILES()).toContain(path);
-  return Deployment.of(await loadProject({ [path]: changed }), env);
-}
 
 describe('the gateway policy files', () => {
   it('every policy file is well-formed XML', () => {

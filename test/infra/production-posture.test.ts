@@ -7,12 +7,9 @@
  * expect the check to name the change: a check that passed them would pass a production that lost
  * its zones, its warm instances, its backups or its logs. Sources: support/posture.ts.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INFRA } from './support/bicep';
 import type { Project } from './support/evaluate';
-import { Deployment, ENVIRONMENTS, type Environment, loadProject } from './support/infra';
+import { Deployment, ENVIRONMENTS, loadProject, withChanged, withParam } from './support/infra';
 import {
   COSMOS_DATA_PLANE_LOGS,
   cheapPostureProblems,
@@ -25,21 +22,6 @@ let project: Project;
 beforeAll(async () => {
   project = await loadProject();
 });
-
-/** An environment's deployment with one file of infra/ changed in memory. */
-async function withChanged(file: string, env: Environment, change: (text: string) => string): Promise<Deployment> {
-  const path = join(INFRA, file);
-  const text = readFileSync(path, 'utf8');
-  const changed = change(text);
-  expect(changed, `the fixture must change ${file}`).not.toBe(text);
-  return Deployment.of(await loadProject({ [path]: changed }), env);
-}
-
-/** A parameter file with one `param name = value` line replaced. */
-const withParam = (env: Environment, name: string, value: string) =>
-  withChanged(`env/${env}.bicepparam`, env, (t) =>
-    t.replace(new RegExp(`^param ${name} = .*$`, 'm'), `param ${name} = ${value}`),
-  );
 
 describe('production: available within a region, 30 days of restore, data-plane logs', () => {
   it('has everything the posture asks for', () => {

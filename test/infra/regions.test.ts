@@ -5,12 +5,9 @@
  * but for the region's own resources. The fixture cases change infra/ in memory (never on disk) and
  * expect the checks to name the change.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INFRA } from './support/bicep';
 import { type BicepObject, type Project, Unknown, isObject, sampleOf } from './support/evaluate';
-import { Deployment, type Environment, get, loadProject } from './support/infra';
+import { Deployment, get, loadProject, withChanged } from './support/infra';
 import { REGION_SETTINGS, parameterProblems, registryModulesIn, resourceGroupOf, settingsDifferences } from './support/regions';
 
 let project: Project;
@@ -19,15 +16,6 @@ beforeAll(async () => {
 });
 
 const TWO_REGIONS = ['staging', 'prod'] as const;
-
-/** A deployment with one infra/ file changed in memory. */
-async function withChanged(file: string, env: Environment, change: (text: string) => string): Promise<Deployment> {
-  const path = join(INFRA, file);
-  const text = readFileSync(path, 'utf8');
-  const changed = change(text);
-  expect(changed, `the fixture must change ${file}`).not.toBe(text);
-  return Deployment.of(await loadProject({ [path]: changed }), env);
-}
 
 const frontDoor = (d: Deployment) => d.registryModules('avm/res/cdn/profile');
 

@@ -2,6 +2,7 @@
  * The infrastructure as the tests see it: infra/ parsed once, and each environment's deployment
  * (its parameter file applied to main.bicep) with every module and resource it would create.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFRA, filesUnder } from './bicep';
 import {
@@ -30,6 +31,26 @@ export const AZD_ENV = {
 export async function loadProject(overrides: Readonly<Record<string, string>> = {}): Promise<Project> {
   return Project.load(INFRA_FILES(), overrides);
 }
+
+/**
+ * An environment's deployment with one file of infra/ (`file` relative to it) changed in memory: the
+ * contract tests' fixtures. A change that changes nothing, or a file the project does not read, is an
+ * error, so a fixture that no longer matches the Bicep cannot pass by testing the unchanged files.
+ */
+export async function withChanged(file: string, env: Environment, change: (text: string) => string): Promise<Deployment> {
+  const path = join(INFRA, file);
+  if (!INFRA_FILES().includes(path)) throw new Error(`the fixture changes ${file}, which is not a Bicep file of infra/`);
+  const text = readFileSync(path, 'utf8');
+  const changed = change(text);
+  if (changed === text) throw new Error(`the fixture must change ${file}: its change matched nothing`);
+  return Deployment.of(await loadProject({ [path]: changed }), env);
+}
+
+/** A deployment whose parameter file has its `param name = value` line replaced. */
+export const withParam = (env: Environment, name: string, value: string): Promise<Deployment> =>
+  withChanged(`env/${env}.bicepparam`, env, (t) =>
+    t.replace(new RegExp(`^param ${name} = .*$`, 'm'), `param ${name} = ${value}`),
+  );
 
 export class Deployment {
   constructor(
