@@ -117,6 +117,13 @@ describe('maintenance plans', () => {
     expect(order!.planOccurrence!.key).toBe(`${plan.id}@${holiday}`);
     const moved = order!.planOccurrence!.date;
     expect(moved > holiday && isBusinessDay(moved, DEFAULT_CALENDAR)).toBe(true);
+    // COUNT=1: its one order is open, so the plan has ended by itself (docs/plans.md, "Statuses").
+    const read = await as(t.client).GET('/api/v1/clients/{clientId}/plans/{planId}', {
+      params: { path: { clientId: DEMO.clientId, planId: plan.id } },
+    });
+    expect(read.response.status).toBe(200);
+    expect(read.data).toMatchObject({ status: 'ended' });
+    expect(read.data!.nextDueOn).toBeUndefined();
   });
 
   it('a plan’s checklist: complete is refused while an item is open; a failed item needs its photo and opens a follow-up', async () => {

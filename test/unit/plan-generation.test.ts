@@ -221,6 +221,63 @@ describe('plan generation', () => {
     ]);
   });
 
+  it('a rule that ends (COUNT) ends its plan once the last occurrence’s order is open, not before', async () => {
+    const w = world('2026-03-02T12:00:00.000Z');
+    const { value: plan } = await createPlan(w.deps, clientUser, { ...weekly, rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=3' });
+    expect(await sweepPlans(w.deps, system)).toBe(2); // 2 and 9 March
+    expect((await w.plans.get(CLIENT, plan.id))?.value).toMatchObject({ status: 'active', nextDueOn: '2026-03-09' });
+    w.setNow('2026-03-09T12:00:00.000Z');
+    expect(await sweepPlans(w.deps, system)).toBe(1); // 16 March, the third and last
+    const ended = (await w.plans.get(CLIENT, plan.id))!.value;
+    expect(ended).toMatchObject({ status: 'ended', generatedThrough: '2026-03-16', version: plan.version + 1 });
+    expect(ended.nextDueOn).toBeUndefined();
+    expect(await listUpcoming(w.deps, clientUser, CLIENT, plan.id, 3)).toEqual([]);
+    // Ended means final: no action brings it back, and later runs open nothing more.
+    await expect(movePlanStatus(w.deps, clientUser, CLIENT, plan.id, 'resume')).rejects.toBeInstanceOf(ConflictError);
+    w.setNow('2026-06-01T12:00:00.000Z');
+    expect(await sweepPlans(w.deps, system)).toBe(0);
+    expect(w.orders.orders.size).toBe(3);
+  });
+
+  it('UNTIL whose last dates the business-day rule skips: the plan ends after the last order it can open', async () => {
+    const w = world('2026-03-02T12:00:00.000Z');
+    // Mondays until 23 March 2026; 23 March is a holiday (San José) and `skip` drops it.
+    const { value: plan } = await createPlan(w.deps, clientUser, {
+      ...weekly,
+      rrule: 'FREQ=WEEKLY;BYDAY=MO;UNTIL=20260323',
+      businessDayRule: 'skip',
+      leadTimeDays: 0,
+    });
+    w.setNow('2026-03-16T12:00:00.000Z');
+    expect(await sweepPlans(w.deps, system)).toBe(3); // 2, 9 and 16 March
+    expect((await w.plans.get(CLIENT, plan.id))?.value.status).toBe('ended');
+  });
+
+  it('an edit that leaves nothing to open ends the plan; a create that would open nothing is a field error', async () => {
+    const w = world('2026-03-02T12:00:00.000Z');
+    const { value: plan } = await createPlan(w.deps, clientUser, weekly);
+    await sweepPlans(w.deps, system); // 2 and 9 March
+    const edited = await updatePlan(w.deps, clientUser, CLIENT, plan.id, { ...weekly, rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=2' });
+    expect(edited.value).toMatchObject({ status: 'ended', generatedThrough: '2026-03-09' });
+    await expect(
+      createPlan(w.deps, clientUser, { ...weekly, rrule: 'FREQ=WEEKLY;BYDAY=MO;UNTIL=20260301' }),
+    ).rejects.toMatchObject({ fieldErrors: [{ field: 'rrule', message: 'the rule has no occurrence on or after 2026-03-02' }] });
+    // An unending rule never runs out, whatever its next date.
+    const { value: yearly } = await createPlan(w.deps, clientUser, { ...weekly, rrule: 'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29' });
+    expect(yearly).toMatchObject({ status: 'active', nextDueOn: '2028-02-22' });
+  });
+
+  it('a keyed create retried after its rule ran out answers the plan it made', async () => {
+    const w = world('2026-03-02T12:00:00.000Z');
+    const keyed = { ...clientUser, idempotency: { ulid: '01KJ0000000000000000000001', since: '2026-03-02T12:00:00.000Z' } };
+    const definition = { ...weekly, rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=1', leadTimeDays: 0 };
+    const first = await createPlan(w.deps, keyed, definition);
+    w.setNow('2026-03-03T12:00:00.000Z'); // the only Monday has passed
+    const retry = await createPlan(w.deps, keyed, definition);
+    expect(retry).toMatchObject({ replayed: true, value: { id: first.value.id } });
+    await expect(createPlan(w.deps, clientUser, definition)).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
   it('property: any timer runs, crashes and days passing → exactly the due occurrences, each once', async () => {
     await fc.assert(
       fc.asyncProperty(

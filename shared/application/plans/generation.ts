@@ -4,7 +4,7 @@ import { newChecklist } from '../../domain/orders/checklist';
 import { submitOrder, type Order, type OrderDecision } from '../../domain/orders/order';
 import { slaContextOf, DEFAULT_SLA_CONTEXT, type SlaContext } from '../../domain/orders/sla-lifecycle';
 import { ineligibilityReasons } from '../../domain/providers/eligibility';
-import { dueOccurrences, localToday, nextDueOn, type Occurrence } from '../../domain/plans/occurrences';
+import { dueOccurrences, localToday, scheduled, type Occurrence } from '../../domain/plans/occurrences';
 import type { Plan } from '../../domain/plans/plan';
 import { makeOrderId } from '../../domain/shared/ids';
 import type { EventDraft } from '../../domain/shared/events';
@@ -171,10 +171,9 @@ export async function generatePlan(
     try {
       for (const occ of dueOccurrences(stored.value, sla.calendar, today, PER_PLAN)) {
         if (await openOccurrence(deps, call, stored.value, occ, sla)) opened++;
+        // The cursor past it; after the last occurrence of a rule that ends, the plan ends too.
         const advanced: Plan = { ...stored.value, generatedThrough: occ.ruleDate };
-        const next = nextDueOn(advanced, sla.calendar, today);
-        const { nextDueOn: _old, ...rest } = advanced;
-        stored = await deps.plans.save(next ? { ...rest, nextDueOn: next } : rest, stored.etag);
+        stored = await deps.plans.save(scheduled(advanced, sla.calendar, today, deps.clock.now().toISOString()), stored.etag);
       }
       return opened;
     } catch (err) {

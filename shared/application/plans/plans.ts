@@ -1,7 +1,14 @@
 import { isStaff } from '../../domain/access/principal';
 import { slaContextOf } from '../../domain/orders/sla-lifecycle';
 import { DEFAULT_CALENDAR, type BusinessCalendar } from '../../domain/orders/business-calendar';
-import { localToday, nextDueOn, planOccurrences, upcomingOccurrences, type Occurrence } from '../../domain/plans/occurrences';
+import {
+  hasRunOut,
+  localToday,
+  planOccurrences,
+  scheduled,
+  upcomingOccurrences,
+  type Occurrence,
+} from '../../domain/plans/occurrences';
 import {
   definitionProblems,
   editPlan,
@@ -15,7 +22,7 @@ import {
 import { makeId } from '../../domain/shared/ids';
 import type { CallContext } from '../context';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, PreconditionFailedError } from '../errors';
-import { createOnce, newUlid, type Created } from '../idempotency';
+import { createOnce, newUlid, replayed, type Created } from '../idempotency';
 import type { ClientRepository, Clock, IdGenerator, Page, PageRequest, ProviderRepository, Versioned } from '../ports';
 import type { PlanRepository } from './ports';
 
@@ -74,9 +81,7 @@ async function checkReferences(deps: PlanDeps, clientId: string, d: PlanDefiniti
 }
 
 function withNextDue(plan: Plan, cal: BusinessCalendar, now: string): Plan {
-  const next = nextDueOn(plan, cal, localToday(now, cal));
-  const { nextDueOn: _old, ...rest } = plan;
-  return next ? { ...rest, nextDueOn: next } : rest;
+  return scheduled(plan, cal, localToday(now, cal), now);
 }
 
 export async function createPlan(deps: PlanDeps, call: CallContext, input: CreatePlanInput): Promise<Created<Plan>> {
@@ -87,22 +92,29 @@ export async function createPlan(deps: PlanDeps, call: CallContext, input: Creat
   const cal = await calendarOf(deps, clientId);
   const today = localToday(now, cal);
   const p = call.principal;
-  const plan = withNextDue(
-    {
-      ...normalizeDefinition(definition),
-      id: makeId('plan', newUlid(call, deps.ids)),
-      clientId,
-      status: 'active',
-      createdBy: { userId: p.userId, name: p.name ?? p.userId, ...(p.email ? { email: p.email } : {}) },
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      // No order is opened for a date before the plan existed: a past start date anchors the rule only.
-      effectiveFrom: definition.startDate > today ? definition.startDate : today,
-    },
-    cal,
-    now,
-  );
+  const draft: Plan = {
+    ...normalizeDefinition(definition),
+    id: makeId('plan', newUlid(call, deps.ids)),
+    clientId,
+    status: 'active',
+    createdBy: { userId: p.userId, name: p.name ?? p.userId, ...(p.email ? { email: p.email } : {}) },
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    // No order is opened for a date before the plan existed: a past start date anchors the rule only.
+    effectiveFrom: definition.startDate > today ? definition.startDate : today,
+  };
+  // A plan that would open nothing (its COUNT or UNTIL ends before today) is a mistake in the rule,
+  // not a plan: refused, rather than created already ended. (A retry of a create that succeeded
+  // answers that plan, whatever day it comes.)
+  if (hasRunOut(draft, cal)) {
+    const earlier = call.idempotency ? await deps.plans.get(clientId, draft.id) : undefined;
+    if (earlier) return replayed(earlier);
+    throw new InvalidInputError('invalid plan', [
+      { field: 'rrule', message: `the rule has no occurrence on or after ${draft.effectiveFrom}` },
+    ]);
+  }
+  const plan = withNextDue(draft, cal, now);
   return createOnce(
     call,
     () => deps.plans.create(plan),

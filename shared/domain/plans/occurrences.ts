@@ -129,6 +129,32 @@ export function nextDueOn(s: Schedule & Pick<Plan, 'status'>, cal: BusinessCalen
   return upcomingOccurrences(s, cal, today, 1)[0]?.dueOn;
 }
 
+/**
+ * Whether the plan has nothing left to open, ever: its rule ends (COUNT or UNTIL) and no occurrence
+ * remains after the cursor — the last one's order exists, or the business-day rule dropped the rest.
+ * A rule without end never runs out (its next date may lie beyond any horizon, but it exists).
+ */
+export function hasRunOut(s: Schedule, cal: BusinessCalendar): boolean {
+  const rule = recurrence(s.rrule, s.startDate);
+  if (!rule.finite) return false;
+  const last = rule.last();
+  const from = lowerBound(s);
+  return last === undefined || from > last || planOccurrences(s, cal, { from, to: dayAfter(last) }).length === 0;
+}
+
+/**
+ * The plan as it is stored after any change (creation, edit, status action, a cursor move): its next
+ * due date recomputed, and an active plan whose rule has run out ended — by itself, like the `end`
+ * action, so it no longer reads as active with nothing due (docs/plans.md, "Statuses").
+ */
+export function scheduled(plan: Plan, cal: BusinessCalendar, today: string, now: string): Plan {
+  const { nextDueOn: _old, ...rest } = plan;
+  if (plan.status === 'active' && hasRunOut(plan, cal))
+    return { ...rest, status: 'ended', updatedAt: now, version: plan.version + 1 };
+  const next = nextDueOn(plan, cal, today);
+  return next ? { ...rest, nextDueOn: next } : rest;
+}
+
 /** The calendar's local date of an instant: the "today" that due dates are compared with. */
 export function localToday(nowIso: string, cal: BusinessCalendar): string {
   return new Date(Date.parse(nowIso) + cal.utcOffsetMinutes * 60_000).toISOString().slice(0, 10);

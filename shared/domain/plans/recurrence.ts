@@ -90,6 +90,10 @@ export interface Recurrence {
   between(from: string, to: string): string[];
   /** The last rule date strictly before `date`, if any. */
   before(date: string): string | undefined;
+  /** Whether the rule ends (COUNT or UNTIL). */
+  readonly finite: boolean;
+  /** The final date of a rule that ends; undefined for a rule without end, or one with no date at all. */
+  last(): string | undefined;
 }
 
 const compiled = new Map<string, RRuleInstance>();
@@ -107,11 +111,19 @@ export function recurrence(text: string, startDate: string): Recurrence {
     compiled.set(key, rule);
   }
   const r = rule;
+  const { count, until } = r.options;
   return {
+    finite: Boolean(count || until),
     between: (from, to) =>
       from >= to ? [] : r.between(asDate(from), new Date(asDate(to).getTime() - DAY_MS), true).map(asLocal),
     before: (date) => {
       const d = r.before(asDate(date), false);
+      return d ? asLocal(d) : undefined;
+    },
+    last: () => {
+      // UNTIL: the last date on or before it (no list of every date: a daily rule may run decades);
+      // COUNT: at most 9 999 dates (PARTS above), so listing them is bounded.
+      const d = until ? r.before(until, true) : count ? r.all().at(-1) : undefined;
       return d ? asLocal(d) : undefined;
     },
   };
