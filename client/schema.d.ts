@@ -4527,8 +4527,11 @@ export interface operations {
                                     at: string;
                                 }[];
                                 requestedAt: string;
-                                /** @enum {string} */
-                                outcome?: "approved" | "rejected";
+                                /**
+                                 * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                                 * @enum {string}
+                                 */
+                                outcome?: "approved" | "rejected" | "withdrawn";
                                 decidedAt?: string;
                             };
                             quoteRoundClosedAt?: string;
@@ -4974,8 +4977,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -5413,8 +5419,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -5984,8 +5993,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -6454,8 +6466,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -6934,8 +6949,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -7405,8 +7423,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -7872,8 +7893,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -8342,8 +8366,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -8823,8 +8850,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -9297,8 +9327,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -9779,8 +9812,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -10249,8 +10285,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -10719,8 +10758,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -11193,8 +11235,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -11657,8 +11702,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -12127,8 +12175,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -12599,8 +12650,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -13130,8 +13184,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -13594,8 +13651,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -14064,8 +14124,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -14545,8 +14608,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -15015,8 +15081,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -15485,8 +15554,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -15971,8 +16043,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -16438,8 +16513,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -16908,8 +16986,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -17397,8 +17478,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -23294,8 +23378,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;
@@ -23639,8 +23726,11 @@ export interface operations {
                                 at: string;
                             }[];
                             requestedAt: string;
-                            /** @enum {string} */
-                            outcome?: "approved" | "rejected";
+                            /**
+                             * @description absent while pending; withdrawn: the order was cancelled before anyone answered
+                             * @enum {string}
+                             */
+                            outcome?: "approved" | "rejected" | "withdrawn";
                             decidedAt?: string;
                         };
                         quoteRoundClosedAt?: string;

@@ -343,7 +343,10 @@ const orderApprovalSchema = z
     ),
     escalations: z.array(z.object({ fromTierId: z.string(), toTierId: z.string().optional(), at: z.string() })),
     requestedAt: z.string(),
-    outcome: z.enum(['approved', 'rejected']).optional(),
+    outcome: z
+      .enum(['approved', 'rejected', 'withdrawn'])
+      .optional()
+      .describe('absent while pending; withdrawn: the order was cancelled before anyone answered'),
     decidedAt: z.string().optional(),
   })
   .describe('the approval in progress through the client’s chain, or the last one with its outcome');

@@ -199,6 +199,21 @@ describe('an order through a two-tier chain', () => {
     expect(selected.approval).toMatchObject({ subject: 'quote', requiredTier: 0 });
     expect((await w.act(o.id, siteManager, 'approve')).value.status).toBe('CONTRACTING');
   });
+  it('cancelling an order that waits for its chain withdraws the approval: it no longer reads as pending nor escalates', async () => {
+    const w = await world(START);
+    await chained(w);
+    const { id, order } = await assigned(w, 5_000_000);
+    const dueAt = order.approval!.dueAt!;
+    const cancelled = (await w.act(id, client, 'cancel', { reason: 'Ya no se necesita' })).value;
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelled.approval).toMatchObject({ outcome: 'withdrawn', decidedAt: w.now(), currentTier: 0 });
+    expect(cancelled.approval!.dueAt).toBeUndefined();
+    // The escalation message already scheduled finds nothing to escalate, and no answer is taken.
+    w.at(dueAt);
+    expect(await escalateApproval(w.deps, { correlationId: 'c' }, CLIENT, id, 'site', dueAt)).toBeUndefined();
+    expect((await w.get(id)).version).toBe(cancelled.version);
+    await expect(w.act(id, regional, 'approve')).rejects.toBeInstanceOf(ConflictError);
+  });
 });
 
 describe('NTE increase requests', () => {
@@ -240,6 +255,28 @@ describe('NTE increase requests', () => {
     await w.act(id, client, 'verify');
     const invoiced = (await w.act(id, provider, 'invoice', { invoiceNumber: 'F-9', amount: cop(2_800_000) })).value;
     expect(invoiced.status).toBe('INVOICED');
+  });
+
+  it('an operator cancelling the order withdraws a pending NTE increase; a decided one stays as it was', async () => {
+    const w = await world(START);
+    await chained(w);
+    const id = await inProgress(w, 1_000_000);
+    await w.act(id, provider, 'request-nte-increase', request(3_000_000));
+    const cancelled = (await w.act(id, operator, 'cancel', { reason: 'El cliente cerró la sede' })).value;
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      approvedAmount: cop(1_000_000),
+      approval: { subject: 'nte-increase', outcome: 'withdrawn' },
+    });
+    await expect(w.act(id, regional, 'approve-nte-increase')).rejects.toBeInstanceOf(ConflictError);
+
+    const other = await inProgress(w, 1_000_000);
+    await w.act(other, provider, 'request-nte-increase', request(1_500_000));
+    await w.act(other, siteManager, 'approve-nte-increase');
+    const decided = (await w.get(other)).approval!;
+    expect(decided.outcome).toBe('approved');
+    const after = (await w.act(other, operator, 'cancel', { reason: 'Duplicada' })).value;
+    expect(after.approval).toEqual(decided);
   });
 
   it('a rejected request leaves the NTE as it was; without a chain the approval limit (or staff) decides', async () => {

@@ -141,7 +141,8 @@ export interface OrderApproval {
   readonly approvals: readonly ApprovalStep[];
   readonly escalations: readonly ApprovalEscalation[];
   readonly requestedAt: string;
-  readonly outcome?: 'approved' | 'rejected';
+  /** `withdrawn`: the order was cancelled while the approval was pending; nobody may answer it any more. */
+  readonly outcome?: 'approved' | 'rejected' | 'withdrawn';
   readonly decidedAt?: string;
 }
 
@@ -313,6 +314,16 @@ export function rejectionRefusal(a: OrderApproval, by: Approver): OrderRuleError
 export function rejectApproval(a: OrderApproval, now: string): OrderApproval {
   const { dueAt: _done, ...rest } = a;
   return { ...rest, outcome: 'rejected', decidedAt: now };
+}
+
+/**
+ * The pending approval of an order being cancelled: closed, so that it no longer reads as waiting
+ * for an answer (nor escalates: its `dueAt` goes). An approval already decided stays as it was.
+ */
+export function withdrawApproval(a: OrderApproval, now: string): OrderApproval {
+  if (!isPending(a)) return a;
+  const { dueAt: _done, ...rest } = a;
+  return { ...rest, outcome: 'withdrawn', decidedAt: now };
 }
 
 /** The tier asked now (undefined once the operators were asked, or without a chain). */

@@ -18,6 +18,7 @@ import {
   isPending,
   rejectApproval,
   rejectionRefusal,
+  withdrawApproval,
   type ApprovalTerms,
   type OrderApproval,
 } from './approval-chain';
@@ -234,7 +235,13 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     to: 'REJECTED',
     roles: STAFF,
     reason: (i) => i.reason,
-    effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
+    // A pending approval (the chain's, or an NTE increase's) is withdrawn with the order.
+    effect: ({ order, input, now }) => ({
+      patch: {
+        closedReason: input.reason,
+        ...(isPending(order.approval) ? { approval: withdrawApproval(order.approval, now) } : {}),
+      },
+    }),
   },
   'request-quotes': {
     from: ['TRIAGED'],
@@ -585,7 +592,13 @@ export const ORDER_RULES: { readonly [A in OrderAction]: Rule<A> } = {
     roles: ['client', ...STAFF],
     clientFrom: ['SUBMITTED', 'TRIAGED', 'QUOTING', 'AWAITING_APPROVAL'],
     reason: (i) => i.reason,
-    effect: ({ input }) => ({ patch: { closedReason: input.reason } }),
+    // A pending approval (the chain's, or an NTE increase's) is withdrawn with the order.
+    effect: ({ order, input, now }) => ({
+      patch: {
+        closedReason: input.reason,
+        ...(isPending(order.approval) ? { approval: withdrawApproval(order.approval, now) } : {}),
+      },
+    }),
   },
   // Checklists (checklist.ts, docs/plans.md): the assigned provider answers items while working.
   'answer-checklist': {
